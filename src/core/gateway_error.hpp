@@ -1,6 +1,9 @@
 #pragma once
 // One error type for every stage of the pipeline, rendered once into the
 // client's API format by render_openai_error().
+#include <boost/assert/source_location.hpp>
+
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -19,6 +22,7 @@ struct gateway_error {
 std::string render_openai_error(const gateway_error& e);
 
 gateway_error invalid_request(std::string message, std::string param = {}, std::string code = {});
+gateway_error missing_api_key();  // 401: no Authorization / x-api-key header at all
 gateway_error invalid_api_key();
 gateway_error model_not_found(std::string_view model);
 gateway_error not_found_route(std::string_view method, std::string_view path);
@@ -29,5 +33,9 @@ gateway_error not_implemented(std::string message);
 gateway_error upstream_unavailable(std::string message);  // 502
 gateway_error upstream_timeout(std::string message);      // 504
 gateway_error internal_error(std::string message);
+
+// Lets boost::system::result<T, gateway_error>::value() throw (found by ADL);
+// pipeline code checks has_error() instead, so this only fires on bugs.
+[[noreturn]] void throw_exception_from_error(const gateway_error& e, const boost::source_location& loc);
 
 }  // namespace llmgw

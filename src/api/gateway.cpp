@@ -1,0 +1,196 @@
+// Dispatch, authentication and the small endpoints. The proxying of chat
+// completions and embeddings lives in proxy.cpp.
+#include "api/gateway.hpp"
+
+#include <array>
+
+#include "api/access_log.hpp"
+#include "api/chat_request.hpp"
+#include "api/embeddings_request.hpp"
+#include "api/request_scope.hpp"
+#include "core/json_escape.hpp"
+
+namespace llmgw::api {
+
+namespace asio = boost::asio;
+
+gateway_state::gateway_state(config c, bool demo) : cfg(std::move(c)), routes(cfg), keys(cfg), demo_mode(demo) {
+  for (const auto& p : routes.providers()) ready = ready || p.enabled;
+}
+
+gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state)
+    : state_(std::move(state)), pool_(ioc), rng_(std::random_device{}()) {}
+
+std::string gateway::render_protocol_error(int status, std::string_view message) {
+  gateway_error e;
+  e.status = status;
+  e.type = "invalid_request_error";
+  e.message = std::string(message);
+  return render_openai_error(e);
+}
+
+const http::origin& gateway::origin_for(const provider_config& p) {
+  auto it = origins_.find(&p);
+  if (it == origins_.end()) it = origins_.emplace(&p, http::origin::make(p.host, p.port, p.tls)).first;
+  return it->second;
+}
+
+asio::awaitable<void> gateway::send_error(request_scope& rs, const gateway_error& e) {
+  auto body = buffers_.take();
+  *body = render_openai_error(e);
+  rs.record.status = e.status;
+  if (rs.record.error.empty()) rs.record.error = e.code.empty() ? e.type : e.code;
+  std::array<http::header_field, 4> extra;
+  std::size_t n = rs.base_headers(extra);
+  if (!e.retry_after.empty()) extra[n++] = {"retry-after", e.retry_after};
+  co_await rs.out.send(e.status, "application/json", *body, {extra.data(), n});
+}
+
+namespace {
+
+// "/v1/chat/completions" and "/chat/completions" name the same endpoint:
+// clients are configured both ways.
+std::string_view strip_v1(std::string_view path) {
+  if (path.starts_with("/v1/")) return path.substr(3);
+  if (path == "/v1") return "/";
+  return path;
+}
+
+}  // namespace
+
+asio::awaitable<void> gateway::handle(http::request& req, http::response_writer& out) {
+  request_scope rs(req, out);
+  auto path = strip_v1(req.path());
+  auto method = req.method();
+  rs.record.method = method;
+  rs.record.path = req.path();
+
+  if (path == "/health" || path == "/health/ready" || path == "/health/live") {
+    // Readiness: the configuration is loaded and workers are serving. A
+    // gateway with no routable vendor is alive but not ready.
+    bool ready = path != "/health/ready" || state_->ready;
+    std::array<http::header_field, 1> extra{{{"x-request-id", rs.id.view()}}};
+    co_await out.send(ready ? 200 : 503, "application/json",
+                      ready ? std::string_view("{\"status\":\"ok\"}") : std::string_view("{\"status\":\"no provider\"}"),
+                      extra);
+    co_return;  // health checks are not access-logged: load balancers poll them
+  }
+
+  bool known = path == "/chat/completions" || path == "/embeddings" || path == "/models";
+  if (!known) {
+    co_await send_error(rs, not_found_route(method, req.path()));
+    rs.finish(buffers_);
+    co_return;
+  }
+  bool is_get = path == "/models";
+  if ((is_get && method != "GET") || (!is_get && method != "POST")) {
+    co_await send_error(rs, method_not_allowed(method, req.path()));
+    rs.finish(buffers_);
+    co_return;
+  }
+
+  auto presented = presented_key(req.header("authorization"), req.header("x-api-key"));
+  auto principal = presented ? state_->keys.lookup(*presented) : std::nullopt;
+  if (!principal) {
+    co_await send_error(rs, invalid_api_key());
+    rs.finish(buffers_);
+    co_return;
+  }
+  rs.key_name = principal->name;
+  rs.record.key_name = rs.key_name;
+
+  if (path == "/chat/completions") {
+    co_await handle_chat(rs);
+  } else if (path == "/embeddings") {
+    co_await handle_embeddings(rs);
+  } else {
+    co_await handle_models(rs);
+  }
+  rs.finish(buffers_);
+}
+
+asio::awaitable<void> gateway::handle_models(request_scope& rs) {
+  auto body = buffers_.take();
+  auto& b = *body;
+  b.append("{\"object\":\"list\",\"data\":[");
+  bool first = true;
+  for (const auto& m : state_->routes.list_models()) {
+    if (!first) b.push_back(',');
+    first = false;
+    b.append("{\"id\":");
+    append_json_string(b, m.id);
+    b.append(",\"object\":\"model\",\"created\":0,\"owned_by\":");
+    append_json_string(b, m.owned_by);
+    b.push_back('}');
+  }
+  b.append("]}");
+  rs.record.status = 200;
+  std::array<http::header_field, 3> extra;
+  std::size_t n = rs.base_headers(extra);
+  co_await rs.out.send(200, "application/json", b, {extra.data(), n});
+}
+
+asio::awaitable<void> gateway::handle_chat(request_scope& rs) {
+  auto& body = rs.req.body();
+  auto parsed = parse_chat_request(body);
+  if (!parsed) {
+    co_await send_error(rs, parsed.error());
+    co_return;
+  }
+  const chat_request_info& info = *parsed;
+  rs.model.assign(info.model.name());
+  rs.record.model = rs.model;
+  rs.record.stream = info.stream;
+  rs.chat_info = &info;
+
+  auto routed = state_->routes.resolve(info.model.name(), rng_());
+  if (!routed) {
+    co_await send_error(rs, routed.error());
+    co_return;
+  }
+  const route& r = *routed;
+
+  // Forward the client's bytes unchanged unless the model name must change
+  // (alias or group) or a stream needs usage reporting switched on.
+  bool inject_usage = info.stream && !info.client_include_usage;
+  bool rename = r.attempts.front().model_rewritten;
+  if (!inject_usage && !rename) {
+    co_await proxy(rs, r, endpoint::chat_completions, body, info.stream, info.client_include_usage);
+    co_return;
+  }
+  // Deployments of a group may each want a different model id; the body is
+  // rewritten per attempt inside proxy() when they differ from the first.
+  auto rewritten = buffers_.take();
+  *rewritten = rewrite_chat_body(body, info, rename ? std::optional<std::string_view>(r.attempts.front().model)
+                                                     : std::nullopt,
+                                 inject_usage);
+  co_await proxy(rs, r, endpoint::chat_completions, *rewritten, info.stream, info.client_include_usage);
+}
+
+asio::awaitable<void> gateway::handle_embeddings(request_scope& rs) {
+  auto& body = rs.req.body();
+  auto parsed = parse_embeddings_request(body);
+  if (!parsed) {
+    co_await send_error(rs, parsed.error());
+    co_return;
+  }
+  const embeddings_request_info& info = *parsed;
+  rs.model.assign(info.model.name());
+  rs.record.model = rs.model;
+  rs.embeddings_info = &info;
+  auto routed = state_->routes.resolve(info.model.name(), rng_());
+  if (!routed) {
+    co_await send_error(rs, routed.error());
+    co_return;
+  }
+  const route& r = *routed;
+  if (!r.attempts.front().model_rewritten) {
+    co_await proxy(rs, r, endpoint::embeddings, body, false, false);
+    co_return;
+  }
+  auto rewritten = buffers_.take();
+  *rewritten = rewrite_model(body, info.model.offset, info.model.length, r.attempts.front().model);
+  co_await proxy(rs, r, endpoint::embeddings, *rewritten, false, false);
+}
+
+}  // namespace llmgw::api

@@ -1,0 +1,67 @@
+#pragma once
+// The gateway's request handler for one worker: authenticate, decode and
+// validate, route, call the upstream (with failover) and respond. It owns no
+// shared state: the immutable snapshot is shared by all workers, the
+// connection pool and scratch buffers belong to this worker alone.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "auth/keys.hpp"
+#include "config/config.hpp"
+#include "core/string_pool.hpp"
+#include "http/server.hpp"
+#include "http/upstream.hpp"
+#include "routing/router.hpp"
+
+namespace llmgw::api {
+
+// Everything built once from the configuration and shared read-only.
+struct gateway_state {
+  config cfg;
+  router routes;
+  key_store keys;
+  bool demo_mode = false;
+  bool ready = false;  // at least one vendor can be routed to
+
+  gateway_state(config c, bool demo);
+};
+
+class request_scope;
+
+class gateway {
+ public:
+  gateway(boost::asio::io_context& ioc, std::shared_ptr<const gateway_state> state);
+
+  boost::asio::awaitable<void> handle(http::request& req, http::response_writer& out);
+
+  // Body for errors the HTTP server answers itself (413, 431, 400).
+  static std::string render_protocol_error(int status, std::string_view message);
+
+ private:
+  boost::asio::awaitable<void> handle_chat(request_scope& rs);
+  boost::asio::awaitable<void> handle_embeddings(request_scope& rs);
+  boost::asio::awaitable<void> handle_models(request_scope& rs);
+  boost::asio::awaitable<void> send_error(request_scope& rs, const gateway_error& e);
+
+  struct attempt_result;
+  boost::asio::awaitable<void> proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,
+                                     bool stream, bool client_wants_usage);
+  boost::asio::awaitable<bool> relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage);
+
+  const http::origin& origin_for(const provider_config& p);
+
+  std::shared_ptr<const gateway_state> state_;
+  http::upstream_pool pool_;
+  string_pool buffers_;
+  std::unordered_map<const provider_config*, http::origin> origins_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace llmgw::api

@@ -1,0 +1,67 @@
+#pragma once
+// Per-request state shared by the stages of one request: its id, clock,
+// what the access log will say, and the headers every response carries.
+#include <chrono>
+#include <span>
+#include <string>
+
+#include "api/access_log.hpp"
+#include "core/request_id.hpp"
+#include "core/string_pool.hpp"
+#include "http/server.hpp"
+
+namespace llmgw::api {
+
+struct chat_request_info;
+struct embeddings_request_info;
+
+class request_scope {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  request_scope(http::request& r, http::response_writer& w)
+      : req(r), out(w), id(request_id::generate()), started(clock::now()) {
+    record.request_id = id.view();
+  }
+
+  // x-request-id always; x-llmgw-provider and x-llmgw-model once routed.
+  // Returns how many entries of `into` were filled.
+  std::size_t base_headers(std::span<http::header_field> into) const {
+    std::size_t n = 0;
+    into[n++] = {"x-request-id", id.view()};
+    if (!provider.empty()) {
+      into[n++] = {"x-llmgw-provider", provider};
+      into[n++] = {"x-llmgw-model", served_model};
+    }
+    return n;
+  }
+
+  double elapsed_ms() const {
+    return std::chrono::duration<double, std::milli>(clock::now() - started).count();
+  }
+
+  void mark_first_byte() {
+    if (record.ttfb_ms < 0) record.ttfb_ms = elapsed_ms();
+  }
+
+  void finish(string_pool& buffers) {
+    record.latency_ms = elapsed_ms();
+    if (record.status == 0) record.status = out.status();
+    auto scratch = buffers.take();
+    write_access_log(record, *scratch);
+  }
+
+  http::request& req;
+  http::response_writer& out;
+  request_id id;
+  clock::time_point started;
+  access_record record;
+  std::string key_name;
+  std::string model;         // as the client asked
+  std::string_view provider;      // views into the immutable config snapshot
+  std::string_view served_model;
+  const chat_request_info* chat_info = nullptr;  // set when the body is rewritten
+  const embeddings_request_info* embeddings_info = nullptr;
+};
+
+}  // namespace llmgw::api

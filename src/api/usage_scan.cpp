@@ -1,0 +1,139 @@
+#include "api/usage_scan.hpp"
+
+#include <simdjson.h>
+
+#include <string>
+
+namespace llmgw::api {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Cheap pre-check: a `"usage"` key whose value is an object. False positives
+// (the text inside another key) are settled by the parse; false negatives
+// cannot happen, since a string's own quotes are escaped inside it.
+bool mentions_usage_object(std::string_view json) {
+  constexpr std::string_view key = "\"usage\"";
+  for (std::size_t at = json.find(key); at != std::string_view::npos; at = json.find(key, at + 1)) {
+    std::size_t i = at + key.size();
+    while (i < json.size() && is_space(json[i])) ++i;
+    if (i == json.size() || json[i] != ':') continue;
+    ++i;
+    while (i < json.size() && is_space(json[i])) ++i;
+    if (i < json.size() && json[i] == '{') return true;
+  }
+  return false;
+}
+
+struct thread_state {
+  ondemand::parser parser;
+  std::string buffer;  // reused: simdjson needs padding the caller's bytes lack
+};
+
+// Parses `json` from a padded copy; the document is valid until the next call on this thread.
+simdjson::simdjson_result<ondemand::document> parse_padded(std::string_view json) {
+  thread_local thread_state state;
+  constexpr std::size_t k_keep = 1 << 20;
+  if (state.buffer.capacity() > k_keep && json.size() <= k_keep) {
+    state.buffer = std::string();  // after a rare huge response, give the memory back
+    state.parser = ondemand::parser{};
+  }
+  state.buffer.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  state.buffer.assign(json);
+  return state.parser.iterate(
+      simdjson::padded_string_view(state.buffer.data(), state.buffer.size(), state.buffer.capacity()));
+}
+
+// A non-negative integer field, or 0 when it is absent or of another type.
+std::int64_t read_count(ondemand::value& v) {
+  std::int64_t n = 0;
+  if (v.get_int64().get(n) || n < 0) return 0;
+  return n;
+}
+
+bool read_usage(ondemand::object& usage, token_usage& out) {
+  bool has_total = false;
+  for (auto field : usage) {
+    ondemand::raw_json_string key;
+    if (field.key().get(key)) return false;
+    ondemand::value v;
+    if (field.value().get(v)) return false;
+    if (key == "prompt_tokens") {
+      out.prompt_tokens = read_count(v);
+    } else if (key == "completion_tokens") {
+      out.completion_tokens = read_count(v);
+    } else if (key == "total_tokens") {
+      out.total_tokens = read_count(v);
+      has_total = true;
+    } else if (key == "prompt_tokens_details") {
+      ondemand::object details;
+      if (v.get_object().get(details)) continue;  // null or absent details
+      for (auto detail : details) {
+        ondemand::raw_json_string detail_key;
+        if (detail.key().get(detail_key)) return false;
+        if (detail_key == "cached_tokens") {
+          ondemand::value count;
+          if (detail.value().get(count)) return false;
+          out.cached_tokens = read_count(count);
+        }
+      }
+    }
+  }
+  if (!has_total) out.total_tokens = out.prompt_tokens + out.completion_tokens;
+  return true;
+}
+
+}  // namespace
+
+std::optional<token_usage> scan_usage(std::string_view json) {
+  if (!mentions_usage_object(json)) return std::nullopt;
+  ondemand::document doc;
+  if (parse_padded(json).get(doc)) return std::nullopt;
+  ondemand::object root;
+  if (doc.get_object().get(root)) return std::nullopt;
+  for (auto field : root) {
+    ondemand::raw_json_string key;
+    if (field.key().get(key)) return std::nullopt;
+    if (key != "usage") continue;
+    ondemand::object usage;
+    if (field.value().get_object().get(usage)) return std::nullopt;
+    token_usage out;
+    if (!read_usage(usage, out)) return std::nullopt;
+    return out;
+  }
+  return std::nullopt;
+}
+
+bool is_usage_only_chunk(std::string_view data) {
+  if (!mentions_usage_object(data) || data.find("\"choices\"") == std::string_view::npos) return false;
+  ondemand::document doc;
+  if (parse_padded(data).get(doc)) return false;
+  ondemand::object root;
+  if (doc.get_object().get(root)) return false;
+  bool empty_choices = false;
+  bool usage_object = false;
+  for (auto field : root) {
+    ondemand::raw_json_string key;
+    if (field.key().get(key)) return false;
+    ondemand::value v;
+    if (field.value().get(v)) return false;
+    ondemand::json_type type;
+    if (v.type().get(type)) return false;
+    if (key == "choices") {
+      if (type != ondemand::json_type::array) return false;
+      ondemand::array choices;
+      bool empty = false;
+      if (v.get_array().get(choices) || choices.is_empty().get(empty)) return false;
+      empty_choices = empty;
+      if (!empty) return false;
+    } else if (key == "usage") {
+      usage_object = type == ondemand::json_type::object;
+      if (!usage_object) return false;
+    }
+  }
+  return empty_choices && usage_object;
+}
+
+}  // namespace llmgw::api

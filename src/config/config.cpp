@@ -1,0 +1,448 @@
+#include "config/config.hpp"
+
+#include "core/sha256.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+
+namespace llmgw {
+namespace {
+
+constexpr std::string_view k_openai_compatible = "openai-compatible";
+
+// `{` and `}` end a plain scalar inside a YAML flow collection, so
+// `- {name: b, key: ${KEY}}` would not parse. Before parsing, each "${" and
+// its closing "}" are swapped for two private-use characters (valid in plain
+// scalars), and swapped back when a scalar is read.
+constexpr std::string_view k_ref_open = "\xee\x80\x80";   // U+E000
+constexpr std::string_view k_ref_close = "\xee\x80\x81";  // U+E001
+
+std::string protect_references(std::string_view text) {
+  std::string out;
+  // Text that already holds the markers is left alone (and parsed as is).
+  if (text.find(k_ref_open) != std::string_view::npos || text.find(k_ref_close) != std::string_view::npos) {
+    return std::string(text);
+  }
+  out.reserve(text.size() + 16);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t open = text.find("${", i);
+    if (open == std::string_view::npos) break;
+    out.append(text.substr(i, open - i)).append(k_ref_open);
+    i = open + 2;
+    const std::size_t close = text.find_first_of("}\n", i);
+    if (close == std::string_view::npos || text[close] == '\n') continue;
+    out.append(text.substr(i, close - i)).append(k_ref_close);
+    i = close + 1;
+  }
+  out.append(text.substr(std::min(i, text.size())));
+  return out;
+}
+
+std::string restore_references(std::string_view scalar) {
+  std::string out;
+  out.reserve(scalar.size());
+  std::size_t i = 0;
+  while (i < scalar.size()) {
+    if (scalar.substr(i).starts_with(k_ref_open)) {
+      out.append("${");
+      i += k_ref_open.size();
+    } else if (scalar.substr(i).starts_with(k_ref_close)) {
+      out.push_back('}');
+      i += k_ref_close.size();
+    } else {
+      out.push_back(scalar[i++]);
+    }
+  }
+  return out;
+}
+
+// Reads YAML nodes into config structs. Every failure names the source, the
+// line and the YAML path of the field ("gw.yaml:7: server.port: ...").
+class loader {
+ public:
+  loader(std::string source, const env_lookup& env) : source_(std::move(source)), env_(env) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, std::string_view path, std::string_view message) const {
+    std::string where = source_;
+    if (node.IsDefined()) {
+      const YAML::Mark mark = node.Mark();
+      if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
+    }
+    const std::string field = path.empty() ? std::string("top level") : std::string(path);
+    throw config_error(where + ": " + field + ": " + std::string(message));
+  }
+
+  // Absent and `~`/empty values both mean "keep the default".
+  static bool present(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
+
+  void expect_map(const YAML::Node& node, std::string_view path) const {
+    if (!node.IsMap()) fail(node, path, "expected a mapping");
+  }
+
+  void check_fields(const YAML::Node& node, std::string_view path,
+                    std::initializer_list<std::string_view> allowed) const {
+    expect_map(node, path);
+    for (const auto& item : node) {
+      const std::string key = name_of(item.first);
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string expected;
+      for (std::string_view a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
+      fail(item.first, join(path, key), "unknown field (expected one of: " + expected + ")");
+    }
+  }
+
+  // A mapping key, as written (names are not substituted).
+  static std::string name_of(const YAML::Node& key) { return restore_references(key.Scalar()); }
+
+  // A scalar with ${VAR} substituted.
+  std::string string(const YAML::Node& node, std::string_view path) const {
+    if (!node.IsScalar()) fail(node, path, "expected a string");
+    try {
+      return substitute_env(restore_references(node.Scalar()), env_);
+    } catch (const env_subst_error& e) {
+      fail(node, path, e.what());
+    }
+  }
+
+  std::string non_empty_string(const YAML::Node& node, std::string_view path) const {
+    std::string s = string(node, path);
+    if (s.empty()) fail(node, path, "must not be empty");
+    return s;
+  }
+
+  template <class T>
+  T integer(const YAML::Node& node, std::string_view path, std::uint64_t min, std::uint64_t max) const {
+    if (!node.IsScalar()) fail(node, path, "expected an integer");
+    const std::string s = string(node, path);
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size() || value < min || value > max) {
+      fail(node, path,
+           "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got \"" + s + "\"");
+    }
+    return static_cast<T>(value);
+  }
+
+  std::chrono::milliseconds millis(const YAML::Node& node, std::string_view path) const {
+    constexpr std::uint64_t k_one_day_ms = 24ull * 3600 * 1000;
+    return std::chrono::milliseconds(integer<std::int64_t>(node, path, 1, k_one_day_ms));
+  }
+
+  std::vector<std::string> string_list(const YAML::Node& node, std::string_view path) const {
+    if (!node.IsSequence()) fail(node, path, "expected a list of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < node.size(); ++i) out.push_back(non_empty_string(node[i], index(path, i)));
+    return out;
+  }
+
+  static std::string join(std::string_view path, std::string_view field) {
+    return path.empty() ? std::string(field) : std::string(path) + "." + std::string(field);
+  }
+  static std::string index(std::string_view path, std::size_t i) {
+    return std::string(path) + "[" + std::to_string(i) + "]";
+  }
+
+  const std::string& source() const { return source_; }
+  const env_lookup& env() const { return env_; }
+
+ private:
+  std::string source_;
+  const env_lookup& env_;
+};
+
+void load_server(const loader& l, const YAML::Node& node, server_config& s) {
+  l.check_fields(node, "server",
+                 {"host", "port", "workers", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms"});
+  if (auto n = node["host"]; loader::present(n)) s.host = l.non_empty_string(n, "server.host");
+  if (auto n = node["port"]; loader::present(n)) s.port = l.integer<std::uint16_t>(n, "server.port", 0, 65535);
+  if (auto n = node["workers"]; loader::present(n)) s.workers = l.integer<unsigned>(n, "server.workers", 0, 1024);
+  if (auto n = node["max_body_bytes"]; loader::present(n)) {
+    s.max_body_bytes = l.integer<std::size_t>(n, "server.max_body_bytes", 1, 1ull << 32);
+  }
+  if (auto n = node["read_timeout_ms"]; loader::present(n)) s.read_timeout = l.millis(n, "server.read_timeout_ms");
+  if (auto n = node["idle_timeout_ms"]; loader::present(n)) s.idle_timeout = l.millis(n, "server.idle_timeout_ms");
+}
+
+void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) {
+  l.check_fields(node, "upstream", {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "max_attempts"});
+  if (auto n = node["connect_timeout_ms"]; loader::present(n)) {
+    u.connect_timeout = l.millis(n, "upstream.connect_timeout_ms");
+  }
+  if (auto n = node["first_byte_timeout_ms"]; loader::present(n)) {
+    u.first_byte_timeout = l.millis(n, "upstream.first_byte_timeout_ms");
+  }
+  if (auto n = node["idle_timeout_ms"]; loader::present(n)) u.idle_timeout = l.millis(n, "upstream.idle_timeout_ms");
+  if (auto n = node["max_attempts"]; loader::present(n)) {
+    u.max_attempts = l.integer<unsigned>(n, "upstream.max_attempts", 1, 20);
+  }
+}
+
+bool is_builtin(std::string_view name) {
+  const auto& names = builtin_vendor_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+provider_config load_provider(const loader& l, const YAML::Node& node, const std::string& path) {
+  l.check_fields(node, path, {"name", "type", "base_url", "api_key", "api_version", "models"});
+  const YAML::Node name_node = node["name"];
+  if (!loader::present(name_node)) l.fail(node, path, "a provider needs a name");
+  const std::string name = l.non_empty_string(name_node, path + ".name");
+  // The name is the `vendor` of `vendor/model`, so it cannot hold a '/'.
+  if (name.find_first_of("/ \t") != std::string::npos) {
+    l.fail(name_node, path + ".name", "must not contain '/' or spaces");
+  }
+
+  std::string type = is_builtin(name) ? name : std::string(k_openai_compatible);
+  if (auto n = node["type"]; loader::present(n)) {
+    type = l.non_empty_string(n, path + ".type");
+    if (type != k_openai_compatible && !is_builtin(type)) {
+      std::string allowed(k_openai_compatible);
+      for (std::string_view b : builtin_vendor_names()) allowed += ", " + std::string(b);
+      l.fail(n, path + ".type", "unknown type \"" + type + "\" (expected one of: " + allowed + ")");
+    }
+  }
+
+  // Start from the vendor of that type as the environment configures it, so a
+  // YAML entry only states what differs.
+  provider_config p;
+  if (type == k_openai_compatible) {
+    p.kind = provider_kind::openai_compatible;
+    p.auth = auth_style::bearer;
+  } else {
+    try {
+      p = *builtin_vendor(type, l.env());
+    } catch (const std::invalid_argument& e) {
+      l.fail(node, path, e.what());
+    }
+  }
+  p.name = name;
+  if (auto n = node["base_url"]; loader::present(n)) {
+    const std::string url = l.non_empty_string(n, path + ".base_url");
+    try {
+      set_base_url(p, url);
+    } catch (const std::invalid_argument& e) {
+      l.fail(n, path + ".base_url", e.what());
+    }
+  }
+  if (auto n = node["api_key"]; loader::present(n)) p.api_key = l.string(n, path + ".api_key");
+  if (auto n = node["api_version"]; loader::present(n)) p.api_version = l.non_empty_string(n, path + ".api_version");
+  if (auto n = node["models"]; loader::present(n)) p.models = l.string_list(n, path + ".models");
+
+  if (p.base_url.empty()) l.fail(node, path, "base_url is required for a provider of type " + type);
+  const bool needs_key = type != k_openai_compatible && vendor_needs_api_key(type);
+  // Listing a provider means it is wanted; only a missing key (e.g. an empty
+  // ${VAR:-}) leaves a key-needing vendor disabled.
+  p.enabled = !needs_key || !p.api_key.empty();
+  p.disabled_reason = p.enabled ? "" : "has no API key configured (" + path + ".api_key in " + l.source() + ")";
+  return p;
+}
+
+void load_providers(const loader& l, const YAML::Node& node, config& cfg) {
+  if (!node.IsSequence()) l.fail(node, "providers", "expected a list of providers");
+  std::set<std::string, std::less<>> seen;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = loader::index("providers", i);
+    provider_config p = load_provider(l, node[i], path);
+    if (!seen.insert(p.name).second) l.fail(node[i], path + ".name", "duplicate provider \"" + p.name + "\"");
+    add_provider(cfg, std::move(p));
+  }
+}
+
+void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
+  if (!node.IsSequence()) l.fail(node, "keys", "expected a list of keys");
+  std::set<std::string, std::less<>> names;
+  std::set<std::string, std::less<>> hashes;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = loader::index("keys", i);
+    const YAML::Node item = node[i];
+    l.check_fields(item, path, {"name", "key_sha256", "key"});
+    if (!loader::present(item["name"])) l.fail(item, path, "a key needs a name");
+    key_entry entry;
+    entry.name = l.non_empty_string(item["name"], path + ".name");
+    const bool has_hash = loader::present(item["key_sha256"]);
+    const bool has_plain = loader::present(item["key"]);
+    if (has_hash == has_plain) l.fail(item, path, "give exactly one of key_sha256 and key");
+    if (has_hash) {
+      const auto digest = parse_sha256_hex(l.string(item["key_sha256"], path + ".key_sha256"));
+      if (!digest) l.fail(item["key_sha256"], path + ".key_sha256", "expected 64 hex characters");
+      entry.key_sha256 = to_hex(*digest);
+    } else {
+      std::string plain = l.string(item["key"], path + ".key");
+      if (plain.empty()) l.fail(item["key"], path + ".key", "must not be empty");
+      entry.key_sha256 = sha256_hex(plain);
+      secure_wipe(plain);
+    }
+    if (!names.insert(entry.name).second) l.fail(item, path + ".name", "duplicate key name \"" + entry.name + "\"");
+    if (!hashes.insert(entry.key_sha256).second) {
+      l.fail(item, path, "the same key is listed twice (also under another name)");
+    }
+    cfg.keys.push_back(std::move(entry));
+  }
+}
+
+void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
+  l.expect_map(node, "aliases");
+  for (const auto& item : node) {
+    const std::string name = loader::name_of(item.first);
+    const std::string path = loader::join("aliases", name);
+    if (name.empty()) l.fail(item.first, "aliases", "an alias needs a name");
+    cfg.aliases[name] = l.non_empty_string(item.second, path);
+  }
+  // Reject cycles and over-long chains now, so resolution can never loop.
+  for (const auto& [name, first_target] : cfg.aliases) {
+    std::vector<std::string_view> chain{name};
+    std::string_view target = first_target;
+    for (auto it = cfg.aliases.find(target); it != cfg.aliases.end(); it = cfg.aliases.find(target)) {
+      const bool cycle = std::find(chain.begin(), chain.end(), target) != chain.end();
+      chain.push_back(target);
+      if (cycle || static_cast<int>(chain.size()) > k_max_alias_hops) {
+        std::string shown;
+        for (std::string_view c : chain) shown += (shown.empty() ? "" : " -> ") + std::string(c);
+        l.fail(node[name], loader::join("aliases", name),
+               (cycle ? "alias cycle: " : "alias chain too long: ") + shown);
+      }
+      target = it->second;
+    }
+  }
+}
+
+void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
+  l.expect_map(node, "model_groups");
+  for (const auto& item : node) {
+    const std::string name = loader::name_of(item.first);
+    const std::string path = loader::join("model_groups", name);
+    if (name.empty()) l.fail(item.first, "model_groups", "a model group needs a name");
+    if (cfg.aliases.contains(name)) l.fail(item.first, path, "\"" + name + "\" is both an alias and a model group");
+    const YAML::Node list = item.second;
+    if (!list.IsSequence() || list.size() == 0) l.fail(list, path, "expected a non-empty list of deployments");
+    std::vector<deployment_entry> deployments;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string dpath = loader::index(path, i);
+      const YAML::Node d = list[i];
+      l.check_fields(d, dpath, {"provider", "model", "weight"});
+      if (!loader::present(d["provider"])) l.fail(d, dpath, "a deployment needs a provider");
+      if (!loader::present(d["model"])) l.fail(d, dpath, "a deployment needs a model");
+      deployment_entry entry;
+      entry.provider = l.non_empty_string(d["provider"], dpath + ".provider");
+      entry.model = l.non_empty_string(d["model"], dpath + ".model");
+      if (auto n = d["weight"]; loader::present(n)) entry.weight = l.integer<unsigned>(n, dpath + ".weight", 0, 1'000'000);
+      deployments.push_back(std::move(entry));
+    }
+    cfg.model_groups[name] = std::move(deployments);
+  }
+}
+
+void load_yaml(const loader& l, std::string_view text, config& cfg) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(protect_references(text));
+  } catch (const YAML::ParserException& e) {
+    throw config_error(l.source() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                       ": invalid YAML: " + e.msg);
+  }
+  if (!loader::present(root)) return;  // an empty file is a valid, empty config
+  l.check_fields(root, "", {"server", "upstream", "providers", "keys", "aliases", "model_groups"});
+  if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
+  if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);
+  if (auto n = root["providers"]; loader::present(n)) load_providers(l, n, cfg);
+  if (auto n = root["keys"]; loader::present(n)) load_keys(l, n, cfg);
+  if (auto n = root["aliases"]; loader::present(n)) load_aliases(l, n, cfg);
+  if (auto n = root["model_groups"]; loader::present(n)) load_groups(l, n, cfg);
+}
+
+config load(std::optional<std::string_view> yaml_text, const env_lookup& env, std::string source) {
+  config cfg;
+  cfg.source = source;
+  try {
+    cfg.providers = builtin_vendors(env);
+  } catch (const std::invalid_argument& e) {
+    throw config_error(std::string("environment: ") + e.what());
+  }
+  if (yaml_text) {
+    const loader l(std::move(source), env);
+    try {
+      load_yaml(l, *yaml_text, cfg);
+    } catch (const YAML::Exception& e) {
+      // Anything yaml-cpp raises past the checks above is still a config problem.
+      throw config_error(l.source() + ": " + e.what());
+    }
+  }
+  if (auto master = env("LLMGW_MASTER_KEY"); master && !master->empty()) {
+    cfg.master_key_sha256 = sha256_hex(*master);
+    secure_wipe(*master);
+  }
+  return cfg;
+}
+
+}  // namespace
+
+config load_config(const std::string* yaml_path, env_lookup env) {
+  if (!env) env = process_env();
+  if (yaml_path == nullptr) return load(std::nullopt, env, "environment");
+  std::ifstream in(*yaml_path, std::ios::binary);
+  if (!in) throw config_error(*yaml_path + ": cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw config_error(*yaml_path + ": cannot read the config file");
+  return load(text.str(), env, *yaml_path);
+}
+
+config load_config_from_string(std::string_view yaml_text, env_lookup env, std::string source) {
+  if (!env) env = process_env();
+  return load(yaml_text, env, std::move(source));
+}
+
+void add_provider(config& cfg, provider_config provider) {
+  for (auto& p : cfg.providers) {
+    if (p.name == provider.name) {
+      p = std::move(provider);
+      return;
+    }
+  }
+  cfg.providers.push_back(std::move(provider));
+}
+
+const provider_config* find_provider(const config& cfg, std::string_view name) {
+  for (const auto& p : cfg.providers) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::string describe(const config& cfg) {
+  std::ostringstream out;
+  out << "config: " << cfg.source << "\n";
+  out << "server: " << cfg.server.host << ":" << cfg.server.port << ", workers "
+      << (cfg.server.workers == 0 ? std::string("auto") : std::to_string(cfg.server.workers)) << ", max body "
+      << cfg.server.max_body_bytes << " bytes\n";
+  out << "providers:\n";
+  std::string disabled;
+  for (const auto& p : cfg.providers) {
+    if (!p.enabled) {
+      disabled += (disabled.empty() ? "" : ", ") + p.name;
+      continue;
+    }
+    // The key is shown only as set/none: this text goes to logs.
+    out << "  " << p.name << " " << p.base_url << " key: " << (p.api_key.empty() ? "none" : "set") << "\n";
+  }
+  if (!disabled.empty()) out << "  (not configured: " << disabled << ")\n";
+  out << "gateway keys:" << (cfg.master_key_sha256 ? " master" : "");
+  for (const auto& k : cfg.keys) out << " " << k.name;
+  out << "\n";
+  for (const auto& [name, target] : cfg.aliases) out << "alias " << name << " -> " << target << "\n";
+  for (const auto& [name, deployments] : cfg.model_groups) {
+    out << "group " << name << ":";
+    for (const auto& d : deployments) out << " " << d.provider << "/" << d.model << " (weight " << d.weight << ")";
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace llmgw

@@ -1,0 +1,93 @@
+#pragma once
+// The gateway's configuration: plain structs with defaults, filled once at
+// start-up from an optional YAML file and the environment. Everything below
+// is immutable after load (main may still override server fields from CLI
+// flags and add the demo-mode provider before building the router).
+#include "config/env_subst.hpp"
+#include "routing/vendors.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmgw {
+
+// Start-up failure in the configuration; the message names the file and the
+// YAML path of the bad field (e.g. "gw.yaml:7: server.port: ...").
+class config_error : public std::runtime_error {
+ public:
+  explicit config_error(const std::string& what) : std::runtime_error(what) {}
+};
+
+struct server_config {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8080;  // 0: any free port (tests)
+  unsigned workers = 0;       // 0: one per core
+  std::size_t max_body_bytes = 10 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{75'000};
+};
+
+struct upstream_config {
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds first_byte_timeout{120'000};
+  std::chrono::milliseconds idle_timeout{120'000};  // between stream events
+  unsigned max_attempts = 3;                        // over all deployments of a route
+};
+
+// A gateway key as stored: only its hash.
+struct key_entry {
+  std::string name;
+  std::string key_sha256;  // 64 lowercase hex
+};
+
+// One member of a model group.
+struct deployment_entry {
+  std::string provider;  // provider name (built-in or from `providers:`)
+  std::string model;     // the vendor's model id
+  unsigned weight = 1;   // share of first picks; 0: failover only
+};
+
+struct config {
+  server_config server;
+  upstream_config upstream;
+  // Built-in vendors (enabled or not, resolved against the environment) with
+  // the YAML `providers:` entries applied: same name overrides, new name appends.
+  std::vector<provider_config> providers;
+  std::vector<key_entry> keys;
+  std::optional<std::string> master_key_sha256;  // from LLMGW_MASTER_KEY
+  std::map<std::string, std::string, std::less<>> aliases;
+  std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
+  std::string source = "environment";  // the YAML file's path when there is one
+};
+
+// Longest alias chain accepted (alias → alias → ... → model).
+inline constexpr int k_max_alias_hops = 8;
+
+// Defaults, then the YAML file at *yaml_path (when not null), then the
+// environment (vendor keys and URLs, LLMGW_MASTER_KEY). ${VAR} and
+// ${VAR:-default} are substituted in every YAML scalar. Unknown fields, wrong
+// types, missing variables, alias cycles and duplicate names throw config_error.
+config load_config(const std::string* yaml_path, env_lookup env);
+
+// The same from YAML text (tests; `source` names it in error messages).
+config load_config_from_string(std::string_view yaml_text, env_lookup env, std::string source = "<string>");
+
+// Adds a provider, replacing any of the same name (demo mode's `mock`).
+void add_provider(config& cfg, provider_config provider);
+
+// nullptr when no provider has this name.
+const provider_config* find_provider(const config& cfg, std::string_view name);
+
+// A multi-line human summary for the start-up log: enabled vendors and their
+// URLs, key names, aliases, groups. Secrets appear only as "set"/"none".
+std::string describe(const config& cfg);
+
+}  // namespace llmgw

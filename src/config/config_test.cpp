@@ -1,0 +1,366 @@
+#include "config/config.hpp"
+
+#include "core/sha256.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+namespace llmgw {
+namespace {
+
+env_lookup fake_env(std::map<std::string, std::string> vars = {}) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
+    return std::nullopt;
+  };
+}
+
+config load(std::string_view yaml, std::map<std::string, std::string> env = {}) {
+  return load_config_from_string(yaml, fake_env(std::move(env)), "gw.yaml");
+}
+
+// The config_error message of loading `yaml`, or "" if it loads.
+std::string error_of(std::string_view yaml, std::map<std::string, std::string> env = {}) {
+  try {
+    load(yaml, std::move(env));
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+constexpr std::string_view k_full_example = R"(
+server: {host: 127.0.0.1, port: 9090, workers: 4, max_body_bytes: 2048, read_timeout_ms: 1000, idle_timeout_ms: 2000}
+upstream: {connect_timeout_ms: 100, first_byte_timeout_ms: 200, idle_timeout_ms: 300, max_attempts: 2}
+providers:
+  - name: backup
+    type: openai-compatible
+    base_url: http://127.0.0.1:9/v1
+    api_key: ${BACKUP_KEY}
+    models: [gpt-4o-mini]
+keys:
+  - {name: team-a, key_sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08}
+  - {name: team-b, key: ${TEAM_B_KEY}}
+aliases:
+  fast: groq/llama-3.1-8b-instant
+model_groups:
+  gpt-main:
+    - {provider: openai, model: gpt-4o-mini, weight: 3}
+    - {provider: backup, model: gpt-4o-mini, weight: 1}
+)";
+
+TEST(config, environment_only_gives_defaults_and_builtin_vendors) {
+  const config cfg = load_config(nullptr, fake_env({{"OPENAI_API_KEY", "sk-1"}}));
+  EXPECT_EQ(cfg.source, "environment");
+  EXPECT_EQ(cfg.server.host, "0.0.0.0");
+  EXPECT_EQ(cfg.server.port, 8080);
+  EXPECT_EQ(cfg.server.workers, 0u);
+  EXPECT_EQ(cfg.server.max_body_bytes, 10u * 1024 * 1024);
+  EXPECT_EQ(cfg.server.read_timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(cfg.server.idle_timeout, std::chrono::milliseconds(75000));
+  EXPECT_EQ(cfg.upstream.connect_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(cfg.upstream.first_byte_timeout, std::chrono::milliseconds(120000));
+  EXPECT_EQ(cfg.upstream.idle_timeout, std::chrono::milliseconds(120000));
+  EXPECT_EQ(cfg.upstream.max_attempts, 3u);
+  EXPECT_TRUE(cfg.keys.empty());
+  EXPECT_FALSE(cfg.master_key_sha256.has_value());
+  EXPECT_EQ(cfg.providers.size(), builtin_vendor_names().size());
+  ASSERT_NE(find_provider(cfg, "openai"), nullptr);
+  EXPECT_TRUE(find_provider(cfg, "openai")->enabled);
+  EXPECT_FALSE(find_provider(cfg, "groq")->enabled);
+  EXPECT_EQ(find_provider(cfg, "nope"), nullptr);
+}
+
+TEST(config, master_key_is_kept_only_as_its_hash) {
+  const config cfg = load_config(nullptr, fake_env({{"LLMGW_MASTER_KEY", "master-secret"}}));
+  ASSERT_TRUE(cfg.master_key_sha256.has_value());
+  EXPECT_EQ(*cfg.master_key_sha256, sha256_hex("master-secret"));
+  EXPECT_FALSE(contains(describe(cfg), "master-secret"));
+  EXPECT_FALSE(load_config(nullptr, fake_env({{"LLMGW_MASTER_KEY", ""}})).master_key_sha256.has_value());
+}
+
+TEST(config, full_example_loads) {
+  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-1"}, {"TEAM_B_KEY", "team-b-secret"},
+                                           {"OPENAI_API_KEY", "sk-1"}});
+  EXPECT_EQ(cfg.source, "gw.yaml");
+  EXPECT_EQ(cfg.server.host, "127.0.0.1");
+  EXPECT_EQ(cfg.server.port, 9090);
+  EXPECT_EQ(cfg.server.workers, 4u);
+  EXPECT_EQ(cfg.server.max_body_bytes, 2048u);
+  EXPECT_EQ(cfg.server.read_timeout, std::chrono::milliseconds(1000));
+  EXPECT_EQ(cfg.server.idle_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(cfg.upstream.connect_timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(cfg.upstream.first_byte_timeout, std::chrono::milliseconds(200));
+  EXPECT_EQ(cfg.upstream.idle_timeout, std::chrono::milliseconds(300));
+  EXPECT_EQ(cfg.upstream.max_attempts, 2u);
+
+  const provider_config* backup = find_provider(cfg, "backup");
+  ASSERT_NE(backup, nullptr);
+  EXPECT_TRUE(backup->enabled);
+  EXPECT_EQ(backup->kind, provider_kind::openai_compatible);
+  EXPECT_EQ(backup->api_key, "bk-1");
+  EXPECT_EQ(backup->host, "127.0.0.1");
+  EXPECT_EQ(backup->port, 9);
+  EXPECT_EQ(backup->path_prefix, "/v1");
+  EXPECT_EQ(backup->models, std::vector<std::string>{"gpt-4o-mini"});
+  EXPECT_EQ(cfg.providers.size(), builtin_vendor_names().size() + 1);
+
+  ASSERT_EQ(cfg.keys.size(), 2u);
+  EXPECT_EQ(cfg.keys[0].name, "team-a");
+  EXPECT_EQ(cfg.keys[0].key_sha256, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+  EXPECT_EQ(cfg.keys[1].name, "team-b");
+  EXPECT_EQ(cfg.keys[1].key_sha256, sha256_hex("team-b-secret"));
+
+  EXPECT_EQ(cfg.aliases.at("fast"), "groq/llama-3.1-8b-instant");
+  const auto& group = cfg.model_groups.at("gpt-main");
+  ASSERT_EQ(group.size(), 2u);
+  EXPECT_EQ(group[0].provider, "openai");
+  EXPECT_EQ(group[0].model, "gpt-4o-mini");
+  EXPECT_EQ(group[0].weight, 3u);
+  EXPECT_EQ(group[1].provider, "backup");
+  EXPECT_EQ(group[1].weight, 1u);
+}
+
+TEST(config, describe_masks_every_secret) {
+  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-secret-1"}, {"TEAM_B_KEY", "team-b-secret"},
+                                           {"OPENAI_API_KEY", "sk-openai-secret"},
+                                           {"LLMGW_MASTER_KEY", "master-secret"}});
+  const std::string text = describe(cfg);
+  for (std::string_view secret : {"bk-secret-1", "team-b-secret", "sk-openai-secret", "master-secret"}) {
+    EXPECT_FALSE(contains(text, secret)) << secret << " leaked into:\n" << text;
+  }
+  EXPECT_TRUE(contains(text, "backup")) << text;
+  EXPECT_TRUE(contains(text, "key: set")) << text;
+  EXPECT_TRUE(contains(text, "team-b")) << text;
+  EXPECT_TRUE(contains(text, "gpt-main")) << text;
+}
+
+TEST(config, empty_document_is_an_empty_config) {
+  EXPECT_EQ(load("").server.port, 8080);
+  EXPECT_EQ(load("# only a comment\n").server.port, 8080);
+  EXPECT_EQ(load("server:\n").server.port, 8080);
+}
+
+TEST(config, env_substitution_in_scalars) {
+  const config cfg = load("server:\n  host: ${HOST}\n  port: ${PORT:-9999}\n  workers: ${WORKERS:-2}\n",
+                          {{"HOST", "10.0.0.1"}, {"PORT", "7000"}});
+  EXPECT_EQ(cfg.server.host, "10.0.0.1");
+  EXPECT_EQ(cfg.server.port, 7000);
+  EXPECT_EQ(cfg.server.workers, 2u);
+}
+
+TEST(config, references_work_inside_flow_collections_and_quotes) {
+  const config cfg = load(
+      "providers:\n  - {name: b, base_url: ${URL}, api_key: \"${K:-none}\", models: [${M}, 'x-${M}', \"$${M}\"]}\n",
+      {{"URL", "http://127.0.0.1:5/v1"}, {"M", "m1"}});
+  const provider_config* p = find_provider(cfg, "b");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->port, 5);
+  EXPECT_EQ(p->api_key, "none");
+  EXPECT_EQ(p->models, (std::vector<std::string>{"m1", "x-m1", "${M}"}));
+  const std::string e = error_of("server:\n  host: 'abc${'\n");
+  EXPECT_TRUE(contains(e, "server.host")) << e;
+  EXPECT_TRUE(contains(e, "unterminated")) << e;
+}
+
+TEST(config, missing_variable_names_it_and_the_field) {
+  const std::string e = error_of(k_full_example, {{"TEAM_B_KEY", "x"}});
+  EXPECT_TRUE(contains(e, "BACKUP_KEY")) << e;
+  EXPECT_TRUE(contains(e, "providers[0].api_key")) << e;
+  EXPECT_TRUE(contains(e, "gw.yaml:8")) << e;
+}
+
+TEST(config, wrong_types_name_the_yaml_path) {
+  struct bad_case {
+    std::string yaml;
+    std::string path;
+  };
+  const std::vector<bad_case> cases = {
+      {"server: [1, 2]\n", "server"},
+      {"server: {port: abc}\n", "server.port"},
+      {"server: {port: 70000}\n", "server.port"},
+      {"server: {port: -1}\n", "server.port"},
+      {"server: {port: [80]}\n", "server.port"},
+      {"server: {workers: 1.5}\n", "server.workers"},
+      {"server: {max_body_bytes: 0}\n", "server.max_body_bytes"},
+      {"server: {read_timeout_ms: soon}\n", "server.read_timeout_ms"},
+      {"server: {host: {a: b}}\n", "server.host"},
+      {"server: {prot: 80}\n", "server.prot"},
+      {"upstream: {max_attempts: 0}\n", "upstream.max_attempts"},
+      {"upstream: {connect_timeout_ms: x}\n", "upstream.connect_timeout_ms"},
+      {"unknown_section: 1\n", "unknown_section"},
+      {"providers: {name: x}\n", "providers"},
+      {"providers:\n  - {name: b, base_url: http://h/v1, models: gpt-4o}\n", "providers[0].models"},
+      {"providers:\n  - {name: b, base_url: http://h/v1, models: [[x]]}\n", "providers[0].models[0]"},
+      {"providers:\n  - {name: b, base_url: 42x://h}\n", "providers[0].base_url"},
+      {"providers:\n  - {name: b, base_url: http://h/v1, colour: red}\n", "providers[0].colour"},
+      {"providers:\n  - {base_url: http://h/v1}\n", "providers[0]"},
+      {"keys:\n  - {name: a, key_sha256: abc}\n", "keys[0].key_sha256"},
+      {"keys: {a: b}\n", "keys"},
+      {"aliases: [a, b]\n", "aliases"},
+      {"aliases:\n  fast: [a]\n", "aliases.fast"},
+      {"aliases:\n  fast: ''\n", "aliases.fast"},
+      {"model_groups:\n  g: []\n", "model_groups.g"},
+      {"model_groups:\n  g:\n    - {provider: openai, model: m, weight: -1}\n", "model_groups.g[0].weight"},
+      {"model_groups:\n  g:\n    - {provider: openai, model: m, weight: heavy}\n", "model_groups.g[0].weight"},
+      {"model_groups:\n  g:\n    - {provider: openai}\n", "model_groups.g[0]"},
+      {"model_groups:\n  g:\n    - {provider: openai, model: m, wieght: 2}\n", "model_groups.g[0].wieght"},
+  };
+  for (const auto& c : cases) {
+    const std::string e = error_of(c.yaml);
+    EXPECT_TRUE(contains(e, "gw.yaml:")) << c.yaml << " → " << e;
+    EXPECT_TRUE(contains(e, ": " + c.path + ":")) << c.yaml << " → " << e;
+  }
+}
+
+TEST(config, error_reports_the_line) {
+  const std::string e = error_of("server:\n  host: a\n  port: nope\n");
+  EXPECT_TRUE(contains(e, "gw.yaml:3: server.port:")) << e;
+}
+
+TEST(config, invalid_yaml_syntax) {
+  const std::string e = error_of("server:\n  port: [1, 2\n");
+  EXPECT_TRUE(contains(e, "gw.yaml:")) << e;
+  EXPECT_TRUE(contains(e, "invalid YAML")) << e;
+  EXPECT_FALSE(error_of("- just\n- a list\n").empty());
+}
+
+TEST(config, keys_need_exactly_one_form_and_unique_names_and_values) {
+  EXPECT_TRUE(contains(error_of("keys:\n  - {name: a}\n"), "exactly one"));
+  EXPECT_TRUE(contains(error_of("keys:\n  - {name: a, key: x, key_sha256: " + sha256_hex("x") + "}\n"), "exactly one"));
+  EXPECT_TRUE(contains(error_of("keys:\n  - {key: x}\n"), "keys[0]"));
+  EXPECT_TRUE(contains(error_of("keys:\n  - {name: a, key: ${K:-}}\n"), "keys[0].key"));
+  EXPECT_TRUE(contains(error_of("keys:\n  - {name: a, key: x}\n  - {name: a, key: y}\n"), "duplicate key name"));
+  EXPECT_TRUE(contains(error_of("keys:\n  - {name: a, key: x}\n  - {name: b, key_sha256: " + sha256_hex("x") + "}\n"),
+                       "keys[1]"));
+  EXPECT_TRUE(contains(error_of("keys:\n  - {name: a, key_sha256: " + std::string(64, 'g') + "}\n"), "64 hex"));
+}
+
+TEST(config, plaintext_key_is_hashed_and_not_kept) {
+  const config cfg = load("keys:\n  - {name: ci, key: ${CI_KEY}}\n", {{"CI_KEY", "ci-plaintext-key"}});
+  ASSERT_EQ(cfg.keys.size(), 1u);
+  EXPECT_EQ(cfg.keys[0].key_sha256, sha256_hex("ci-plaintext-key"));
+  EXPECT_FALSE(contains(describe(cfg), "ci-plaintext-key"));
+}
+
+TEST(config, alias_cycles_are_rejected) {
+  EXPECT_TRUE(contains(error_of("aliases:\n  a: a\n"), "alias cycle: a -> a"));
+  const std::string two = error_of("aliases:\n  a: b\n  b: a\n");
+  EXPECT_TRUE(contains(two, "alias cycle")) << two;
+  EXPECT_TRUE(contains(two, "aliases.a")) << two;
+  const std::string three = error_of("aliases:\n  a: b\n  b: c\n  c: b\n");
+  EXPECT_TRUE(contains(three, "alias cycle")) << three;
+  // A chain without a cycle is fine, up to the hop limit.
+  EXPECT_NO_THROW(load("aliases:\n  a: b\n  b: c\n  c: gpt-4o\n"));
+  std::string long_chain = "aliases:\n";
+  for (int i = 0; i <= k_max_alias_hops; ++i) {
+    long_chain += "  a" + std::to_string(i) + ": a" + std::to_string(i + 1) + "\n";
+  }
+  EXPECT_TRUE(contains(error_of(long_chain), "alias chain too long"));
+}
+
+TEST(config, alias_and_group_names_must_differ) {
+  const std::string e =
+      error_of("aliases:\n  x: gpt-4o\nmodel_groups:\n  x:\n    - {provider: openai, model: gpt-4o}\n");
+  EXPECT_TRUE(contains(e, "model_groups.x")) << e;
+}
+
+TEST(config, provider_overrides_builtin_by_name) {
+  const config cfg = load("providers:\n  - name: openai\n    base_url: http://127.0.0.1:4000/v1/\n    api_key: sk-y\n");
+  EXPECT_EQ(cfg.providers.size(), builtin_vendor_names().size());
+  const provider_config* p = find_provider(cfg, "openai");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->enabled);
+  EXPECT_EQ(p->port, 4000);
+  EXPECT_EQ(p->path_prefix, "/v1");
+  EXPECT_EQ(p->api_key, "sk-y");
+  EXPECT_FALSE(p->models.empty()) << "an override keeps the vendor's known models";
+}
+
+TEST(config, provider_override_keeps_environment_key_and_url) {
+  const config cfg = load("providers:\n  - name: groq\n    models: [my-model]\n",
+                          {{"GROQ_API_KEY", "gsk"}, {"GROQ_BASE_URL", "http://127.0.0.1:5000/openai/v1"}});
+  const provider_config* p = find_provider(cfg, "groq");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->enabled);
+  EXPECT_EQ(p->api_key, "gsk");
+  EXPECT_EQ(p->port, 5000);
+  EXPECT_EQ(p->models, std::vector<std::string>{"my-model"});
+}
+
+TEST(config, provider_of_builtin_type_under_new_name) {
+  const config cfg = load("providers:\n  - {name: groq-eu, type: groq, api_key: k}\n");
+  const provider_config* p = find_provider(cfg, "groq-eu");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->enabled);
+  EXPECT_EQ(p->host, "api.groq.com");
+  EXPECT_FALSE(find_provider(cfg, "groq")->enabled);
+}
+
+TEST(config, provider_rules) {
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: x}\n"), "base_url is required"));
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: x, type: azure, api_key: k}\n"), "base_url is required"));
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: x, type: bedrock, base_url: http://h}\n"), "providers[0].type"));
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: a/b, base_url: http://h}\n"), "providers[0].name"));
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: a, base_url: http://h}\n  - {name: a, base_url: http://h}\n"),
+                       "duplicate provider"));
+  // openai-compatible servers may need no key; a key-needing vendor without one stays off.
+  const config cfg = load(
+      "providers:\n  - {name: local, base_url: http://127.0.0.1:1/v1}\n  - {name: mistral, api_key: '${MK:-}'}\n");
+  EXPECT_TRUE(find_provider(cfg, "local")->enabled);
+  EXPECT_FALSE(find_provider(cfg, "mistral")->enabled);
+  EXPECT_TRUE(contains(find_provider(cfg, "mistral")->disabled_reason, "providers[1].api_key"));
+  const config azure = load("providers:\n  - {name: az, type: azure, base_url: 'https://r.openai.azure.com', "
+                            "api_key: k, api_version: 2024-06-01}\n");
+  EXPECT_EQ(find_provider(azure, "az")->kind, provider_kind::azure);
+  EXPECT_EQ(find_provider(azure, "az")->api_version, "2024-06-01");
+}
+
+TEST(config, add_provider_replaces_or_appends) {
+  config cfg = load("");
+  const std::size_t n = cfg.providers.size();
+  add_provider(cfg, make_openai_compatible("mock", "http://127.0.0.1:1234/v1", "", {"mock-gpt"}));
+  EXPECT_EQ(cfg.providers.size(), n + 1);
+  add_provider(cfg, make_openai_compatible("mock", "http://127.0.0.1:4321/v1", "", {}));
+  EXPECT_EQ(cfg.providers.size(), n + 1);
+  EXPECT_EQ(find_provider(cfg, "mock")->port, 4321);
+}
+
+TEST(config, loads_a_file) {
+  char path[] = "/tmp/llmgw_config_test_XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  {
+    std::ofstream out(path);
+    out << "server:\n  port: 1234\n";
+  }
+  const std::string file = path;
+  const config cfg = load_config(&file, fake_env());
+  EXPECT_EQ(cfg.server.port, 1234);
+  EXPECT_EQ(cfg.source, file);
+  {
+    std::ofstream out(path);
+    out << "server:\n  port: x\n";
+  }
+  try {
+    load_config(&file, fake_env());
+    ADD_FAILURE() << "expected config_error";
+  } catch (const config_error& e) {
+    EXPECT_TRUE(contains(e.what(), file + ":2: server.port")) << e.what();
+  }
+  std::remove(path);
+  const std::string missing = "/nonexistent/llmgw.yaml";
+  EXPECT_THROW(load_config(&missing, fake_env()), config_error);
+}
+
+}  // namespace
+}  // namespace llmgw

@@ -1,0 +1,60 @@
+#include "core/sha256.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace llmgw {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+sha256_digest sha256(std::string_view data) {
+  sha256_digest digest{};
+  unsigned int digest_len = 0;
+  // EVP_Digest is the one-shot form; it fails only when OpenSSL itself is broken.
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &digest_len, EVP_sha256(), nullptr) != 1 ||
+      digest_len != digest.size()) {
+    throw std::runtime_error("SHA-256 computation failed");
+  }
+  return digest;
+}
+
+std::string to_hex(const sha256_digest& digest) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out(digest.size() * 2, '\0');
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    out[2 * i] = k_hex[digest[i] >> 4];
+    out[2 * i + 1] = k_hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+std::optional<sha256_digest> parse_sha256_hex(std::string_view hex) {
+  sha256_digest digest{};
+  if (hex.size() != digest.size() * 2) return std::nullopt;
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    const int hi = hex_value(hex[2 * i]);
+    const int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    digest[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return digest;
+}
+
+void secure_wipe(std::string& secret) noexcept {
+  if (!secret.empty()) OPENSSL_cleanse(secret.data(), secret.size());
+  secret.clear();
+}
+
+}  // namespace llmgw

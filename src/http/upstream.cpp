@@ -1,0 +1,320 @@
+// Upstream connections: pooled per worker, plain or TLS, with the three
+// timeouts (connect, first byte, idle between body reads) enforced by the
+// stream's own expiry so no extra timer runs per read.
+#include "http/upstream.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <array>
+#include <optional>
+#include <sys/socket.h>
+
+namespace llmgw::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using clock = std::chrono::steady_clock;
+
+// Idle upstream connections older than this are not reused: vendors and
+// load balancers commonly close idle keep-alive connections after ~60 s.
+constexpr auto k_max_idle_age = std::chrono::seconds(50);
+constexpr std::uint32_t k_upstream_header_limit = 64 * 1024;
+
+origin origin::make(std::string host, std::uint16_t port, bool tls) {
+  origin o;
+  o.key = (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+  o.host = std::move(host);
+  o.port = port;
+  o.tls = tls;
+  return o;
+}
+
+std::string_view describe(upstream_failure f) {
+  switch (f) {
+    case upstream_failure::none: return "ok";
+    case upstream_failure::connect: return "could not connect to the upstream";
+    case upstream_failure::tls: return "TLS handshake with the upstream failed";
+    case upstream_failure::connect_timeout: return "timed out connecting to the upstream";
+    case upstream_failure::first_byte_timeout: return "the upstream did not answer in time";
+    case upstream_failure::idle_timeout: return "the upstream stopped sending";
+    case upstream_failure::reset: return "the upstream closed the connection";
+    case upstream_failure::protocol: return "the upstream sent an invalid HTTP response";
+    case upstream_failure::too_large: return "the upstream response is too large";
+    case upstream_failure::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+bool is_retryable(upstream_failure f) {
+  switch (f) {
+    case upstream_failure::connect:
+    case upstream_failure::tls:
+    case upstream_failure::connect_timeout:
+    case upstream_failure::first_byte_timeout:
+    case upstream_failure::reset:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct upstream_connection {
+  std::string key;
+  std::optional<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+  clock::time_point last_used{};
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  void close() {
+    boost::system::error_code ec;
+    lowest().socket().close(ec);
+  }
+
+  // A pooled connection the peer has closed reads as EOF; catch that with
+  // one non-blocking peek instead of failing a request on it.
+  bool still_open() {
+    auto& s = lowest().socket();
+    if (!s.is_open()) return false;
+    char probe;
+    int n = ::recv(s.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+    return false;  // unexpected bytes between responses: do not trust it
+  }
+};
+
+struct upstream_pool::tls_context {
+  ssl::context ctx{ssl::context::tls_client};
+  tls_context() {
+    ctx.set_default_verify_paths();
+    ctx.set_verify_mode(ssl::verify_peer);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  }
+};
+
+upstream_pool::upstream_pool(asio::io_context& ioc, std::size_t max_idle_per_origin)
+    : ioc_(ioc), max_idle_(max_idle_per_origin) {}
+
+upstream_pool::~upstream_pool() = default;
+
+std::size_t upstream_pool::idle_connections() const {
+  std::size_t n = 0;
+  for (const auto& [k, v] : idle_) n += v.size();
+  return n;
+}
+
+std::unique_ptr<upstream_connection> upstream_pool::take_idle(const origin& o) {
+  auto it = idle_.find(o.key);
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  auto now = clock::now();
+  while (!list.empty()) {
+    auto c = std::move(list.back());
+    list.pop_back();
+    if (now - c->last_used < k_max_idle_age && c->still_open()) {
+      c->reused = true;
+      return c;
+    }
+    c->close();
+  }
+  return nullptr;
+}
+
+void upstream_pool::put_idle(std::unique_ptr<upstream_connection> c) {
+  auto& list = idle_[c->key];
+  if (list.size() >= max_idle_) {
+    c->close();
+    return;
+  }
+  c->last_used = clock::now();
+  list.push_back(std::move(c));
+}
+
+namespace {
+
+upstream_failure classify(const boost::system::error_code& ec, upstream_failure timeout_kind) {
+  if (!ec) return upstream_failure::none;
+  if (ec == beast::error::timeout) return timeout_kind;
+  if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return upstream_failure::cancelled;
+  if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
+    return upstream_failure::reset;
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::broken_pipe || ec == bhttp::error::partial_message)
+    return upstream_failure::reset;
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) return upstream_failure::protocol;
+  return upstream_failure::reset;
+}
+
+template <class Stream>
+asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upstream_connection& c,
+                                                                 std::string_view head, std::string_view body) {
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head.data(), head.size()),
+                                         asio::buffer(body.data(), body.size())};
+  auto [wec, wn] = co_await asio::async_write(s, bufs, use_tuple);
+  if (wec) co_return wec;
+  auto [rec, rn] = co_await bhttp::async_read_header(s, c.buffer, *c.parser, use_tuple);
+  co_return rec;
+}
+
+template <class Stream>
+asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_some(Stream& s, upstream_connection& c,
+                                                                                 char* dst, std::size_t cap) {
+  auto& body = c.parser->get().body();
+  body.data = dst;
+  body.size = cap;
+  body.more = true;
+  auto [ec, n] = co_await bhttp::async_read_some(s, c.buffer, *c.parser, use_tuple);
+  std::size_t got = cap - body.size;
+  if (ec == bhttp::error::need_buffer) ec = {};
+  co_return std::pair{ec, got};
+}
+
+}  // namespace
+
+upstream_call::upstream_call(upstream_pool& pool, const origin& o, const upstream_timeouts& t)
+    : pool_(pool), origin_(o), timeouts_(t) {}
+
+upstream_call::~upstream_call() {
+  if (!conn_) return;
+  if (!cancelled_ && conn_->parser && conn_->parser->is_done() && conn_->parser->get().keep_alive()) {
+    conn_->lowest().expires_never();
+    pool_.put_idle(std::move(conn_));
+  } else {
+    conn_->close();
+  }
+}
+
+asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
+  auto c = std::make_unique<upstream_connection>();
+  c->key = origin_.key;
+  auto& ioc = pool_.context();
+  tcp::resolver resolver(ioc);
+  auto [rec, results] = co_await resolver.async_resolve(origin_.host, std::to_string(origin_.port), use_tuple);
+  if (rec) co_return upstream_failure::connect;
+
+  if (origin_.tls) {
+    if (!pool_.tls_) pool_.tls_ = std::make_unique<upstream_pool::tls_context>();
+    c->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, pool_.tls_->ctx);
+  } else {
+    c->plain.emplace(ioc);
+  }
+  auto& low = c->lowest();
+  low.expires_after(timeouts_.connect);
+  auto [cec, ep] = co_await low.async_connect(results, use_tuple);
+  if (cec) co_return cec == beast::error::timeout ? upstream_failure::connect_timeout : upstream_failure::connect;
+  boost::system::error_code ignored;
+  low.socket().set_option(tcp::no_delay(true), ignored);
+
+  if (c->secure) {
+    // SNI, then verify the certificate chain and that it names this host.
+    if (!SSL_set_tlsext_host_name(c->secure->native_handle(), origin_.host.c_str()))
+      co_return upstream_failure::tls;
+    c->secure->set_verify_callback(ssl::host_name_verification(origin_.host));
+    auto [hec] = co_await c->secure->async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) co_return hec == beast::error::timeout ? upstream_failure::connect_timeout : upstream_failure::tls;
+  }
+  conn_ = std::move(c);
+  co_return upstream_failure::none;
+}
+
+asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head, std::string_view body) {
+  auto& c = *conn_;
+  c.parser.emplace();
+  c.parser->header_limit(k_upstream_header_limit);
+  c.parser->body_limit(boost::none);  // streams are long; read_all applies its own limit
+  c.lowest().expires_after(timeouts_.first_byte);
+  auto ec = c.secure ? co_await write_and_read_header(*c.secure, c, head, body)
+                     : co_await write_and_read_header(*c.plain, c, head, body);
+  if (cancelled_) co_return upstream_failure::cancelled;
+  co_return classify(ec, upstream_failure::first_byte_timeout);
+}
+
+asio::awaitable<upstream_failure> upstream_call::start(std::string_view head, std::string_view body) {
+  conn_ = pool_.take_idle(origin_);
+  if (conn_) {
+    auto f = co_await exchange(head, body);
+    // A reused connection the peer closed meanwhile fails before any byte of
+    // a response: that request never reached the vendor, so send it again
+    // on a fresh connection.
+    if (f != upstream_failure::reset || cancelled_) co_return f;
+    conn_->close();
+    conn_.reset();
+  }
+  auto f = co_await connect_fresh();
+  if (f != upstream_failure::none) co_return f;
+  if (cancelled_) co_return upstream_failure::cancelled;
+  co_return co_await exchange(head, body);
+}
+
+int upstream_call::status() const { return conn_ && conn_->parser ? conn_->parser->get().result_int() : 0; }
+
+std::string_view upstream_call::header(std::string_view name) const {
+  if (!conn_ || !conn_->parser) return {};
+  const auto& f = conn_->parser->get();
+  auto it = f.find(name);
+  return it == f.end() ? std::string_view{} : std::string_view(it->value());
+}
+
+void upstream_call::visit_headers(header_visitor v, void* ctx) const {
+  if (!conn_ || !conn_->parser) return;
+  for (const auto& field : conn_->parser->get()) v(ctx, field.name_string(), field.value());
+}
+
+bool upstream_call::body_done() const { return conn_ && conn_->parser && conn_->parser->is_done(); }
+
+asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_some(std::string& out) {
+  if (!conn_ || cancelled_) co_return std::pair{upstream_failure::cancelled, std::size_t{0}};
+  auto& c = *conn_;
+  if (c.parser->is_done()) co_return std::pair{upstream_failure::none, std::size_t{0}};
+  constexpr std::size_t k_chunk = 16 * 1024;
+  auto old = out.size();
+  out.resize(old + k_chunk);
+  for (;;) {
+    c.lowest().expires_after(timeouts_.idle);
+    auto [ec, got] = c.secure ? co_await read_body_some(*c.secure, c, out.data() + old, k_chunk)
+                              : co_await read_body_some(*c.plain, c, out.data() + old, k_chunk);
+    if (cancelled_) ec = asio::error::operation_aborted;
+    out.resize(old + got);
+    if (ec) co_return std::pair{classify(ec, upstream_failure::idle_timeout), got};
+    // A read may consume only chunk framing; keep going until body bytes
+    // arrive or the body ends.
+    if (got > 0 || c.parser->is_done()) co_return std::pair{upstream_failure::none, got};
+    out.resize(old + k_chunk);
+  }
+}
+
+asio::awaitable<upstream_failure> upstream_call::read_all(std::string& out, std::size_t limit) {
+  for (;;) {
+    auto [f, n] = co_await read_some(out);
+    if (f != upstream_failure::none) co_return f;
+    if (out.size() > limit) co_return upstream_failure::too_large;
+    if (n == 0 && body_done()) co_return upstream_failure::none;
+  }
+}
+
+void upstream_call::cancel() {
+  cancelled_ = true;
+  if (conn_) conn_->close();
+}
+
+}  // namespace llmgw::http

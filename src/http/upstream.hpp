@@ -1,0 +1,125 @@
+#pragma once
+// The upstream side: a per-worker pool of keep-alive connections per origin
+// (plain TCP or TLS with certificate and host name verification) and one
+// request/response exchange on a pooled connection. Knows nothing of LLMs.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+namespace llmgw::http {
+
+struct origin {
+  std::string host;
+  std::uint16_t port = 443;
+  bool tls = true;
+  std::string key;  // "host:port" plus scheme, the pool's map key
+
+  static origin make(std::string host, std::uint16_t port, bool tls);
+};
+
+struct upstream_timeouts {
+  std::chrono::milliseconds connect{5'000};       // TCP connect + TLS handshake
+  std::chrono::milliseconds first_byte{120'000};  // request written → response headers
+  std::chrono::milliseconds idle{120'000};        // between two reads of the body
+};
+
+enum class upstream_failure {
+  none,
+  connect,            // refused, unreachable, DNS
+  tls,                // handshake or verification failed
+  connect_timeout,
+  first_byte_timeout,
+  idle_timeout,
+  reset,              // the peer closed or reset mid-response
+  protocol,           // not HTTP/1.1 we understand
+  too_large,
+  cancelled,
+};
+
+std::string_view describe(upstream_failure f);
+// True when the failure happened before the upstream could have acted on the
+// request, or is a timeout: worth another attempt elsewhere.
+bool is_retryable(upstream_failure f);
+
+struct upstream_connection;
+
+// One worker's connections. Not thread-safe: one pool per io_context.
+class upstream_pool {
+ public:
+  explicit upstream_pool(boost::asio::io_context& ioc, std::size_t max_idle_per_origin = 256);
+  ~upstream_pool();
+  upstream_pool(const upstream_pool&) = delete;
+  upstream_pool& operator=(const upstream_pool&) = delete;
+
+  boost::asio::io_context& context() { return ioc_; }
+  std::size_t idle_connections() const;
+
+ private:
+  friend class upstream_call;
+  std::unique_ptr<upstream_connection> take_idle(const origin& o);
+  void put_idle(std::unique_ptr<upstream_connection> c);
+
+  struct tls_context;
+  boost::asio::io_context& ioc_;
+  std::size_t max_idle_;
+  std::unique_ptr<tls_context> tls_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<upstream_connection>>> idle_;
+};
+
+// One request and its response. The connection goes back to the pool when
+// the response was read to its end and both sides allow keep-alive;
+// otherwise it is closed when the call is destroyed.
+class upstream_call {
+ public:
+  upstream_call(upstream_pool& pool, const origin& o, const upstream_timeouts& t);
+  ~upstream_call();
+  upstream_call(const upstream_call&) = delete;
+  upstream_call& operator=(const upstream_call&) = delete;
+
+  // Connects (or reuses an idle connection), writes head+body and reads the
+  // response headers. A reused connection that turns out to be stale is
+  // replaced by a fresh one once, transparently.
+  boost::asio::awaitable<upstream_failure> start(std::string_view head, std::string_view body);
+
+  int status() const;
+  std::string_view header(std::string_view name) const;
+  // Calls f(name, value) for every response header.
+  template <class F>
+  void for_each_header(F&& f) const {
+    visit_headers([](void* ctx, std::string_view n, std::string_view v) { (*static_cast<std::remove_reference_t<F>*>(ctx))(n, v); },
+                  const_cast<void*>(static_cast<const void*>(&f)));
+  }
+
+  // Appends the next piece of the (de-chunked) body to out; returns how many
+  // bytes were added, 0 at the end of the body.
+  boost::asio::awaitable<std::pair<upstream_failure, std::size_t>> read_some(std::string& out);
+  // Reads the rest of the body into out (appending), at most limit bytes.
+  boost::asio::awaitable<upstream_failure> read_all(std::string& out, std::size_t limit);
+  bool body_done() const;
+
+  // Closes the connection at once: pending reads fail with `cancelled`.
+  // Safe to call from another coroutine on the same thread.
+  void cancel();
+
+ private:
+  using header_visitor = void (*)(void* ctx, std::string_view name, std::string_view value);
+  void visit_headers(header_visitor v, void* ctx) const;
+  boost::asio::awaitable<upstream_failure> connect_fresh();
+  boost::asio::awaitable<upstream_failure> exchange(std::string_view head, std::string_view body);
+
+  upstream_pool& pool_;
+  const origin& origin_;
+  upstream_timeouts timeouts_;
+  std::unique_ptr<upstream_connection> conn_;
+  bool cancelled_ = false;
+};
+
+}  // namespace llmgw::http

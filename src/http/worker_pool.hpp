@@ -1,0 +1,51 @@
+#pragma once
+// N worker threads, each with its own io_context and its own SO_REUSEPORT
+// listener: shared nothing on the hot path. Stops on SIGINT/SIGTERM after
+// draining open connections.
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "http/server.hpp"
+
+namespace llmgw::http {
+
+struct worker_handlers {
+  handler on_request;
+  error_renderer render_error;
+};
+
+class worker_pool {
+ public:
+  explicit worker_pool(unsigned workers);
+  ~worker_pool();
+  worker_pool(const worker_pool&) = delete;
+  worker_pool& operator=(const worker_pool&) = delete;
+
+  // Builds one server per worker with the handlers `make` returns for that
+  // worker's io_context, binds them (with port 0 the first bind picks the
+  // port and the others share it) and starts the threads. Throws when the
+  // address cannot be bound.
+  void start(server_options options, const std::function<worker_handlers(boost::asio::io_context&)>& make);
+  std::uint16_t port() const { return port_; }
+
+  // Blocks until SIGINT or SIGTERM, then drains: listeners close, idle
+  // connections close, busy ones finish their response (up to
+  // drain_timeout), and the threads are joined.
+  void run_until_signalled(std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
+
+  // The same drain, started by the caller (in-process use).
+  void stop(std::chrono::milliseconds drain_timeout = std::chrono::seconds(2));
+
+ private:
+  struct worker;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace llmgw::http

@@ -1,0 +1,176 @@
+// Subcommands and wiring only: every piece of behaviour lives in the core
+// library (see src/README.md for the life of a request).
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "api/access_log.hpp"
+#include "api/gateway.hpp"
+#include "config/config.hpp"
+#include "core/sha256.hpp"
+#include "mock/mock_vendor.hpp"
+#include "http/worker_pool.hpp"
+
+namespace {
+
+// Accepted in demo mode only, when no gateway key is configured at all, so
+// the quickstart works at once; demo mode talks to the in-process mock only.
+constexpr std::string_view k_demo_key = "sk-llmgw-demo";
+
+struct serve_args {
+  std::string config_path;
+  std::string host;
+  int port = -1;
+  int workers = -1;
+  bool access_log = true;
+};
+
+int run_serve(const serve_args& args) {
+  using namespace llmgw;
+  config cfg;
+  try {
+    cfg = load_config(args.config_path.empty() ? nullptr : &args.config_path, process_env());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
+    return 2;
+  }
+  if (!args.host.empty()) cfg.server.host = args.host;
+  if (args.port >= 0) cfg.server.port = static_cast<std::uint16_t>(args.port);
+  if (args.workers >= 0) cfg.server.workers = static_cast<unsigned>(args.workers);
+  if (cfg.server.workers == 0) cfg.server.workers = std::max(1u, std::thread::hardware_concurrency());
+  api::set_access_log_enabled(args.access_log);
+
+  bool any_enabled = false;
+  for (const auto& p : cfg.providers) any_enabled = any_enabled || p.enabled;
+
+  // Demo mode: no vendor key anywhere, so serve `mock/...` from an
+  // in-process mock vendor instead of refusing every request.
+  std::unique_ptr<mock::mock_vendor_thread> demo_vendor;
+  if (!any_enabled) {
+    mock::mock_options mo;
+    mo.host = "127.0.0.1";
+    mo.port = 0;
+    demo_vendor = std::make_unique<mock::mock_vendor_thread>(mo);
+    auto url = "http://127.0.0.1:" + std::to_string(demo_vendor->port()) + "/v1";
+    add_provider(cfg, make_openai_compatible("mock", url, "sk-mock-demo",
+                                             {"gpt-4o-mini", "gpt-4o", "text-embedding-3-small"}));
+    std::fprintf(stderr,
+                 "llmgw: demo mode: no vendor API key is set (e.g. OPENAI_API_KEY), so an in-process mock vendor "
+                 "serves models named mock/<anything>, e.g. mock/gpt-4o-mini.\n");
+    if (cfg.keys.empty() && !cfg.master_key_sha256) {
+      cfg.keys.push_back({"demo", sha256_hex(k_demo_key)});
+      std::fprintf(stderr, "llmgw: demo mode: no gateway key is configured; the demo key %.*s is accepted.\n",
+                   static_cast<int>(k_demo_key.size()), k_demo_key.data());
+    }
+  } else if (cfg.keys.empty() && !cfg.master_key_sha256) {
+    std::fprintf(stderr,
+                 "llmgw: warning: no gateway key is configured (set LLMGW_MASTER_KEY or `keys:` in the config): "
+                 "every request will be refused with 401.\n");
+  }
+
+  std::shared_ptr<const api::gateway_state> state;
+  try {
+    state = std::make_shared<const api::gateway_state>(std::move(cfg), demo_vendor != nullptr);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
+    return 2;
+  }
+  for (const auto& w : state->routes.warnings()) std::fprintf(stderr, "llmgw: warning: %s\n", w.c_str());
+  std::fprintf(stderr, "%s\n", describe(state->cfg).c_str());
+
+  const auto& sc = state->cfg.server;
+  http::server_options opts;
+  opts.host = sc.host;
+  opts.port = sc.port;
+  opts.max_body_bytes = sc.max_body_bytes;
+  opts.read_timeout = sc.read_timeout;
+  opts.idle_timeout = sc.idle_timeout;
+
+  http::worker_pool pool(sc.workers);
+  try {
+    pool.start(opts, [state](boost::asio::io_context& ioc) {
+      auto gw = std::make_shared<api::gateway>(ioc, state);
+      return http::worker_handlers{
+          [gw](http::request& req, http::response_writer& out) { return gw->handle(req, out); },
+          &api::gateway::render_protocol_error};
+    });
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "llmgw: cannot listen on %s:%u: %s\n", opts.host.c_str(), opts.port, e.what());
+    return 1;
+  }
+  std::printf("llmgw listening on http://%s:%u\n", opts.host.c_str(), pool.port());
+  std::fflush(stdout);
+  pool.run_until_signalled();
+  std::fprintf(stderr, "llmgw: stopped\n");
+  return 0;
+}
+
+int run_mock(const std::string& host, int port, int workers) {
+  using namespace llmgw;
+  mock::mock_options mo;
+  mo.host = host;
+  mo.port = static_cast<std::uint16_t>(port);
+  unsigned n = workers > 0 ? static_cast<unsigned>(workers) : 1;
+  http::worker_pool pool(n);
+  auto shared = std::make_shared<mock::mock_vendor>(mo);
+  try {
+    pool.start(http::server_options{.host = host, .port = mo.port}, [shared](boost::asio::io_context&) {
+      return http::worker_handlers{shared->handler(), {}};
+    });
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mock-vendor: cannot listen on %s:%d: %s\n", host.c_str(), port, e.what());
+    return 1;
+  }
+  std::printf("mock-vendor listening on http://%s:%u\n", host.c_str(), pool.port());
+  std::fflush(stdout);
+  pool.run_until_signalled();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up must not kill the process
+  CLI::App app{"llmgw: one OpenAI-compatible endpoint in front of many LLM vendors"};
+  app.require_subcommand(1);
+
+  serve_args sargs;
+  auto* serve = app.add_subcommand("serve", "Run the gateway");
+  serve->add_option("--config", sargs.config_path, "YAML configuration file")->check(CLI::ExistingFile);
+  serve->add_option("--host", sargs.host, "Address to listen on (default 0.0.0.0)");
+  serve->add_option("--port", sargs.port, "Port to listen on (default 8080; 0 picks a free port)");
+  serve->add_option("--workers", sargs.workers, "Worker threads (default: one per core)");
+  serve->add_flag("!--no-access-log", sargs.access_log, "Do not print one JSON line per request");
+
+  std::string mock_host = "127.0.0.1";
+  int mock_port = 9090;
+  int mock_workers = 1;
+  auto* mock_cmd = app.add_subcommand("mock-vendor", "Run the mock vendor (an emulation of the OpenAI API)");
+  mock_cmd->add_option("--host", mock_host, "Address to listen on");
+  mock_cmd->add_option("--port", mock_port, "Port to listen on (0 picks a free port)");
+  mock_cmd->add_option("--workers", mock_workers, "Worker threads");
+
+  auto* keys = app.add_subcommand("keys", "Gateway key tools");
+  keys->require_subcommand(1);
+  std::string key_to_hash;
+  auto* hash = keys->add_subcommand("hash", "Print the SHA-256 of a key, for `keys: [{key_sha256: ...}]`");
+  hash->add_option("key", key_to_hash, "The key (read from standard input when omitted)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (serve->parsed()) return run_serve(sargs);
+  if (mock_cmd->parsed()) return run_mock(mock_host, mock_port, mock_workers);
+  if (hash->parsed()) {
+    if (key_to_hash.empty()) std::getline(std::cin, key_to_hash);
+    if (key_to_hash.empty()) {
+      std::fprintf(stderr, "llmgw keys hash: no key given\n");
+      return 2;
+    }
+    std::printf("%s\n", llmgw::sha256_hex(key_to_hash).c_str());
+    return 0;
+  }
+  return 0;
+}

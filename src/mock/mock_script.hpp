@@ -1,0 +1,52 @@
+#pragma once
+// What the mock vendor should do with one request, beyond answering it
+// normally. A script is built from three layers, later ones winning: the
+// server's defaults (mock_options), `x-mock-*` request headers (for curl and
+// benchmarks), and `[mock:...]` markers in the text of the last user message
+// (so tests driving an SDK can trigger behaviour without touching headers).
+//
+// Marker grammar: `[mock:` setting (`,` setting)* `]`, setting = key or
+// key=value. Keys: status, latency_ms, tokens, tps, reset_after, hang,
+// hang_after, echo, tool. Unknown keys and bad values are ignored, so a
+// typo in a test shows up as "nothing happened", never as a mock crash.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmgw::mock {
+
+struct mock_script {
+  int status = 0;                            // answer with this error status (0: succeed)
+  std::uint32_t latency_ms = 0;              // delay before the response headers
+  std::optional<std::uint32_t> tokens;       // reply length in tokens (= stream content chunks)
+  double tps = 0;                            // stream pacing in tokens per second (0: as fast as possible)
+  std::optional<std::uint32_t> reset_after;  // abort the connection after N content chunks
+  bool hang = false;                         // accept the request and never answer
+  std::optional<std::uint32_t> hang_after;   // stream N content chunks, then stall forever
+  bool echo = false;                         // reply content = JSON of the received request headers
+  bool tool = false;                         // answer with a tool call when the request offers tools
+  std::string tool_name;                     // which tool ([mock:tool=name]); empty: the first one
+
+  bool operator==(const mock_script&) const = default;
+};
+
+// Applies one setting; `value` is empty for a bare key. Returns false when
+// the key is unknown or the value is not valid for it (nothing changes).
+bool apply_setting(std::string_view key, std::string_view value, mock_script& script);
+
+// Applies every `[mock:...]` marker in `text` in order. `text` may be raw
+// JSON (markers contain no characters JSON would escape). Returns how many
+// settings were applied.
+int apply_markers(std::string_view text, mock_script& script);
+
+// Applies an `x-mock-<key>` header (name compared case-insensitively, `-`
+// in the key read as `_`, so `x-mock-latency-ms: 50` = `latency_ms=50`).
+// For flags (hang, echo, tool) any value but "0"/"false" switches them on.
+// Returns false when the header is not an x-mock header or not understood.
+bool apply_header(std::string_view name, std::string_view value, mock_script& script);
+
+// True when `name` starts with `x-mock-` (case-insensitively).
+bool is_mock_header(std::string_view name);
+
+}  // namespace llmgw::mock

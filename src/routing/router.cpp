@@ -1,0 +1,188 @@
+#include "routing/router.hpp"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace llmgw {
+namespace {
+
+struct prefix_rule {
+  std::string_view prefix;
+  std::string_view vendor;
+};
+
+// Bare model ids that clearly belong to one vendor. Checked in order; the
+// first matching prefix decides, enabled or not.
+constexpr prefix_rule k_prefix_rules[] = {
+    {"gpt-", "openai"},       {"o1", "openai"},         {"o3", "openai"},       {"o4", "openai"},
+    {"chatgpt-", "openai"},   {"text-embedding-", "openai"}, {"claude-", "anthropic"}, {"llama", "groq"},
+    {"mixtral", "groq"},      {"gemma", "groq"},        {"mistral-", "mistral"}, {"codestral", "mistral"},
+    {"deepseek-", "deepseek"}, {"grok-", "xai"},
+};
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+}  // namespace
+
+router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.aliases) {
+  for (const auto& [name, deployments] : cfg.model_groups) {
+    group g;
+    for (std::size_t i = 0; i < deployments.size(); ++i) {
+      const deployment_entry& d = deployments[i];
+      const provider_config* p = find_provider(d.provider);
+      if (p == nullptr) {
+        throw config_error(cfg.source + ": model_groups." + name + "[" + std::to_string(i) +
+                           "].provider: unknown provider " + quoted(d.provider));
+      }
+      if (!p->enabled) {
+        // A group may list vendors that only some deployments have keys for.
+        warnings_.push_back("model group " + quoted(name) + ": skipping " + d.provider + "/" + d.model +
+                            ": vendor " + quoted(d.provider) + " " + p->disabled_reason);
+        continue;
+      }
+      g.members.push_back({p, d.model, d.weight});
+      g.total_weight += d.weight;
+    }
+    if (g.members.empty()) {
+      warnings_.push_back("model group " + quoted(name) + " has no deployment on an enabled vendor");
+    }
+    g.failover.resize(g.members.size());
+    for (std::size_t i = 0; i < g.failover.size(); ++i) g.failover[i] = i;
+    std::stable_sort(g.failover.begin(), g.failover.end(),
+                     [&](std::size_t a, std::size_t b) { return g.members[a].weight > g.members[b].weight; });
+    groups_.emplace(name, std::move(g));
+  }
+  build_model_list();
+}
+
+const provider_config* router::find_provider(std::string_view name) const {
+  for (const auto& p : providers_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+route_result router::resolve(std::string_view model, std::uint64_t random) const {
+  route r;
+  std::string why;
+  if (!resolve_into(model, random, 0, r.attempts, why)) {
+    gateway_error e = model_not_found(model);
+    if (!why.empty()) e.message = "The model `" + std::string(model) + "` is not available: " + why + ".";
+    return e;
+  }
+  r.requested_model = std::string(model);
+  for (auto& a : r.attempts) a.model_rewritten = a.model != model;
+  return r;
+}
+
+route_result router::resolve(std::string_view model) const {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return resolve(model, rng());
+}
+
+bool router::resolve_into(std::string_view model, std::uint64_t random, int hops, std::vector<route_attempt>& out,
+                          std::string& why) const {
+  // 1. vendor/model
+  const provider_config* named_vendor = nullptr;
+  if (const auto slash = model.find('/'); slash != std::string_view::npos && slash > 0) {
+    named_vendor = find_provider(model.substr(0, slash));
+    if (named_vendor != nullptr && named_vendor->enabled) {
+      const std::string_view vendor_model = model.substr(slash + 1);
+      if (vendor_model.empty()) {
+        why = "no model id after " + quoted(model);
+        return false;
+      }
+      out.push_back({named_vendor, std::string(vendor_model), 1, false});
+      return true;
+    }
+  }
+
+  // 2. aliases (their targets go through every rule again)
+  if (auto it = aliases_.find(model); it != aliases_.end()) {
+    // Cycles are rejected at load; this bound is only a safety net.
+    if (hops >= k_max_alias_hops) {
+      why = "alias chain too long at " + quoted(model);
+      return false;
+    }
+    if (resolve_into(it->second, random, hops + 1, out, why)) return true;
+    why = "alias " + quoted(model) + " -> " + quoted(it->second) + (why.empty() ? " names an unknown model" : ": " + why);
+    return false;
+  }
+
+  // 3. model groups
+  if (auto it = groups_.find(model); it != groups_.end()) {
+    if (it->second.members.empty()) {
+      why = "model group " + quoted(model) + " has no deployment on an enabled vendor";
+      return false;
+    }
+    pick(it->second, random, out);
+    return true;
+  }
+
+  // 4. built-in prefix rules
+  for (const prefix_rule& rule : k_prefix_rules) {
+    if (!model.starts_with(rule.prefix)) continue;
+    const provider_config* p = find_provider(rule.vendor);
+    if (p != nullptr && p->enabled) {
+      out.push_back({p, std::string(model), 1, false});
+      return true;
+    }
+    if (p != nullptr) why = "it is served by vendor " + quoted(rule.vendor) + ", which " + p->disabled_reason;
+    return false;
+  }
+
+  if (named_vendor != nullptr) why = "vendor " + quoted(named_vendor->name) + " " + named_vendor->disabled_reason;
+  return false;
+}
+
+void router::pick(const group& g, std::uint64_t random, std::vector<route_attempt>& out) {
+  std::size_t first = g.failover.front();  // all weights 0: the first listed
+  if (g.total_weight > 0) {
+    std::uint64_t r = random % g.total_weight;
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      if (r < g.members[i].weight) {
+        first = i;
+        break;
+      }
+      r -= g.members[i].weight;
+    }
+  }
+  out.reserve(g.members.size());
+  const auto add = [&](std::size_t i) {
+    out.push_back({g.members[i].provider, g.members[i].model, g.members[i].weight, false});
+  };
+  add(first);
+  for (std::size_t i : g.failover) {
+    if (i != first) add(i);
+  }
+}
+
+void router::build_model_list() {
+  std::set<std::string, std::less<>> seen;
+  const auto add = [&](std::string id, std::string owned_by) {
+    if (seen.insert(id).second) models_.push_back({std::move(id), std::move(owned_by)});
+  };
+  for (const auto& [name, g] : groups_) {
+    if (!g.members.empty()) add(name, "llmgw");
+  }
+  for (const auto& [name, target] : aliases_) {
+    if (auto r = resolve(name, 0)) add(name, r->attempts.front().provider->name);
+  }
+  for (const auto& p : providers_) {
+    if (!p.enabled) continue;
+    for (const auto& m : p.models) {
+      // The bare id is shown only when it routes to this very vendor and model.
+      const auto r = resolve(m, 0);
+      const bool bare_routes_here = r && r->attempts.size() == 1 && r->attempts.front().provider == &p &&
+                                    r->attempts.front().model == m;
+      if (bare_routes_here && !seen.contains(m)) {
+        add(m, p.name);
+      } else {
+        add(p.name + "/" + m, p.name);
+      }
+    }
+  }
+}
+
+}  // namespace llmgw

@@ -1,0 +1,106 @@
+#pragma once
+// Model string → ordered deployments to try. Built once from a config and
+// immutable afterwards, so one router is shared by every worker thread.
+//
+// Resolution order:
+//   1. `vendor/model` when `vendor` names an enabled provider: the rest is the
+//      vendor's own model id, verbatim (`groq/openai/gpt-oss-120b` → groq,
+//      `openai/gpt-oss-120b`);
+//   2. aliases (the target is resolved again, through these same rules);
+//   3. model groups (weighted first pick, then the others as failover);
+//   4. built-in prefix rules (`gpt-` → openai, `claude-` → anthropic, ...),
+//      only when that vendor is enabled;
+//   otherwise 404 model_not_found naming the model, saying which vendor lacks
+//   a key when that is why.
+#include "config/config.hpp"
+#include "core/gateway_error.hpp"
+#include "routing/vendors.hpp"
+
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmgw {
+
+struct route_attempt {
+  const provider_config* provider = nullptr;  // owned by the router
+  std::string model;                          // the vendor's model id, sent upstream
+  unsigned weight = 1;
+  bool model_rewritten = false;  // model differs from the client's string: the body must be rewritten
+};
+
+struct route {
+  std::string requested_model;          // the client's string, as sent
+  std::vector<route_attempt> attempts;  // [0] first, the rest in failover order; never empty
+};
+
+// One entry of /v1/models.
+struct model_info {
+  std::string id;
+  std::string owned_by;  // vendor name; "llmgw" for model groups
+};
+
+// Errors are values (the gateway_error to send back); use `*r` / `r.error()`
+// (`.value()` would need a throw_exception_from_error for gateway_error).
+using route_result = boost::system::result<route, gateway_error>;
+
+class router {
+ public:
+  // Throws config_error when a model group names an unknown provider.
+  // Deployments on known but disabled providers are dropped (see warnings()).
+  explicit router(const config& cfg);
+
+  // Routes hold pointers to the router's providers: a copy would dangle.
+  router(const router&) = delete;
+  router& operator=(const router&) = delete;
+  router(router&&) = default;
+  router& operator=(router&&) = default;
+
+  // `random` chooses a group's first deployment by weight (any uniformly
+  // distributed value); passing it in keeps this function pure and testable.
+  route_result resolve(std::string_view model, std::uint64_t random) const;
+  // The same with a per-thread random source.
+  route_result resolve(std::string_view model) const;
+
+  // Every routable model id: groups, aliases, then each enabled vendor's known
+  // models, bare when the bare id routes to that vendor, else `vendor/model`.
+  const std::vector<model_info>& list_models() const { return models_; }
+
+  const provider_config* find_provider(std::string_view name) const;
+  const std::vector<provider_config>& providers() const { return providers_; }
+
+  // Configuration problems that do not stop start-up, for the log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  struct group_member {
+    const provider_config* provider;
+    std::string model;
+    unsigned weight;
+  };
+  struct group {
+    std::vector<group_member> members;  // enabled ones, in config order
+    std::vector<std::size_t> failover;  // member indexes by weight, heaviest first
+    std::uint64_t total_weight = 0;
+  };
+
+  // Fills `out` and returns true, or returns false with `why` saying what is
+  // missing (empty when the model is simply unknown). `hops` bounds aliases.
+  bool resolve_into(std::string_view model, std::uint64_t random, int hops, std::vector<route_attempt>& out,
+                    std::string& why) const;
+  static void pick(const group& g, std::uint64_t random, std::vector<route_attempt>& out);
+  void build_model_list();
+
+  std::vector<provider_config> providers_;
+  std::map<std::string, std::string, std::less<>> aliases_;
+  std::map<std::string, group, std::less<>> groups_;
+  std::vector<model_info> models_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace llmgw
