@@ -86,7 +86,10 @@ void take_usage(access_record& rec, const token_usage& u) {
 // Completes when the client hangs up, and cancels the upstream call then:
 // raced against the upstream work so an abandoned stream stops at once.
 asio::awaitable<void> watch_client(http::response_writer& out, http::upstream_call*& active) {
-  if (co_await out.wait_client_gone() && active) active->cancel();
+  // Kept as separate statements: GCC 12 miscompiles co_await inside `&&`.
+  const bool gone = co_await out.wait_client_gone();
+  if (gone && active) active->cancel();
+  co_return;
 }
 
 }  // namespace
@@ -168,7 +171,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     rs.provider = p.name;
     rs.served_model = a.model;
     rs.record.provider = p.name;
-    rs.record.served_model = a.model;
+    rs.record.served_model = rs.served_model;
     rs.record.error = {};
 
     auto content_type = call.header("content-type");
@@ -235,7 +238,9 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
         out->append(ev.raw);
       }
       if (reader.failed()) f = http::upstream_failure::protocol;
-      if (!out->empty() && !co_await rs.out.write_chunk(*out)) {
+      bool delivered = true;
+      if (!out->empty()) delivered = co_await rs.out.write_chunk(*out);  // not inside && (GCC 12)
+      if (!delivered) {
         call.cancel();
         rs.record.status = 499;
         rs.record.error = "client closed the connection";

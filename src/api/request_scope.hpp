@@ -58,8 +58,8 @@ class request_scope {
   access_record record;
   std::string key_name;
   std::string model;         // as the client asked
-  std::string_view provider;      // views into the immutable config snapshot
-  std::string_view served_model;
+  std::string_view provider;  // views the immutable config snapshot
+  std::string served_model;   // the route dies before the access log is written
   const chat_request_info* chat_info = nullptr;  // set when the body is rewritten
   const embeddings_request_info* embeddings_info = nullptr;
 };

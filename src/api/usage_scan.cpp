@@ -46,10 +46,10 @@ simdjson::simdjson_result<ondemand::document> parse_padded(std::string_view json
       simdjson::padded_string_view(state.buffer.data(), state.buffer.size(), state.buffer.capacity()));
 }
 
-// A non-negative integer field, or 0 when it is absent or of another type.
-std::int64_t read_count(ondemand::value& v) {
+// A non-negative integer field; nonsense (negative, not an integer) counts as absent.
+std::optional<std::int64_t> read_count(ondemand::value& v) {
   std::int64_t n = 0;
-  if (v.get_int64().get(n) || n < 0) return 0;
+  if (v.get_int64().get(n) || n < 0) return std::nullopt;
   return n;
 }
 
@@ -61,12 +61,13 @@ bool read_usage(ondemand::object& usage, token_usage& out) {
     ondemand::value v;
     if (field.value().get(v)) return false;
     if (key == "prompt_tokens") {
-      out.prompt_tokens = read_count(v);
+      out.prompt_tokens = read_count(v).value_or(0);
     } else if (key == "completion_tokens") {
-      out.completion_tokens = read_count(v);
+      out.completion_tokens = read_count(v).value_or(0);
     } else if (key == "total_tokens") {
-      out.total_tokens = read_count(v);
-      has_total = true;
+      const auto total = read_count(v);
+      out.total_tokens = total.value_or(0);
+      has_total = total.has_value();
     } else if (key == "prompt_tokens_details") {
       ondemand::object details;
       if (v.get_object().get(details)) continue;  // null or absent details
@@ -76,7 +77,7 @@ bool read_usage(ondemand::object& usage, token_usage& out) {
         if (detail_key == "cached_tokens") {
           ondemand::value count;
           if (detail.value().get(count)) return false;
-          out.cached_tokens = read_count(count);
+          out.cached_tokens = read_count(count).value_or(0);
         }
       }
     }

@@ -25,10 +25,6 @@ constexpr std::string_view k_ref_close = "\xee\x80\x81";  // U+E001
 
 std::string protect_references(std::string_view text) {
   std::string out;
-  // Text that already holds the markers is left alone (and parsed as is).
-  if (text.find(k_ref_open) != std::string_view::npos || text.find(k_ref_close) != std::string_view::npos) {
-    return std::string(text);
-  }
   out.reserve(text.size() + 16);
   std::size_t i = 0;
   while (i < text.size()) {
@@ -332,7 +328,9 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
       deployment_entry entry;
       entry.provider = l.non_empty_string(d["provider"], dpath + ".provider");
       entry.model = l.non_empty_string(d["model"], dpath + ".model");
-      if (auto n = d["weight"]; loader::present(n)) entry.weight = l.integer<unsigned>(n, dpath + ".weight", 0, 1'000'000);
+      if (auto n = d["weight"]; loader::present(n)) {
+        entry.weight = l.integer<unsigned>(n, dpath + ".weight", 0, 1'000'000);
+      }
       deployments.push_back(std::move(entry));
     }
     cfg.model_groups[name] = std::move(deployments);
@@ -340,6 +338,9 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
 }
 
 void load_yaml(const loader& l, std::string_view text, config& cfg) {
+  if (text.find(k_ref_open) != std::string_view::npos || text.find(k_ref_close) != std::string_view::npos) {
+    throw config_error(l.source() + ": the characters U+E000 and U+E001 are reserved and may not appear");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(protect_references(text));

@@ -243,8 +243,13 @@ asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head,
   c.parser->header_limit(k_upstream_header_limit);
   c.parser->body_limit(boost::none);  // streams are long; read_all applies its own limit
   c.lowest().expires_after(timeouts_.first_byte);
-  auto ec = c.secure ? co_await write_and_read_header(*c.secure, c, head, body)
-                     : co_await write_and_read_header(*c.plain, c, head, body);
+  // if/else rather than ?: around co_await: GCC 12 miscompiles the latter.
+  boost::system::error_code ec;
+  if (c.secure) {
+    ec = co_await write_and_read_header(*c.secure, c, head, body);
+  } else {
+    ec = co_await write_and_read_header(*c.plain, c, head, body);
+  }
   if (cancelled_) co_return upstream_failure::cancelled;
   co_return classify(ec, upstream_failure::first_byte_timeout);
 }
@@ -291,8 +296,13 @@ asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_so
   out.resize(old + k_chunk);
   for (;;) {
     c.lowest().expires_after(timeouts_.idle);
-    auto [ec, got] = c.secure ? co_await read_body_some(*c.secure, c, out.data() + old, k_chunk)
-                              : co_await read_body_some(*c.plain, c, out.data() + old, k_chunk);
+    std::pair<boost::system::error_code, std::size_t> r;
+    if (c.secure) {
+      r = co_await read_body_some(*c.secure, c, out.data() + old, k_chunk);
+    } else {
+      r = co_await read_body_some(*c.plain, c, out.data() + old, k_chunk);
+    }
+    auto [ec, got] = r;
     if (cancelled_) ec = asio::error::operation_aborted;
     out.resize(old + got);
     if (ec) co_return std::pair{classify(ec, upstream_failure::idle_timeout), got};

@@ -106,7 +106,8 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
       return false;
     }
     if (resolve_into(it->second, random, hops + 1, out, why)) return true;
-    why = "alias " + quoted(model) + " -> " + quoted(it->second) + (why.empty() ? " names an unknown model" : ": " + why);
+    why = "alias " + quoted(model) + " -> " + quoted(it->second) +
+          (why.empty() ? " names an unknown model" : ": " + why);
     return false;
   }
 

@@ -45,8 +45,7 @@ struct model_info {
   std::string owned_by;  // vendor name; "llmgw" for model groups
 };
 
-// Errors are values (the gateway_error to send back); use `*r` / `r.error()`
-// (`.value()` would need a throw_exception_from_error for gateway_error).
+// Errors are values: the gateway_error to send back (404 model_not_found).
 using route_result = boost::system::result<route, gateway_error>;
 
 class router {

@@ -74,11 +74,12 @@ std::vector<vendor_spec> make_vendor_table() {
 
   // Local servers need no key and serve whatever is loaded, so no model list
   // is guessed; setting either variable enables them.
-  for (std::string_view local : {"ollama", "vllm"}) {
-    vendor_spec s = openai_like(local, local == "ollama" ? "http://localhost:11434/v1" : "http://localhost:8000/v1", {});
-    s.needs_key = false;
-    t.push_back(std::move(s));
-  }
+  vendor_spec ollama = openai_like("ollama", "http://localhost:11434/v1", {});
+  ollama.needs_key = false;
+  t.push_back(std::move(ollama));
+  vendor_spec vllm = openai_like("vllm", "http://localhost:8000/v1", {});
+  vllm.needs_key = false;
+  t.push_back(std::move(vllm));
 
   // ANTHROPIC_BASE_URL is the API root, as in Anthropic's SDKs.
   vendor_spec anthropic = openai_like("anthropic", "https://api.anthropic.com",
@@ -146,8 +147,7 @@ provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
       set_base_url(p, base->second);
     } catch (const std::invalid_argument& e) {
       // A malformed variable of a vendor nobody enabled must not stop the
-      // gateway from starting; the vendor keeps its default URL. (It may
-      // still be enabled later by a key in the config file.)
+      // gateway from starting; the vendor keeps its default URL.
       if (p.enabled) throw std::invalid_argument(std::string(base->first) + ": " + e.what());
     }
   }

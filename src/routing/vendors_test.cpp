@@ -224,7 +224,8 @@ TEST(vendors, azure_api_version_from_environment) {
 }
 
 TEST(vendors, anthropic_base_url_is_the_api_root) {
-  const auto p = vendor("anthropic", {{"ANTHROPIC_API_KEY", "ant-key"}, {"ANTHROPIC_BASE_URL", "http://127.0.0.1:7000"}});
+  const auto p =
+      vendor("anthropic", {{"ANTHROPIC_API_KEY", "ant-key"}, {"ANTHROPIC_BASE_URL", "http://127.0.0.1:7000"}});
   EXPECT_TRUE(p.enabled);
   EXPECT_EQ(p.kind, provider_kind::anthropic);
   const auto chat = make_target(p, endpoint::chat_completions, "claude-3-5-haiku-latest");

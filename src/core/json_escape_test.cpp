@@ -1,0 +1,49 @@
+#include "core/json_escape.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace llmgw {
+namespace {
+
+std::string escaped(std::string_view s) {
+  std::string out = "prefix:";
+  append_json_escaped(out, s);
+  return out.substr(7);
+}
+
+TEST(json_escape, plain_text_is_copied) {
+  EXPECT_EQ(escaped("hello world"), "hello world");
+  EXPECT_EQ(escaped(""), "");
+}
+
+TEST(json_escape, quotes_backslashes_and_controls) {
+  EXPECT_EQ(escaped("\"\\/"), "\\\"\\\\/");
+  EXPECT_EQ(escaped("\n\r\t\b\f"), "\\n\\r\\t\\b\\f");
+  EXPECT_EQ(escaped(std::string_view("\0\x01\x1f", 3)), "\\u0000\\u0001\\u001f");
+  EXPECT_EQ(escaped("\x7f"), "\x7f");
+}
+
+TEST(json_escape, valid_utf8_is_kept) {
+  EXPECT_EQ(escaped("é中😀"), "é中😀");
+  EXPECT_EQ(escaped("\xF4\x8F\xBF\xBF"), "\xF4\x8F\xBF\xBF");  // U+10FFFF
+}
+
+TEST(json_escape, invalid_utf8_becomes_replacement_characters) {
+  EXPECT_EQ(escaped("a\xffz"), "a\\ufffdz");
+  EXPECT_EQ(escaped("\xC3"), "\\ufffd");              // truncated sequence
+  EXPECT_EQ(escaped("\xC0\xAF"), "\\ufffd\\ufffd");   // overlong
+  EXPECT_EQ(escaped("\xED\xA0\x80"), "\\ufffd\\ufffd\\ufffd");  // encoded surrogate
+  EXPECT_EQ(escaped("\xF4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // above U+10FFFF
+  EXPECT_EQ(escaped("\xE2\x82"), "\\ufffd\\ufffd");
+}
+
+TEST(json_escape, string_adds_quotes) {
+  std::string out;
+  append_json_string(out, "a\"b");
+  EXPECT_EQ(out, "\"a\\\"b\"");
+}
+
+}  // namespace
+}  // namespace llmgw

@@ -1,0 +1,626 @@
+#include "mock/mock_vendor.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/fields.hpp>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+
+#include "core/json_escape.hpp"
+#include "core/request_id.hpp"
+#include "mock/buffer_pool.hpp"
+#include "mock/embeddings.hpp"
+#include "mock/openai_responses.hpp"
+#include "mock/reply_text.hpp"
+#include "mock/request_reader.hpp"
+#include "mock/tool_calls.hpp"
+
+namespace llmgw::mock {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr std::string_view k_json = "application/json";
+constexpr std::string_view k_sse = "text/event-stream; charset=utf-8";
+
+// The server hands handlers Beast's header container behind a void pointer
+// (request::fields_); the mock needs every header, not lookups by name.
+template <class F>
+void for_each_header(const http::request& req, F&& f) {
+  if (!req.fields_) return;
+  const auto& fields = *static_cast<const boost::beast::http::fields*>(req.fields_);
+  for (const auto& field : fields) f(std::string_view(field.name_string()), std::string_view(field.value()));
+}
+
+void append_lowercase(std::string& out, std::string_view s) {
+  for (char c : s) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+}
+
+// {"name":"value",…} with lower-case names, repeated headers joined by ", ".
+void append_headers_json(std::string& out, const std::vector<std::pair<std::string, std::string>>& headers) {
+  out.push_back('{');
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, headers[i].first);
+    out.push_back(':');
+    append_json_string(out, headers[i].second);
+  }
+  out.push_back('}');
+}
+
+std::vector<std::pair<std::string, std::string>> collect_headers(const http::request& req) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  for_each_header(req, [&](std::string_view name, std::string_view value) {
+    std::string lower;
+    append_lowercase(lower, name);
+    for (auto& h : headers) {
+      if (h.first == lower) {
+        h.second.append(", ");
+        h.second.append(value);
+        return;
+      }
+    }
+    headers.emplace_back(std::move(lower), std::string(value));
+  });
+  return headers;
+}
+
+void apply_mock_headers(const http::request& req, mock_script& script) {
+  for_each_header(req, [&](std::string_view name, std::string_view value) {
+    if (is_mock_header(name)) apply_header(name, value, script);
+  });
+}
+
+void append_uint(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+// Sleeps for `d` unless the client goes away first; true when it went away.
+asio::awaitable<bool> pause(http::response_writer& out, std::chrono::microseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  auto result = co_await (timer.async_wait(asio::as_tuple(asio::use_awaitable)) || out.wait_client_gone());
+  co_return result.index() == 1 && std::get<1>(result);
+}
+
+asio::awaitable<void> send_error(http::response_writer& out, const mock_error& e, std::string_view rid) {
+  if (e.rate_limited) {
+    // OpenAI's rate-limit headers, with a short retry-after so clients that
+    // honour it (the SDKs, the gateway) do not stall tests.
+    const std::array<http::header_field, 8> headers{{
+        {"x-request-id", rid},
+        {"retry-after", "1"},
+        {"x-ratelimit-limit-requests", "500"},
+        {"x-ratelimit-remaining-requests", "0"},
+        {"x-ratelimit-reset-requests", "1s"},
+        {"x-ratelimit-limit-tokens", "200000"},
+        {"x-ratelimit-remaining-tokens", "199000"},
+        {"x-ratelimit-reset-tokens", "300ms"},
+    }};
+    co_await out.send(e.status, k_json, e.body, headers);
+    co_return;
+  }
+  const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
+  co_await out.send(e.status, k_json, e.body, headers);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- state
+
+struct mock_vendor::counters {
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> chat_completions{0};
+  std::atomic<std::uint64_t> embeddings{0};
+  std::atomic<std::uint64_t> streams_started{0};
+  std::atomic<std::uint64_t> streams_completed{0};
+  std::atomic<std::uint64_t> streams_aborted{0};
+  std::atomic<std::uint64_t> streams_reset{0};
+  std::atomic<std::int64_t> active_streams{0};
+  std::atomic<std::int64_t> active_hangs{0};
+};
+
+struct mock_vendor::recorded_request {
+  bool present = false;
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Everything a stream needs, decided before the first byte is written.
+struct mock_vendor::stream_plan {
+  completion_meta meta;
+  bool include_usage = false;
+  std::string text;                   // reply content (when not a tool call)
+  std::optional<tool_call> call;      // a tool call instead of text
+  std::string_view finish_reason;
+  usage_counts usage;
+  std::string_view rid;
+};
+
+mock_vendor::mock_vendor(mock_options options)
+    : options_(std::move(options)),
+      counters_(std::make_unique<counters>()),
+      last_(std::make_unique<recorded_request>()) {}
+
+mock_vendor::~mock_vendor() = default;
+
+http::handler mock_vendor::handler() {
+  // A plain lambda returning the member coroutine: the coroutine's frame
+  // holds `this` as a parameter, not as a capture that could die first.
+  return [self = weak_from_this().lock(), this](http::request& req, http::response_writer& out) {
+    return handle(req, out);
+  };
+}
+
+std::string mock_vendor::render_protocol_error(int status, std::string_view message) {
+  (void)status;
+  return render_error(message, "invalid_request_error", {}, {});
+}
+
+std::unique_ptr<http::server> mock_vendor::serve_on(asio::io_context& ioc, std::uint16_t& bound_port) {
+  http::server_options so;
+  so.host = options_.host;
+  so.port = options_.port;
+  auto srv = std::make_unique<http::server>(ioc, so, handler(), &mock_vendor::render_protocol_error);
+  bound_port = srv->listen();
+  srv->start();
+  return srv;
+}
+
+mock_stats mock_vendor::stats() const {
+  const auto& c = *counters_;
+  mock_stats s;
+  s.requests = c.requests.load(std::memory_order_relaxed);
+  s.chat_completions = c.chat_completions.load(std::memory_order_relaxed);
+  s.embeddings = c.embeddings.load(std::memory_order_relaxed);
+  s.streams_started = c.streams_started.load(std::memory_order_relaxed);
+  s.streams_completed = c.streams_completed.load(std::memory_order_relaxed);
+  s.streams_aborted = c.streams_aborted.load(std::memory_order_relaxed);
+  s.streams_reset = c.streams_reset.load(std::memory_order_relaxed);
+  s.active_streams = c.active_streams.load(std::memory_order_relaxed);
+  s.active_hangs = c.active_hangs.load(std::memory_order_relaxed);
+  return s;
+}
+
+void mock_vendor::reset_stats() {
+  auto& c = *counters_;
+  // Gauges (active_*) describe what is running now and are left alone.
+  for (auto* counter : {&c.requests, &c.chat_completions, &c.embeddings, &c.streams_started, &c.streams_completed,
+                        &c.streams_aborted, &c.streams_reset})
+    counter->store(0, std::memory_order_relaxed);
+  std::lock_guard lock(last_mutex_);
+  last_->present = false;
+}
+
+void mock_vendor::record(const http::request& req) {
+  auto headers = collect_headers(req);
+  std::lock_guard lock(last_mutex_);
+  last_->present = true;
+  last_->method.assign(req.method());
+  last_->target.assign(req.target());
+  last_->headers = std::move(headers);
+  last_->body.assign(req.body());
+}
+
+// ---------------------------------------------------------------- dispatch
+
+asio::awaitable<void> mock_vendor::handle(http::request& req, http::response_writer& out) {
+  const std::string_view path = req.path();
+  if (path.starts_with("/_mock/")) {
+    co_await handle_admin(req, out);
+    co_return;
+  }
+  if (path == "/health" || path == "/healthz") {
+    co_await out.send(200, k_json, R"({"status":"ok"})");
+    co_return;
+  }
+  counters_->requests.fetch_add(1, std::memory_order_relaxed);
+  if (options_.record_last_request) record(req);
+
+  // Clients are configured with and without /v1; Azure puts the model
+  // (deployment) in the path: /openai/deployments/<name>/chat/completions.
+  std::string_view route = path;
+  std::string_view deployment;
+  if (route.starts_with("/v1/")) {
+    route.remove_prefix(3);
+  } else if (route.starts_with("/openai/deployments/")) {
+    route.remove_prefix(std::string_view("/openai/deployments/").size());
+    const auto slash = route.find('/');
+    if (slash != std::string_view::npos) {
+      deployment = route.substr(0, slash);
+      route.remove_prefix(slash);
+    }
+  }
+  co_await handle_api(req, out, route, deployment);
+}
+
+asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response_writer& out,
+                                              std::string_view route, std::string_view deployment) {
+  const auto id = request_id::generate();
+  const std::string_view method = req.method();
+  enum class endpoint { chat, embeddings, models, model, none } ep = endpoint::none;
+  if (method == "POST" && route == "/chat/completions") {
+    ep = endpoint::chat;
+  } else if (method == "POST" && route == "/embeddings") {
+    ep = endpoint::embeddings;
+  } else if (method == "GET" && route == "/models") {
+    ep = endpoint::models;
+  } else if (method == "GET" && route.starts_with("/models/") && route.size() > 8) {
+    ep = endpoint::model;
+  }
+  if (ep == endpoint::none) {
+    co_await send_error(out, invalid_url_error(method, req.path()), id.view());
+    co_return;
+  }
+
+  // Bearer key (or Azure's api-key header).
+  std::string_view key;
+  if (auto auth = req.header("authorization"); iequals_prefix(auth, "bearer ")) {
+    key = auth.substr(7);
+    while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+  } else if (auto azure = req.header("api-key"); !azure.empty()) {
+    key = azure;
+  }
+  if (key.empty()) {
+    co_await send_error(out, missing_key_error(), id.view());
+    co_return;
+  }
+  if (!options_.api_key.empty() && key != options_.api_key) {
+    co_await send_error(out, incorrect_key_error(key), id.view());
+    co_return;
+  }
+
+  mock_script script = options_.defaults;
+  apply_mock_headers(req, script);
+
+  switch (ep) {
+    case endpoint::chat: co_await chat_completions(req, out, std::move(script), deployment, id.view()); break;
+    case endpoint::embeddings: co_await embeddings(req, out, std::move(script), deployment, id.view()); break;
+    case endpoint::models: {
+      if (co_await run_prelude(out, script, {})) co_return;
+      auto buf = buffer_pool::take();
+      append_models_list(*buf);
+      const std::array<http::header_field, 1> headers{{{"x-request-id", id.view()}}};
+      co_await out.send(200, k_json, *buf, headers);
+      break;
+    }
+    case endpoint::model: {
+      if (co_await run_prelude(out, script, {})) co_return;
+      const std::string_view model_id = route.substr(8);
+      auto buf = buffer_pool::take();
+      // Any id is served (chat accepts any model too); known ones keep their dates.
+      std::int64_t created = 1700000000;
+      std::string_view owned_by = "mock";
+      for (const auto& m : known_models()) {
+        if (m.id == model_id) {
+          created = m.created;
+          owned_by = m.owned_by;
+        }
+      }
+      append_model(*buf, model_id, created, owned_by);
+      const std::array<http::header_field, 1> headers{{{"x-request-id", id.view()}}};
+      co_await out.send(200, k_json, *buf, headers);
+      break;
+    }
+    case endpoint::none: break;
+  }
+}
+
+asio::awaitable<void> mock_vendor::handle_admin(http::request& req, http::response_writer& out) {
+  const std::string_view path = req.path();
+  const std::string_view method = req.method();
+  if (path == "/_mock/stats" && method == "GET") {
+    const auto s = stats();
+    std::string body = "{\"requests\":";
+    append_uint(body, s.requests);
+    body.append(",\"chat_completions\":");
+    append_uint(body, s.chat_completions);
+    body.append(",\"embeddings\":");
+    append_uint(body, s.embeddings);
+    body.append(",\"streams_started\":");
+    append_uint(body, s.streams_started);
+    body.append(",\"streams_completed\":");
+    append_uint(body, s.streams_completed);
+    body.append(",\"streams_aborted\":");
+    append_uint(body, s.streams_aborted);
+    body.append(",\"streams_reset\":");
+    append_uint(body, s.streams_reset);
+    body.append(",\"active_streams\":");
+    append_int(body, s.active_streams);
+    body.append(",\"active_hangs\":");
+    append_int(body, s.active_hangs);
+    body.push_back('}');
+    co_await out.send(200, k_json, body);
+    co_return;
+  }
+  if (path == "/_mock/last_request" && method == "GET") {
+    std::string body;
+    {
+      std::lock_guard lock(last_mutex_);
+      if (last_->present) {
+        body.append("{\"method\":");
+        append_json_string(body, last_->method);
+        body.append(",\"target\":");
+        append_json_string(body, last_->target);
+        body.append(",\"headers\":");
+        append_headers_json(body, last_->headers);
+        body.append(",\"body\":");
+        append_json_string(body, last_->body);
+        body.push_back('}');
+      }
+    }
+    if (body.empty()) {
+      co_await out.send(404, k_json,
+                        render_error("No API request has been received yet.", "invalid_request_error", {}, {}));
+    } else {
+      co_await out.send(200, k_json, body);
+    }
+    co_return;
+  }
+  if (path == "/_mock/reset" && method == "POST") {
+    reset_stats();
+    co_await out.send(200, k_json, R"({"status":"ok"})");
+    co_return;
+  }
+  co_await out.send(404, k_json, invalid_url_error(method, path).body);
+}
+
+// ---------------------------------------------------------------- behaviours
+
+asio::awaitable<void> mock_vendor::hang(http::response_writer& out) {
+  counters_->active_hangs.fetch_add(1, std::memory_order_relaxed);
+  co_await out.wait_client_gone();
+  counters_->active_hangs.fetch_sub(1, std::memory_order_relaxed);
+  out.abort();
+}
+
+asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const mock_script& script,
+                                               std::string_view model) {
+  if (script.latency_ms > 0 && co_await pause(out, std::chrono::milliseconds(script.latency_ms))) {
+    out.abort();
+    co_return true;
+  }
+  if (script.hang) {
+    co_await hang(out);
+    co_return true;
+  }
+  if (script.status != 0 && (script.status < 200 || script.status >= 300)) {
+    const auto id = request_id::generate();
+    co_await send_error(out, scripted_error(script.status, model), id.view());
+    co_return true;
+  }
+  co_return false;
+}
+
+asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::response_writer& out,
+                                                    mock_script script, std::string_view deployment,
+                                                    std::string_view rid) {
+  counters_->chat_completions.fetch_add(1, std::memory_order_relaxed);
+  chat_request_info info;
+  if (auto e = read_chat_request(req.body(), info, deployment)) {
+    co_await send_error(out, *e, rid);
+    co_return;
+  }
+  // Markers are looked for only in the last user message, and parsed only
+  // when one is there: the common request pays for one substring search.
+  if (info.last_user_content.find("[mock:") != std::string_view::npos)
+    apply_markers(info.last_user_content, script);
+
+  if (co_await run_prelude(out, script, info.model)) co_return;
+
+  stream_plan plan;
+  plan.meta = new_completion_meta(info.model);
+  plan.include_usage = info.stream && info.include_usage;
+  plan.rid = rid;
+  plan.usage.prompt = std::max<std::uint64_t>(1, req.body().size() / 4);
+
+  // A tool call when the request offers tools and asks for one: a forced
+  // tool_choice, "required", or the marker — the marker only while the last
+  // message is the user's, so an agent loop gets a text answer after
+  // sending the tool result back.
+  const bool want_tool = info.has_tools && !info.tool_choice_none &&
+                         (!info.forced_tool.empty() || info.tool_choice_required ||
+                          (script.tool && info.last_message_is_user));
+  if (want_tool) {
+    plan.call = make_tool_call(req.body(), info.forced_tool.empty() ? script.tool_name : info.forced_tool);
+  }
+  if (plan.call) {
+    plan.finish_reason = "tool_calls";
+    std::uint64_t fragments = 0;
+    for (std::size_t pos = 0; pos < plan.call->arguments.size();
+         pos = next_argument_fragment_end(plan.call->arguments, pos))
+      ++fragments;
+    plan.usage.completion = fragments + 1;
+  } else {
+    if (script.echo) {
+      append_headers_json(plan.text, collect_headers(req));
+    } else {
+      append_reply_text(plan.text, info.model, script.tokens);
+    }
+    plan.finish_reason = "stop";
+    std::size_t tokens = count_tokens(plan.text);
+    if (info.max_tokens && *info.max_tokens < tokens) {
+      plan.text.resize(prefix_of_tokens(plan.text, *info.max_tokens));
+      tokens = *info.max_tokens;
+      plan.finish_reason = "length";
+    }
+    plan.usage.completion = tokens;
+  }
+
+  if (info.stream) {
+    auto& c = *counters_;
+    c.streams_started.fetch_add(1, std::memory_order_relaxed);
+    c.active_streams.fetch_add(1, std::memory_order_relaxed);
+    const stream_end end = co_await stream_chat(out, plan, script);
+    c.active_streams.fetch_sub(1, std::memory_order_relaxed);
+    switch (end) {
+      case stream_end::completed: c.streams_completed.fetch_add(1, std::memory_order_relaxed); break;
+      case stream_end::aborted: c.streams_aborted.fetch_add(1, std::memory_order_relaxed); break;
+      case stream_end::reset: c.streams_reset.fetch_add(1, std::memory_order_relaxed); break;
+    }
+    co_return;
+  }
+
+  // Non-stream: a reset is a connection dropped before any answer, a
+  // hang_after a request that is never answered.
+  if (script.reset_after) {
+    out.abort();
+    co_return;
+  }
+  if (script.hang_after) {
+    co_await hang(out);
+    co_return;
+  }
+  auto buf = buffer_pool::take();
+  if (plan.call) {
+    append_tool_call_completion(*buf, plan.meta, *plan.call, plan.usage);
+  } else {
+    append_chat_completion(*buf, plan.meta, plan.text, plan.finish_reason, plan.usage);
+  }
+  const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
+  co_await out.send(200, k_json, *buf, headers);
+}
+
+asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response_writer& out,
+                                                                  const stream_plan& plan,
+                                                                  const mock_script& script) {
+  const std::array<http::header_field, 1> headers{{{"x-request-id", plan.rid}}};
+  if (!co_await out.begin_stream(200, k_sse, headers)) co_return stream_end::aborted;
+
+  const chunk_builder chunks(plan.meta, plan.include_usage);
+  std::string event;
+  event.reserve(512);
+
+  if (plan.call) {
+    chunks.tool_call_start(event, *plan.call);
+  } else {
+    chunks.role(event);
+  }
+  if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
+
+  // Content chunks: one token (or one argument fragment) each.
+  const std::string_view body = plan.call ? std::string_view(plan.call->arguments) : std::string_view(plan.text);
+  const auto interval = script.tps > 0 ? std::chrono::microseconds(static_cast<std::int64_t>(1e6 / script.tps))
+                                       : std::chrono::microseconds(0);
+  std::uint32_t sent = 0;
+  std::size_t pos = 0;
+  for (;;) {
+    const bool more = pos < body.size();
+    // reset_after / hang_after fire after N content chunks, or after the
+    // last one when the reply is shorter: the stream is always cut.
+    if (script.reset_after && (sent == *script.reset_after || !more)) {
+      out.abort();
+      co_return stream_end::reset;
+    }
+    if (script.hang_after && (sent == *script.hang_after || !more)) {
+      co_await hang(out);
+      co_return stream_end::aborted;
+    }
+    if (!more) break;
+    if (sent > 0 && interval.count() > 0 && co_await pause(out, interval)) {
+      out.abort();
+      co_return stream_end::aborted;
+    }
+    const std::size_t end = plan.call ? next_argument_fragment_end(body, pos) : next_token_end(body, pos);
+    event.clear();
+    if (plan.call) {
+      chunks.tool_call_arguments(event, body.substr(pos, end - pos));
+    } else {
+      chunks.content(event, body.substr(pos, end - pos));
+    }
+    if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
+    pos = end;
+    ++sent;
+  }
+
+  event.clear();
+  chunks.finish(event, plan.finish_reason);
+  if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
+  if (plan.include_usage) {
+    event.clear();
+    chunks.usage(event, plan.usage);
+    if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
+  }
+  event.clear();
+  chunk_builder::done(event);
+  if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
+  if (!co_await out.end_stream()) co_return stream_end::aborted;
+  co_return stream_end::completed;
+}
+
+asio::awaitable<void> mock_vendor::embeddings(http::request& req, http::response_writer& out, mock_script script,
+                                              std::string_view deployment, std::string_view rid) {
+  counters_->embeddings.fetch_add(1, std::memory_order_relaxed);
+  embeddings_request_info info;
+  if (auto e = read_embeddings_request(req.body(), info, deployment)) {
+    co_await send_error(out, *e, rid);
+    co_return;
+  }
+  // Inputs are the text here: markers anywhere in them count.
+  for (auto input : info.inputs) {
+    if (input.find("[mock:") != std::string_view::npos) apply_markers(input, script);
+  }
+  if (co_await run_prelude(out, script, info.model)) co_return;
+  if (info.dimensions && (*info.dimensions == 0 || *info.dimensions > 8192)) {
+    co_await send_error(out, mock_error{400, render_error("Invalid value for 'dimensions': must be between 1 and 8192.",
+                                                          "invalid_request_error", "dimensions", "invalid_value")},
+                        rid);
+    co_return;
+  }
+  auto buf = buffer_pool::take();
+  append_embeddings_response(*buf, info);
+  const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
+  co_await out.send(200, k_json, *buf, headers);
+}
+
+// ---------------------------------------------------------------- thread
+
+mock_vendor_thread::mock_vendor_thread(mock_options options)
+    : vendor_(std::make_shared<mock_vendor>(std::move(options))) {
+  http::server_options so;
+  so.host = vendor_->options().host;
+  so.port = vendor_->options().port;
+  pool_.start(so, [this](asio::io_context&) {
+    return http::worker_handlers{vendor_->handler(), &mock_vendor::render_protocol_error};
+  });
+}
+
+mock_vendor_thread::~mock_vendor_thread() { pool_.stop(std::chrono::milliseconds(0)); }
+
+std::string mock_vendor_thread::base_url() const {
+  const auto& host = vendor_->options().host;
+  std::string url = "http://";
+  url.append(host == "0.0.0.0" ? std::string("127.0.0.1") : host);
+  url.push_back(':');
+  url.append(std::to_string(port()));
+  url.append("/v1");
+  return url;
+}
+
+}  // namespace llmgw::mock

@@ -1,0 +1,128 @@
+#pragma once
+// `llmgw mock-vendor`: an emulation of the OpenAI API for tests, benchmarks
+// and demo mode. Answers chat completions (JSON and SSE), embeddings and
+// models with OpenAI's wire format, and misbehaves on request (see
+// mock_script.hpp): errors with OpenAI's bodies, latency, paced streams,
+// resets, hangs, header echo.
+//
+// Besides the API it serves, without authentication:
+//   GET  /_mock/stats         counters (requests, streams started/completed/aborted, active streams)
+//   GET  /_mock/last_request  method, target, headers and body of the last API request
+//   POST /_mock/reset         zeroes the counters and forgets the last request
+//   GET  /health              200 once listening
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/server.hpp"
+#include "http/worker_pool.hpp"
+#include "mock/mock_script.hpp"
+
+namespace llmgw::mock {
+
+struct mock_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  // When non-empty, requests must carry `Authorization: Bearer <api_key>`
+  // (or Azure's `api-key: <api_key>`); otherwise any non-empty key passes.
+  std::string api_key;
+  // Behaviour for every request; x-mock-* headers and [mock:…] markers
+  // override it per request.
+  mock_script defaults;
+  // Keep a copy of the last API request for GET /_mock/last_request. Costs
+  // a copy of every body: benchmarks may turn it off.
+  bool record_last_request = true;
+};
+
+struct mock_stats {
+  std::uint64_t requests = 0;           // API requests (not /_mock/* or /health)
+  std::uint64_t chat_completions = 0;
+  std::uint64_t embeddings = 0;
+  std::uint64_t streams_started = 0;
+  std::uint64_t streams_completed = 0;  // ended with [DONE]
+  std::uint64_t streams_aborted = 0;    // the client went away mid-stream
+  std::uint64_t streams_reset = 0;      // cut by [mock:reset_after]
+  std::int64_t active_streams = 0;
+  std::int64_t active_hangs = 0;        // requests held by hang / hang_after
+};
+
+class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
+ public:
+  explicit mock_vendor(mock_options options);
+  ~mock_vendor();
+  mock_vendor(const mock_vendor&) = delete;
+  mock_vendor& operator=(const mock_vendor&) = delete;
+
+  // The request handler. Thread-safe: one vendor may serve several worker
+  // servers. When the vendor is owned by a shared_ptr the handler keeps it alive.
+  http::handler handler();
+  // Protocol-level errors (431, 413, 400) in OpenAI's error shape.
+  static std::string render_protocol_error(int status, std::string_view message);
+
+  // Builds a server on `ioc` at options().host:port, binds it and starts
+  // accepting; `bound_port` receives the port (useful with port 0). The
+  // caller keeps the server alive and destroys it before `ioc`.
+  std::unique_ptr<http::server> serve_on(boost::asio::io_context& ioc, std::uint16_t& bound_port);
+
+  boost::asio::awaitable<void> handle(http::request& req, http::response_writer& out);
+
+  mock_stats stats() const;
+  void reset_stats();
+  const mock_options& options() const { return options_; }
+
+ private:
+  struct counters;
+  struct recorded_request;
+  struct stream_plan;
+  enum class stream_end { completed, aborted, reset };
+
+  boost::asio::awaitable<void> handle_api(http::request& req, http::response_writer& out,
+                                          std::string_view route, std::string_view deployment);
+  boost::asio::awaitable<void> handle_admin(http::request& req, http::response_writer& out);
+  boost::asio::awaitable<void> chat_completions(http::request& req, http::response_writer& out,
+                                                mock_script script, std::string_view deployment,
+                                                std::string_view rid);
+  boost::asio::awaitable<void> embeddings(http::request& req, http::response_writer& out, mock_script script,
+                                          std::string_view deployment, std::string_view rid);
+  boost::asio::awaitable<stream_end> stream_chat(http::response_writer& out, const stream_plan& plan,
+                                                 const mock_script& script);
+  // Latency, scripted status and hang: true when the request was answered.
+  boost::asio::awaitable<bool> run_prelude(http::response_writer& out, const mock_script& script,
+                                           std::string_view model);
+  boost::asio::awaitable<void> hang(http::response_writer& out);
+  void record(const http::request& req);
+
+  mock_options options_;
+  std::unique_ptr<counters> counters_;
+  std::unique_ptr<recorded_request> last_;
+  mutable std::mutex last_mutex_;
+};
+
+// A mock vendor on its own thread, for demo mode inside the gateway process
+// and for tests. Listening when the constructor returns; stopped by the
+// destructor.
+class mock_vendor_thread {
+ public:
+  explicit mock_vendor_thread(mock_options options);
+  ~mock_vendor_thread();
+  mock_vendor_thread(const mock_vendor_thread&) = delete;
+  mock_vendor_thread& operator=(const mock_vendor_thread&) = delete;
+
+  std::uint16_t port() const { return pool_.port(); }
+  // http://<host>:<port>/v1, what OPENAI_BASE_URL would be set to.
+  std::string base_url() const;
+  mock_vendor& vendor() { return *vendor_; }
+
+ private:
+  std::shared_ptr<mock_vendor> vendor_;
+  http::worker_pool pool_{1};
+};
+
+}  // namespace llmgw::mock
