@@ -3,6 +3,7 @@
 #include "core/json_escape.hpp"
 
 #include <array>
+#include <initializer_list>
 #include <limits>
 #include <utility>
 

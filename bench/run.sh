@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# llmgw against nginx, in one run, on this machine. See bench/README.md for
+# what is measured, how, and the compromises of a 2-core machine.
+#
+#   bench/run.sh [--quick]
+#
+# Env (defaults in brackets; --quick shortens the durations):
+#   BENCH_DURATION [10]  seconds of each measured wrk run   (--quick: 3)
+#   BENCH_WARMUP [2]     seconds of wrk warm-up before it   (--quick: 1)
+#   BENCH_CONNS [64]     wrk connections
+#   BENCH_STREAMS [1000] concurrent streams
+#   BENCH_STREAM_TOKENS [50], BENCH_STREAM_TPS [10]  each stream lasts tokens/tps s (--quick: 20 tokens)
+#   BENCH_STREAM_RAMP_MS [1000]  streams start evenly spread over this time
+#   BENCH_PROXY_CPU [0]  the core the proxy under test has to itself
+#   BENCH_LOAD_CPU [1]   the core shared by the mock upstream and the load generator
+#   BENCH_ACCESS_LOG [off]  on: nginx and llmgw both write an access log to a file
+#   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
+#   BENCH_TARGETS ["direct nginx llmgw"]
+#   LLMGW_BIN [build/release/llmgw, built when missing]
+#   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
+# The table is printed and also written to build/bench/latest.md.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_dir=$repo_root/bench
+
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $quick -eq 1 ]]; then
+  duration=${BENCH_DURATION:-3}; warmup=${BENCH_WARMUP:-1}; stream_tokens=${BENCH_STREAM_TOKENS:-20}
+else
+  duration=${BENCH_DURATION:-10}; warmup=${BENCH_WARMUP:-2}; stream_tokens=${BENCH_STREAM_TOKENS:-50}
+fi
+conns=${BENCH_CONNS:-64}
+streams=${BENCH_STREAMS:-1000}
+stream_tps=${BENCH_STREAM_TPS:-10}
+stream_ramp_ms=${BENCH_STREAM_RAMP_MS:-1000}
+proxy_cpu=${BENCH_PROXY_CPU:-0}
+load_cpu=${BENCH_LOAD_CPU:-1}
+access_log=${BENCH_ACCESS_LOG:-off}
+nginx_request_buffering=${BENCH_NGINX_REQUEST_BUFFERING:-on}
+targets=${BENCH_TARGETS:-direct nginx llmgw}
+gateway_key=sk-bench-gateway-key
+upstream_key=sk-bench-upstream-key
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+for tool in wrk nginx taskset node curl; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-deps.sh --with-bench"
+done
+[[ $(nproc) -gt $((proxy_cpu > load_cpu ? proxy_cpu : load_cpu)) ]] || die "needs cores $proxy_cpu and $load_cpu"
+
+bin=${LLMGW_BIN:-$repo_root/build/release/llmgw}
+if [[ ! -x "$bin" ]]; then
+  [[ -z "${LLMGW_BIN:-}" ]] || die "LLMGW_BIN=$bin is not executable"
+  log "no release build: building it"
+  (cd "$repo_root" && cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)")
+fi
+if [[ -f "$repo_root/build/release/CMakeCache.txt" && "$bin" == "$repo_root/build/release/llmgw" ]] &&
+   ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release' "$repo_root/build/release/CMakeCache.txt"; then
+  log "warning: build/release is not a Release build"
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/llmgw-bench.XXXXXX")
+chmod 755 "$tmp"
+pids=()
+
+stop_pid() {  # TERM, then KILL after 5 s
+  local pid=$1 i
+  kill "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 1,000 streams through a proxy hold 2,000+ sockets at once.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[[ $(ulimit -n) -ge $((streams * 2 + 512)) ]] || log "warning: ulimit -n is $(ulimit -n), low for $streams streams"
+
+last_pid=""
+start_bg() {  # start_bg NAME CPU COMMAND... : runs pinned, output to $tmp/NAME.{out,err}
+  local name=$1 cpu=$2
+  shift 2
+  taskset -c "$cpu" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  last_pid=$!
+  pids+=("$last_pid")
+}
+
+forget_pid() {
+  local keep=() p
+  for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+
+wait_listening() {  # wait_listening NAME PID : prints the port from "... listening on http://H:P"
+  local name=$1 pid=$2 line i
+  for i in $(seq 1 100); do
+    line=$(grep -m1 -o 'listening on http://[^ ]*' "$tmp/$name.out" 2>/dev/null || true)
+    if [[ -n "$line" ]]; then echo "${line##*:}"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$tmp/$name.err" >&2 || true
+  die "$name did not start"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 12000))
+    port_in_use "$p" || { echo "$p"; return 0; }
+  done
+  die "no free port"
+}
+wait_port() {
+  local i
+  for i in $(seq 1 100); do port_in_use "$1" && return 0; sleep 0.1; done
+  return 1
+}
+
+kb_of() {  # kb_of PID FIELD : a /proc/PID/status field in kB
+  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# --- request bodies ----------------------------------------------------------
+node - "$tmp" <<'EOF'
+const fs = require('node:fs');
+const dir = process.argv[2];
+const filler = 'The quick brown fox jumps over the lazy dog while the gateway relays every byte. ';
+function body(size) {
+  const skeleton = (content) => JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'You are a concise assistant.' },
+      { role: 'user', content },
+    ],
+    max_tokens: 16,
+    temperature: 0,
+  });
+  const room = size - Buffer.byteLength(skeleton(''));
+  return skeleton(filler.repeat(Math.ceil(room / filler.length)).slice(0, room));
+}
+fs.writeFileSync(`${dir}/body-1k.json`, body(1024));
+fs.writeFileSync(`${dir}/body-256k.json`, body(256 * 1024));
+EOF
+
+results=$tmp/results.jsonl
+: >"$results"
+record() { echo "$1" >>"$results"; }
+
+# --- the upstream: the mock vendor on the load core ----------------------------
+start_bg mock "$load_cpu" "$bin" mock-vendor --host 127.0.0.1 --port 0 --workers 1
+mock_pid=$last_pid
+mock_port=$(wait_listening mock "$mock_pid")
+log "mock vendor on :$mock_port (cpu $load_cpu)"
+
+check_target() {  # check_target NAME URL : one request must answer 200
+  local code
+  code=$(curl -s -o "$tmp/check-$1.txt" -w '%{http_code}' -X POST "$2" \
+    -H 'content-type: application/json' -H "authorization: Bearer $gateway_key" \
+    --data-binary "@$tmp/body-1k.json" || true)
+  [[ $code == 200 ]] || { cat "$tmp/check-$1.txt" >&2 || true; die "$1: sanity request answered $code, not 200"; }
+}
+
+run_wrk() {  # run_wrk TARGET TEST BODYFILE URL
+  local target=$1 test=$2 body=$3 url=$4 out line
+  out=$tmp/wrk-$target-$test.txt
+  BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key \
+    taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${warmup}s" --timeout 10s -s "$bench_dir/post.lua" "$url" >/dev/null
+  BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key \
+    taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${duration}s" --timeout 10s --latency -s "$bench_dir/post.lua" "$url" >"$out"
+  line=$(grep -m1 '^BENCH_JSON ' "$out") || { cat "$out" >&2; die "wrk printed no summary"; }
+  line=${line#BENCH_JSON }
+  record "{\"kind\":\"wrk\",\"target\":\"$target\",\"test\":\"$test\",\"data\":$line}"
+  log "$target $test: $(grep -E 'Requests/sec' "$out" | tr -s ' ')"
+}
+
+run_streams() {  # run_streams TARGET URL PROXY_PID|-
+  local target=$1 url=$2 ppid=$3 out idle=0 peak=0
+  out=$tmp/streams-$target.json
+  [[ $ppid == - ]] || idle=$(kb_of "$ppid" VmRSS)
+  taskset -c "$load_cpu" node "$bench_dir/stream_bench.mjs" --url "$url" --key "$gateway_key" \
+    --streams "$streams" --tokens "$stream_tokens" --tps "$stream_tps" --ramp-ms "$stream_ramp_ms" \
+    >"$out" || log "$target: some streams failed: $(cat "$out")"
+  [[ $ppid == - ]] || peak=$(kb_of "$ppid" VmHWM)
+  [[ -s "$out" ]] || die "$target: stream client printed nothing"
+  record "{\"kind\":\"streams\",\"target\":\"$target\",\"idle_rss_kb\":${idle:-0},\"peak_rss_kb\":${peak:-0},\"data\":$(cat "$out")}"
+  log "$target streams: $(cat "$out")"
+}
+
+nonstream_tests() {  # nonstream_tests TARGET URL
+  check_target "$1" "$2"
+  run_wrk "$1" 1k "$tmp/body-1k.json" "$2"
+  run_wrk "$1" 256k "$tmp/body-256k.json" "$2"
+}
+
+# --- proxies under test, one at a time, each alone on the proxy core --------
+nginx_port=""; nginx_stream_port=""; nginx_master=""
+start_nginx() {
+  nginx_port=$(free_port)
+  nginx_stream_port=$(free_port)
+  [[ $nginx_stream_port != "$nginx_port" ]] || nginx_stream_port=$((nginx_port + 1))
+  local user_line="" access="off"
+  # As root the master would hand the worker to `nobody`, which cannot use
+  # our temp folder; keep the worker as the user running the benchmark.
+  [[ $(id -u) -ne 0 ]] || user_line="user root root;"
+  [[ $access_log != on ]] || access="$tmp/nginx-access.log"
+  mkdir -p "$tmp/nginx"
+  sed -e "s|@TMP@|$tmp/nginx|g" -e "s|@USER_LINE@|$user_line|" -e "s|@ACCESS_LOG@|$access|" \
+      -e "s|@REQUEST_BUFFERING@|$nginx_request_buffering|" -e "s|@UPSTREAM_PORT@|$mock_port|" \
+      -e "s|@PORT@|$nginx_port|" -e "s|@STREAM_PORT@|$nginx_stream_port|" \
+      "$bench_dir/nginx.conf.in" >"$tmp/nginx/nginx.conf"
+  start_bg nginx "$proxy_cpu" nginx -p "$tmp/nginx" -e "$tmp/nginx/nginx-error.log" -c "$tmp/nginx/nginx.conf"
+  nginx_master=$last_pid
+  wait_port "$nginx_port" && wait_port "$nginx_stream_port" || { cat "$tmp/nginx/nginx-error.log" >&2; die "nginx did not start"; }
+}
+nginx_worker() { pgrep -P "$nginx_master" | head -1; }
+stop_nginx() { stop_pid "$nginx_master"; forget_pid "$nginx_master"; }
+
+llmgw_port=""; llmgw_pid=""
+start_llmgw() {
+  local flags=(--host 127.0.0.1 --port 0 --workers 1)
+  [[ $access_log == on ]] || flags+=(--no-access-log)
+  # Only the variables the benchmark means: no vendor key from the caller's
+  # environment may change the routing.
+  start_bg llmgw "$proxy_cpu" env -i PATH="$PATH" HOME="${HOME:-/root}" \
+    LLMGW_MASTER_KEY="$gateway_key" OPENAI_API_KEY="$upstream_key" \
+    OPENAI_BASE_URL="http://127.0.0.1:$mock_port/v1" "$bin" serve "${flags[@]}"
+  llmgw_pid=$last_pid
+  llmgw_port=$(wait_listening llmgw "$llmgw_pid")
+}
+stop_llmgw() { stop_pid "$llmgw_pid"; forget_pid "$llmgw_pid"; }
+
+log "settings: ${duration}s runs after ${warmup}s warm-up, $conns connections; $streams streams of" \
+    "$stream_tokens tokens at $stream_tps tokens/s; proxy on cpu $proxy_cpu, mock + load on cpu $load_cpu;" \
+    "access log $access_log"
+
+for target in $targets; do
+  case "$target" in
+    direct)
+      url=http://127.0.0.1:$mock_port/v1/chat/completions
+      nonstream_tests direct "$url"
+      run_streams direct "$url" -
+      ;;
+    nginx)
+      start_nginx
+      log "nginx on :$nginx_port (streams :$nginx_stream_port), cpu $proxy_cpu"
+      nonstream_tests nginx "http://127.0.0.1:$nginx_port/v1/chat/completions"
+      stop_nginx
+      # A fresh process, so peak RSS is that of the streams alone.
+      start_nginx
+      run_streams nginx "http://127.0.0.1:$nginx_stream_port/v1/chat/completions" "$(nginx_worker)"
+      stop_nginx
+      ;;
+    llmgw)
+      start_llmgw
+      log "llmgw on :$llmgw_port, cpu $proxy_cpu"
+      nonstream_tests llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      stop_llmgw
+      start_llmgw
+      run_streams llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
+      stop_llmgw
+      ;;
+    *) die "unknown target $target" ;;
+  esac
+done
+
+# --- report --------------------------------------------------------------------
+mkdir -p "$repo_root/build/bench"
+{
+  echo "llmgw $(cd "$repo_root" && git describe --always --dirty 2>/dev/null || echo '?'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+  echo "proxy alone on cpu $proxy_cpu; mock vendor + load generator on cpu $load_cpu; ${duration}s per run after ${warmup}s warm-up; $conns connections; access log $access_log"
+  echo
+  node "$bench_dir/report.mjs" "$results" "$streams" "$stream_tokens" "$stream_tps"
+} | tee "$repo_root/build/bench/latest.md"

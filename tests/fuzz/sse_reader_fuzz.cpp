@@ -1,0 +1,106 @@
+// Feeds the SSE reader the same bytes whole and in chunks split at points
+// derived from the input; both must yield the same blocks, and the blocks'
+// raw bytes must add up to the input read so far.
+#include "http/sse_reader.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct block {
+  std::string raw, event, data, id;
+  bool has_data, has_id;
+  std::optional<std::uint64_t> retry;
+  bool operator==(const block&) const = default;
+};
+
+struct outcome {
+  std::vector<block> blocks;
+  bool failed = false;
+  std::string pending;
+};
+
+void drain(llmgw::http::sse_reader& reader, outcome& out) {
+  llmgw::http::sse_event ev;
+  while (reader.next(ev)) {
+    out.blocks.push_back({std::string(ev.raw), std::string(ev.event), std::string(ev.data), std::string(ev.id),
+                          ev.has_data, ev.has_id, ev.retry});
+  }
+}
+
+outcome read(std::string_view input, const std::vector<std::size_t>& cuts, std::size_t limit, bool finish) {
+  llmgw::http::sse_reader reader(limit);
+  outcome out;
+  std::size_t at = 0;
+  for (std::size_t cut : cuts) {
+    reader.feed(input.substr(at, cut - at));
+    drain(reader, out);
+    at = cut;
+  }
+  reader.feed(input.substr(at));
+  drain(reader, out);
+  if (finish) {
+    reader.finish();
+    drain(reader, out);
+  }
+  out.failed = reader.failed();
+  out.pending = std::string(reader.pending());
+  return out;
+}
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "sse_reader_fuzz: %s\n", what);
+    std::abort();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+
+  // Split points from a hash of the input: deterministic per input, varied across inputs.
+  std::uint64_t state = 1469598103934665603ULL;
+  for (std::uint8_t b : input) state = (state ^ b) * 1099511628211ULL;
+  std::vector<std::size_t> cuts;
+  for (std::size_t at = 0;;) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    at += 1 + (state >> 33) % 17;
+    if (at >= size) break;
+    cuts.push_back(at);
+  }
+  std::vector<std::size_t> every_byte;
+  if (size <= 256) {
+    for (std::size_t i = 1; i < size; ++i) every_byte.push_back(i);
+  }
+
+  for (std::size_t limit : {std::size_t{48}, llmgw::http::sse_reader::default_max_event_bytes}) {
+    for (bool finish : {false, true}) {
+      const outcome whole = read(input, {}, limit, finish);
+      const outcome chunked = read(input, cuts, limit, finish);
+      check(whole.blocks == chunked.blocks, "chunked blocks differ");
+      check(whole.failed == chunked.failed, "chunked failure differs");
+      if (!whole.failed) check(whole.pending == chunked.pending, "chunked pending differs");
+      if (!every_byte.empty()) {
+        const outcome bytes = read(input, every_byte, limit, finish);
+        check(whole.blocks == bytes.blocks, "byte-by-byte blocks differ");
+        check(whole.failed == bytes.failed, "byte-by-byte failure differs");
+      }
+      std::string joined;
+      for (const auto& b : whole.blocks) {
+        check(b.raw.size() <= limit, "block over the limit");
+        joined += b.raw;
+      }
+      check(input.substr(0, joined.size()) == joined, "raw blocks are not the input");
+      if (!whole.failed) check(joined + whole.pending == input, "raw blocks and pending are not the input");
+    }
+  }
+  return 0;
+}
