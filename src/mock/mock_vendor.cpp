@@ -44,9 +44,10 @@ void append_lowercase(std::string& out, std::string_view s) {
 }
 
 // {"name":"value",…} with lower-case names, repeated headers joined by ", ".
-void append_headers_json(std::string& out, const std::vector<std::pair<std::string, std::string>>& headers) {
+void append_headers_json(std::string& out, const std::vector<std::pair<std::string, std::string>>& headers,
+                         std::size_t count) {
   out.push_back('{');
-  for (std::size_t i = 0; i < headers.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     if (i) out.push_back(',');
     append_json_string(out, headers[i].first);
     out.push_back(':');
@@ -148,7 +149,8 @@ struct mock_vendor::recorded_request {
   bool present = false;
   std::string method;
   std::string target;
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers;  // the first header_count are current
+  std::size_t header_count = 0;
   std::string body;
 };
 
@@ -219,13 +221,31 @@ void mock_vendor::reset_stats() {
 }
 
 void mock_vendor::record(const http::request& req) {
-  auto headers = collect_headers(req);
+  // Copies into the previous request's strings: after warm-up recording
+  // allocates nothing, which matters when the mock is a benchmark upstream.
   std::lock_guard lock(last_mutex_);
-  last_->present = true;
-  last_->method.assign(req.method());
-  last_->target.assign(req.target());
-  last_->headers = std::move(headers);
-  last_->body.assign(req.body());
+  auto& last = *last_;
+  last.present = true;
+  last.method.assign(req.method());
+  last.target.assign(req.target());
+  last.header_count = 0;
+  for_each_header(req, [&](std::string_view name, std::string_view value) {
+    auto& headers = last.headers;
+    if (last.header_count == headers.size()) headers.emplace_back();
+    auto& slot = headers[last.header_count];
+    slot.first.clear();
+    append_lowercase(slot.first, name);
+    for (std::size_t i = 0; i < last.header_count; ++i) {
+      if (headers[i].first == slot.first) {  // repeated header: join, as HTTP allows
+        headers[i].second.append(", ");
+        headers[i].second.append(value);
+        return;
+      }
+    }
+    slot.second.assign(value);
+    ++last.header_count;
+  });
+  last.body.assign(req.body());
 }
 
 // ---------------------------------------------------------------- dispatch
@@ -369,7 +389,7 @@ asio::awaitable<void> mock_vendor::handle_admin(http::request& req, http::respon
         body.append(",\"target\":");
         append_json_string(body, last_->target);
         body.append(",\"headers\":");
-        append_headers_json(body, last_->headers);
+        append_headers_json(body, last_->headers, last_->header_count);
         body.append(",\"body\":");
         append_json_string(body, last_->body);
         body.push_back('}');
@@ -459,7 +479,8 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
     plan.usage.completion = fragments + 1;
   } else {
     if (script.echo) {
-      append_headers_json(plan.text, collect_headers(req));
+      const auto headers = collect_headers(req);
+      append_headers_json(plan.text, headers, headers.size());
     } else {
       append_reply_text(plan.text, info.model, script.tokens);
     }

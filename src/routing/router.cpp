@@ -21,7 +21,14 @@ constexpr prefix_rule k_prefix_rules[] = {
     {"deepseek-", "deepseek"}, {"grok-", "xai"},
 };
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+  return out;
+}
 
 }  // namespace
 
