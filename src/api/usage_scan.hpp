@@ -5,15 +5,11 @@
 #include <optional>
 #include <string_view>
 
+#include "core/token_usage.hpp"
+
 namespace llmgw::api {
 
-struct token_usage {
-  std::int64_t prompt_tokens = 0;
-  std::int64_t completion_tokens = 0;
-  std::int64_t total_tokens = 0;   // prompt + completion when the vendor leaves it out
-  std::int64_t cached_tokens = 0;  // usage.prompt_tokens_details.cached_tokens
-  bool operator==(const token_usage&) const = default;
-};
+using llmgw::token_usage;
 
 // The top-level "usage" object of `json`, when there is one. Text without a
 // `"usage"` key followed by an object is rejected without parsing.
