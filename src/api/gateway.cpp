@@ -70,9 +70,9 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
     // gateway with no routable vendor is alive but not ready.
     bool ready = path != "/health/ready" || state_->ready;
     std::array<http::header_field, 1> extra{{{"x-request-id", rs.id.view()}}};
-    co_await out.send(ready ? 200 : 503, "application/json",
-                      ready ? std::string_view("{\"status\":\"ok\"}") : std::string_view("{\"status\":\"no provider\"}"),
-                      extra);
+    const int status = ready ? 200 : 503;
+    const std::string_view body = ready ? R"({"status":"ok"})" : R"({"status":"no provider"})";
+    co_await out.send(status, "application/json", body, extra);
     co_return;  // health checks are not access-logged: load balancers poll them
   }
 

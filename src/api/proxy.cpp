@@ -198,13 +198,15 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     rs.record.status = status;
     std::array<http::header_field, 3> extra;
     std::size_t n = rs.base_headers(extra);
-    co_await rs.out.send(status, content_type.empty() ? std::string_view("application/json") : content_type,
-                         *response, {extra.data(), n});
+    if (content_type.empty()) content_type = "application/json";
+    co_await rs.out.send(status, content_type, *response, {extra.data(), n});
     rs.mark_first_byte();
     co_return;
   }
 
-  co_await send_error(rs, last_error ? *last_error : upstream_unavailable("No deployment could serve the request."));
+  // A named variable, not a ?: temporary across co_await: GCC 12 destroys such a temporary twice.
+  if (!last_error) last_error = upstream_unavailable("No deployment could serve the request.");
+  co_await send_error(rs, *last_error);
 }
 
 asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage) {
