@@ -108,17 +108,18 @@ int run_serve(const serve_args& args) {
   return 0;
 }
 
-int run_mock(const std::string& host, int port, int workers) {
+int run_mock(const std::string& host, int port, int workers, const std::string& api_key) {
   using namespace llmgw;
   mock::mock_options mo;
   mo.host = host;
   mo.port = static_cast<std::uint16_t>(port);
+  mo.api_key = api_key;
   unsigned n = workers > 0 ? static_cast<unsigned>(workers) : 1;
   http::worker_pool pool(n);
   auto shared = std::make_shared<mock::mock_vendor>(mo);
   try {
     pool.start(http::server_options{.host = host, .port = mo.port}, [shared](boost::asio::io_context&) {
-      return http::worker_handlers{shared->handler(), {}};
+      return http::worker_handlers{shared->handler(), &mock::mock_vendor::render_protocol_error};
     });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mock-vendor: cannot listen on %s:%d: %s\n", host.c_str(), port, e.what());
@@ -152,6 +153,10 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--host", mock_host, "Address to listen on");
   mock_cmd->add_option("--port", mock_port, "Port to listen on (0 picks a free port)");
   mock_cmd->add_option("--workers", mock_workers, "Worker threads");
+  std::string mock_api_key;
+  mock_cmd->add_option("--api-key", mock_api_key,
+                       "Require this bearer key (default: any non-empty key is accepted)")
+      ->envname("MOCK_VENDOR_API_KEY");
 
   auto* keys = app.add_subcommand("keys", "Gateway key tools");
   keys->require_subcommand(1);
@@ -162,7 +167,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) return run_serve(sargs);
-  if (mock_cmd->parsed()) return run_mock(mock_host, mock_port, mock_workers);
+  if (mock_cmd->parsed()) return run_mock(mock_host, mock_port, mock_workers, mock_api_key);
   if (hash->parsed()) {
     if (key_to_hash.empty()) std::getline(std::cin, key_to_hash);
     if (key_to_hash.empty()) {

@@ -51,6 +51,11 @@ std::string_view request::header(std::string_view name) const {
   return it == f.end() ? std::string_view{} : std::string_view(it->value());
 }
 
+void request::visit_headers(header_visitor v, void* ctx) const {
+  if (!fields_) return;
+  for (const auto& f : *static_cast<const bhttp::fields*>(fields_)) v(ctx, f.name_string(), f.value());
+}
+
 // ---------------------------------------------------------------- session
 
 struct server_shared;

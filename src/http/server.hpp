@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace llmgw::http {
 
@@ -41,6 +42,12 @@ class request {
   std::string_view path() const;  // target without the query string
   // Case-insensitive lookup; empty when absent.
   std::string_view header(std::string_view name) const;
+  // Calls f(name, value) for every header, in arrival order.
+  template <class F>
+  void for_each_header(F&& f) const {
+    visit_headers([](void* ctx, std::string_view n, std::string_view v) { (*static_cast<std::remove_reference_t<F>*>(ctx))(n, v); },
+                  const_cast<void*>(static_cast<const void*>(&f)));
+  }
   // The body, read once. Handlers may move from it.
   std::string& body() { return *body_; }
   const std::string& body() const { return *body_; }
@@ -53,6 +60,10 @@ class request {
   std::string* body_ = nullptr;
   std::string_view remote_;
   const void* fields_ = nullptr;  // the parser's header fields (Beast type kept out of this header)
+
+ private:
+  using header_visitor = void (*)(void* ctx, std::string_view name, std::string_view value);
+  void visit_headers(header_visitor v, void* ctx) const;
 };
 
 class session_io;  // the server's per-connection state (defined in server.cpp)

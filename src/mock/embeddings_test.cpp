@@ -70,7 +70,8 @@ TEST(embeddings, default_dimensions) {
 
 TEST(embeddings, float_and_base64_responses_agree) {
   std::string body_f = R"({"model":"text-embedding-3-small","input":["a","b"],"dimensions":16})";
-  std::string body_b = R"({"model":"text-embedding-3-small","input":["a","b"],"dimensions":16,"encoding_format":"base64"})";
+  std::string body_b =
+      R"({"model":"text-embedding-3-small","input":["a","b"],"dimensions":16,"encoding_format":"base64"})";
   embeddings_request_info f, b;
   ASSERT_FALSE(read_embeddings_request(body_f, f));
   ASSERT_FALSE(read_embeddings_request(body_b, b));

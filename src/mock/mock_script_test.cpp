@@ -39,8 +39,7 @@ TEST(mock_script, comma_separated_settings_in_one_marker) {
 
 TEST(mock_script, later_markers_win_and_bad_values_are_ignored) {
   mock_script s;
-  EXPECT_EQ(apply_markers("[mock:status=500][mock:status=503][mock:status=abc][mock:status=42][mock:bogus=1]", s),
-            2);
+  EXPECT_EQ(apply_markers("[mock:status=500][mock:status=503][mock:status=abc][mock:status=42][mock:bogus=1]", s), 2);
   EXPECT_EQ(s.status, 503);
   EXPECT_EQ(apply_markers("[mock:tokens=-1][mock:tps=fast][mock:latency_ms=]", s), 0);
   EXPECT_FALSE(s.tokens);

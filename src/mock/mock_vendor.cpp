@@ -5,7 +5,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/fields.hpp>
 
 #include <array>
 #include <charconv>
@@ -30,15 +29,6 @@ namespace {
 constexpr std::string_view k_json = "application/json";
 constexpr std::string_view k_sse = "text/event-stream; charset=utf-8";
 
-// The server hands handlers Beast's header container behind a void pointer
-// (request::fields_); the mock needs every header, not lookups by name.
-template <class F>
-void for_each_header(const http::request& req, F&& f) {
-  if (!req.fields_) return;
-  const auto& fields = *static_cast<const boost::beast::http::fields*>(req.fields_);
-  for (const auto& field : fields) f(std::string_view(field.name_string()), std::string_view(field.value()));
-}
-
 void append_lowercase(std::string& out, std::string_view s) {
   for (char c : s) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
 }
@@ -58,7 +48,7 @@ void append_headers_json(std::string& out, const std::vector<std::pair<std::stri
 
 std::vector<std::pair<std::string, std::string>> collect_headers(const http::request& req) {
   std::vector<std::pair<std::string, std::string>> headers;
-  for_each_header(req, [&](std::string_view name, std::string_view value) {
+  req.for_each_header([&](std::string_view name, std::string_view value) {
     std::string lower;
     append_lowercase(lower, name);
     for (auto& h : headers) {
@@ -74,7 +64,7 @@ std::vector<std::pair<std::string, std::string>> collect_headers(const http::req
 }
 
 void apply_mock_headers(const http::request& req, mock_script& script) {
-  for_each_header(req, [&](std::string_view name, std::string_view value) {
+  req.for_each_header([&](std::string_view name, std::string_view value) {
     if (is_mock_header(name)) apply_header(name, value, script);
   });
 }
@@ -158,8 +148,8 @@ struct mock_vendor::recorded_request {
 struct mock_vendor::stream_plan {
   completion_meta meta;
   bool include_usage = false;
-  std::string text;                   // reply content (when not a tool call)
-  std::optional<tool_call> call;      // a tool call instead of text
+  std::string text;               // reply content (when not a tool call)
+  std::optional<tool_call> call;  // a tool call instead of text
   std::string_view finish_reason;
   usage_counts usage;
   std::string_view rid;
@@ -229,7 +219,7 @@ void mock_vendor::record(const http::request& req) {
   last.method.assign(req.method());
   last.target.assign(req.target());
   last.header_count = 0;
-  for_each_header(req, [&](std::string_view name, std::string_view value) {
+  req.for_each_header([&](std::string_view name, std::string_view value) {
     auto& headers = last.headers;
     if (last.header_count == headers.size()) headers.emplace_back();
     auto& slot = headers[last.header_count];
@@ -280,8 +270,8 @@ asio::awaitable<void> mock_vendor::handle(http::request& req, http::response_wri
   co_await handle_api(req, out, route, deployment);
 }
 
-asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response_writer& out,
-                                              std::string_view route, std::string_view deployment) {
+asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response_writer& out, std::string_view route,
+                                              std::string_view deployment) {
   const auto id = request_id::generate();
   const std::string_view method = req.method();
   enum class endpoint { chat, embeddings, models, model, none } ep = endpoint::none;
@@ -320,8 +310,12 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
   apply_mock_headers(req, script);
 
   switch (ep) {
-    case endpoint::chat: co_await chat_completions(req, out, std::move(script), deployment, id.view()); break;
-    case endpoint::embeddings: co_await embeddings(req, out, std::move(script), deployment, id.view()); break;
+    case endpoint::chat:
+      co_await chat_completions(req, out, std::move(script), deployment, id.view());
+      break;
+    case endpoint::embeddings:
+      co_await embeddings(req, out, std::move(script), deployment, id.view());
+      break;
     case endpoint::models: {
       if (co_await run_prelude(out, script, {})) co_return;
       auto buf = buffer_pool::take();
@@ -348,7 +342,8 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
       co_await out.send(200, k_json, *buf, headers);
       break;
     }
-    case endpoint::none: break;
+    case endpoint::none:
+      break;
   }
 }
 
@@ -422,9 +417,13 @@ asio::awaitable<void> mock_vendor::hang(http::response_writer& out) {
 
 asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const mock_script& script,
                                                std::string_view model) {
-  if (script.latency_ms > 0 && co_await pause(out, std::chrono::milliseconds(script.latency_ms))) {
-    out.abort();
-    co_return true;
+  // Nested ifs, not `&& co_await`: GCC 12 miscompiles co_await inside &&.
+  if (script.latency_ms > 0) {
+    const bool client_left = co_await pause(out, std::chrono::milliseconds(script.latency_ms));
+    if (client_left) {
+      out.abort();
+      co_return true;
+    }
   }
   if (script.hang) {
     co_await hang(out);
@@ -438,9 +437,8 @@ asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const
   co_return false;
 }
 
-asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::response_writer& out,
-                                                    mock_script script, std::string_view deployment,
-                                                    std::string_view rid) {
+asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::response_writer& out, mock_script script,
+                                                    std::string_view deployment, std::string_view rid) {
   counters_->chat_completions.fetch_add(1, std::memory_order_relaxed);
   chat_request_info info;
   if (auto e = read_chat_request(req.body(), info, deployment)) {
@@ -449,8 +447,7 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
   }
   // Markers are looked for only in the last user message, and parsed only
   // when one is there: the common request pays for one substring search.
-  if (info.last_user_content.find("[mock:") != std::string_view::npos)
-    apply_markers(info.last_user_content, script);
+  if (info.last_user_content.find("[mock:") != std::string_view::npos) apply_markers(info.last_user_content, script);
 
   if (co_await run_prelude(out, script, info.model)) co_return;
 
@@ -464,9 +461,9 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
   // tool_choice, "required", or the marker — the marker only while the last
   // message is the user's, so an agent loop gets a text answer after
   // sending the tool result back.
-  const bool want_tool = info.has_tools && !info.tool_choice_none &&
-                         (!info.forced_tool.empty() || info.tool_choice_required ||
-                          (script.tool && info.last_message_is_user));
+  const bool want_tool =
+      info.has_tools && !info.tool_choice_none &&
+      (!info.forced_tool.empty() || info.tool_choice_required || (script.tool && info.last_message_is_user));
   if (want_tool) {
     plan.call = make_tool_call(req.body(), info.forced_tool.empty() ? script.tool_name : info.forced_tool);
   }
@@ -501,9 +498,15 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
     const stream_end end = co_await stream_chat(out, plan, script);
     c.active_streams.fetch_sub(1, std::memory_order_relaxed);
     switch (end) {
-      case stream_end::completed: c.streams_completed.fetch_add(1, std::memory_order_relaxed); break;
-      case stream_end::aborted: c.streams_aborted.fetch_add(1, std::memory_order_relaxed); break;
-      case stream_end::reset: c.streams_reset.fetch_add(1, std::memory_order_relaxed); break;
+      case stream_end::completed:
+        c.streams_completed.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case stream_end::aborted:
+        c.streams_aborted.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case stream_end::reset:
+        c.streams_reset.fetch_add(1, std::memory_order_relaxed);
+        break;
     }
     co_return;
   }
@@ -528,8 +531,7 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
   co_await out.send(200, k_json, *buf, headers);
 }
 
-asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response_writer& out,
-                                                                  const stream_plan& plan,
+asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response_writer& out, const stream_plan& plan,
                                                                   const mock_script& script) {
   const std::array<http::header_field, 1> headers{{{"x-request-id", plan.rid}}};
   if (!co_await out.begin_stream(200, k_sse, headers)) co_return stream_end::aborted;
@@ -564,9 +566,12 @@ asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response
       co_return stream_end::aborted;
     }
     if (!more) break;
-    if (sent > 0 && interval.count() > 0 && co_await pause(out, interval)) {
-      out.abort();
-      co_return stream_end::aborted;
+    if (sent > 0 && interval.count() > 0) {
+      const bool client_left = co_await pause(out, interval);
+      if (client_left) {
+        out.abort();
+        co_return stream_end::aborted;
+      }
     }
     const std::size_t end = plan.call ? next_argument_fragment_end(body, pos) : next_token_end(body, pos);
     event.clear();
@@ -609,8 +614,9 @@ asio::awaitable<void> mock_vendor::embeddings(http::request& req, http::response
   }
   if (co_await run_prelude(out, script, info.model)) co_return;
   if (info.dimensions && (*info.dimensions == 0 || *info.dimensions > 8192)) {
-    co_await send_error(out, mock_error{400, render_error("Invalid value for 'dimensions': must be between 1 and 8192.",
-                                                          "invalid_request_error", "dimensions", "invalid_value")},
+    co_await send_error(out,
+                        mock_error{400, render_error("Invalid value for 'dimensions': must be between 1 and 8192.",
+                                                     "invalid_request_error", "dimensions", "invalid_value")},
                         rid);
     co_return;
   }

@@ -42,7 +42,7 @@ struct mock_options {
 };
 
 struct mock_stats {
-  std::uint64_t requests = 0;           // API requests (not /_mock/* or /health)
+  std::uint64_t requests = 0;  // API requests (not /_mock/* or /health)
   std::uint64_t chat_completions = 0;
   std::uint64_t embeddings = 0;
   std::uint64_t streams_started = 0;
@@ -50,7 +50,7 @@ struct mock_stats {
   std::uint64_t streams_aborted = 0;    // the client went away mid-stream
   std::uint64_t streams_reset = 0;      // cut by [mock:reset_after]
   std::int64_t active_streams = 0;
-  std::int64_t active_hangs = 0;        // requests held by hang / hang_after
+  std::int64_t active_hangs = 0;  // requests held by hang / hang_after
 };
 
 class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
@@ -83,12 +83,11 @@ class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
   struct stream_plan;
   enum class stream_end { completed, aborted, reset };
 
-  boost::asio::awaitable<void> handle_api(http::request& req, http::response_writer& out,
-                                          std::string_view route, std::string_view deployment);
+  boost::asio::awaitable<void> handle_api(http::request& req, http::response_writer& out, std::string_view route,
+                                          std::string_view deployment);
   boost::asio::awaitable<void> handle_admin(http::request& req, http::response_writer& out);
-  boost::asio::awaitable<void> chat_completions(http::request& req, http::response_writer& out,
-                                                mock_script script, std::string_view deployment,
-                                                std::string_view rid);
+  boost::asio::awaitable<void> chat_completions(http::request& req, http::response_writer& out, mock_script script,
+                                                std::string_view deployment, std::string_view rid);
   boost::asio::awaitable<void> embeddings(http::request& req, http::response_writer& out, mock_script script,
                                           std::string_view deployment, std::string_view rid);
   boost::asio::awaitable<stream_end> stream_chat(http::response_writer& out, const stream_plan& plan,

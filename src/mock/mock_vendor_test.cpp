@@ -66,8 +66,7 @@ class client {
   boost::beast::flat_buffer buffer_;
 };
 
-std::string chat_body(std::string_view content, bool stream, bool include_usage = false,
-                      std::string_view extra = "") {
+std::string chat_body(std::string_view content, bool stream, bool include_usage = false, std::string_view extra = "") {
   std::string body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":")";
   body.append(content);
   body.append("\"}]");
@@ -129,8 +128,7 @@ TEST_F(mock_vendor_http, non_stream_completion) {
   auto v = json::parse(r.body);
   EXPECT_EQ(v.at("object").as_string(), "chat.completion");
   EXPECT_EQ(v.at("model").as_string(), "gpt-4o-mini");
-  EXPECT_EQ(v.at("choices").at(0).at("message").at("content").as_string(),
-            "This is a mock response from gpt-4o-mini.");
+  EXPECT_EQ(v.at("choices").at(0).at("message").at("content").as_string(), "This is a mock response from gpt-4o-mini.");
   EXPECT_EQ(v.at("choices").at(0).at("finish_reason").as_string(), "stop");
   EXPECT_GT(v.at("usage").at("prompt_tokens").as_int64(), 0);
 
@@ -261,7 +259,8 @@ TEST_F(mock_vendor_http, models_and_embeddings) {
   auto v = json::parse(emb.body);
   // 1536 float32 = 6144 bytes = 8192 base64 characters.
   EXPECT_EQ(v.at("data").at(0).at("embedding").as_string().size(), 8192u);
-  auto small = c.exchange(bhttp::verb::post, "/v1/embeddings", R"({"model":"text-embedding-3-small","input":["a","b"],"dimensions":4})");
+  auto small = c.exchange(bhttp::verb::post, "/v1/embeddings",
+                          R"({"model":"text-embedding-3-small","input":["a","b"],"dimensions":4})");
   auto sv = json::parse(small.body);
   EXPECT_EQ(sv.at("data").as_array().size(), 2u);
   EXPECT_EQ(sv.at("data").at(1).at("embedding").as_array().size(), 4u);
@@ -296,9 +295,10 @@ TEST_F(mock_vendor_http, reset_after_cuts_the_stream) {
 TEST_F(mock_vendor_http, client_disconnect_mid_stream_is_counted) {
   client c(port());
   std::string body = chat_body("[mock:tokens=1000,tps=20]", true);
-  std::string request = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer k\r\n"
-                        "content-type: application/json\r\ncontent-length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string request =
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer k\r\n"
+      "content-type: application/json\r\ncontent-length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   asio::write(c.socket(), asio::buffer(request));
   char buf[512];
   c.socket().read_some(asio::buffer(buf));  // headers and the first chunk
@@ -313,8 +313,10 @@ TEST_F(mock_vendor_http, client_disconnect_mid_stream_is_counted) {
 TEST_F(mock_vendor_http, hang_until_client_leaves) {
   client c(port());
   std::string body = chat_body("[mock:hang]", false);
-  std::string request = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer k\r\n"
-                        "content-length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string request =
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer k\r\n"
+      "content-length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   asio::write(c.socket(), asio::buffer(request));
   auto s = wait_stats(port(), [](const json::value& s) { return s.at("active_hangs").as_int64() == 1; });
   EXPECT_EQ(s.at("active_hangs").as_int64(), 1);
@@ -338,6 +340,32 @@ TEST_F(mock_vendor_http, stats_reset) {
   client r(port());
   EXPECT_EQ(r.exchange(bhttp::verb::post, "/_mock/reset", {}, {}).status, 200);
   EXPECT_EQ(get_json(port(), "/_mock/stats").at("requests").as_int64(), 0);
+}
+
+TEST(mock_vendor_teardown, stops_with_streams_and_hangs_in_flight) {
+  auto mock = std::make_unique<mock_vendor_thread>(mock_options{});
+  const auto port = mock->port();
+  client streaming(port);
+  client hanging(port);
+  auto send = [](client& c, std::string_view content) {
+    std::string body = chat_body(content, true);
+    std::string request =
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer k\r\n"
+        "content-length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    asio::write(c.socket(), asio::buffer(request));
+  };
+  send(streaming, "[mock:tokens=1000,tps=10]");
+  send(hanging, "[mock:hang]");
+  auto s = wait_stats(port, [](const json::value& s) {
+    return s.at("active_streams").as_int64() == 1 && s.at("active_hangs").as_int64() == 1;
+  });
+  EXPECT_EQ(s.at("active_hangs").as_int64(), 1);
+  mock.reset();  // must not hang or touch freed memory (run under ASan)
+  char buf[4096];
+  boost::system::error_code ec;
+  while (!ec) hanging.socket().read_some(asio::buffer(buf), ec);
+  EXPECT_TRUE(ec);
 }
 
 }  // namespace

@@ -19,8 +19,7 @@ namespace {
 std::uint64_t next_random() {
   thread_local std::uint64_t state = [] {
     std::random_device rd;
-    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
-           std::hash<std::thread::id>{}(std::this_thread::get_id());
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^ std::hash<std::thread::id>{}(std::this_thread::get_id());
   }();
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -124,8 +123,7 @@ void append_chat_completion(std::string& out, const completion_meta& m, std::str
   append_completion_tail(out, u);
 }
 
-void append_tool_call_completion(std::string& out, const completion_meta& m, const tool_call& call,
-                                 usage_counts u) {
+void append_tool_call_completion(std::string& out, const completion_meta& m, const tool_call& call, usage_counts u) {
   append_completion_head(out, m, "chat.completion");
   out.append(
       ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
@@ -153,9 +151,7 @@ chunk_builder::chunk_builder(const completion_meta& m, bool include_usage) : inc
 
 void chunk_builder::open(std::string& out) const { out.append(prefix_); }
 
-void chunk_builder::close(std::string& out) const {
-  out.append(include_usage_ ? "],\"usage\":null}\n\n" : "]}\n\n");
-}
+void chunk_builder::close(std::string& out) const { out.append(include_usage_ ? "],\"usage\":null}\n\n" : "]}\n\n"); }
 
 void chunk_builder::role(std::string& out) const {
   open(out);
@@ -349,11 +345,13 @@ mock_error scripted_error(int status, std::string_view model) {
                         "This model's maximum context length is 128000 tokens. However, your messages resulted in "
                         "131072 tokens. Please reduce the length of the messages.",
                         "invalid_request_error", "messages", "context_length_exceeded");
-    case 401: return incorrect_key_error("sk-mock-scripted-401-key");
+    case 401:
+      return incorrect_key_error("sk-mock-scripted-401-key");
     case 403:
       return make_error(403, "Country, region, or territory not supported", "request_forbidden", {},
                         "unsupported_country_region_territory");
-    case 404: return model_not_found_error(model);
+    case 404:
+      return model_not_found_error(model);
     case 429: {
       std::string message = "Rate limit reached for ";
       message.append(model);
@@ -365,15 +363,14 @@ mock_error scripted_error(int status, std::string_view model) {
       return e;
     }
     case 500:
-      return make_error(500, "The server had an error while processing your request. Sorry about that!",
-                        "server_error", {}, {});
+      return make_error(500, "The server had an error while processing your request. Sorry about that!", "server_error",
+                        {}, {});
     case 502:
       // Served by OpenAI's edge: the code is a number here, unlike everywhere else.
       return mock_error{502, R"({"error":{"code":502,"message":"Bad gateway.","param":null,"type":"cf_bad_gateway"}})",
                         false};
     case 503:
-      return make_error(503, "The engine is currently overloaded, please try again later.", "server_error", {},
-                        {});
+      return make_error(503, "The engine is currently overloaded, please try again later.", "server_error", {}, {});
     default: {
       std::string message = "Mock vendor scripted error with status ";
       message.append(std::to_string(status));

@@ -39,8 +39,7 @@ struct tool_call {
 void append_chat_completion(std::string& out, const completion_meta& m, std::string_view content,
                             std::string_view finish_reason, usage_counts u);
 // The same with a tool_calls message (content null, finish_reason "tool_calls").
-void append_tool_call_completion(std::string& out, const completion_meta& m, const tool_call& call,
-                                 usage_counts u);
+void append_tool_call_completion(std::string& out, const completion_meta& m, const tool_call& call, usage_counts u);
 
 // One SSE event per call ("data: {…}\n\n"), each a chat.completion.chunk.
 // With include_usage every chunk carries "usage":null and usage() sends the

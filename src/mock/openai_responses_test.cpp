@@ -62,7 +62,7 @@ TEST(openai_responses, chat_completion_fields) {
   auto v = parse(out);
   const auto& o = v.as_object();
   EXPECT_EQ(keys_of(o), (std::vector<std::string>{"id", "object", "created", "model", "choices", "usage",
-                                                   "service_tier", "system_fingerprint"}));
+                                                  "service_tier", "system_fingerprint"}));
   EXPECT_EQ(o.at("id").as_string(), m.id);
   EXPECT_EQ(o.at("object").as_string(), "chat.completion");
   EXPECT_EQ(o.at("model").as_string(), "gpt-4o-mini");

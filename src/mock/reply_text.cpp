@@ -7,8 +7,8 @@ namespace llmgw::mock {
 namespace {
 
 // Filler words, each one token; cycled to make long replies.
-constexpr std::array<std::string_view, 12> k_filler = {
-    " The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", " and", " runs", " on."};
+constexpr std::array<std::string_view, 12> k_filler = {" The", " quick", " brown", " fox", " jumps", " over",
+                                                       " the", " lazy",  " dog",   " and", " runs",  " on."};
 
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 

@@ -22,7 +22,8 @@ od::parser& thread_parser() {
 // capacity (a no-op once the connection's reused body string is large
 // enough) instead of copying the body into a padded string.
 simdjson::padded_string_view padded(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
   return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
 }
 
@@ -105,8 +106,7 @@ std::optional<mock_error> read_tool_choice(od::value& v, chat_request_info& out)
 
 }  // namespace
 
-std::optional<mock_error> read_chat_request(std::string& body, chat_request_info& out,
-                                            std::string_view default_model) {
+std::optional<mock_error> read_chat_request(std::string& body, chat_request_info& out, std::string_view default_model) {
   od::document doc;
   if (thread_parser().iterate(padded(body)).get(doc)) return invalid_json_error();
   od::object root;

@@ -15,22 +15,22 @@ namespace llmgw::mock {
 struct chat_request_info {
   std::string model;
   bool stream = false;
-  bool include_usage = false;                // stream_options.include_usage
-  std::optional<std::uint32_t> max_tokens;   // max_completion_tokens, or the older max_tokens
-  bool has_tools = false;                    // a non-empty "tools" array
-  std::string forced_tool;                   // tool_choice {"type":"function","function":{"name":…}}
-  bool tool_choice_required = false;         // tool_choice "required"
-  bool tool_choice_none = false;             // tool_choice "none"
+  bool include_usage = false;               // stream_options.include_usage
+  std::optional<std::uint32_t> max_tokens;  // max_completion_tokens, or the older max_tokens
+  bool has_tools = false;                   // a non-empty "tools" array
+  std::string forced_tool;                  // tool_choice {"type":"function","function":{"name":…}}
+  bool tool_choice_required = false;        // tool_choice "required"
+  bool tool_choice_none = false;            // tool_choice "none"
   bool last_message_is_user = false;
-  std::string_view last_user_content;        // raw JSON of the last user message's content
+  std::string_view last_user_content;  // raw JSON of the last user message's content
 };
 
 struct embeddings_request_info {
   std::string model;
-  std::vector<std::string_view> inputs;      // raw JSON of each input (a string or a token array)
-  std::vector<std::uint32_t> input_tokens;   // estimated tokens of each input
+  std::vector<std::string_view> inputs;     // raw JSON of each input (a string or a token array)
+  std::vector<std::uint32_t> input_tokens;  // estimated tokens of each input
   std::optional<std::uint32_t> dimensions;
-  bool base64 = false;                       // encoding_format "base64"
+  bool base64 = false;  // encoding_format "base64"
 };
 
 // Both return the OpenAI error to answer with when the body is not valid
