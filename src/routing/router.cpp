@@ -18,7 +18,7 @@ constexpr prefix_rule k_prefix_rules[] = {
     {"gpt-", "openai"},       {"o1", "openai"},         {"o3", "openai"},       {"o4", "openai"},
     {"chatgpt-", "openai"},   {"text-embedding-", "openai"}, {"claude-", "anthropic"}, {"llama", "groq"},
     {"mixtral", "groq"},      {"gemma", "groq"},        {"mistral-", "mistral"}, {"codestral", "mistral"},
-    {"deepseek-", "deepseek"}, {"grok-", "xai"},
+    {"deepseek-", "deepseek"}, {"grok-", "xai"},         {"gemini-", "gemini"},
 };
 
 std::string quoted(std::string_view s) {

@@ -87,7 +87,24 @@ std::vector<vendor_spec> make_vendor_table() {
                                        "claude-sonnet-4-20250514", "claude-opus-4-20250514"});
   anthropic.kind = provider_kind::anthropic;
   anthropic.auth = auth_style::x_api_key;
+  anthropic.version_vars = {"ANTHROPIC_VERSION"};
+  anthropic.default_version = "2023-06-01";
   t.push_back(std::move(anthropic));
+  // Google's Generative Language API; GEMINI_BASE_URL includes the API version.
+  vendor_spec gemini = openai_like("gemini", "https://generativelanguage.googleapis.com/v1beta",
+                                   {"gemini-2.0-flash", "gemini-2.5-flash", "gemini-2.5-pro", "text-embedding-004"});
+  gemini.kind = provider_kind::gemini;
+  gemini.key_vars = {"GEMINI_API_KEY", "GOOGLE_API_KEY"};
+  t.push_back(std::move(gemini));
+  // Bedrock is enabled by AWS credentials; its host depends on the region
+  // (resolve() fills it in). Models are addressed as bedrock/<modelId>.
+  vendor_spec bedrock = openai_like("bedrock", "", {"anthropic.claude-3-haiku-20240307-v1:0",
+                                                    "anthropic.claude-3-5-sonnet-20240620-v1:0",
+                                                    "meta.llama3-1-8b-instruct-v1:0"});
+  bedrock.kind = provider_kind::bedrock;
+  bedrock.key_vars = {"AWS_ACCESS_KEY_ID"};
+  bedrock.base_vars = {"BEDROCK_BASE_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"};
+  t.push_back(std::move(bedrock));
   return t;
 }
 
@@ -125,6 +142,27 @@ provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
 
   auto key = first_set(spec.key_vars, env);
   auto base = first_set(spec.base_vars, env);
+  if (spec.kind == provider_kind::bedrock) {
+    // SigV4 needs the key pair and a region rather than one API key.
+    auto secret = first_set({"AWS_SECRET_ACCESS_KEY"}, env);
+    if (!secret) key.reset();
+    if (key) p.aws_access_key_id = std::move(key->second);
+    if (secret) p.aws_secret_access_key = std::move(secret->second);
+    if (auto token = first_set({"AWS_SESSION_TOKEN"}, env)) p.aws_session_token = std::move(token->second);
+    auto region = first_set({"AWS_REGION", "AWS_DEFAULT_REGION"}, env);
+    p.aws_region = region ? std::move(region->second) : std::string("us-east-1");
+    p.enabled = key.has_value();
+    if (!p.enabled) p.disabled_reason = "has no AWS credentials configured (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
+    set_base_url(p, "https://bedrock-runtime." + p.aws_region + ".amazonaws.com");
+    if (base) {
+      try {
+        set_base_url(p, base->second);
+      } catch (const std::invalid_argument& e) {
+        if (p.enabled) throw std::invalid_argument(std::string(base->first) + ": " + e.what());
+      }
+    }
+    return p;
+  }
   if (key) p.api_key = std::move(key->second);
 
   if (spec.needs_key) {
@@ -297,8 +335,14 @@ std::optional<upstream_target> make_target(const provider_config& p, endpoint e,
         case endpoint::models: t.target = p.path_prefix + "/v1/models"; break;
         case endpoint::embeddings: return std::nullopt;
       }
-      t.extra_headers.emplace_back("anthropic-version", "2023-06-01");
+      t.extra_headers.emplace_back("anthropic-version", p.api_version.empty() ? "2023-06-01" : p.api_version);
       return t;
+
+    case provider_kind::gemini:
+    case provider_kind::bedrock:
+      // Their targets depend on the model and on streaming: the adapter
+      // builds them (providers/gemini.cpp, providers/bedrock.cpp).
+      return std::nullopt;
   }
   return std::nullopt;
 }

@@ -16,7 +16,9 @@ namespace llmgw {
 enum class provider_kind {
   openai_compatible,  // OpenAI wire format at {base}/chat/completions
   azure,              // OpenAI wire format at a per-deployment URL with api-version
-  anthropic,          // own format; routed, but no adapter yet (handlers answer 501)
+  anthropic,          // own format: providers/anthropic.cpp
+  gemini,             // own format: providers/gemini.cpp
+  bedrock,            // own format and SigV4 signing: providers/bedrock.cpp
 };
 
 enum class auth_style {
@@ -45,7 +47,13 @@ struct provider_config {
 
   std::string api_key;  // secret; empty means no auth header is sent
   auth_style auth = auth_style::bearer;
-  std::string api_version;          // Azure's api-version query parameter
+  std::string api_version;          // Azure's api-version query parameter; Anthropic's anthropic-version
+  // AWS credentials (Bedrock), from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+  // AWS_SESSION_TOKEN / AWS_REGION. Secrets, like api_key.
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
+  std::string aws_session_token;
+  std::string aws_region;
   std::vector<std::string> models;  // known model ids, listed by /v1/models
 };
 
