@@ -18,6 +18,7 @@
 #include "core/string_pool.hpp"
 #include "http/server.hpp"
 #include "http/upstream.hpp"
+#include "providers/provider.hpp"
 #include "routing/router.hpp"
 
 namespace llmgw::api {
@@ -53,7 +54,8 @@ class gateway {
   struct attempt_result;
   boost::asio::awaitable<void> proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,
                                      bool stream, bool client_wants_usage);
-  boost::asio::awaitable<bool> relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage);
+  boost::asio::awaitable<bool> relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage,
+                                            const providers::provider* adapter);
 
   const http::origin& origin_for(const provider_config& p);
 

@@ -17,6 +17,7 @@
 #include "core/json_escape.hpp"
 #include "http/sse_reader.hpp"
 #include "providers/openai_errors.hpp"
+#include "providers/registry.hpp"
 
 namespace llmgw::api {
 
@@ -42,20 +43,29 @@ void append_line(std::string& out, std::string_view name, std::string_view value
   out.append("\r\n");
 }
 
-// The request head for the vendor: our credentials, never the client's.
-void build_head(std::string& out, const upstream_target& t, std::size_t body_size, bool stream) {
+// The request head for the vendor: the request line and host, then the
+// caller's headers (our credentials, never the client's), then these.
+void begin_head(std::string& out, std::string_view target, std::string_view host) {
   out.clear();
   out.append("POST ");
-  out.append(t.target);
+  out.append(target);
   out.append(" HTTP/1.1\r\n");
-  append_line(out, "host", t.host_header);
-  if (!t.auth_header_name.empty()) append_line(out, t.auth_header_name, t.auth_header_value);
-  for (const auto& [name, value] : t.extra_headers) append_line(out, name, value);
+  append_line(out, "host", host);
+}
+
+void end_head(std::string& out, std::size_t body_size, bool stream) {
   out.append("content-type: application/json\r\n");
   out.append(stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n");
   out.append("user-agent: llmgw/0.1\r\ncontent-length: ");
   append_number(out, body_size);
   out.append("\r\n\r\n");
+}
+
+void build_head(std::string& out, const upstream_target& t, std::size_t body_size, bool stream) {
+  begin_head(out, t.target, t.host_header);
+  if (!t.auth_header_name.empty()) append_line(out, t.auth_header_name, t.auth_header_value);
+  for (const auto& [name, value] : t.extra_headers) append_line(out, name, value);
+  end_head(out, body_size, stream);
 }
 
 gateway_error failure_error(http::upstream_failure f, std::string_view provider) {
@@ -75,6 +85,36 @@ gateway_error failure_error(http::upstream_failure f, std::string_view provider)
 }
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }
+
+const providers::provider* adapter_for(provider_kind kind) {
+  switch (kind) {
+    case provider_kind::anthropic: return providers::find_adapter("anthropic");
+    case provider_kind::gemini: return providers::find_adapter("gemini");
+    case provider_kind::bedrock: return providers::find_adapter("bedrock");
+    default: return nullptr;
+  }
+}
+
+providers::vendor_endpoint vendor_endpoint_of(const provider_config& p) {
+  providers::vendor_endpoint e;
+  e.host = p.host_header;
+  e.base_path = p.path_prefix;
+  e.api_key = p.api_key;
+  e.api_version = p.api_version;
+  e.aws_access_key_id = p.aws_access_key_id;
+  e.aws_secret_access_key = p.aws_secret_access_key;
+  e.aws_session_token = p.aws_session_token;
+  e.aws_region = p.aws_region;
+  return e;
+}
+
+// The request head for an adapter's request: its own headers carry the
+// credentials, versions and signatures.
+void build_head(std::string& out, std::string_view host_header, const providers::upstream_request& r, bool stream) {
+  begin_head(out, r.target, host_header);
+  for (const auto& [name, value] : r.headers) append_line(out, name, value);
+  end_head(out, r.body.size(), stream);
+}
 
 void take_usage(access_record& rec, const token_usage& u) {
   rec.prompt_tokens = u.prompt_tokens;
@@ -110,30 +150,48 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     const provider_config& p = *a.provider;
     rs.record.attempts = static_cast<int>(i + 1);
 
-    if (p.kind == provider_kind::anthropic) {
+    // Vendors with their own wire format go through their adapter; the
+    // OpenAI-compatible ones get the client's bytes.
+    const providers::provider* adapter = adapter_for(p.kind);
+    if (!adapter && p.kind != provider_kind::openai_compatible && p.kind != provider_kind::azure) {
       last_error = not_implemented("Model `" + rs.model + "` routes to " + p.name +
-                                   ", whose adapter is not available in this version of llmgw yet.");
-      continue;
-    }
-    auto target = make_target(p, ep, a.model);
-    if (!target) {
-      last_error = not_implemented("Provider " + p.name + " does not offer this endpoint.");
+                                   ", whose adapter is not available in this build of llmgw.");
       continue;
     }
 
-    // Another deployment of a group may name the model differently.
     std::string_view attempt_body = body;
-    if (i > 0 && a.model != r.attempts.front().model) {
-      if (rs.chat_info) {
-        *per_attempt_body = rewrite_chat_body(rs.req.body(), *rs.chat_info, a.model, stream && !client_wants_usage);
-      } else if (rs.embeddings_info) {
-        *per_attempt_body =
-            rewrite_model(rs.req.body(), rs.embeddings_info->model.offset, rs.embeddings_info->model.length, a.model);
+    std::optional<providers::upstream_request> encoded;
+    if (adapter) {
+      const providers::vendor_endpoint vep = vendor_endpoint_of(p);
+      auto enc = ep == endpoint::embeddings
+                     ? adapter->encode_embeddings(body, vep, a.model)
+                     : adapter->encode_chat(body, vep, providers::chat_encode_options{.vendor_model = a.model, .stream = stream});
+      if (!enc) {
+        last_error = enc.error();  // the request cannot be expressed for this vendor: not retryable
+        break;
       }
-      if (!per_attempt_body->empty()) attempt_body = *per_attempt_body;
+      encoded.emplace(std::move(*enc));
+      attempt_body = encoded->body;
+      build_head(*head, p.host_header, *encoded, stream);
+    } else {
+      auto target = make_target(p, ep, a.model);
+      if (!target) {
+        last_error = not_implemented("Provider " + p.name + " does not offer this endpoint.");
+        continue;
+      }
+      // Another deployment of a group may name the model differently.
+      if (i > 0 && a.model != r.attempts.front().model) {
+        if (rs.chat_info) {
+          *per_attempt_body = rewrite_chat_body(rs.req.body(), *rs.chat_info, a.model, stream && !client_wants_usage);
+        } else if (rs.embeddings_info) {
+          *per_attempt_body =
+              rewrite_model(rs.req.body(), rs.embeddings_info->model.offset, rs.embeddings_info->model.length, a.model);
+        }
+        if (!per_attempt_body->empty()) attempt_body = *per_attempt_body;
+      }
+      build_head(*head, *target, attempt_body.size(), stream);
     }
 
-    build_head(*head, *target, attempt_body.size(), stream);
     http::upstream_call call(pool_, origin_for(p), timeouts);
     http::upstream_call* active = &call;
 
@@ -161,7 +219,8 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     if (status < 200 || status >= 300) {
       response->clear();
       co_await call.read_all(*response, k_max_error_body);
-      last_error = providers::decode_openai_error(status, *response, p.name, p.api_key);
+      last_error = adapter ? adapter->decode_error(status, *response)
+                           : providers::decode_openai_error(status, *response, p.name, p.api_key);
       last_error->retry_after = std::string(call.header("retry-after"));
       rs.record.error = "upstream error";
       if (retryable_status(status)) continue;
@@ -175,8 +234,8 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     rs.record.error = {};
 
     auto content_type = call.header("content-type");
-    if (stream && content_type.starts_with("text/event-stream")) {
-      co_await (relay_stream(rs, call, client_wants_usage) || watch_client(rs.out, active));
+    if (stream && (adapter || content_type.starts_with("text/event-stream"))) {
+      co_await (relay_stream(rs, call, client_wants_usage, adapter) || watch_client(rs.out, active));
       co_return;
     }
 
@@ -194,7 +253,21 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       if (http::is_retryable(f)) continue;
       break;
     }
-    if (auto u = scan_usage(*response)) take_usage(rs.record, *u);
+    if (adapter) {
+      token_usage usage;
+      auto decoded = ep == endpoint::embeddings ? adapter->decode_embeddings(*response, rs.model, &usage)
+                                                : adapter->decode_chat(*response, rs.model, &usage);
+      if (!decoded) {
+        last_error = decoded.error();
+        rs.provider = {};
+        break;
+      }
+      take_usage(rs.record, usage);
+      *response = std::move(*decoded);
+      content_type = "application/json";
+    } else if (auto u = scan_usage(*response)) {
+      take_usage(rs.record, *u);
+    }
     rs.record.status = status;
     std::array<http::header_field, 3> extra;
     std::size_t n = rs.base_headers(extra);
@@ -209,7 +282,8 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
   co_await send_error(rs, *last_error);
 }
 
-asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage) {
+asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage,
+                                            const providers::provider* adapter) {
   std::array<http::header_field, 3> extra;
   std::size_t nh = rs.base_headers(extra);
   rs.record.status = 200;
@@ -219,55 +293,73 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
   }
   rs.mark_first_byte();
 
+  // OpenAI-compatible vendors: their events are forwarded as they are, less
+  // the usage chunk we asked for on the client's behalf. Other vendors: their
+  // adapter's translator turns whatever they send into OpenAI events.
+  std::unique_ptr<providers::stream_translator> translator;
+  if (adapter) {
+    providers::stream_options so;
+    so.requested_model = rs.model;
+    so.include_usage = client_wants_usage;
+    so.id = "chatcmpl-";
+    so.id.append(rs.id.view().substr(request_id::prefix.size()));
+    so.created = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+    translator = adapter->translate_stream(so);
+  }
   http::sse_reader reader;
   http::sse_event ev;
   auto in = buffers_.take();
   auto out = buffers_.take();
+  std::optional<gateway_error> failure;
   for (;;) {
     in->clear();
+    out->clear();
     auto [f, n] = co_await call.read_some(*in);
-    if (n > 0) {
+    const bool ended = f == http::upstream_failure::none && n == 0 && call.body_done();
+    if (translator) {
+      if (n > 0) translator->feed(*in, *out);
+      if (ended) translator->finish(*out);
+      if (translator->error()) failure = *translator->error();
+      if (translator->usage()) take_usage(rs.record, *translator->usage());
+    } else if (n > 0) {
       reader.feed(*in);
-      out->clear();
       while (reader.next(ev)) {
         if (ev.has_data && ev.data.find("\"usage\"") != std::string_view::npos) {
           if (auto u = scan_usage(ev.data)) {
             take_usage(rs.record, *u);
-            // The usage-only chunk we asked for on the client's behalf.
             if (!client_wants_usage && is_usage_only_chunk(ev.data)) continue;
           }
         }
         out->append(ev.raw);
       }
       if (reader.failed()) f = http::upstream_failure::protocol;
-      bool delivered = true;
-      if (!out->empty()) delivered = co_await rs.out.write_chunk(*out);  // not inside && (GCC 12)
-      if (!delivered) {
-        call.cancel();
-        rs.record.status = 499;
-        rs.record.error = "client closed the connection";
-        co_return false;
-      }
     }
-    if (f == http::upstream_failure::cancelled) {
+    bool delivered = true;
+    if (!out->empty()) delivered = co_await rs.out.write_chunk(*out);  // not inside && (GCC 12)
+    if (!delivered || f == http::upstream_failure::cancelled) {
+      call.cancel();
       rs.record.status = 499;
       rs.record.error = "client closed the connection";
       co_return false;
     }
-    if (f != http::upstream_failure::none) {
+    if (f != http::upstream_failure::none && !failure) {
+      failure = failure_error(f, rs.provider);
+      rs.record.error = http::describe(f);
+    }
+    if (failure) {
       // Headers are out: the failure becomes a last error event, then the
       // stream ends without [DONE] so the client knows it is incomplete.
-      auto e = failure_error(f, rs.provider);
-      rs.record.error = http::describe(f);
-      rs.record.status = e.status;
+      rs.record.status = failure->status;
+      if (rs.record.error.empty()) rs.record.error = failure->code.empty() ? failure->type : failure->code;
       out->assign("data: ");
-      out->append(render_openai_error(e));
+      out->append(render_openai_error(*failure));
       out->append("\n\n");
       co_await rs.out.write_chunk(*out);
       co_await rs.out.end_stream();
       co_return false;
     }
-    if (n == 0 && call.body_done()) break;
+    if (ended) break;
   }
   co_await rs.out.end_stream();
   co_return true;
