@@ -26,6 +26,7 @@
 #include <list>
 #include <optional>
 
+#include "core/request_id.hpp"
 #include "http/status_text.hpp"
 
 namespace llmgw::http {
@@ -255,8 +256,11 @@ asio::awaitable<void> reject(session_io& io, int status, std::string_view messag
   io.keep_alive = false;
   std::string body = io.shared.render_error ? io.shared.render_error(status, message)
                                             : default_error_body(status, message);
+  // Every response carries an id, these too, so a client can quote it.
+  const auto id = request_id::generate();
+  const std::array<header_field, 1> extra{{{"x-request-id", id.view()}}};
   response_writer w(io);
-  co_await w.send(status, "application/json", body);
+  co_await w.send(status, "application/json", body, extra);
 }
 
 asio::awaitable<void> do_session(session_io& io) {
