@@ -252,7 +252,7 @@ std::string default_error_body(int status, std::string_view message) {
 }
 
 // Answers a protocol-level failure and marks the connection for closing.
-asio::awaitable<void> reject(session_io& io, int status, std::string_view message) {
+asio::awaitable<void> reject(session_io& io, int status, std::string message) {
   io.keep_alive = false;
   std::string body = io.shared.render_error ? io.shared.render_error(status, message)
                                             : default_error_body(status, message);
@@ -302,9 +302,9 @@ asio::awaitable<void> do_session(session_io& io) {
     }
     if (hec) {
       if (hec == bhttp::error::header_limit) {
-        co_await reject(io, 431, "Request header fields too large.");
+        co_await reject(io, 431, "Request header fields exceed the limit of " + std::to_string(opt.max_header_bytes) + " bytes.");
       } else if (hec == bhttp::error::body_limit) {
-        co_await reject(io, 413, "Request body too large.");
+        co_await reject(io, 413, "Request body exceeds the limit of " + std::to_string(opt.max_body_bytes) + " bytes.");
       } else if (hec == beast::error::timeout || hec == bhttp::error::end_of_stream ||
                  hec == asio::error::eof || hec == asio::error::connection_reset ||
                  hec == asio::error::operation_aborted) {
