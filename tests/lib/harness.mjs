@@ -1,0 +1,149 @@
+// Starts the real llmgw binary (gateway and mock vendor) on free ports for a
+// test file, and stops it at the end, checking that it exits cleanly.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+
+export const BIN = process.env.LLMGW_BIN ?? path.resolve('build/dev/llmgw');
+
+export const MASTER_KEY = 'sk-test-master';
+export const VENDOR_KEY = 'sk-vendor-secret-0123456789';
+
+// A running child process with its output captured line by line.
+class Running {
+  constructor(proc, name) {
+    this.proc = proc;
+    this.name = name;
+    this.stdout = '';
+    this.stderr = '';
+    this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+    proc.stdout.on('data', (d) => { this.stdout += d; });
+    proc.stderr.on('data', (d) => { this.stderr += d; });
+  }
+
+  // JSON lines printed on stdout (the access log), parsed.
+  accessLog() {
+    return this.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  }
+
+  async stop() {
+    if (this.proc.exitCode !== null) return { code: this.proc.exitCode, signal: null };
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 15000);
+    const r = await this.exited;
+    clearTimeout(timer);
+    return r;
+  }
+}
+
+function start(args, env, ready, name) {
+  const proc = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = new Running(proc, name);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 20 s:\n${r.stdout}\n${r.stderr}`)), 20000);
+    const check = () => {
+      const m = r.stdout.match(ready);
+      if (m) {
+        clearTimeout(timer);
+        r.url = m[1];
+        resolve(r);
+      }
+    };
+    proc.stdout.on('data', check);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${r.stdout}\n${r.stderr}`));
+    });
+  });
+}
+
+export function startMock(extraArgs = []) {
+  return start(['mock-vendor', '--host', '127.0.0.1', '--port', '0', ...extraArgs], {},
+               /mock-vendor listening on (http:\/\/\S+)/, 'mock-vendor');
+}
+
+// env: extra environment; config: YAML text (written to a temp file).
+export function startGateway({ mockUrl, env = {}, config, workers = 2 } = {}) {
+  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--workers', String(workers)];
+  if (config !== undefined) args.push('--config', writeTemp('gateway.yaml', config));
+  const base = {
+    LLMGW_MASTER_KEY: MASTER_KEY,
+    OPENAI_API_KEY: VENDOR_KEY,
+    ...(mockUrl ? { OPENAI_BASE_URL: `${mockUrl}/v1` } : {}),
+  };
+  // Vendor variables of the machine running the tests must not leak in.
+  const clean = {};
+  for (const k of Object.keys(process.env)) {
+    if (/_API_KEY$|_BASE_URL$|^AWS_|^LLMGW_/.test(k)) clean[k] = undefined;
+  }
+  const merged = { ...clean, ...base, ...env };
+  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+  return start(args, merged, /llmgw listening on (http:\/\/\S+)/, 'gateway');
+}
+
+export function writeTemp(name, text) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'llmgw-test-'));
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+export function keyHash(key) {
+  return execFileSync(BIN, ['keys', 'hash', key]).toString().trim();
+}
+
+export function chatBody(content, extra = {}) {
+  return { model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra };
+}
+
+export async function post(base, path, body, { key = MASTER_KEY, headers = {} } = {}) {
+  const h = { 'content-type': 'application/json', ...headers };
+  if (key) h.authorization = `Bearer ${key}`;
+  return fetch(base + path, { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+// Reads an SSE response, returning [{data, at}] with arrival times in ms.
+export async function readEvents(res) {
+  const t0 = performance.now();
+  const events = [];
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of res.body) {
+    buf += decoder.decode(chunk, { stream: true });
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      if (data) events.push({ data, at: performance.now() - t0 });
+    }
+  }
+  return events;
+}
+
+// One raw HTTP exchange on a new socket: for limits and protocol tests.
+export function rawRequest(base, text, { timeoutMs = 10000 } = {}) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port), u.hostname);
+    let data = '';
+    const t0 = performance.now();
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error('raw request timed out')); }, timeoutMs);
+    sock.on('data', (d) => { data += d; });
+    sock.on('error', () => {});
+    sock.on('close', () => { clearTimeout(timer); resolve({ data, closedAfterMs: performance.now() - t0 }); });
+    sock.write(text);
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function mockStats(mockUrl) {
+  return (await fetch(`${mockUrl}/_mock/stats`)).json();
+}
+
+export async function lastUpstreamRequest(mockUrl) {
+  return (await fetch(`${mockUrl}/_mock/last_request`)).json();
+}
