@@ -108,12 +108,29 @@ int run_serve(const serve_args& args) {
   return 0;
 }
 
-int run_mock(const std::string& host, int port, int workers, const std::string& api_key) {
+struct mock_args {
+  std::string host = "127.0.0.1";
+  int port = 9090;
+  int workers = 1;
+  std::string api_key;
+  std::string script;  // default behaviour, in the marker syntax: "status=503,latency_ms=20"
+  bool record = true;
+};
+
+int run_mock(const mock_args& args) {
   using namespace llmgw;
+  const std::string& host = args.host;
+  const int port = args.port;
+  const int workers = args.workers;
   mock::mock_options mo;
   mo.host = host;
   mo.port = static_cast<std::uint16_t>(port);
-  mo.api_key = api_key;
+  mo.api_key = args.api_key;
+  mo.record_last_request = args.record;
+  if (!args.script.empty() && mock::apply_markers("[mock:" + args.script + "]", mo.defaults) == 0) {
+    std::fprintf(stderr, "mock-vendor: --script: nothing understood in \"%s\"\n", args.script.c_str());
+    return 2;
+  }
   unsigned n = workers > 0 ? static_cast<unsigned>(workers) : 1;
   http::worker_pool pool(n);
   auto shared = std::make_shared<mock::mock_vendor>(mo);
@@ -146,17 +163,16 @@ int main(int argc, char** argv) {
   serve->add_option("--workers", sargs.workers, "Worker threads (default: one per core)");
   serve->add_flag("!--no-access-log", sargs.access_log, "Do not print one JSON line per request");
 
-  std::string mock_host = "127.0.0.1";
-  int mock_port = 9090;
-  int mock_workers = 1;
+  mock_args margs;
   auto* mock_cmd = app.add_subcommand("mock-vendor", "Run the mock vendor (an emulation of the OpenAI API)");
-  mock_cmd->add_option("--host", mock_host, "Address to listen on");
-  mock_cmd->add_option("--port", mock_port, "Port to listen on (0 picks a free port)");
-  mock_cmd->add_option("--workers", mock_workers, "Worker threads");
-  std::string mock_api_key;
-  mock_cmd->add_option("--api-key", mock_api_key,
-                       "Require this bearer key (default: any non-empty key is accepted)")
+  mock_cmd->add_option("--host", margs.host, "Address to listen on");
+  mock_cmd->add_option("--port", margs.port, "Port to listen on (0 picks a free port)");
+  mock_cmd->add_option("--workers", margs.workers, "Worker threads");
+  mock_cmd->add_option("--api-key", margs.api_key, "Require this bearer key (default: any non-empty key is accepted)")
       ->envname("MOCK_VENDOR_API_KEY");
+  mock_cmd->add_option("--script", margs.script,
+                       "Default behaviour of every request, as in markers: e.g. status=503 or tps=20,tokens=100");
+  mock_cmd->add_flag("!--no-record", margs.record, "Do not keep the last request for /_mock/last_request");
 
   auto* keys = app.add_subcommand("keys", "Gateway key tools");
   keys->require_subcommand(1);
@@ -167,7 +183,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) return run_serve(sargs);
-  if (mock_cmd->parsed()) return run_mock(mock_host, mock_port, mock_workers, mock_api_key);
+  if (mock_cmd->parsed()) return run_mock(margs);
   if (hash->parsed()) {
     if (key_to_hash.empty()) std::getline(std::cin, key_to_hash);
     if (key_to_hash.empty()) {
