@@ -227,7 +227,10 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
 
   if (c->secure) {
     // SNI, then verify the certificate chain and that it names this host.
-    if (!SSL_set_tlsext_host_name(c->secure->native_handle(), origin_.host.c_str()))
+    // SNI carries DNS names only (RFC 6066), never an IP literal.
+    boost::system::error_code not_ip;
+    asio::ip::make_address(origin_.host, not_ip);
+    if (not_ip && !SSL_set_tlsext_host_name(c->secure->native_handle(), origin_.host.c_str()))
       co_return upstream_failure::tls;
     c->secure->set_verify_callback(ssl::host_name_verification(origin_.host));
     auto [hec] = co_await c->secure->async_handshake(ssl::stream_base::client, use_tuple);
