@@ -39,7 +39,11 @@ asio::awaitable<void> gateway::send_error(request_scope& rs, const gateway_error
   auto body = buffers_.take();
   *body = render_openai_error(e);
   rs.record.status = e.status;
-  if (rs.record.error.empty()) rs.record.error = e.code.empty() ? e.type : e.code;
+  if (rs.record.error.empty()) {
+    // Copied: `e` may live in a stage's frame that ends before the log is written.
+    rs.error_code = e.code.empty() ? e.type : e.code;
+    rs.record.error = rs.error_code;
+  }
   std::array<http::header_field, 4> extra;
   std::size_t n = rs.base_headers(extra);
   if (!e.retry_after.empty()) extra[n++] = {"retry-after", e.retry_after};

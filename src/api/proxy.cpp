@@ -351,7 +351,10 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
       // Headers are out: the failure becomes a last error event, then the
       // stream ends without [DONE] so the client knows it is incomplete.
       rs.record.status = failure->status;
-      if (rs.record.error.empty()) rs.record.error = failure->code.empty() ? failure->type : failure->code;
+      if (rs.record.error.empty()) {
+        rs.error_code = failure->code.empty() ? failure->type : failure->code;
+        rs.record.error = rs.error_code;
+      }
       out->assign("data: ");
       out->append(render_openai_error(*failure));
       out->append("\n\n");

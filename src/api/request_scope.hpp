@@ -60,6 +60,7 @@ class request_scope {
   std::string model;         // as the client asked
   std::string_view provider;  // views the immutable config snapshot
   std::string served_model;   // the route dies before the access log is written
+  std::string error_code;     // what record.error views when it comes from a gateway_error
   const chat_request_info* chat_info = nullptr;  // set when the body is rewritten
   const embeddings_request_info* embeddings_info = nullptr;
 };

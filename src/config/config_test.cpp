@@ -309,7 +309,7 @@ TEST(config, provider_rules) {
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: x}\n"), "base_url is required"));
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: x, type: azure, api_key: k}\n"), "base_url is required"));
   EXPECT_TRUE(
-      contains(error_of("providers:\n  - {name: x, type: bedrock, base_url: http://h}\n"), "providers[0].type"));
+      contains(error_of("providers:\n  - {name: x, type: vertex-ai, base_url: http://h}\n"), "providers[0].type"));
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: a/b, base_url: http://h}\n"), "providers[0].name"));
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: a, base_url: http://h}\n  - {name: a, base_url: http://h}\n"),
                        "duplicate provider"));
