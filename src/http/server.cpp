@@ -129,6 +129,23 @@ void close_socket(session_io& io, bool reset) {
   sock.close(ec);
 }
 
+// Writes everything or closes the connection; a client that stops reading
+// for idle_timeout is given up on. False when the client is gone.
+template <class Buffers>
+asio::awaitable<bool> write_or_close(session_io& io, const Buffers& buffers) {
+  io.stream.expires_after(io.shared.options.idle_timeout);
+  auto [ec, n] = co_await asio::async_write(io.stream, buffers, use_tuple);
+  if (ec) close_socket(io, false);
+  co_return !ec;
+}
+
+// The status line and the headers every response has.
+void begin_head(session_io& io, int status, std::string_view content_type, header_list extra) {
+  io.head.clear();
+  append_status_line(io.head, status);
+  append_common_headers(io, content_type, extra);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- response_writer
@@ -138,40 +155,23 @@ asio::awaitable<bool> response_writer::send(int status, std::string_view content
   if (started_ || io_.closed) co_return false;
   started_ = true;
   status_ = status;
+  begin_head(io_, status, content_type, extra);
   auto& head = io_.head;
-  head.clear();
-  append_status_line(head, status);
-  append_common_headers(io_, content_type, extra);
   head.append("content-length: ");
   append_number(head, body.size());
   head.append("\r\n\r\n");
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
-  io_.stream.expires_after(io_.shared.options.idle_timeout);
-  auto [ec, n] = co_await asio::async_write(io_.stream, bufs, use_tuple);
   finished_ = true;
-  if (ec) {
-    close_socket(io_, false);
-    co_return false;
-  }
-  co_return true;
+  co_return co_await write_or_close(io_, bufs);
 }
 
 asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view content_type, header_list extra) {
   if (started_ || io_.closed) co_return false;
   started_ = true;
   status_ = status;
-  auto& head = io_.head;
-  head.clear();
-  append_status_line(head, status);
-  append_common_headers(io_, content_type, extra);
-  head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\ntransfer-encoding: chunked\r\n\r\n");
-  io_.stream.expires_after(io_.shared.options.idle_timeout);
-  auto [ec, n] = co_await asio::async_write(io_.stream, asio::buffer(head), use_tuple);
-  if (ec) {
-    close_socket(io_, false);
-    co_return false;
-  }
-  co_return true;
+  begin_head(io_, status, content_type, extra);
+  io_.head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\ntransfer-encoding: chunked\r\n\r\n");
+  co_return co_await write_or_close(io_, asio::buffer(io_.head));
 }
 
 asio::awaitable<bool> response_writer::write_chunk(std::string_view data) {
@@ -183,25 +183,13 @@ asio::awaitable<bool> response_writer::write_chunk(std::string_view data) {
   *r.ptr++ = '\n';
   std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, static_cast<std::size_t>(r.ptr - size_line)),
                                          asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
-  io_.stream.expires_after(io_.shared.options.idle_timeout);
-  auto [ec, n] = co_await asio::async_write(io_.stream, bufs, use_tuple);
-  if (ec) {
-    close_socket(io_, false);
-    co_return false;
-  }
-  co_return true;
+  co_return co_await write_or_close(io_, bufs);
 }
 
 asio::awaitable<bool> response_writer::end_stream() {
   if (!started_ || finished_ || io_.closed) co_return false;
   finished_ = true;
-  io_.stream.expires_after(io_.shared.options.idle_timeout);
-  auto [ec, n] = co_await asio::async_write(io_.stream, asio::buffer("0\r\n\r\n", 5), use_tuple);
-  if (ec) {
-    close_socket(io_, false);
-    co_return false;
-  }
-  co_return true;
+  co_return co_await write_or_close(io_, asio::buffer("0\r\n\r\n", 5));
 }
 
 asio::awaitable<bool> response_writer::wait_client_gone() {
