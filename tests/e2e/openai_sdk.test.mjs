@@ -7,6 +7,7 @@ import { startMock, startGateway, MASTER_KEY } from '../lib/harness.mjs';
 let mock;
 let gw;
 let client;
+let streamOpts;
 
 const tools = [{
   type: 'function',
@@ -21,6 +22,8 @@ before(async () => {
   mock = await startMock();
   gw = await startGateway({ mockUrl: mock.url, config: 'upstream:\n  first_byte_timeout_ms: 1000\n' });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10000 });
+  // The SDK's timeout stops at the response headers: streams get a signal too.
+  streamOpts = () => ({ signal: AbortSignal.timeout(20000) });
 });
 
 after(async () => {
@@ -47,7 +50,7 @@ test('withResponse exposes the gateway headers', async () => {
 test('chat.completions.create (stream) yields the content', async () => {
   const stream = await client.chat.completions.create({
     model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hello [mock:tokens=6]' }],
-  });
+  }, streamOpts());
   let text = '';
   let finish;
   let sawUsage = false;
@@ -65,7 +68,7 @@ test('stream with include_usage gets the usage chunk', async () => {
   const stream = await client.chat.completions.create({
     model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true },
     messages: [{ role: 'user', content: 'hello [mock:tokens=3]' }],
-  });
+  }, streamOpts());
   let usage;
   for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
   assert.ok(usage?.completion_tokens > 0);
@@ -74,7 +77,7 @@ test('stream with include_usage gets the usage chunk', async () => {
 test('the stream helper assembles streamed tool-call arguments', async () => {
   const runner = client.chat.completions.stream({
     model: 'gpt-4o-mini', tools, messages: [{ role: 'user', content: 'weather in Paris? [mock:tool]' }],
-  });
+  }, streamOpts());
   const final = await runner.finalChatCompletion();
   const call = final.choices[0].message.tool_calls[0];
   assert.equal(call.function.name, 'get_weather');
@@ -142,7 +145,7 @@ test('an upstream timeout raises an APIError with status 504', async () => {
 test('a stream cut by the vendor raises an error in the SDK iterator', async () => {
   const stream = await client.chat.completions.create({
     model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [mock:tokens=10] [mock:reset_after=2]' }],
-  });
+  }, streamOpts());
   await assert.rejects(async () => {
     for await (const chunk of stream) void chunk;
   }, OpenAI.APIError);

@@ -98,10 +98,14 @@ export function chatBody(content, extra = {}) {
   return { model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra };
 }
 
-export async function post(base, path, body, { key = MASTER_KEY, headers = {} } = {}) {
+// Every request is bounded in time: a hang fails its test instead of the run.
+export async function post(base, path, body, { key = MASTER_KEY, headers = {}, timeoutMs = 30000 } = {}) {
   const h = { 'content-type': 'application/json', ...headers };
   if (key) h.authorization = `Bearer ${key}`;
-  return fetch(base + path, { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(base + path, {
+    method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
 }
 
 // Reads an SSE response, returning [{data, at}] with arrival times in ms.
