@@ -10,6 +10,8 @@ import {
 test('demo mode: no vendor key, an in-process mock serves mock/... with the demo key', async () => {
   const gw = await startGateway({ env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, LLMGW_MASTER_KEY: undefined } });
   try {
+    // stderr and stdout are separate pipes: the banner may be read after the ready line.
+    for (let i = 0; i < 100 && !/sk-llmgw-demo/.test(gw.stderr); i++) await sleep(20);
     assert.match(gw.stderr, /demo mode/);
     assert.match(gw.stderr, /sk-llmgw-demo/);
     const r = await post(gw.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'mock/gpt-4o-mini' }, { key: 'sk-llmgw-demo' });
