@@ -6,7 +6,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <memory>
 #include <random>
 #include <string>
@@ -58,11 +60,17 @@ class gateway {
                                             const providers::provider* adapter);
 
   const http::origin& origin_for(const provider_config& p);
+  // The cached start of the request head for this provider and endpoint;
+  // nullptr when the provider has no such endpoint. Valid until the next call
+  // (read it before any co_await).
+  const std::string* head_prefix_for(const provider_config& p, endpoint ep, std::string_view model);
 
   std::shared_ptr<const gateway_state> state_;
   http::upstream_pool pool_;
   string_pool buffers_;
   std::unordered_map<const provider_config*, http::origin> origins_;
+  std::unordered_map<const provider_config*, std::array<std::optional<std::string>, 3>> head_prefixes_;
+  std::string azure_head_;
   std::mt19937_64 rng_;
 };
 

@@ -61,11 +61,14 @@ void end_head(std::string& out, std::size_t body_size, bool stream) {
   out.append("\r\n\r\n");
 }
 
-void build_head(std::string& out, const upstream_target& t, std::size_t body_size, bool stream) {
+// Everything of an OpenAI-compatible request head that does not depend on
+// the body: request line, host, credentials, vendor headers.
+std::string head_prefix(const upstream_target& t) {
+  std::string out;
   begin_head(out, t.target, t.host_header);
   if (!t.auth_header_name.empty()) append_line(out, t.auth_header_name, t.auth_header_value);
   for (const auto& [name, value] : t.extra_headers) append_line(out, name, value);
-  end_head(out, body_size, stream);
+  return out;
 }
 
 gateway_error failure_error(http::upstream_failure f, std::string_view provider) {
@@ -134,6 +137,25 @@ asio::awaitable<void> watch_client(http::response_writer& out, http::upstream_ca
 
 }  // namespace
 
+const std::string* gateway::head_prefix_for(const provider_config& p, endpoint ep, std::string_view model) {
+  // Azure puts the model in the URL: build its head per request. The others
+  // have one head per endpoint, built once per worker.
+  if (p.kind == provider_kind::azure) {
+    auto t = make_target(p, ep, model);
+    if (!t) return nullptr;
+    azure_head_ = head_prefix(*t);
+    return &azure_head_;
+  }
+  auto& slots = head_prefixes_[&p];
+  auto& slot = slots[static_cast<std::size_t>(ep)];
+  if (!slot) {
+    auto t = make_target(p, ep, model);
+    if (!t) return nullptr;
+    slot = head_prefix(*t);
+  }
+  return &*slot;
+}
+
 asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,
                                      bool stream, bool client_wants_usage) {
   const auto& up = state_->cfg.upstream;
@@ -174,8 +196,8 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       attempt_body = encoded->body;
       build_head(*head, p.host_header, *encoded, stream);
     } else {
-      auto target = make_target(p, ep, a.model);
-      if (!target) {
+      const std::string* prefix = head_prefix_for(p, ep, a.model);
+      if (!prefix) {
         last_error = not_implemented("Provider " + p.name + " does not offer this endpoint.");
         continue;
       }
@@ -189,7 +211,8 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
         }
         if (!per_attempt_body->empty()) attempt_body = *per_attempt_body;
       }
-      build_head(*head, *target, attempt_body.size(), stream);
+      head->assign(*prefix);
+      end_head(*head, attempt_body.size(), stream);
     }
 
     http::upstream_call call(pool_, origin_for(p), timeouts);

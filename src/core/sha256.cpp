@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <memory>
 #include <stdexcept>
 
 namespace llmgw {
@@ -18,11 +19,20 @@ int hex_value(char c) {
 }  // namespace
 
 sha256_digest sha256(std::string_view data) {
+  // Every request hashes its key: the algorithm is fetched once and each
+  // thread reuses one context, where the one-shot EVP_Digest would allocate
+  // a context and look the algorithm up on every call.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct ctx_deleter {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, ctx_deleter> ctx(EVP_MD_CTX_new());
   sha256_digest digest{};
   unsigned int digest_len = 0;
-  // EVP_Digest is the one-shot form; it fails only when OpenSSL itself is broken.
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &digest_len, EVP_sha256(), nullptr) != 1 ||
-      digest_len != digest.size()) {
+  // These fail only when OpenSSL itself is broken.
+  if (!md || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest.data(), &digest_len) != 1 || digest_len != digest.size()) {
     throw std::runtime_error("SHA-256 computation failed");
   }
   return digest;

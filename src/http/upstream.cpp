@@ -81,6 +81,7 @@ struct upstream_connection {
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
   clock::time_point last_used{};
   bool reused = false;
+  std::array<char, 16 * 1024> scratch;  // body bytes land here before being appended
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
@@ -131,7 +132,10 @@ std::unique_ptr<upstream_connection> upstream_pool::take_idle(const origin& o) {
   while (!list.empty()) {
     auto c = std::move(list.back());
     list.pop_back();
-    if (now - c->last_used < k_max_idle_age && c->still_open()) {
+    // The peek costs a syscall; a connection used within the last second is
+    // almost never closed by the peer, and if it was, start() retries it.
+    const auto idle_for = now - c->last_used;
+    if (idle_for < k_max_idle_age && (idle_for < std::chrono::seconds(1) || c->still_open())) {
       c->reused = true;
       return c;
     }
@@ -294,25 +298,23 @@ asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_so
   if (!conn_ || cancelled_) co_return std::pair{upstream_failure::cancelled, std::size_t{0}};
   auto& c = *conn_;
   if (c.parser->is_done()) co_return std::pair{upstream_failure::none, std::size_t{0}};
-  constexpr std::size_t k_chunk = 16 * 1024;
-  auto old = out.size();
-  out.resize(old + k_chunk);
+  // The body is read into the connection's scratch buffer and appended:
+  // growing `out` by a whole chunk first would zero-fill it on every read.
   for (;;) {
     c.lowest().expires_after(timeouts_.idle);
     std::pair<boost::system::error_code, std::size_t> r;
     if (c.secure) {
-      r = co_await read_body_some(*c.secure, c, out.data() + old, k_chunk);
+      r = co_await read_body_some(*c.secure, c, c.scratch.data(), c.scratch.size());
     } else {
-      r = co_await read_body_some(*c.plain, c, out.data() + old, k_chunk);
+      r = co_await read_body_some(*c.plain, c, c.scratch.data(), c.scratch.size());
     }
     auto [ec, got] = r;
     if (cancelled_) ec = asio::error::operation_aborted;
-    out.resize(old + got);
+    out.append(c.scratch.data(), got);
     if (ec) co_return std::pair{classify(ec, upstream_failure::idle_timeout), got};
     // A read may consume only chunk framing; keep going until body bytes
     // arrive or the body ends.
     if (got > 0 || c.parser->is_done()) co_return std::pair{upstream_failure::none, got};
-    out.resize(old + k_chunk);
   }
 }
 

@@ -12,7 +12,10 @@ namespace llmgw::http {
 namespace asio = boost::asio;
 
 struct worker_pool::worker {
-  asio::io_context ioc{1};  // one thread per context: Asio may skip locking
+  // One thread runs each context and only it starts I/O on its sockets, so
+  // the reactor may skip per-descriptor locking; posts from other threads
+  // (drain) still go through the scheduler's lock.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::unique_ptr<server> srv;
   asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(ioc);
   std::thread thread;
