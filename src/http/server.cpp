@@ -251,10 +251,23 @@ asio::awaitable<void> reject(session_io& io, int status, std::string message) {
   co_await w.send(status, "application/json", body, extra);
 }
 
+using request_parser_t = bhttp::request_parser<bhttp::string_body>;
+
+boost::system::error_code parse_buffered(beast::flat_buffer& buffer, request_parser_t& parser) {
+  boost::system::error_code ec;
+  parser.eager(true);
+  while (!parser.is_done() && buffer.size() > 0) {
+    const auto n = parser.put(buffer.data(), ec);
+    buffer.consume(n);
+    if (ec == bhttp::error::need_more) return {};
+    if (ec || n == 0) break;
+  }
+  return ec;
+}
+
 asio::awaitable<void> do_session(session_io& io) {
   const auto& opt = io.shared.options;
-  using parser_t = bhttp::request_parser<bhttp::string_body>;
-  std::optional<parser_t> parser;
+  std::optional<request_parser_t> parser;
 
   while (!io.closed) {
     // Wait for the first byte of the next request under the idle timeout.
@@ -276,7 +289,13 @@ asio::awaitable<void> do_session(session_io& io) {
     parser->body_limit(opt.max_body_bytes);
     io.stream.expires_after(opt.read_timeout);
 
-    auto [hec, hn] = co_await bhttp::async_read_header(io.stream, io.buffer, *parser, use_tuple);
+    // Most requests arrive whole in the first read: parse what is buffered
+    // without I/O, and read more only when the parser asks for it.
+    auto hec = parse_buffered(io.buffer, *parser);
+    if (!hec && !parser->is_header_done()) {
+      auto [ec, n] = co_await bhttp::async_read_header(io.stream, io.buffer, *parser, use_tuple);
+      hec = ec;
+    }
     if (!hec && !parser->is_done()) {
       // curl and others wait for "100 Continue" before sending a large body.
       auto expect = parser->get()[bhttp::field::expect];

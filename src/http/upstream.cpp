@@ -176,8 +176,25 @@ asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upst
                                          asio::buffer(body.data(), body.size())};
   auto [wec, wn] = co_await asio::async_write(s, bufs, use_tuple);
   if (wec) co_return wec;
-  auto [rec, rn] = co_await bhttp::async_read_header(s, c.buffer, *c.parser, use_tuple);
-  co_return rec;
+  // Read with plain reads and parse synchronously: the response headers (and
+  // often the whole body) come in one read, which the composed Beast read
+  // would wrap in far more machinery than the parse itself costs.
+  for (;;) {
+    boost::system::error_code ec;
+    while (!c.parser->is_header_done() && c.buffer.size() > 0) {
+      const auto n = c.parser->put(c.buffer.data(), ec);
+      c.buffer.consume(n);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec) co_return ec;
+    }
+    if (c.parser->is_header_done()) co_return ec;
+    auto [rec, rn] = co_await s.async_read_some(c.buffer.prepare(16 * 1024), use_tuple);
+    if (rec) co_return rec == asio::error::eof ? bhttp::error::end_of_stream : rec;
+    c.buffer.commit(rn);
+  }
 }
 
 template <class Stream>
@@ -187,6 +204,15 @@ asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_som
   body.data = dst;
   body.size = cap;
   body.more = true;
+  if (c.buffer.size() > 0) {
+    // Body bytes that came with the headers: no I/O needed.
+    boost::system::error_code ec;
+    const auto n = c.parser->put(c.buffer.data(), ec);
+    c.buffer.consume(n);
+    if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
+    const std::size_t got = cap - body.size;
+    if (ec || got > 0 || c.parser->is_done()) co_return std::pair{ec, got};
+  }
   auto [ec, n] = co_await bhttp::async_read_some(s, c.buffer, *c.parser, use_tuple);
   std::size_t got = cap - body.size;
   if (ec == bhttp::error::need_buffer) ec = {};
