@@ -8,7 +8,7 @@
 #   BENCH_DURATION [10]  seconds of each measured wrk run   (--quick: 3)
 #   BENCH_WARMUP [2]     seconds of wrk warm-up before it   (--quick: 1)
 #   BENCH_CONNS [64]     wrk connections
-#   BENCH_STREAMS [1000] concurrent streams
+#   BENCH_STREAMS [1000] concurrent streams (0: no stream test)
 #   BENCH_STREAM_TOKENS [50], BENCH_STREAM_TPS [10]  each stream lasts tokens/tps s (--quick: 20 tokens)
 #   BENCH_STREAM_RAMP_MS [1000]  streams start evenly spread over this time
 #   BENCH_PROXY_CPU [0]  the core the proxy under test has to itself
@@ -74,9 +74,9 @@ chmod 755 "$tmp"
 pids=()
 
 stop_pid() {  # TERM, then KILL after 5 s
-  local pid=$1 i
+  local pid=$1
   kill "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
@@ -109,8 +109,8 @@ forget_pid() {
 }
 
 wait_listening() {  # wait_listening NAME PID : prints the port from "... listening on http://H:P"
-  local name=$1 pid=$2 line i
-  for i in $(seq 1 100); do
+  local name=$1 pid=$2 line
+  for _ in $(seq 1 100); do
     line=$(grep -m1 -o 'listening on http://[^ ]*' "$tmp/$name.out" 2>/dev/null || true)
     if [[ -n "$line" ]]; then echo "${line##*:}"; return 0; fi
     kill -0 "$pid" 2>/dev/null || break
@@ -130,8 +130,7 @@ free_port() {
   die "no free port"
 }
 wait_port() {
-  local i
-  for i in $(seq 1 100); do port_in_use "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 1 100); do port_in_use "$1" && return 0; sleep 0.1; done
   return 1
 }
 
@@ -194,6 +193,7 @@ run_wrk() {  # run_wrk TARGET TEST BODYFILE URL
 
 run_streams() {  # run_streams TARGET URL PROXY_PID|-
   local target=$1 url=$2 ppid=$3 out idle=0 peak=0
+  [[ $streams -gt 0 ]] || return 0
   out=$tmp/streams-$target.json
   [[ $ppid == - ]] || idle=$(kb_of "$ppid" VmRSS)
   taskset -c "$load_cpu" node "$bench_dir/stream_bench.mjs" --url "$url" --key "$gateway_key" \
@@ -264,19 +264,23 @@ for target in $targets; do
       log "nginx on :$nginx_port (streams :$nginx_stream_port), cpu $proxy_cpu"
       nonstream_tests nginx "http://127.0.0.1:$nginx_port/v1/chat/completions"
       stop_nginx
-      # A fresh process, so peak RSS is that of the streams alone.
-      start_nginx
-      run_streams nginx "http://127.0.0.1:$nginx_stream_port/v1/chat/completions" "$(nginx_worker)"
-      stop_nginx
+      if [[ $streams -gt 0 ]]; then
+        # A fresh process, so peak RSS is that of the streams alone.
+        start_nginx
+        run_streams nginx "http://127.0.0.1:$nginx_stream_port/v1/chat/completions" "$(nginx_worker)"
+        stop_nginx
+      fi
       ;;
     llmgw)
       start_llmgw
       log "llmgw on :$llmgw_port, cpu $proxy_cpu"
       nonstream_tests llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions"
       stop_llmgw
-      start_llmgw
-      run_streams llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
-      stop_llmgw
+      if [[ $streams -gt 0 ]]; then
+        start_llmgw
+        run_streams llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
+        stop_llmgw
+      fi
       ;;
     *) die "unknown target $target" ;;
   esac

@@ -53,8 +53,8 @@ port_in_use() {
 # A free port below the kernel's ephemeral range, so outgoing connections of
 # the tests cannot take it between our check and the server's bind.
 free_port() {
-  local p i
-  for i in $(seq 1 200); do
+  local p
+  for _ in $(seq 1 200); do
     p=$((20000 + RANDOM % 12000))
     if ! port_in_use "$p"; then echo "$p"; return 0; fi
   done

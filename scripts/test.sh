@@ -21,7 +21,7 @@
 set -uo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo_root"
+cd "$repo_root" || exit 1
 
 jobs=${LLMGW_JOBS:-$(nproc)}
 results=()
