@@ -131,6 +131,17 @@ std::optional<std::pair<std::string_view, std::string>> first_set(const std::vec
   return std::nullopt;
 }
 
+// <VENDOR>_BASE_URL over the default. A malformed variable of a vendor
+// nobody enabled must not stop the gateway from starting: it keeps its default.
+void apply_base_override(provider_config& p, const std::optional<std::pair<std::string_view, std::string>>& base) {
+  if (!base) return;
+  try {
+    set_base_url(p, base->second);
+  } catch (const std::invalid_argument& e) {
+    if (p.enabled) throw std::invalid_argument(std::string(base->first) + ": " + e.what());
+  }
+}
+
 provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
   provider_config p;
   p.name = std::string(spec.name);
@@ -154,13 +165,7 @@ provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
     p.enabled = key.has_value();
     if (!p.enabled) p.disabled_reason = "has no AWS credentials configured (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
     set_base_url(p, "https://bedrock-runtime." + p.aws_region + ".amazonaws.com");
-    if (base) {
-      try {
-        set_base_url(p, base->second);
-      } catch (const std::invalid_argument& e) {
-        if (p.enabled) throw std::invalid_argument(std::string(base->first) + ": " + e.what());
-      }
-    }
+    apply_base_override(p, base);
     return p;
   }
   if (key) p.api_key = std::move(key->second);
@@ -180,15 +185,7 @@ provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
   }
 
   if (!spec.default_base.empty()) set_base_url(p, spec.default_base);
-  if (base) {
-    try {
-      set_base_url(p, base->second);
-    } catch (const std::invalid_argument& e) {
-      // A malformed variable of a vendor nobody enabled must not stop the
-      // gateway from starting; the vendor keeps its default URL.
-      if (p.enabled) throw std::invalid_argument(std::string(base->first) + ": " + e.what());
-    }
-  }
+  apply_base_override(p, base);
   return p;
 }
 
