@@ -6,6 +6,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace llmgw::mock {
 
@@ -88,7 +90,10 @@ void append_models_list(std::string& out);
 struct mock_error {
   int status = 500;
   std::string body;           // {"error":{…}}
-  bool rate_limited = false;  // send retry-after and x-ratelimit-* headers
+  bool rate_limited = false;  // send retry-after and x-ratelimit-* headers (OpenAI's set)
+  // Other vendors' own headers (retry-after, x-amzn-errortype, …), sent as they are.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type = "application/json";
 };
 
 // {"error":{"message":…,"type":…,"param":…|null,"code":…|null}}; empty param/code → null.
