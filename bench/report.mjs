@@ -22,9 +22,14 @@ const verdicts = [];
 // --- non-streamed ---------------------------------------------------------------
 const wrk = rows.filter((r) => r.kind === 'wrk');
 const tests = [...new Set(wrk.map((r) => r.test))];
-const label = { '1k': '1 KB body', '256k': '256 KB body' };
+const label = {
+  '1k': '1 KB body',
+  '256k': '256 KB body',
+  stream: 'stream of 20 tokens, pass-through',
+  'stream-claude': 'stream of 20 tokens, OpenAI client → Anthropic upstream (translated)',
+};
 if (wrk.length) {
-  console.log('Non-streamed POST /v1/chat/completions (wrk)');
+  console.log('POST /v1/chat/completions, whole responses per second (wrk)');
   console.log();
   console.log('| test | target | req/s | p50 ms | p99 ms | req/s ÷ nginx | p99 ÷ nginx | errors |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -104,6 +109,13 @@ const check = (name, value, ok, shown) =>
   check('1 KB p99 ≤ 1.5× nginx', rp, rp <= 1.5, fmtRatio(rp));
   const r = ratio(l?.rps, n?.rps);
   check('1 KB req/s ≥ 0.8× nginx', r, r >= 0.8, fmtRatio(r));
+}
+{
+  // The translated route's cost beside pass-through, on the same gateway.
+  const pass = get('stream', 'llmgw');
+  const translated = get('stream-claude', 'llmgw');
+  const r = ratio(translated?.rps, pass?.rps);
+  if (r != null) verdicts.push(`INFO  translated stream (→ Anthropic) req/s ÷ pass-through stream req/s: ${fmtRatio(r)}`);
 }
 console.log('Targets');
 console.log();

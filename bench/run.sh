@@ -158,6 +158,13 @@ function body(size) {
 }
 fs.writeFileSync(`${dir}/body-1k.json`, body(1024));
 fs.writeFileSync(`${dir}/body-256k.json`, body(256 * 1024));
+// Streamed completions of 20 tokens, unpaced: the throughput of whole
+// streams, passed through (OpenAI upstream) and translated (Anthropic).
+const streamed = (model) => JSON.stringify({
+  model, stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'Say something. [mock:tokens=20]' }],
+});
+fs.writeFileSync(`${dir}/body-stream-gpt.json`, streamed('gpt-4o-mini'));
+fs.writeFileSync(`${dir}/body-stream-claude.json`, streamed('claude-3-5-haiku-latest'));
 EOF
 
 results=$tmp/results.jsonl
@@ -242,7 +249,8 @@ start_llmgw() {
   # environment may change the routing.
   start_bg llmgw "$proxy_cpu" env -i PATH="$PATH" HOME="${HOME:-/root}" \
     LLMGW_MASTER_KEY="$gateway_key" OPENAI_API_KEY="$upstream_key" \
-    OPENAI_BASE_URL="http://127.0.0.1:$mock_port/v1" "$bin" serve "${flags[@]}"
+    OPENAI_BASE_URL="http://127.0.0.1:$mock_port/v1" \
+    ANTHROPIC_API_KEY="$upstream_key" ANTHROPIC_BASE_URL="http://127.0.0.1:$mock_port" "$bin" serve "${flags[@]}"
   llmgw_pid=$last_pid
   llmgw_port=$(wait_listening llmgw "$llmgw_pid")
 }
@@ -257,12 +265,14 @@ for target in $targets; do
     direct)
       url=http://127.0.0.1:$mock_port/v1/chat/completions
       nonstream_tests direct "$url"
+      run_wrk direct stream "$tmp/body-stream-gpt.json" "$url"
       run_streams direct "$url" -
       ;;
     nginx)
       start_nginx
       log "nginx on :$nginx_port (streams :$nginx_stream_port), cpu $proxy_cpu"
       nonstream_tests nginx "http://127.0.0.1:$nginx_port/v1/chat/completions"
+      run_wrk nginx stream "$tmp/body-stream-gpt.json" "http://127.0.0.1:$nginx_stream_port/v1/chat/completions"
       stop_nginx
       if [[ $streams -gt 0 ]]; then
         # A fresh process, so peak RSS is that of the streams alone.
@@ -275,6 +285,8 @@ for target in $targets; do
       start_llmgw
       log "llmgw on :$llmgw_port, cpu $proxy_cpu"
       nonstream_tests llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      run_wrk llmgw stream "$tmp/body-stream-gpt.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      run_wrk llmgw stream-claude "$tmp/body-stream-claude.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
       stop_llmgw
       if [[ $streams -gt 0 ]]; then
         start_llmgw

@@ -9,6 +9,7 @@
 #include "api/embeddings_request.hpp"
 #include "api/request_scope.hpp"
 #include "core/json_escape.hpp"
+#include "providers/anthropic_inbound.hpp"
 
 namespace llmgw::api {
 
@@ -37,8 +38,10 @@ const http::origin& gateway::origin_for(const provider_config& p) {
 
 asio::awaitable<void> gateway::send_error(request_scope& rs, const gateway_error& e) {
   auto body = buffers_.take();
-  *body = render_openai_error(e);
-  rs.record.status = e.status;
+  const bool anthropic = rs.api == request_scope::client_api::anthropic;
+  *body = anthropic ? providers::render_anthropic_error(e) : render_openai_error(e);
+  const int status = anthropic ? providers::anthropic_status_for(e) : e.status;
+  rs.record.status = status;
   if (rs.record.error.empty()) {
     // Copied: `e` may live in a stage's frame that ends before the log is written.
     rs.error_code = e.code.empty() ? e.type : e.code;
@@ -47,7 +50,7 @@ asio::awaitable<void> gateway::send_error(request_scope& rs, const gateway_error
   std::array<http::header_field, 4> extra;
   std::size_t n = rs.base_headers(extra);
   if (!e.retry_after.empty()) extra[n++] = {"retry-after", e.retry_after};
-  co_await rs.out.send(e.status, "application/json", *body, {extra.data(), n});
+  co_await rs.out.send(status, "application/json", *body, {extra.data(), n});
 }
 
 namespace {
@@ -80,7 +83,14 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
     co_return;  // health checks are not access-logged: load balancers poll them
   }
 
-  bool known = path == "/chat/completions" || path == "/embeddings" || path == "/models";
+  // Anthropic's SDK and tools call /v1/messages; answer them in their format
+  // from the first error on.
+  const bool messages = path == "/messages" || path == "/messages/count_tokens";
+  if (messages) {
+    rs.api = request_scope::client_api::anthropic;
+    rs.count_tokens = path == "/messages/count_tokens";
+  }
+  bool known = messages || path == "/chat/completions" || path == "/embeddings" || path == "/models";
   if (!known) {
     co_await send_error(rs, not_found_route(method, req.path()));
     rs.finish(buffers_);
@@ -107,6 +117,8 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
     co_await handle_chat(rs);
   } else if (path == "/embeddings") {
     co_await handle_embeddings(rs);
+  } else if (messages) {
+    co_await handle_messages(rs);
   } else {
     co_await handle_models(rs);
   }

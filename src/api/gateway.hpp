@@ -51,13 +51,15 @@ class gateway {
   boost::asio::awaitable<void> handle_chat(request_scope& rs);
   boost::asio::awaitable<void> handle_embeddings(request_scope& rs);
   boost::asio::awaitable<void> handle_models(request_scope& rs);
+  // POST /v1/messages and /v1/messages/count_tokens (messages.cpp).
+  boost::asio::awaitable<void> handle_messages(request_scope& rs);
   boost::asio::awaitable<void> send_error(request_scope& rs, const gateway_error& e);
 
   struct attempt_result;
   boost::asio::awaitable<void> proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,
                                      bool stream, bool client_wants_usage);
   boost::asio::awaitable<bool> relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage,
-                                            const providers::provider* adapter);
+                                            const providers::provider* adapter, bool passthrough);
 
   const http::origin& origin_for(const provider_config& p);
   // The cached start of the request head for this provider and endpoint;

@@ -9,13 +9,17 @@
 #include <array>
 #include <charconv>
 
+#include "api/body_model.hpp"
 #include "api/chat_request.hpp"
 #include "api/embeddings_request.hpp"
 #include "api/gateway.hpp"
 #include "api/request_scope.hpp"
 #include "api/usage_scan.hpp"
 #include "core/json_escape.hpp"
-#include "http/sse_reader.hpp"
+#include "core/sse_reader.hpp"
+#include "providers/anthropic.hpp"
+#include "providers/anthropic_inbound.hpp"
+#include "providers/openai_embeddings.hpp"
 #include "providers/openai_errors.hpp"
 #include "providers/registry.hpp"
 
@@ -119,6 +123,22 @@ void build_head(std::string& out, std::string_view host_header, const providers:
   end_head(out, r.body.size(), stream);
 }
 
+// An Anthropic client's request to Anthropic: its own body, and its
+// anthropic-version / anthropic-beta headers (so betas it opted into keep
+// working); our key, never the client's.
+void build_passthrough_head(std::string& out, const provider_config& p, const http::request& client,
+                            std::size_t body_size, bool stream, bool count_tokens) {
+  std::string target = p.path_prefix;
+  target.append(count_tokens ? "/v1/messages/count_tokens" : "/v1/messages");
+  begin_head(out, target, p.host_header);
+  append_line(out, "x-api-key", p.api_key);
+  std::string_view version = client.header("anthropic-version");
+  if (version.empty()) version = p.api_version.empty() ? providers::k_anthropic_default_version : p.api_version;
+  append_line(out, "anthropic-version", version);
+  if (auto beta = client.header("anthropic-beta"); !beta.empty()) append_line(out, "anthropic-beta", beta);
+  end_head(out, body_size, stream);
+}
+
 void take_usage(access_record& rec, const token_usage& u) {
   rec.prompt_tokens = u.prompt_tokens;
   rec.completion_tokens = u.completion_tokens;
@@ -166,6 +186,10 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
   auto response = buffers_.take();
   auto per_attempt_body = buffers_.take();
   std::optional<gateway_error> last_error;
+  const bool anthropic_client = rs.api == request_scope::client_api::anthropic;
+  // An Anthropic error answered to an Anthropic client is relayed as it came.
+  std::optional<int> raw_error_status;
+  auto raw_error_body = buffers_.take();
 
   for (std::size_t i = 0; i < max_attempts; ++i) {
     const route_attempt& a = r.attempts[i];
@@ -173,9 +197,17 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     rs.record.attempts = static_cast<int>(i + 1);
 
     // Vendors with their own wire format go through their adapter; the
-    // OpenAI-compatible ones get the client's bytes.
-    const providers::provider* adapter = adapter_for(p.kind);
-    if (!adapter && p.kind != provider_kind::openai_compatible && p.kind != provider_kind::azure) {
+    // OpenAI-compatible ones get the client's bytes, and so does Anthropic
+    // when the client speaks Anthropic's API.
+    const bool passthrough = anthropic_client && p.kind == provider_kind::anthropic;
+    const providers::provider* adapter = passthrough ? nullptr : adapter_for(p.kind);
+    raw_error_status.reset();
+    if (rs.count_tokens && !passthrough) {
+      last_error = not_found_error("Token counting is offered for models served by Anthropic; `" + rs.model +
+                                   "` routes to " + p.name + ".");
+      continue;
+    }
+    if (!adapter && !passthrough && p.kind != provider_kind::openai_compatible && p.kind != provider_kind::azure) {
       last_error = not_implemented("Model `" + rs.model + "` routes to " + p.name +
                                    ", whose adapter is not available in this build of llmgw.");
       continue;
@@ -183,7 +215,14 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
 
     std::string_view attempt_body = body;
     std::optional<providers::upstream_request> encoded;
-    if (adapter) {
+    if (passthrough) {
+      attempt_body = rs.anthropic_body;
+      if (i > 0 && a.model != r.attempts.front().model) {
+        *per_attempt_body = with_model(rs.anthropic_body, a.model);
+        attempt_body = *per_attempt_body;
+      }
+      build_passthrough_head(*head, p, rs.req, attempt_body.size(), stream, rs.count_tokens);
+    } else if (adapter) {
       const providers::vendor_endpoint vep = vendor_endpoint_of(p);
       auto enc = ep == endpoint::embeddings
                      ? adapter->encode_embeddings(body, vep, a.model)
@@ -208,6 +247,8 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
         } else if (rs.embeddings_info) {
           *per_attempt_body =
               rewrite_model(rs.req.body(), rs.embeddings_info->model.offset, rs.embeddings_info->model.length, a.model);
+        } else if (anthropic_client) {
+          *per_attempt_body = with_model(body, a.model);
         }
         if (!per_attempt_body->empty()) attempt_body = *per_attempt_body;
       }
@@ -242,9 +283,16 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     if (status < 200 || status >= 300) {
       response->clear();
       co_await call.read_all(*response, k_max_error_body);
-      last_error = adapter ? adapter->decode_error(status, *response)
-                           : providers::decode_openai_error(status, *response, p.name, p.api_key);
-      last_error->retry_after = std::string(call.header("retry-after"));
+      if (passthrough) {
+        last_error = providers::decode_anthropic_error(status, *response);
+        raw_error_status = status;
+        raw_error_body->assign(*response);
+      } else {
+        last_error = adapter ? adapter->decode_error(status, *response)
+                             : providers::decode_openai_error(status, *response, p.name, p.api_key);
+      }
+      // The vendor's header wins; an adapter may have found one in the body (Gemini's RetryInfo).
+      if (auto ra = call.header("retry-after"); !ra.empty()) last_error->retry_after = std::string(ra);
       rs.record.error = "upstream error";
       if (retryable_status(status)) continue;
       break;
@@ -258,7 +306,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
 
     auto content_type = call.header("content-type");
     if (stream && (adapter || content_type.starts_with("text/event-stream"))) {
-      co_await (relay_stream(rs, call, client_wants_usage, adapter) || watch_client(rs.out, active));
+      co_await (relay_stream(rs, call, client_wants_usage, adapter, passthrough) || watch_client(rs.out, active));
       co_return;
     }
 
@@ -287,9 +335,24 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       }
       take_usage(rs.record, usage);
       *response = std::move(*decoded);
+      if (rs.embeddings_info && rs.embeddings_info->base64) *response = providers::embeddings_as_base64(*response);
       content_type = "application/json";
+    } else if (passthrough) {
+      if (auto m = providers::decode_anthropic_message(*response)) take_usage(rs.record, m->usage);
     } else if (auto u = scan_usage(*response)) {
       take_usage(rs.record, *u);
+    }
+    if (anthropic_client && !passthrough) {
+      token_usage usage;
+      auto answer = providers::openai_to_messages_response(*response, rs.model, &usage);
+      if (!answer) {
+        last_error = answer.error();
+        rs.provider = {};
+        break;
+      }
+      take_usage(rs.record, usage);
+      *response = std::move(*answer);
+      content_type = "application/json";
     }
     rs.record.status = status;
     std::array<http::header_field, 3> extra;
@@ -300,13 +363,22 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     co_return;
   }
 
+  if (raw_error_status) {
+    // Anthropic's own error for an Anthropic client: status, body and retry-after as sent.
+    rs.record.status = *raw_error_status;
+    std::array<http::header_field, 4> extra;
+    std::size_t n = rs.base_headers(extra);
+    if (!last_error->retry_after.empty()) extra[n++] = {"retry-after", last_error->retry_after};
+    co_await rs.out.send(*raw_error_status, "application/json", *raw_error_body, {extra.data(), n});
+    co_return;
+  }
   // A named variable, not a ?: temporary across co_await: GCC 12 destroys such a temporary twice.
   if (!last_error) last_error = upstream_unavailable("No deployment could serve the request.");
   co_await send_error(rs, *last_error);
 }
 
 asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage,
-                                            const providers::provider* adapter) {
+                                            const providers::provider* adapter, bool passthrough) {
   std::array<http::header_field, 3> extra;
   std::size_t nh = rs.base_headers(extra);
   rs.record.status = 200;
@@ -330,8 +402,18 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
                      std::chrono::system_clock::now().time_since_epoch()).count();
     translator = adapter->translate_stream(so);
   }
-  http::sse_reader reader;
-  http::sse_event ev;
+  // Anthropic's own stream relayed to an Anthropic client is also read by
+  // the Anthropic translator, for its usage only; an Anthropic client of any
+  // other vendor gets the OpenAI events turned into Anthropic's.
+  std::unique_ptr<providers::stream_translator> usage_reader;
+  if (passthrough) usage_reader = providers::anthropic_provider().translate_stream(providers::stream_options{});
+  std::optional<providers::messages_stream_writer> to_anthropic;
+  if (rs.api == request_scope::client_api::anthropic && !passthrough)
+    to_anthropic.emplace(providers::new_message_id(), rs.model);
+  auto converted = buffers_.take();
+  std::string discard;
+  sse_reader reader;
+  sse_event ev;
   auto in = buffers_.take();
   auto out = buffers_.take();
   std::optional<gateway_error> failure;
@@ -345,6 +427,13 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
       if (ended) translator->finish(*out);
       if (translator->error()) failure = *translator->error();
       if (translator->usage()) take_usage(rs.record, *translator->usage());
+    } else if (passthrough) {
+      if (n > 0) {
+        discard.clear();
+        usage_reader->feed(*in, discard);
+        if (usage_reader->usage()) take_usage(rs.record, *usage_reader->usage());
+        out->append(*in);
+      }
     } else if (n > 0) {
       reader.feed(*in);
       while (reader.next(ev)) {
@@ -357,6 +446,17 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
         out->append(ev.raw);
       }
       if (reader.failed()) f = http::upstream_failure::protocol;
+    }
+    if (to_anthropic) {
+      converted->clear();
+      if (!out->empty()) to_anthropic->feed(*out, *converted);
+      if (ended && !failure) to_anthropic->finish(*converted);
+      out->swap(*converted);
+      if (to_anthropic->failed() && !failure) {
+        // The vendor's own error event, already written in Anthropic's shape.
+        rs.record.status = 502;
+        if (rs.record.error.empty()) rs.record.error = "upstream error in stream";
+      }
     }
     bool delivered = true;
     if (!out->empty()) delivered = co_await rs.out.write_chunk(*out);  // not inside && (GCC 12)
@@ -378,8 +478,13 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
         rs.error_code = failure->code.empty() ? failure->type : failure->code;
         rs.record.error = rs.error_code;
       }
-      out->assign("data: ");
-      out->append(render_openai_error(*failure));
+      if (rs.api == request_scope::client_api::anthropic) {
+        out->assign("event: error\ndata: ");
+        out->append(providers::render_anthropic_error(*failure));
+      } else {
+        out->assign("data: ");
+        out->append(render_openai_error(*failure));
+      }
       out->append("\n\n");
       co_await rs.out.write_chunk(*out);
       co_await rs.out.end_stream();

@@ -2,6 +2,7 @@
 // Per-request state shared by the stages of one request: its id, clock,
 // what the access log will say, and the headers every response carries.
 #include <chrono>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -63,6 +64,13 @@ class request_scope {
   std::string error_code;     // what record.error views when it comes from a gateway_error
   const chat_request_info* chat_info = nullptr;  // set when the body is rewritten
   const embeddings_request_info* embeddings_info = nullptr;
+
+  // Which API the client speaks: errors, responses and streams are written
+  // in its format. An Anthropic client routed to Anthropic gets its own body
+  // passed through (anthropic_body); routed elsewhere, the translation.
+  enum class client_api : std::uint8_t { openai, anthropic } api = client_api::openai;
+  std::string_view anthropic_body;
+  bool count_tokens = false;  // POST /v1/messages/count_tokens
 };
 
 }  // namespace llmgw::api

@@ -93,6 +93,10 @@ gateway_error headers_too_large(std::size_t limit) {
               "Request header fields too large: the limit is " + std::to_string(limit) + " bytes.");
 }
 
+gateway_error not_found_error(std::string message) {
+  return make(404, k_invalid_request, "not_found", std::move(message));
+}
+
 gateway_error not_implemented(std::string message) {
   return make(501, k_api_error, "not_implemented", std::move(message));
 }

@@ -29,6 +29,7 @@ gateway_error not_found_route(std::string_view method, std::string_view path);
 gateway_error method_not_allowed(std::string_view method, std::string_view path);
 gateway_error payload_too_large(std::size_t limit);
 gateway_error headers_too_large(std::size_t limit);
+gateway_error not_found_error(std::string message);  // 404 for a resource that is not there
 gateway_error not_implemented(std::string message);
 gateway_error upstream_unavailable(std::string message);  // 502
 gateway_error upstream_timeout(std::string message);      // 504

@@ -13,6 +13,8 @@
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
 #include "mock/buffer_pool.hpp"
+#include "mock/dialect.hpp"
+#include "mock/gemini_dialect.hpp"
 #include "mock/embeddings.hpp"
 #include "mock/openai_responses.hpp"
 #include "mock/reply_text.hpp"
@@ -81,16 +83,6 @@ void append_int(std::string& out, std::int64_t v) {
   out.append(buf, r.ptr);
 }
 
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
-
 // Sleeps for `d` unless the client goes away first; true when it went away.
 asio::awaitable<bool> pause(http::response_writer& out, std::chrono::microseconds d) {
   asio::steady_timer timer(co_await asio::this_coro::executor, d);
@@ -115,8 +107,10 @@ asio::awaitable<void> send_error(http::response_writer& out, const mock_error& e
     co_await out.send(e.status, k_json, e.body, headers);
     co_return;
   }
-  const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
-  co_await out.send(e.status, k_json, e.body, headers);
+  // Other vendors' own headers (retry-after, x-amzn-errortype, request-id …).
+  std::vector<http::header_field> headers{{"x-request-id", rid}};
+  for (const auto& [name, value] : e.headers) headers.push_back({name, value});
+  co_await out.send(e.status, e.content_type, e.body, headers);
 }
 
 }  // namespace
@@ -153,6 +147,11 @@ struct mock_vendor::stream_plan {
   std::string_view finish_reason;
   usage_counts usage;
   std::string_view rid;
+  const dialect* d = nullptr;
+
+  reply as_reply() const {
+    return reply{meta, text, call ? &*call : nullptr, finish_reason, usage, include_usage};
+  }
 };
 
 mock_vendor::mock_vendor(mock_options options)
@@ -253,80 +252,138 @@ asio::awaitable<void> mock_vendor::handle(http::request& req, http::response_wri
   counters_->requests.fetch_add(1, std::memory_order_relaxed);
   if (options_.record_last_request) record(req);
 
-  // Clients are configured with and without /v1; Azure puts the model
-  // (deployment) in the path: /openai/deployments/<name>/chat/completions.
+  co_await handle_api(req, out, route_of(req.method(), path));
+}
+
+mock_vendor::api_route mock_vendor::route_of(std::string_view method, std::string_view path) {
+  api_route r;
+  const bool post = method == "POST";
+  // Anthropic: POST /v1/messages (and /v1/messages/count_tokens).
+  if (post && path == "/v1/messages") {
+    r.d = &anthropic_dialect();
+    r.ep = api_endpoint::chat;
+    return r;
+  }
+  if (post && path == "/v1/messages/count_tokens") {
+    r.d = &anthropic_dialect();
+    r.ep = api_endpoint::count_tokens;
+    return r;
+  }
+  // Gemini: POST /v1beta/models/<model>:<method> (also /v1/…).
+  for (std::string_view prefix : {std::string_view("/v1beta/models/"), std::string_view("/v1/models/")}) {
+    if (!post || !path.starts_with(prefix)) continue;
+    std::string_view rest = path.substr(prefix.size());
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos) break;
+    r.d = &gemini_dialect();
+    r.path_model = rest.substr(0, colon);
+    const std::string_view verb = rest.substr(colon + 1);
+    if (verb == "generateContent") {
+      r.ep = api_endpoint::chat;
+    } else if (verb == "streamGenerateContent") {
+      r.ep = api_endpoint::chat;
+      r.path_stream = true;
+    } else if (verb == "batchEmbedContents") {
+      r.ep = api_endpoint::embeddings;
+    }
+    return r;
+  }
+  // Bedrock: POST /model/<modelId>/converse or /converse-stream.
+  if (post && path.starts_with("/model/")) {
+    std::string_view rest = path.substr(7);
+    const auto slash = rest.rfind('/');
+    if (slash == std::string_view::npos) return r;
+    r.d = &bedrock_dialect();
+    r.path_model = rest.substr(0, slash);
+    const std::string_view verb = rest.substr(slash + 1);
+    if (verb == "converse") {
+      r.ep = api_endpoint::chat;
+    } else if (verb == "converse-stream") {
+      r.ep = api_endpoint::chat;
+      r.path_stream = true;
+    }
+    return r;
+  }
+  // OpenAI: clients are configured with and without /v1; Azure puts the
+  // model (deployment) in the path: /openai/deployments/<name>/chat/completions.
   std::string_view route = path;
-  std::string_view deployment;
   if (route.starts_with("/v1/")) {
     route.remove_prefix(3);
   } else if (route.starts_with("/openai/deployments/")) {
     route.remove_prefix(std::string_view("/openai/deployments/").size());
     const auto slash = route.find('/');
     if (slash != std::string_view::npos) {
-      deployment = route.substr(0, slash);
+      r.path_model = route.substr(0, slash);
       route.remove_prefix(slash);
     }
   }
-  co_await handle_api(req, out, route, deployment);
+  if (post && route == "/chat/completions") {
+    r.ep = api_endpoint::chat;
+  } else if (post && route == "/embeddings") {
+    r.ep = api_endpoint::embeddings;
+  } else if (method == "GET" && route == "/models") {
+    r.ep = api_endpoint::models;
+  } else if (method == "GET" && route.starts_with("/models/") && route.size() > 8) {
+    r.ep = api_endpoint::model;
+    r.path_model = route.substr(8);
+  }
+  return r;
 }
 
-asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response_writer& out, std::string_view route,
-                                              std::string_view deployment) {
+asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response_writer& out, api_route route) {
   const auto id = request_id::generate();
   const std::string_view method = req.method();
-  enum class endpoint { chat, embeddings, models, model, none } ep = endpoint::none;
-  if (method == "POST" && route == "/chat/completions") {
-    ep = endpoint::chat;
-  } else if (method == "POST" && route == "/embeddings") {
-    ep = endpoint::embeddings;
-  } else if (method == "GET" && route == "/models") {
-    ep = endpoint::models;
-  } else if (method == "GET" && route.starts_with("/models/") && route.size() > 8) {
-    ep = endpoint::model;
-  }
-  if (ep == endpoint::none) {
-    co_await send_error(out, invalid_url_error(method, req.path()), id.view());
+  const dialect& d = *route.d;
+  if (route.ep == api_endpoint::none) {
+    // A named variable, not a ?: temporary across co_await (GCC 12 destroys those twice).
+    mock_error unknown = d.invalid_request("Unknown endpoint.");
+    if (d.name() == "openai") unknown = invalid_url_error(method, req.path());
+    co_await send_error(out, unknown, id.view());
     co_return;
   }
-
-  // Bearer key (or Azure's api-key header).
-  std::string_view key;
-  if (auto auth = req.header("authorization"); iequals_prefix(auth, "bearer ")) {
-    key = auth.substr(7);
-    while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
-  } else if (auto azure = req.header("api-key"); !azure.empty()) {
-    key = azure;
-  }
-  if (key.empty()) {
-    co_await send_error(out, missing_key_error(), id.view());
-    co_return;
-  }
-  if (!options_.api_key.empty() && key != options_.api_key) {
-    co_await send_error(out, incorrect_key_error(key), id.view());
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
+  const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  if (auto denied = d.check_auth([&req](std::string_view name) { return req.header(name); }, query, options_.api_key)) {
+    co_await send_error(out, *denied, id.view());
     co_return;
   }
 
   mock_script script = options_.defaults;
   apply_mock_headers(req, script);
 
-  switch (ep) {
-    case endpoint::chat:
-      co_await chat_completions(req, out, std::move(script), deployment, id.view());
+  switch (route.ep) {
+    case api_endpoint::chat:
+      co_await chat_completions(req, out, std::move(script), route, id.view());
       break;
-    case endpoint::embeddings:
-      co_await embeddings(req, out, std::move(script), deployment, id.view());
+    case api_endpoint::embeddings:
+      if (d.name() == "gemini") {
+        co_await gemini_embeddings(req, out, std::move(script), route.path_model, id.view());
+      } else {
+        co_await embeddings(req, out, std::move(script), route.path_model, id.view());
+      }
       break;
-    case endpoint::models: {
-      if (co_await run_prelude(out, script, {})) co_return;
+    case api_endpoint::count_tokens: {
+      if (co_await run_prelude(out, script, {}, d)) co_return;
+      // Anthropic's answer: {"input_tokens": N}, here estimated from the body size.
+      std::string body = "{\"input_tokens\":";
+      append_uint(body, std::max<std::uint64_t>(1, req.body().size() / 4));
+      body.push_back('}');
+      const std::array<http::header_field, 1> headers{{{"request-id", id.view()}}};
+      co_await out.send(200, k_json, body, headers);
+      break;
+    }
+    case api_endpoint::models: {
+      if (co_await run_prelude(out, script, {}, d)) co_return;
       auto buf = buffer_pool::take();
       append_models_list(*buf);
       const std::array<http::header_field, 1> headers{{{"x-request-id", id.view()}}};
       co_await out.send(200, k_json, *buf, headers);
       break;
     }
-    case endpoint::model: {
-      if (co_await run_prelude(out, script, {})) co_return;
-      const std::string_view model_id = route.substr(8);
+    case api_endpoint::model: {
+      if (co_await run_prelude(out, script, {}, d)) co_return;
+      const std::string_view model_id = route.path_model;
       auto buf = buffer_pool::take();
       // Any id is served (chat accepts any model too); known ones keep their dates.
       std::int64_t created = 1700000000;
@@ -342,7 +399,7 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
       co_await out.send(200, k_json, *buf, headers);
       break;
     }
-    case endpoint::none:
+    case api_endpoint::none:
       break;
   }
 }
@@ -416,7 +473,7 @@ asio::awaitable<void> mock_vendor::hang(http::response_writer& out) {
 }
 
 asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const mock_script& script,
-                                               std::string_view model) {
+                                               std::string_view model, const dialect& d) {
   // Nested ifs, not `&& co_await`: GCC 12 miscompiles co_await inside &&.
   if (script.latency_ms > 0) {
     const bool client_left = co_await pause(out, std::chrono::milliseconds(script.latency_ms));
@@ -431,17 +488,18 @@ asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const
   }
   if (script.status != 0 && (script.status < 200 || script.status >= 300)) {
     const auto id = request_id::generate();
-    co_await send_error(out, scripted_error(script.status, model), id.view());
+    co_await send_error(out, d.scripted_error(script.status, model), id.view());
     co_return true;
   }
   co_return false;
 }
 
 asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::response_writer& out, mock_script script,
-                                                    std::string_view deployment, std::string_view rid) {
+                                                    const api_route& route, std::string_view rid) {
   counters_->chat_completions.fetch_add(1, std::memory_order_relaxed);
+  const dialect& d = *route.d;
   chat_request_info info;
-  if (auto e = read_chat_request(req.body(), info, deployment)) {
+  if (auto e = d.read_chat(req.body(), route.path_model, route.path_stream, info)) {
     co_await send_error(out, *e, rid);
     co_return;
   }
@@ -449,9 +507,10 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
   // when one is there: the common request pays for one substring search.
   if (info.last_user_content.find("[mock:") != std::string_view::npos) apply_markers(info.last_user_content, script);
 
-  if (co_await run_prelude(out, script, info.model)) co_return;
+  if (co_await run_prelude(out, script, info.model, d)) co_return;
 
   stream_plan plan;
+  plan.d = &d;
   plan.meta = new_completion_meta(info.model);
   plan.include_usage = info.stream && info.include_usage;
   plan.rid = rid;
@@ -465,7 +524,7 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
       info.has_tools && !info.tool_choice_none &&
       (!info.forced_tool.empty() || info.tool_choice_required || (script.tool && info.last_message_is_user));
   if (want_tool) {
-    plan.call = make_tool_call(req.body(), info.forced_tool.empty() ? script.tool_name : info.forced_tool);
+    plan.call = d.make_tool_call(req.body(), info.forced_tool.empty() ? script.tool_name : info.forced_tool);
   }
   if (plan.call) {
     plan.finish_reason = "tool_calls";
@@ -522,29 +581,23 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
     co_return;
   }
   auto buf = buffer_pool::take();
-  if (plan.call) {
-    append_tool_call_completion(*buf, plan.meta, *plan.call, plan.usage);
-  } else {
-    append_chat_completion(*buf, plan.meta, plan.text, plan.finish_reason, plan.usage);
-  }
+  d.render_reply(*buf, plan.as_reply());
   const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
-  co_await out.send(200, k_json, *buf, headers);
+  co_await out.send(200, d.content_type(), *buf, headers);
 }
 
 asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response_writer& out, const stream_plan& plan,
                                                                   const mock_script& script) {
   const std::array<http::header_field, 1> headers{{{"x-request-id", plan.rid}}};
-  if (!co_await out.begin_stream(200, k_sse, headers)) co_return stream_end::aborted;
+  const dialect& d = *plan.d;
+  const std::string_view content_type = d.name() == "openai" ? k_sse : d.stream_content_type();
+  if (!co_await out.begin_stream(200, content_type, headers)) co_return stream_end::aborted;
 
-  const chunk_builder chunks(plan.meta, plan.include_usage);
+  const auto writer = d.stream(plan.as_reply());
   std::string event;
   event.reserve(512);
 
-  if (plan.call) {
-    chunks.tool_call_start(event, *plan.call);
-  } else {
-    chunks.role(event);
-  }
+  writer->begin(event);
   if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
 
   // Content chunks: one token (or one argument fragment) each.
@@ -575,26 +628,14 @@ asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response
     }
     const std::size_t end = plan.call ? next_argument_fragment_end(body, pos) : next_token_end(body, pos);
     event.clear();
-    if (plan.call) {
-      chunks.tool_call_arguments(event, body.substr(pos, end - pos));
-    } else {
-      chunks.content(event, body.substr(pos, end - pos));
-    }
+    writer->piece(event, body.substr(pos, end - pos));
     if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
     pos = end;
     ++sent;
   }
 
   event.clear();
-  chunks.finish(event, plan.finish_reason);
-  if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
-  if (plan.include_usage) {
-    event.clear();
-    chunks.usage(event, plan.usage);
-    if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
-  }
-  event.clear();
-  chunk_builder::done(event);
+  writer->end(event);
   if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
   if (!co_await out.end_stream()) co_return stream_end::aborted;
   co_return stream_end::completed;
@@ -612,7 +653,7 @@ asio::awaitable<void> mock_vendor::embeddings(http::request& req, http::response
   for (auto input : info.inputs) {
     if (input.find("[mock:") != std::string_view::npos) apply_markers(input, script);
   }
-  if (co_await run_prelude(out, script, info.model)) co_return;
+  if (co_await run_prelude(out, script, info.model, openai_dialect())) co_return;
   if (info.dimensions && (*info.dimensions == 0 || *info.dimensions > 8192)) {
     co_await send_error(out,
                         mock_error{400, render_error("Invalid value for 'dimensions': must be between 1 and 8192.",
@@ -622,6 +663,20 @@ asio::awaitable<void> mock_vendor::embeddings(http::request& req, http::response
   }
   auto buf = buffer_pool::take();
   append_embeddings_response(*buf, info);
+  const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
+  co_await out.send(200, k_json, *buf, headers);
+}
+
+asio::awaitable<void> mock_vendor::gemini_embeddings(http::request& req, http::response_writer& out, mock_script script,
+                                                     std::string_view model, std::string_view rid) {
+  counters_->embeddings.fetch_add(1, std::memory_order_relaxed);
+  apply_markers(req.body(), script);
+  if (co_await run_prelude(out, script, model, gemini_dialect())) co_return;
+  auto buf = buffer_pool::take();
+  if (auto e = gemini_batch_embed(req.body(), model, *buf)) {
+    co_await send_error(out, *e, rid);
+    co_return;
+  }
   const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
   co_await out.send(200, k_json, *buf, headers);
 }

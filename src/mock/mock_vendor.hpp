@@ -23,6 +23,7 @@
 
 #include "http/server.hpp"
 #include "http/worker_pool.hpp"
+#include "mock/dialect.hpp"
 #include "mock/mock_script.hpp"
 
 namespace llmgw::mock {
@@ -82,19 +83,29 @@ class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
   struct recorded_request;
   struct stream_plan;
   enum class stream_end { completed, aborted, reset };
+  enum class api_endpoint { chat, embeddings, count_tokens, models, model, none };
+  // Which vendor's API a request speaks, and what it asks for.
+  struct api_route {
+    const dialect* d = &openai_dialect();
+    api_endpoint ep = api_endpoint::none;
+    std::string_view path_model;  // Azure deployment, Gemini/Bedrock model, GET /models/<id>
+    bool path_stream = false;     // Gemini :streamGenerateContent, Bedrock /converse-stream
+  };
+  static api_route route_of(std::string_view method, std::string_view path);
 
-  boost::asio::awaitable<void> handle_api(http::request& req, http::response_writer& out, std::string_view route,
-                                          std::string_view deployment);
+  boost::asio::awaitable<void> handle_api(http::request& req, http::response_writer& out, api_route route);
   boost::asio::awaitable<void> handle_admin(http::request& req, http::response_writer& out);
   boost::asio::awaitable<void> chat_completions(http::request& req, http::response_writer& out, mock_script script,
-                                                std::string_view deployment, std::string_view rid);
+                                                const api_route& route, std::string_view rid);
+  boost::asio::awaitable<void> gemini_embeddings(http::request& req, http::response_writer& out, mock_script script,
+                                                 std::string_view model, std::string_view rid);
   boost::asio::awaitable<void> embeddings(http::request& req, http::response_writer& out, mock_script script,
                                           std::string_view deployment, std::string_view rid);
   boost::asio::awaitable<stream_end> stream_chat(http::response_writer& out, const stream_plan& plan,
                                                  const mock_script& script);
   // Latency, scripted status and hang: true when the request was answered.
   boost::asio::awaitable<bool> run_prelude(http::response_writer& out, const mock_script& script,
-                                           std::string_view model);
+                                           std::string_view model, const dialect& d);
   boost::asio::awaitable<void> hang(http::response_writer& out);
   void record(const http::request& req);
 

@@ -78,7 +78,7 @@ void append_completion_tail(std::string& out, usage_counts u) {
 
 mock_error make_error(int status, std::string_view message, std::string_view type, std::string_view param,
                       std::string_view code) {
-  return mock_error{status, render_error(message, type, param, code), false};
+  return mock_error{status, render_error(message, type, param, code)};
 }
 
 }  // namespace
@@ -367,8 +367,8 @@ mock_error scripted_error(int status, std::string_view model) {
                         {}, {});
     case 502:
       // Served by OpenAI's edge: the code is a number here, unlike everywhere else.
-      return mock_error{502, R"({"error":{"code":502,"message":"Bad gateway.","param":null,"type":"cf_bad_gateway"}})",
-                        false};
+      return mock_error{502,
+                        R"({"error":{"code":502,"message":"Bad gateway.","param":null,"type":"cf_bad_gateway"}})"};
     case 503:
       return make_error(503, "The engine is currently overloaded, please try again later.", "server_error", {}, {});
     default: {

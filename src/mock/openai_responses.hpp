@@ -88,6 +88,9 @@ void append_models_list(std::string& out);
 // ---------------------------------------------------------------- errors
 
 struct mock_error {
+  mock_error() = default;
+  mock_error(int status_code, std::string error_body) : status(status_code), body(std::move(error_body)) {}
+
   int status = 500;
   std::string body;           // {"error":{…}}
   bool rate_limited = false;  // send retry-after and x-ratelimit-* headers (OpenAI's set)

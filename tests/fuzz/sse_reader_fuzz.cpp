@@ -1,7 +1,7 @@
 // Feeds the SSE reader the same bytes whole and in chunks split at points
 // derived from the input; both must yield the same blocks, and the blocks'
 // raw bytes must add up to the input read so far.
-#include "http/sse_reader.hpp"
+#include "core/sse_reader.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -26,8 +26,8 @@ struct outcome {
   std::string pending;
 };
 
-void drain(llmgw::http::sse_reader& reader, outcome& out) {
-  llmgw::http::sse_event ev;
+void drain(llmgw::sse_reader& reader, outcome& out) {
+  llmgw::sse_event ev;
   while (reader.next(ev)) {
     out.blocks.push_back({std::string(ev.raw), std::string(ev.event), std::string(ev.data), std::string(ev.id),
                           ev.has_data, ev.has_id, ev.retry});
@@ -35,7 +35,7 @@ void drain(llmgw::http::sse_reader& reader, outcome& out) {
 }
 
 outcome read(std::string_view input, const std::vector<std::size_t>& cuts, std::size_t limit, bool finish) {
-  llmgw::http::sse_reader reader(limit);
+  llmgw::sse_reader reader(limit);
   outcome out;
   std::size_t at = 0;
   for (std::size_t cut : cuts) {
@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 1; i < size; ++i) every_byte.push_back(i);
   }
 
-  for (std::size_t limit : {std::size_t{48}, llmgw::http::sse_reader::default_max_event_bytes}) {
+  for (std::size_t limit : {std::size_t{48}, llmgw::sse_reader::default_max_event_bytes}) {
     for (bool finish : {false, true}) {
       const outcome whole = read(input, {}, limit, finish);
       const outcome chunked = read(input, cuts, limit, finish);

@@ -151,3 +151,28 @@ export async function mockStats(mockUrl) {
 export async function lastUpstreamRequest(mockUrl) {
   return (await fetch(`${mockUrl}/_mock/last_request`)).json();
 }
+
+// Environment pointing every vendor with its own wire format at the mock,
+// which speaks each of their APIs (Anthropic, Gemini, Bedrock).
+export const AWS_ACCESS_KEY = 'AKIDMOCKEXAMPLE';
+export const AWS_SECRET = 'mock/secret/key/EXAMPLEKEY';
+export function allVendorsEnv(mockUrl) {
+  return {
+    ANTHROPIC_API_KEY: VENDOR_KEY,
+    ANTHROPIC_BASE_URL: mockUrl,
+    GEMINI_API_KEY: VENDOR_KEY,
+    GEMINI_BASE_URL: `${mockUrl}/v1beta`,
+    AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+    AWS_REGION: 'us-east-1',
+    BEDROCK_BASE_URL: mockUrl,
+  };
+}
+
+// The models the cross-vendor tests run the same script against.
+export const CROSS_VENDOR_MODELS = [
+  'gpt-4o-mini',
+  'claude-3-5-haiku-latest',
+  'gemini-2.0-flash',
+  'bedrock/anthropic.claude-3-haiku-20240307-v1:0',
+];
