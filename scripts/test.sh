@@ -82,6 +82,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0"
 
 step "unit tests (ctest --preset dev)" ctest --preset dev -j "$jobs"
+step "fuzz smoke (clang libFuzzer, 10 s per target)" scripts/fuzz-smoke.sh 10
 
 must "start redis + postgresql" scripts/services.sh start "$services_env"
 services_started=1

@@ -9,6 +9,7 @@
 
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
+#include "mock/json_reading.hpp"
 #include "mock/dialect.hpp"
 #include "mock/tool_calls.hpp"
 
@@ -39,10 +40,6 @@ std::string_view stop_reason_for(std::string_view openai_finish_reason) {
   return "end_turn";
 }
 
-std::string_view arguments_or_empty_object(const tool_call& call) {
-  return call.arguments.empty() ? std::string_view("{}") : std::string_view(call.arguments);
-}
-
 // {"type":"error","error":{"type":…,"message":…},"request_id":…} and the
 // request-id header Anthropic sends with it.
 mock_error anthropic_error(int status, std::string_view type, std::string_view message) {
@@ -71,17 +68,6 @@ mock_error wrong_type(std::string_view field, std::string_view expected) {
 
 mock_error invalid_json() {
   return anthropic_error(400, "invalid_request_error", "There was an error parsing the body of your request.");
-}
-
-od::parser& thread_parser() {
-  thread_local od::parser parser;
-  return parser;
-}
-
-// simdjson reads past the end: grow the capacity, never the content.
-simdjson::padded_string_view padded(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
 }
 
 std::string_view trim_right(std::string_view s) {
@@ -204,6 +190,8 @@ class anthropic_stream_writer final : public stream_writer {
 class anthropic final : public dialect {
  public:
   std::string_view name() const override { return "anthropic"; }
+
+  std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("type":"image")"}); }
 
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view,
                                        std::string_view expected_key) const override {

@@ -10,6 +10,7 @@
 #include <charconv>
 
 #include "core/json_escape.hpp"
+#include "mock/json_reading.hpp"
 #include "mock/dialect.hpp"
 #include "mock/tool_calls.hpp"
 #include "providers/aws_eventstream.hpp"
@@ -36,10 +37,6 @@ std::string_view stop_reason_for(std::string_view openai_finish_reason) {
   return "end_turn";
 }
 
-std::string_view arguments_or_empty_object(const tool_call& call) {
-  return call.arguments.empty() ? std::string_view("{}") : std::string_view(call.arguments);
-}
-
 // Bedrock's error: {"message":…} with the exception name in x-amzn-errortype.
 mock_error bedrock_error(int status, std::string_view type, std::string_view message) {
   mock_error e;
@@ -58,18 +55,6 @@ mock_error malformed() { return validation("Malformed input request, please refo
 mock_error missing(std::string_view member) {
   return validation("1 validation error detected: Value null at '" + std::string(member) +
                     "' failed to satisfy constraint: Member must not be null");
-}
-
-od::parser& thread_parser() {
-  thread_local od::parser parser;
-  return parser;
-}
-
-// simdjson reads past the end: grow the capacity, never the content.
-simdjson::padded_string_view padded(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
-    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
 }
 
 // Model ids arrive percent-encoded in the path ("…-v1%3A0").
@@ -263,6 +248,8 @@ class bedrock_stream_writer final : public stream_writer {
 class bedrock final : public dialect {
  public:
   std::string_view name() const override { return "bedrock"; }
+
+  std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("image":{)"}); }
 
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view,
                                        std::string_view expected_key) const override {

@@ -4,7 +4,9 @@
 // error bodies. The mock's behaviour (reply text, tool calls, scripts,
 // pacing, resets, hangs) is the same for every vendor; only these bytes
 // differ. Pure: no I/O, no Asio.
+#include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +61,10 @@ class dialect {
   // one the request offers); arguments fit the tool's schema.
   virtual std::optional<tool_call> make_tool_call(std::string_view body, std::string_view wanted) const = 0;
 
+  // How many images the request carries, in the vendor's own image parts:
+  // the reply says so, which shows a test the images arrived translated.
+  virtual std::size_t count_images(std::string_view body) const = 0;
+
   virtual std::string_view content_type() const { return "application/json"; }
   virtual void render_reply(std::string& out, const reply& r) const = 0;
 
@@ -70,6 +76,10 @@ class dialect {
   // A request the mock cannot read (bad JSON, missing field).
   virtual mock_error invalid_request(std::string_view message) const = 0;
 };
+
+// Occurrences of any of `markers` in `body` (the mock's bodies are compact
+// JSON, so a key with its opening is a reliable count).
+std::size_t count_occurrences(std::string_view body, std::initializer_list<std::string_view> markers);
 
 const dialect& openai_dialect();
 const dialect& anthropic_dialect();

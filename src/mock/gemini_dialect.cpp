@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "core/json_escape.hpp"
+#include "mock/json_reading.hpp"
 #include "mock/embeddings.hpp"
 #include "mock/gemini_dialect.hpp"
 #include "mock/tool_calls.hpp"
@@ -95,17 +96,6 @@ mock_error key_not_valid() {
         "locale": "en-US",
         "message": "API key not valid. Please pass a valid API key."
       })");
-}
-
-od::parser& thread_parser() {
-  thread_local od::parser parser;
-  return parser;
-}
-
-// simdjson reads past the end: grow the capacity, never the content.
-simdjson::padded_string_view padded(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
 }
 
 // Google's JSON mapping of protobuf accepts both spellings of every field.
@@ -346,6 +336,8 @@ class gemini_stream_writer final : public stream_writer {
 class gemini final : public dialect {
  public:
   std::string_view name() const override { return "gemini"; }
+
+  std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("inlineData":)", R"("fileData":)"}); }
 
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view query,
                                        std::string_view expected_key) const override {

@@ -539,6 +539,14 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
       append_headers_json(plan.text, headers, headers.size());
     } else {
       append_reply_text(plan.text, info.model, script.tokens);
+      // Images are acknowledged (not with a tokens marker: that fixes the length).
+      if (!script.tokens) {
+        if (const std::size_t images = d.count_images(req.body()); images > 0) {
+          plan.text.append(" I see ");
+          plan.text.append(std::to_string(images));
+          plan.text.append(images == 1 ? " image." : " images.");
+        }
+      }
     }
     plan.finish_reason = "stop";
     std::size_t tokens = count_tokens(plan.text);

@@ -50,6 +50,8 @@ class openai_dialect_impl final : public dialect {
  public:
   std::string_view name() const override { return "openai"; }
 
+  std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("type":"image_url")"}); }
+
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view,
                                        std::string_view expected_key) const override {
     // Bearer key, or Azure's api-key header.
@@ -94,6 +96,14 @@ class openai_dialect_impl final : public dialect {
 };
 
 }  // namespace
+
+std::size_t count_occurrences(std::string_view body, std::initializer_list<std::string_view> markers) {
+  std::size_t n = 0;
+  for (auto m : markers) {
+    for (auto pos = body.find(m); pos != std::string_view::npos; pos = body.find(m, pos + m.size())) ++n;
+  }
+  return n;
+}
 
 const dialect& openai_dialect() {
   static const openai_dialect_impl d;

@@ -1,3 +1,4 @@
+#include "mock/json_reading.hpp"
 #include "mock/request_reader.hpp"
 
 #include <simdjson.h>
@@ -10,22 +11,6 @@ namespace llmgw::mock {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-// One parser per thread: its buffers grow to the largest body once and are
-// reused, and no lock is needed (the mock may run on several workers).
-od::parser& thread_parser() {
-  thread_local od::parser parser;
-  return parser;
-}
-
-// simdjson reads up to SIMDJSON_PADDING bytes past the end: grow the
-// capacity (a no-op once the connection's reused body string is large
-// enough) instead of copying the body into a padded string.
-simdjson::padded_string_view padded(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
-    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
-}
 
 std::string_view trim_right(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))

@@ -2,6 +2,7 @@
 // gateway errors.
 #include <boost/json.hpp>
 
+#include "providers/json_fields.hpp"
 #include "providers/anthropic.hpp"
 #include "providers/openai_errors.hpp"
 
@@ -10,19 +11,6 @@ namespace llmgw::providers {
 namespace {
 
 namespace json = boost::json;
-
-std::int64_t count_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-
-std::string_view string_in(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
 
 gateway_error undecodable(std::string_view what) {
   return upstream_unavailable("The upstream provider anthropic sent " + std::string(what) + " that could not be decoded.");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/sse_reader.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/anthropic.hpp"
 
 namespace llmgw::providers {
@@ -16,24 +17,6 @@ namespace llmgw::providers {
 namespace {
 
 namespace json = boost::json;
-
-std::int64_t count_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-
-std::string_view string_in(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
-const json::object* object_in(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->get_object() : nullptr;
-}
 
 class anthropic_stream_translator final : public stream_translator {
  public:

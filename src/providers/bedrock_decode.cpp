@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "providers/json_fields.hpp"
 #include "providers/bedrock.hpp"
 #include "providers/openai_errors.hpp"
 
@@ -12,15 +13,6 @@ namespace llmgw::providers {
 namespace {
 
 namespace json = boost::json;
-
-std::int64_t count_of(const json::object& o, std::string_view name) {
-  const auto* v = o.if_contains(name);
-  if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
-  return 0;
-}
 
 gateway_error undecodable(std::string_view what) {
   return upstream_unavailable("The upstream provider bedrock sent " + std::string(what) +

@@ -7,6 +7,7 @@
 
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/gemini.hpp"
 #include "providers/openai_errors.hpp"
 
@@ -16,18 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::int64_t count_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-
-std::string string_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
+std::string string_of(const json::object& o, std::string_view key) { return std::string(string_in(o, key)); }
 
 token_usage read_usage(const json::object& u) {
   token_usage t;

@@ -16,6 +16,9 @@ const tools = [{
   input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 }];
 
+// A 1x1 PNG.
+const pixelBase64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
 const MODELS = ['claude-3-5-haiku-latest', 'gpt-4o-mini', 'gemini-2.0-flash', 'bedrock/anthropic.claude-3-haiku-20240307-v1:0'];
 
 before(async () => {
@@ -77,6 +80,16 @@ async function script(model) {
   });
   assert.equal(answer.stop_reason, 'end_turn');
   assert.equal(answer.content[0].type, 'text');
+
+  // An image block, translated into each vendor's image part.
+  const seen = await client.messages.create({
+    model, max_tokens: 256,
+    messages: [{ role: 'user', content: [
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: pixelBase64 } },
+      { type: 'text', text: 'what is this?' },
+    ] }],
+  });
+  assert.match(seen.content[0].text, /I see 1 image\./);
 }
 
 for (const model of MODELS) {

@@ -4,6 +4,7 @@
 // "event: T\ndata: {json with type T}\n\n", blocks started in order, deltas
 // only to started blocks, and exactly one ending (message_stop or error).
 // The same bytes also go through the request and response translators.
+#include "fuzz_support.hpp"
 #include "providers/anthropic_inbound.hpp"
 
 #include <boost/json/parse.hpp>
@@ -22,12 +23,7 @@ namespace {
 namespace json = boost::json;
 using llmgw::providers::messages_stream_writer;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "anthropic_inbound_stream_fuzz: %s\n", what);
-    std::abort();
-  }
-}
+void check(bool ok, const char* what) { llmgw::fuzz::check(ok, "anthropic_inbound_stream_fuzz", what); }
 
 struct outcome {
   std::string out;
@@ -111,15 +107,7 @@ void check_grammar(const outcome& o) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
-  std::uint64_t state = 1469598103934665603ULL;
-  for (std::uint8_t b : input) state = (state ^ b) * 1099511628211ULL;
-  std::vector<std::size_t> cuts;
-  for (std::size_t at = 0;;) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    at += 1 + (state >> 33) % 23;
-    if (at >= size) break;
-    cuts.push_back(at);
-  }
+  const std::vector<std::size_t> cuts = llmgw::fuzz::cut_points(input, size, 23);
 
   const outcome whole = translate(input, {});
   check_grammar(whole);

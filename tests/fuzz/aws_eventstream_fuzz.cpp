@@ -2,6 +2,7 @@
 // points derived from the input, and (for short inputs) byte by byte: the
 // messages, the failure and what is left pending must not depend on the
 // split. Every decoded message re-encodes to a frame the decoder reads back.
+#include "fuzz_support.hpp"
 #include "providers/aws_eventstream.hpp"
 
 #include <cstddef>
@@ -56,27 +57,14 @@ outcome decode(std::string_view input, const std::vector<std::size_t>& cuts) {
   return out;
 }
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "aws_eventstream_fuzz: %s\n", what);
-    std::abort();
-  }
-}
+void check(bool ok, const char* what) { llmgw::fuzz::check(ok, "aws_eventstream_fuzz", what); }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
-  std::uint64_t state = 1469598103934665603ULL;
-  for (std::uint8_t b : input) state = (state ^ b) * 1099511628211ULL;
-  std::vector<std::size_t> cuts;
-  for (std::size_t at = 0;;) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    at += 1 + (state >> 33) % 23;
-    if (at >= size) break;
-    cuts.push_back(at);
-  }
+  const std::vector<std::size_t> cuts = llmgw::fuzz::cut_points(input, size, 23);
 
   const outcome whole = decode(input, {});
   check(same(whole, decode(input, cuts)), "chunked decoding differs");

@@ -4,6 +4,7 @@
 // an input whose first byte is odd is read as a script instead: each line
 // "<k><payload>" becomes a valid frame whose :event-type (or exception) is
 // picked by k, so the fuzzer explores the translator rather than the CRC.
+#include "fuzz_support.hpp"
 #include "providers/aws_eventstream.hpp"
 #include "providers/bedrock.hpp"
 
@@ -48,65 +49,14 @@ std::string frames_from_script(std::string_view script) {
   return out;
 }
 
-struct outcome {
-  std::string out;
-  std::string error;
-  bool has_usage = false;
-  std::int64_t total_tokens = 0;
-  bool operator==(const outcome&) const = default;
-};
-
-outcome translate(std::string_view input, const std::vector<std::size_t>& cuts) {
-  stream_options o;
-  o.requested_model = "m";
-  o.include_usage = true;
-  o.id = "chatcmpl-fuzz";
-  o.created = 1;
-  auto t = llmgw::providers::bedrock_provider().translate_stream(o);
-  outcome r;
-  std::size_t at = 0;
-  for (std::size_t cut : cuts) {
-    t->feed(input.substr(at, cut - at), r.out);
-    at = cut;
-  }
-  t->feed(input.substr(at), r.out);
-  t->finish(r.out);
-  if (t->error()) r.error = t->error()->message;
-  if (t->usage()) {
-    r.has_usage = true;
-    r.total_tokens = t->usage()->total_tokens;
-  }
-  return r;
-}
-
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "bedrock_stream_fuzz: %s\n", what);
-    std::abort();
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
   const std::string input = (data[0] & 1) ? frames_from_script(raw.substr(1)) : std::string(raw.substr(1));
-
-  std::uint64_t state = 1469598103934665603ULL;
-  for (std::uint8_t b : raw) state = (state ^ b) * 1099511628211ULL;
-  std::vector<std::size_t> cuts;
-  for (std::size_t at = 0;;) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    at += 1 + (state >> 33) % 31;
-    if (at >= input.size()) break;
-    cuts.push_back(at);
-  }
-
-  const outcome whole = translate(input, {});
-  check(whole == translate(input, cuts), "chunked translation differs");
-  // A stream either completes with [DONE] or reports an error, never both.
-  const bool done = whole.out.ends_with("data: [DONE]\n\n");
-  check(done != !whole.error.empty(), "neither [DONE] nor an error, or both");
+  const auto& bedrock = llmgw::providers::bedrock_provider();
+  const auto make = [&](const stream_options& o) { return bedrock.translate_stream(o); };
+  llmgw::fuzz::check_translator("bedrock_stream_fuzz", make, input, 31);
   return 0;
 }

@@ -1,6 +1,7 @@
 // Feeds the SSE reader the same bytes whole and in chunks split at points
 // derived from the input; both must yield the same blocks, and the blocks'
 // raw bytes must add up to the input read so far.
+#include "fuzz_support.hpp"
 #include "core/sse_reader.hpp"
 
 #include <cstddef>
@@ -54,12 +55,7 @@ outcome read(std::string_view input, const std::vector<std::size_t>& cuts, std::
   return out;
 }
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "sse_reader_fuzz: %s\n", what);
-    std::abort();
-  }
-}
+void check(bool ok, const char* what) { llmgw::fuzz::check(ok, "sse_reader_fuzz", what); }
 
 }  // namespace
 
@@ -67,15 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
   // Split points from a hash of the input: deterministic per input, varied across inputs.
-  std::uint64_t state = 1469598103934665603ULL;
-  for (std::uint8_t b : input) state = (state ^ b) * 1099511628211ULL;
-  std::vector<std::size_t> cuts;
-  for (std::size_t at = 0;;) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    at += 1 + (state >> 33) % 17;
-    if (at >= size) break;
-    cuts.push_back(at);
-  }
+  const std::vector<std::size_t> cuts = llmgw::fuzz::cut_points(input, size, 17);
   std::vector<std::size_t> every_byte;
   if (size <= 256) {
     for (std::size_t i = 1; i < size; ++i) every_byte.push_back(i);
