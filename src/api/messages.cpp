@@ -17,7 +17,8 @@ namespace {
 
 // count_tokens takes a Messages body without max_tokens, and is only ever
 // passed through to Anthropic, which checks the rest.
-boost::system::result<providers::messages_request_info, gateway_error> parse_count_tokens_request(std::string_view body) {
+boost::system::result<providers::messages_request_info, gateway_error> parse_count_tokens_request(
+    std::string_view body) {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(body, ec);
   if (ec || !doc.is_object()) return invalid_request("The request body is not a JSON object.");
@@ -56,7 +57,8 @@ asio::awaitable<void> gateway::handle_messages(request_scope& rs) {
   // Anthropic deployments get the client's bytes (renamed when the route
   // names another model); the others the OpenAI translation.
   bool needs_translation = false;
-  for (const auto& a : r.attempts) needs_translation = needs_translation || a.provider->kind != provider_kind::anthropic;
+  for (const auto& a : r.attempts)
+    needs_translation = needs_translation || a.provider->kind != provider_kind::anthropic;
   const auto& first = r.attempts.front();
   auto renamed = buffers_.take();
   rs.anthropic_body = body;

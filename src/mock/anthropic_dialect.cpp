@@ -1,16 +1,16 @@
 // The mock vendor speaking Anthropic's Messages API: x-api-key auth,
 // Messages request bodies, message objects, the named-event SSE stream and
 // {"type":"error",…} bodies with Anthropic's statuses (529 overloaded).
-#include <boost/json.hpp>
 #include <simdjson.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
 
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
-#include "mock/json_reading.hpp"
 #include "mock/dialect.hpp"
+#include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
 
 namespace llmgw::mock {
@@ -71,13 +71,16 @@ mock_error invalid_json() {
 }
 
 std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
 // A user message made of tool results is the agent loop answering a tool
 // call, not a new question: it must not count as "the user's message".
-bool holds_tool_results(std::string_view raw_content) { return raw_content.find("\"tool_result\"") != std::string_view::npos; }
+bool holds_tool_results(std::string_view raw_content) {
+  return raw_content.find("\"tool_result\"") != std::string_view::npos;
+}
 
 std::optional<mock_error> read_messages(od::value& v, chat_request_info& out) {
   od::array messages;
@@ -93,7 +96,8 @@ std::optional<mock_error> read_messages(od::value& v, chat_request_info& out) {
       if (std::move(field_result).get(field)) return invalid_json();
       if (field.key() == "role") {
         std::string_view role;
-        if (field.value().get_string().get(role)) return wrong_type("messages." + std::to_string(i) + ".role", "a string");
+        if (field.value().get_string().get(role))
+          return wrong_type("messages." + std::to_string(i) + ".role", "a string");
         is_user = role == "user";
       } else if (field.key() == "content") {
         od::json_type type;
@@ -123,8 +127,10 @@ std::optional<mock_error> read_tool_choice(od::value& v, chat_request_info& out)
   for (auto field_result : choice) {
     od::field field;
     if (std::move(field_result).get(field)) return invalid_json();
-    if (field.key() == "type" && field.value().get_string().get(type)) return wrong_type("tool_choice.type", "a string");
-    if (field.key() == "name" && field.value().get_string().get(name)) return wrong_type("tool_choice.name", "a string");
+    if (field.key() == "type" && field.value().get_string().get(type))
+      return wrong_type("tool_choice.type", "a string");
+    if (field.key() == "name" && field.value().get_string().get(name))
+      return wrong_type("tool_choice.name", "a string");
   }
   out.tool_choice_required = type == "any";
   out.tool_choice_none = type == "none";
@@ -150,7 +156,8 @@ class anthropic_stream_writer final : public stream_writer {
     out.append(R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":)");
     append_number(out, usage_.prompt);
     out.append(R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}})");
-    out.append("\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":");
+    out.append(
+        "\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":");
     if (call_) {
       out.append(R"({"type":"tool_use","id":)");
       append_json_string(out, call_->id);
@@ -191,13 +198,16 @@ class anthropic final : public dialect {
  public:
   std::string_view name() const override { return "anthropic"; }
 
-  std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("type":"image")"}); }
+  std::size_t count_images(std::string_view body) const override {
+    return count_occurrences(body, {R"("type":"image")"});
+  }
 
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view,
                                        std::string_view expected_key) const override {
     const auto key = headers("x-api-key");
     if (key.empty()) return anthropic_error(401, "authentication_error", "x-api-key header is required");
-    if (!expected_key.empty() && key != expected_key) return anthropic_error(401, "authentication_error", "invalid x-api-key");
+    if (!expected_key.empty() && key != expected_key)
+      return anthropic_error(401, "authentication_error", "invalid x-api-key");
     if (headers("anthropic-version").empty())
       return anthropic_error(400, "invalid_request_error", "anthropic-version: header is required");
     return std::nullopt;

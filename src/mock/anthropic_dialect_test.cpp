@@ -22,7 +22,9 @@ header_lookup headers_from(std::map<std::string, std::string> h) {
   };
 }
 
-std::string error_type(const mock_error& e) { return std::string(json::parse(e.body).at("error").at("type").as_string()); }
+std::string error_type(const mock_error& e) {
+  return std::string(json::parse(e.body).at("error").at("type").as_string());
+}
 
 std::string header(const mock_error& e, std::string_view name) {
   for (const auto& [n, v] : e.headers) {
@@ -81,8 +83,9 @@ TEST(AnthropicDialect, ToolResultsAreNotTheUsersQuestion) {
 }
 
 TEST(AnthropicDialect, RequiredFieldsAreAnthropicErrors) {
-  for (std::string body : {std::string(R"({"model":"m","messages":[]})"), std::string(R"({"max_tokens":5,"messages":[]})"),
-                           std::string(R"({"model":"m","max_tokens":5})"), std::string("{oops")}) {
+  for (std::string body :
+       {std::string(R"({"model":"m","messages":[]})"), std::string(R"({"max_tokens":5,"messages":[]})"),
+        std::string(R"({"model":"m","max_tokens":5})"), std::string("{oops")}) {
     chat_request_info info;
     auto e = d().read_chat(body, {}, false, info);
     ASSERT_TRUE(e) << body;

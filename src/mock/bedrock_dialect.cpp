@@ -10,8 +10,8 @@
 #include <charconv>
 
 #include "core/json_escape.hpp"
-#include "mock/json_reading.hpp"
 #include "mock/dialect.hpp"
+#include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
 #include "providers/aws_eventstream.hpp"
 

@@ -24,7 +24,7 @@ struct reply {
   const tool_call* call = nullptr;  // a tool call instead of text
   std::string_view finish_reason;   // in OpenAI terms: stop, length, tool_calls
   usage_counts usage;
-  bool include_usage = false;       // OpenAI only: stream_options.include_usage
+  bool include_usage = false;  // OpenAI only: stream_options.include_usage
 };
 
 // The events of one streamed reply. The mock calls begin(), then piece()

@@ -2,16 +2,16 @@
 // GenerateContentRequest bodies, GenerateContentResponse replies, the
 // alt=sse stream (one whole GenerateContentResponse per event, CRLF
 // framed) and Google's {"error":{"code","message","status"}} bodies.
-#include <boost/json.hpp>
 #include <simdjson.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
 
 #include "core/json_escape.hpp"
-#include "mock/json_reading.hpp"
 #include "mock/embeddings.hpp"
 #include "mock/gemini_dialect.hpp"
+#include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
 
 namespace llmgw::mock {
@@ -53,26 +53,36 @@ mock_error google_error(int status, std::string_view message, std::string_view g
 
 std::string_view google_status_for(int status) {
   switch (status) {
-    case 400: return "INVALID_ARGUMENT";
-    case 401: return "UNAUTHENTICATED";
-    case 403: return "PERMISSION_DENIED";
-    case 404: return "NOT_FOUND";
-    case 409: return "ABORTED";
-    case 429: return "RESOURCE_EXHAUSTED";
-    case 499: return "CANCELLED";
-    case 500: return "INTERNAL";
-    case 501: return "NOT_IMPLEMENTED";
-    case 503: return "UNAVAILABLE";
-    case 504: return "DEADLINE_EXCEEDED";
-    default: return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+    case 400:
+      return "INVALID_ARGUMENT";
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "PERMISSION_DENIED";
+    case 404:
+      return "NOT_FOUND";
+    case 409:
+      return "ABORTED";
+    case 429:
+      return "RESOURCE_EXHAUSTED";
+    case 499:
+      return "CANCELLED";
+    case 500:
+      return "INTERNAL";
+    case 501:
+      return "NOT_IMPLEMENTED";
+    case 503:
+      return "UNAVAILABLE";
+    case 504:
+      return "DEADLINE_EXCEEDED";
+    default:
+      return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
   }
 }
 
 mock_error invalid_argument(std::string_view message) { return google_error(400, message, "INVALID_ARGUMENT"); }
 
-mock_error invalid_json() {
-  return invalid_argument("Invalid JSON payload received. Unexpected token.");
-}
+mock_error invalid_json() { return invalid_argument("Invalid JSON payload received. Unexpected token."); }
 
 mock_error missing_key() {
   return google_error(403,
@@ -131,7 +141,8 @@ std::optional<mock_error> read_contents(od::value& v, std::string_view& last_rol
   if (v.get_array().get(contents)) return invalid_argument("Invalid value at 'contents', expected a list.");
   for (auto element : contents) {
     od::object content;
-    if (element.get_object().get(content)) return invalid_argument("Invalid value at 'contents[]', expected an object.");
+    if (element.get_object().get(content))
+      return invalid_argument("Invalid value at 'contents[]', expected an object.");
     any = true;
     last_role = "user";  // Gemini reads a missing role as the user's
     last_parts = {};
@@ -157,14 +168,16 @@ std::optional<mock_error> read_tool_config(od::value& v, chat_request_info& out)
     if (std::move(field_result).get(field)) return invalid_json();
     if (!is_key(field, "functionCallingConfig", "function_calling_config")) continue;
     od::object fcc;
-    if (field.value().get_object().get(fcc)) return invalid_argument("Invalid value at 'tool_config.function_calling_config'.");
+    if (field.value().get_object().get(fcc))
+      return invalid_argument("Invalid value at 'tool_config.function_calling_config'.");
     std::string_view mode;
     std::vector<std::string_view> allowed;
     for (auto inner_result : fcc) {
       od::field inner;
       if (std::move(inner_result).get(inner)) return invalid_json();
       if (inner.key() == "mode") {
-        if (inner.value().get_string().get(mode)) return invalid_argument("Invalid value at 'tool_config.function_calling_config.mode'.");
+        if (inner.value().get_string().get(mode))
+          return invalid_argument("Invalid value at 'tool_config.function_calling_config.mode'.");
       } else if (is_key(inner, "allowedFunctionNames", "allowed_function_names")) {
         od::array names;
         if (inner.value().get_array().get(names)) return invalid_json();
@@ -337,7 +350,9 @@ class gemini final : public dialect {
  public:
   std::string_view name() const override { return "gemini"; }
 
-  std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("inlineData":)", R"("fileData":)"}); }
+  std::size_t count_images(std::string_view body) const override {
+    return count_occurrences(body, {R"("inlineData":)", R"("fileData":)"});
+  }
 
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view query,
                                        std::string_view expected_key) const override {
@@ -469,7 +484,8 @@ class gemini final : public dialect {
     if (model.empty()) model = "gemini-mock";
     switch (status) {
       case 400:
-        return invalid_argument("The input token count (1048577) exceeds the maximum number of tokens allowed (1048576).");
+        return invalid_argument(
+            "The input token count (1048577) exceeds the maximum number of tokens allowed (1048576).");
       case 401:
         return google_error(401,
                             "Request had invalid authentication credentials. Expected OAuth 2 access token, login "

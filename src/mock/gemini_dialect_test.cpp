@@ -215,9 +215,9 @@ TEST(GeminiDialectErrors, ScriptedStatusesReachTheClientAsMapped) {
     int vendor;
     int client;
     std::string_view google;
-  } cases[] = {{400, 400, "INVALID_ARGUMENT"}, {401, 401, "UNAUTHENTICATED"}, {403, 403, "PERMISSION_DENIED"},
+  } cases[] = {{400, 400, "INVALID_ARGUMENT"}, {401, 401, "UNAUTHENTICATED"},    {403, 403, "PERMISSION_DENIED"},
                {404, 404, "NOT_FOUND"},        {429, 429, "RESOURCE_EXHAUSTED"}, {500, 500, "INTERNAL"},
-               {503, 503, "UNAVAILABLE"},      {504, 504, "DEADLINE_EXCEEDED"}, {418, 418, "FAILED_PRECONDITION"}};
+               {503, 503, "UNAVAILABLE"},      {504, 504, "DEADLINE_EXCEEDED"},  {418, 418, "FAILED_PRECONDITION"}};
   for (const auto& c : cases) {
     const mock_error e = gemini_dialect().scripted_error(c.vendor, "gemini-x");
     EXPECT_EQ(e.status, c.vendor);
@@ -247,11 +247,13 @@ TEST(GeminiBatchEmbed, VectorsPerRequestWithDimensions) {
   EXPECT_EQ(embeddings[1].at("values").as_array().size(), 8u);
 
   std::string again;
-  ASSERT_FALSE(gemini_batch_embed(R"({"requests":[{"content":{"parts":[{"text":"a"}]}}]})", "text-embedding-004", again));
+  ASSERT_FALSE(
+      gemini_batch_embed(R"({"requests":[{"content":{"parts":[{"text":"a"}]}}]})", "text-embedding-004", again));
   EXPECT_EQ(json::parse(again).at("embeddings").at(0), embeddings[0]);
 
   std::string big;
-  ASSERT_FALSE(gemini_batch_embed(R"({"requests":[{"content":{"parts":[{"text":"a"}]}}]})", "gemini-embedding-001", big));
+  ASSERT_FALSE(
+      gemini_batch_embed(R"({"requests":[{"content":{"parts":[{"text":"a"}]}}]})", "gemini-embedding-001", big));
   EXPECT_EQ(json::parse(big).at("embeddings").at(0).at("values").as_array().size(), 3072u);
 
   // Read back by the adapter as OpenAI embeddings.
@@ -261,9 +263,10 @@ TEST(GeminiBatchEmbed, VectorsPerRequestWithDimensions) {
 }
 
 TEST(GeminiBatchEmbed, BadRequestsAre400AndWriteNothing) {
-  for (std::string_view body : {std::string_view("nope"), std::string_view(R"({"requests":[]})"),
-                                std::string_view(R"({"requests":[{"content":{"parts":[]}}]})"),
-                                std::string_view(R"({"requests":[{"content":{"parts":[{"text":"a"}]},"outputDimensionality":0}]})")}) {
+  for (std::string_view body :
+       {std::string_view("nope"), std::string_view(R"({"requests":[]})"),
+        std::string_view(R"({"requests":[{"content":{"parts":[]}}]})"),
+        std::string_view(R"({"requests":[{"content":{"parts":[{"text":"a"}]},"outputDimensionality":0}]})")}) {
     std::string out;
     auto e = gemini_batch_embed(body, "text-embedding-004", out);
     ASSERT_TRUE(e) << body;

@@ -8,7 +8,8 @@ simdjson::ondemand::parser& thread_parser() {
 }
 
 simdjson::padded_string_view padded(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
   return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
 }
 

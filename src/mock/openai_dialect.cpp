@@ -50,7 +50,9 @@ class openai_dialect_impl final : public dialect {
  public:
   std::string_view name() const override { return "openai"; }
 
-  std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("type":"image_url")"}); }
+  std::size_t count_images(std::string_view body) const override {
+    return count_occurrences(body, {R"("type":"image_url")"});
+  }
 
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view,
                                        std::string_view expected_key) const override {

@@ -2,8 +2,8 @@
 // gateway errors.
 #include <boost/json.hpp>
 
-#include "providers/json_fields.hpp"
 #include "providers/anthropic.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/openai_errors.hpp"
 
 namespace llmgw::providers {
@@ -13,7 +13,8 @@ namespace {
 namespace json = boost::json;
 
 gateway_error undecodable(std::string_view what) {
-  return upstream_unavailable("The upstream provider anthropic sent " + std::string(what) + " that could not be decoded.");
+  return upstream_unavailable("The upstream provider anthropic sent " + std::string(what) +
+                              " that could not be decoded.");
 }
 
 // Anthropic does not echo keys in its errors, but a proxy in between might:
@@ -88,8 +89,9 @@ boost::system::result<chat_completion, gateway_error> decode_anthropic_message(s
   c.finish_reason = openai_finish_reason_for(string_in(msg, "stop_reason"), c.tool_calls.empty());
   if (const auto* u = msg.if_contains("usage"); u && u->is_object()) {
     const auto& usage = u->get_object();
-    c.usage = anthropic_usage(count_of(usage, "input_tokens"), count_of(usage, "output_tokens"),
-                              count_of(usage, "cache_read_input_tokens"), count_of(usage, "cache_creation_input_tokens"));
+    c.usage =
+        anthropic_usage(count_of(usage, "input_tokens"), count_of(usage, "output_tokens"),
+                        count_of(usage, "cache_read_input_tokens"), count_of(usage, "cache_creation_input_tokens"));
   }
   return c;
 }

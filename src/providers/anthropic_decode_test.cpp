@@ -67,14 +67,16 @@ TEST(AnthropicErrors, TypesMapToAnthropicsStatuses) {
 
 TEST(AnthropicErrors, KeysInMessagesAreRedacted) {
   const auto e = decode_anthropic_error(
-      401, R"({"type":"error","error":{"type":"authentication_error","message":"bad key sk-ant-api03-SECRETSECRET, check it"}})");
+      401,
+      R"({"type":"error","error":{"type":"authentication_error","message":"bad key sk-ant-api03-SECRETSECRET, check it"}})");
   EXPECT_EQ(e.status, 401);
   EXPECT_EQ(e.message.find("SECRET"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("[redacted]"), std::string::npos) << e.message;
 }
 
 TEST(AnthropicErrors, OverloadedBecomes503) {
-  const auto e = anthropic_provider().decode_error(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+  const auto e = anthropic_provider().decode_error(
+      529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
   EXPECT_EQ(e.status, 503);
   EXPECT_EQ(e.type, "api_error");
   EXPECT_EQ(e.code, "overloaded_error");

@@ -58,7 +58,8 @@ std::optional<gateway_error> append_tool_uses(const chat_message& m, std::size_t
                                param);
       }
     }
-    blocks.push_back(json::object{{"type", "tool_use"}, {"id", call.id}, {"name", call.name}, {"input", std::move(input)}});
+    blocks.push_back(
+        json::object{{"type", "tool_use"}, {"id", call.id}, {"name", call.name}, {"input", std::move(input)}});
   }
   return std::nullopt;
 }
@@ -133,8 +134,8 @@ std::optional<gateway_error> build_conversation(const chat_request& r, json::arr
 
 std::string answer_tool_name(const response_format& f) {
   std::string name(k_answer_tool_prefix);
-  const std::string_view base = f.type == response_format::kind::json_schema ? std::string_view(f.schema_name)
-                                                                             : std::string_view("json_object");
+  const std::string_view base =
+      f.type == response_format::kind::json_schema ? std::string_view(f.schema_name) : std::string_view("json_object");
   for (char c : base) {
     if (name.size() == k_max_tool_name) break;
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -150,7 +151,8 @@ json::object answer_tool(const response_format& f, const std::string& name) {
   } else {
     description.append("a JSON object.");
   }
-  json::value schema = f.type == response_format::kind::json_schema ? f.schema : json::value(json::object{{"type", "object"}});
+  json::value schema =
+      f.type == response_format::kind::json_schema ? f.schema : json::value(json::object{{"type", "object"}});
   return json::object{{"name", name}, {"description", description}, {"input_schema", std::move(schema)}};
 }
 
@@ -173,11 +175,20 @@ std::optional<gateway_error> encode_tools(const chat_request& r, json::object& b
 
   json::object choice;
   switch (r.choice.kind) {
-    case tool_choice::mode::unset: break;
-    case tool_choice::mode::auto_: choice["type"] = "auto"; break;
-    case tool_choice::mode::required: choice["type"] = "any"; break;
-    case tool_choice::mode::named: choice = json::object{{"type", "tool"}, {"name", r.choice.name}}; break;
-    case tool_choice::mode::none: choice["type"] = "none"; break;
+    case tool_choice::mode::unset:
+      break;
+    case tool_choice::mode::auto_:
+      choice["type"] = "auto";
+      break;
+    case tool_choice::mode::required:
+      choice["type"] = "any";
+      break;
+    case tool_choice::mode::named:
+      choice = json::object{{"type", "tool"}, {"name", r.choice.name}};
+      break;
+    case tool_choice::mode::none:
+      choice["type"] = "none";
+      break;
   }
 
   if (r.format.type != response_format::kind::text) {
@@ -207,7 +218,8 @@ std::optional<gateway_error> encode_tools(const chat_request& r, json::object& b
 
 }  // namespace
 
-encode_result encode_anthropic_messages(const chat_request& r, const vendor_endpoint& ep, const chat_encode_options& o) {
+encode_result encode_anthropic_messages(const chat_request& r, const vendor_endpoint& ep,
+                                        const chat_encode_options& o) {
   const std::string_view model = o.vendor_model.empty() ? std::string_view(r.model) : o.vendor_model;
 
   json::array system;

@@ -52,7 +52,8 @@ TEST(AnthropicEncode, TargetAndHeadersFollowTheEndpoint) {
 }
 
 TEST(AnthropicEncode, StreamFlagComesFromTheOptions) {
-  const std::string body = R"({"model":"claude-3-haiku-20240307","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  const std::string body =
+      R"({"model":"claude-3-haiku-20240307","stream":true,"messages":[{"role":"user","content":"hi"}]})";
   auto streamed = encode(body, endpoint(), true);
   ASSERT_TRUE(streamed);
   EXPECT_EQ(json::parse(streamed->body).at("stream"), true);
@@ -119,7 +120,8 @@ TEST(AnthropicEncode, ToolResultWithAnImageKeepsBlocks) {
 TEST(AnthropicEncode, AnswerToolNameIsSanitisedAndFitsAnthropicsLimit) {
   const std::string long_name(80, 'n');
   auto body = encoded_body(R"({"model":"claude-3-haiku-20240307","messages":[{"role":"user","content":"hi"}],
-      "response_format":{"type":"json_schema","json_schema":{"name":"a.b )" + long_name + R"(","schema":{"type":"object"}}}})");
+      "response_format":{"type":"json_schema","json_schema":{"name":"a.b )" +
+                           long_name + R"(","schema":{"type":"object"}}}})");
   const std::string name(body.at("tool_choice").at("name").as_string());
   EXPECT_EQ(name.size(), 64u);
   EXPECT_TRUE(name.starts_with("llmgw_json_a_b_nnn")) << name;
@@ -173,7 +175,8 @@ TEST(AnthropicModels, DefaultFromOptionsForUnknownModels) {
   chat_encode_options o;
   o.default_max_tokens = 1234;
   o.vendor_model = "claude-next";
-  auto r = anthropic_provider().encode_chat(R"({"model":"x","messages":[{"role":"user","content":"hi"}]})", endpoint(), o);
+  auto r =
+      anthropic_provider().encode_chat(R"({"model":"x","messages":[{"role":"user","content":"hi"}]})", endpoint(), o);
   ASSERT_TRUE(r);
   EXPECT_EQ(json::parse(r->body).at("max_tokens"), 1234);
 }

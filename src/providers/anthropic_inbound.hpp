@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "core/gateway_error.hpp"
-#include "core/token_usage.hpp"
 #include "core/sse_reader.hpp"
+#include "core/token_usage.hpp"
 
 namespace llmgw::providers {
 
@@ -52,8 +52,8 @@ std::string new_message_id();
 // `requested_model` as model. A body that is not a chat completion is a 502.
 // `usage`, when given, receives the vendor's counts.
 boost::system::result<std::string, gateway_error> openai_to_messages_response(std::string_view openai_body,
-                                                                               std::string_view requested_model,
-                                                                               token_usage* usage = nullptr);
+                                                                              std::string_view requested_model,
+                                                                              token_usage* usage = nullptr);
 
 // OpenAI finish_reason → Anthropic stop_reason. A matched client stop
 // sequence cannot be told apart from a natural stop, so both are end_turn.

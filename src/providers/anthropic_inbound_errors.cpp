@@ -6,23 +6,28 @@ namespace llmgw::providers {
 
 std::string_view anthropic_error_type_for(int status) {
   switch (status) {
-    case 400: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_error";
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
     case 503:
-    case 529: return "overloaded_error";
+    case 529:
+      return "overloaded_error";
     default:
       // Anthropic uses invalid_request_error for the 4xx it does not list.
       return status >= 400 && status < 500 ? "invalid_request_error" : "api_error";
   }
 }
 
-int anthropic_status_for(const gateway_error& e) {
-  return e.status >= 400 && e.status <= 599 ? e.status : 500;
-}
+int anthropic_status_for(const gateway_error& e) { return e.status >= 400 && e.status <= 599 ? e.status : 500; }
 
 std::string render_anthropic_error(const gateway_error& e) {
   std::string out;

@@ -82,7 +82,8 @@ problem check_tool_result(const json::object& block, const std::string& path) {
   if (auto p = optional_type(block, "is_error", path, json::kind::bool_, "Input should be a valid boolean")) return p;
   const json::value* content = find_set(block, "content");
   if (content == nullptr || content->is_string()) return std::nullopt;
-  if (!content->is_array()) return field_error(at(path, "content"), "Input should be a valid string or a list of content blocks");
+  if (!content->is_array())
+    return field_error(at(path, "content"), "Input should be a valid string or a list of content blocks");
   const auto& blocks = content->get_array();
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     if (auto p = check_block(blocks[i], at(at(path, "content"), i), "tool_result")) return p;
@@ -103,7 +104,8 @@ problem check_block(const json::value& v, const std::string& path, std::string_v
     return check_image_source(block, path);
   }
   if (type == "tool_use") {
-    if (role != "assistant") return field_error(at(path, "type"), "tool_use blocks are only allowed in assistant messages");
+    if (role != "assistant")
+      return field_error(at(path, "type"), "tool_use blocks are only allowed in assistant messages");
     if (auto p = require_string(block, "id", path)) return p;
     if (auto p = require_string(block, "name", path)) return p;
     const json::value* input = find(block, "input");
@@ -123,11 +125,13 @@ problem check_message(const json::value& v, const std::string& path) {
   const auto& message = v.get_object();
   if (auto p = require_string(message, "role", path)) return p;
   const json::string& role = message.at("role").get_string();
-  if (role != "user" && role != "assistant") return field_error(at(path, "role"), "Input should be 'user' or 'assistant'");
+  if (role != "user" && role != "assistant")
+    return field_error(at(path, "role"), "Input should be 'user' or 'assistant'");
   const json::value* content = find(message, "content");
   if (content == nullptr) return field_error(at(path, "content"), "Field required");
   if (content->is_string()) return std::nullopt;
-  if (!content->is_array()) return field_error(at(path, "content"), "Input should be a valid string or a list of content blocks");
+  if (!content->is_array())
+    return field_error(at(path, "content"), "Input should be a valid string or a list of content blocks");
   const auto& blocks = content->get_array();
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     if (auto p = check_block(blocks[i], at(at(path, "content"), i), role)) return p;
@@ -164,7 +168,8 @@ problem check_tools(const json::object& root) {
     if (auto p = require_string(tool, "name", path)) return p;
     const json::value* type = find_set(tool, "type");
     if (type != nullptr && type->get_string() != "custom") continue;  // Anthropic's server tools have their own fields
-    if (auto p = optional_type(tool, "description", path, json::kind::string, "Input should be a valid string")) return p;
+    if (auto p = optional_type(tool, "description", path, json::kind::string, "Input should be a valid string"))
+      return p;
     const json::value* schema = find(tool, "input_schema");
     if (schema == nullptr) return field_error(at(path, "input_schema"), "Field required");
     if (!schema->is_object()) return field_error(at(path, "input_schema"), "Input should be a valid dictionary");
@@ -184,7 +189,8 @@ problem check_tool_choice(const json::object& root) {
   } else if (type != "auto" && type != "any" && type != "none") {
     return field_error("tool_choice.type", "Input should be 'auto', 'any', 'tool' or 'none'");
   }
-  return optional_type(c, "disable_parallel_tool_use", "tool_choice", json::kind::bool_, "Input should be a valid boolean");
+  return optional_type(c, "disable_parallel_tool_use", "tool_choice", json::kind::bool_,
+                       "Input should be a valid boolean");
 }
 
 problem check_options(const json::object& root) {
@@ -198,7 +204,8 @@ problem check_options(const json::object& root) {
     if (!stops->is_array()) return field_error("stop_sequences", "Input should be a valid list");
     const auto& list = stops->get_array();
     for (std::size_t i = 0; i < list.size(); ++i) {
-      if (!list[i].is_string()) return field_error(at(std::string("stop_sequences"), i), "Input should be a valid string");
+      if (!list[i].is_string())
+        return field_error(at(std::string("stop_sequences"), i), "Input should be a valid string");
     }
   }
   if (const json::value* metadata = find_set(root, "metadata")) {
@@ -233,7 +240,8 @@ boost::system::result<validated, gateway_error> validate(std::string_view body) 
 
   const json::value* max_tokens = find(o, "max_tokens");
   if (max_tokens == nullptr) return field_error("max_tokens", "Field required");
-  if (max_tokens->is_uint64()) return field_error("max_tokens", "Input should be less than or equal to 9223372036854775807");
+  if (max_tokens->is_uint64())
+    return field_error("max_tokens", "Input should be less than or equal to 9223372036854775807");
   if (!max_tokens->is_int64()) return field_error("max_tokens", "Input should be a valid integer");
   info.max_tokens = max_tokens->get_int64();
   if (info.max_tokens < 1) return field_error("max_tokens", "Input should be greater than or equal to 1");
@@ -260,7 +268,7 @@ gateway_error unsupported(const std::string& path, std::string_view what) {
 }
 
 struct user_parts {
-  json::array parts;   // OpenAI content parts
+  json::array parts;  // OpenAI content parts
   std::size_t texts = 0;
 };
 
@@ -285,7 +293,7 @@ boost::system::result<json::object, gateway_error> image_part(const json::object
 // cannot (tool messages carry text only), so they go to the user message
 // that follows, ahead of the user's own content.
 boost::system::result<json::object, gateway_error> tool_message(const json::object& block, const std::string& path,
-                                                                 user_parts& user) {
+                                                                user_parts& user) {
   std::string text;
   const json::value* content = find_set(block, "content");
   if (content != nullptr && content->is_string()) {
@@ -408,13 +416,15 @@ void append_system(const json::object& root, json::array& out) {
 
 problem add_tools(const json::object& root, json::object& out) {
   const json::value* tools = find_set(root, "tools");
-  if (tools == nullptr || tools->get_array().empty()) return std::nullopt;  // tool_choice without tools is an OpenAI error
+  if (tools == nullptr || tools->get_array().empty())
+    return std::nullopt;  // tool_choice without tools is an OpenAI error
   json::array functions;
   const auto& list = tools->get_array();
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto& tool = list[i].get_object();
     if (const json::value* type = find_set(tool, "type"); type != nullptr && type->get_string() != "custom") {
-      return unsupported(at(at(std::string("tools"), i), "type"), "the server tool '" + std::string(type->get_string()) + "'");
+      return unsupported(at(at(std::string("tools"), i), "type"),
+                         "the server tool '" + std::string(type->get_string()) + "'");
     }
     json::object function{{"name", tool.at("name")}};
     if (const json::value* description = find_set(tool, "description")) function["description"] = *description;
@@ -462,7 +472,7 @@ boost::system::result<std::string, gateway_error> messages_to_openai(std::string
     const auto& message = list[i].get_object();
     const std::string path = at(std::string("messages"), i);
     const problem p = message.at("role").get_string() == "user" ? append_user(message, path, messages)
-                                                                  : append_assistant(message, path, messages);
+                                                                : append_assistant(message, path, messages);
     if (p) return *p;
   }
 
@@ -478,7 +488,8 @@ boost::system::result<std::string, gateway_error> messages_to_openai(std::string
     out["stop"] = *stops;
   }
   if (const json::value* metadata = find_set(root, "metadata")) {
-    if (const json::value* user = find_set(metadata->get_object(), "user_id"); user != nullptr && !user->get_string().empty())
+    if (const json::value* user = find_set(metadata->get_object(), "user_id");
+        user != nullptr && !user->get_string().empty())
       out["user"] = *user;
   }
   if (auto p = add_tools(root, out)) return *p;

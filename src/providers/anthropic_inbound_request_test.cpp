@@ -2,9 +2,9 @@
 // golden fixtures do not show: rejected shapes, dropped fields, edge shapes.
 #include "providers/anthropic_inbound.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <gtest/gtest.h>
 
 #include <string>
 
@@ -41,7 +41,8 @@ TEST(anthropic_inbound_request, returns_model_stream_and_max_tokens) {
   EXPECT_TRUE(r->stream);
   EXPECT_EQ(r->max_tokens, 77);
 
-  auto plain = parse_messages_request(R"({"model":"m","max_tokens":1,"stream":null,"messages":[{"role":"user","content":"hi"}]})");
+  auto plain = parse_messages_request(
+      R"({"model":"m","max_tokens":1,"stream":null,"messages":[{"role":"user","content":"hi"}]})");
   ASSERT_TRUE(plain.has_value());
   EXPECT_FALSE(plain->stream);
 }
@@ -66,13 +67,16 @@ TEST(anthropic_inbound_request, names_missing_and_mistyped_top_level_fields) {
   expect_rejected(R"({"model":"m","max_tokens":0,)" + msgs + "}", "max_tokens",
                   "max_tokens: Input should be greater than or equal to 1");
   expect_rejected(R"({"model":"m","max_tokens":5})", "messages", "messages: Field required");
-  expect_rejected(R"({"model":"m","max_tokens":5,"messages":{}})", "messages", "messages: Input should be a valid list");
-  expect_rejected(R"({"model":"m","max_tokens":5,"messages":[]})", "messages", "messages: List should have at least 1 item");
+  expect_rejected(R"({"model":"m","max_tokens":5,"messages":{}})", "messages",
+                  "messages: Input should be a valid list");
+  expect_rejected(R"({"model":"m","max_tokens":5,"messages":[]})", "messages",
+                  "messages: List should have at least 1 item");
 }
 
 TEST(anthropic_inbound_request, names_the_path_inside_messages) {
   const std::string head = R"({"model":"m","max_tokens":5,"messages":)";
-  expect_rejected(head + R"([{"role":"user","content":"a"},"x"]})", "messages.1", "messages.1: Input should be a valid dictionary");
+  expect_rejected(head + R"([{"role":"user","content":"a"},"x"]})", "messages.1",
+                  "messages.1: Input should be a valid dictionary");
   expect_rejected(head + R"([{"role":"system","content":"a"}]})", "messages.0.role",
                   "messages.0.role: Input should be 'user' or 'assistant'");
   expect_rejected(head + R"([{"content":"a"}]})", "messages.0.role", "messages.0.role: Field required");
@@ -93,8 +97,9 @@ TEST(anthropic_inbound_request, names_the_path_inside_messages) {
   expect_rejected(head + R"([{"role":"assistant","content":[{"type":"tool_result","tool_use_id":"t"}]}]})",
                   "messages.0.content.0.type",
                   "messages.0.content.0.type: tool_result blocks are only allowed in user messages");
-  expect_rejected(head + R"([{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"text"}]}]}]})",
-                  "messages.0.content.0.content.0.text", "messages.0.content.0.content.0.text: Field required");
+  expect_rejected(
+      head + R"([{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"text"}]}]}]})",
+      "messages.0.content.0.content.0.text", "messages.0.content.0.content.0.text: Field required");
 }
 
 TEST(anthropic_inbound_request, type_checks_optional_fields) {
@@ -102,8 +107,10 @@ TEST(anthropic_inbound_request, type_checks_optional_fields) {
   expect_rejected(head + R"("stream":"yes"})", "stream", "stream: Input should be a valid boolean");
   expect_rejected(head + R"("temperature":"hot"})", "temperature", "temperature: Input should be a valid number");
   expect_rejected(head + R"("top_k":0.5})", "top_k", "top_k: Input should be a valid integer");
-  expect_rejected(head + R"("stop_sequences":["a",1]})", "stop_sequences.1", "stop_sequences.1: Input should be a valid string");
-  expect_rejected(head + R"("metadata":{"user_id":5}})", "metadata.user_id", "metadata.user_id: Input should be a valid string");
+  expect_rejected(head + R"("stop_sequences":["a",1]})", "stop_sequences.1",
+                  "stop_sequences.1: Input should be a valid string");
+  expect_rejected(head + R"("metadata":{"user_id":5}})", "metadata.user_id",
+                  "metadata.user_id: Input should be a valid string");
   expect_rejected(head + R"("system":[{"type":"image"}]})", "system.0.type", "system.0.type: Input should be 'text'");
   expect_rejected(head + R"("tools":[{"name":"t"}]})", "tools.0.input_schema", "tools.0.input_schema: Field required");
   expect_rejected(head + R"("tool_choice":{"type":"sometimes"}})", "tool_choice.type",
@@ -144,7 +151,8 @@ TEST(anthropic_inbound_request, accepts_deeply_nested_tool_schemas) {
   std::string schema = R"({"type":"string"})";
   for (int i = 0; i < 50; ++i) schema = R"({"type":"array","items":)" + schema + "}";
   const json::object o = to_openai(R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"a"}],
-      "tools":[{"name":"deep","input_schema":)" + schema + "}]}");
+      "tools":[{"name":"deep","input_schema":)" +
+                                   schema + "}]}");
   ASSERT_TRUE(o.contains("tools"));
   EXPECT_EQ(o.at("tools").at(0).at("function").at("parameters"), json::parse(schema, {}, {.max_depth = 128}));
 }

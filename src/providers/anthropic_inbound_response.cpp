@@ -125,8 +125,8 @@ void append_anthropic_usage(std::string& out, const token_usage& u) {
 }
 
 boost::system::result<std::string, gateway_error> openai_to_messages_response(std::string_view openai_body,
-                                                                               std::string_view requested_model,
-                                                                               token_usage* usage) {
+                                                                              std::string_view requested_model,
+                                                                              token_usage* usage) {
   boost::system::error_code ec;
   json::value v = json::parse(openai_body, ec);
   if (ec || !v.is_object()) return not_a_completion();

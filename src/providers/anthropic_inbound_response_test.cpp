@@ -1,9 +1,9 @@
 // Non-streamed responses and error bodies beyond the golden fixtures.
 #include "providers/anthropic_inbound.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <gtest/gtest.h>
 
 #include <string>
 
@@ -63,7 +63,8 @@ TEST(anthropic_inbound_response, tool_calls_finished_with_stop_still_end_with_to
 }
 
 TEST(anthropic_inbound_response, empty_reply_has_no_content_blocks) {
-  const json::object o = respond(R"({"choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":null}]})");
+  const json::object o =
+      respond(R"({"choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":null}]})");
   EXPECT_TRUE(o.at("content").as_array().empty());
   EXPECT_EQ(o.at("stop_reason"), "end_turn");
   EXPECT_TRUE(o.at("stop_sequence").is_null());
@@ -79,7 +80,8 @@ TEST(anthropic_inbound_response, joins_text_parts_of_servers_that_send_a_list) {
 TEST(anthropic_inbound_response, reports_usage_to_the_caller) {
   token_usage u;
   auto r = openai_to_messages_response(R"({"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":4,
-      "prompt_tokens_details":{"cached_tokens":6}}})", "m", &u);
+      "prompt_tokens_details":{"cached_tokens":6}}})",
+                                       "m", &u);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(u.prompt_tokens, 10);
   EXPECT_EQ(u.completion_tokens, 4);
@@ -119,8 +121,9 @@ TEST(anthropic_inbound_errors, a_status_that_is_not_an_error_becomes_500) {
 
 TEST(anthropic_inbound_errors, escapes_the_message) {
   gateway_error e = invalid_request("messages.0.content: \"quoted\"\nline");
-  EXPECT_EQ(render_anthropic_error(e),
-            R"({"type":"error","error":{"type":"invalid_request_error","message":"messages.0.content: \"quoted\"\nline"}})");
+  EXPECT_EQ(
+      render_anthropic_error(e),
+      R"({"type":"error","error":{"type":"invalid_request_error","message":"messages.0.content: \"quoted\"\nline"}})");
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ std::int64_t count(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end()) return 0;
   if (it->value().is_int64()) return std::max<std::int64_t>(0, it->value().get_int64());
-  if (it->value().is_uint64()) return static_cast<std::int64_t>(std::min<std::uint64_t>(it->value().get_uint64(), INT64_MAX));
+  if (it->value().is_uint64())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(it->value().get_uint64(), INT64_MAX));
   return 0;
 }
 
@@ -158,8 +159,9 @@ void messages_stream_writer::on_chunk(const json::object& chunk, std::string& ou
 
 void messages_stream_writer::on_tool_call(const json::object& call, std::size_t position, std::string& out) {
   const auto index_it = call.find("index");
-  const std::int64_t index =
-      index_it != call.end() && index_it->value().is_int64() ? index_it->value().get_int64() : static_cast<std::int64_t>(position);
+  const std::int64_t index = index_it != call.end() && index_it->value().is_int64()
+                                 ? index_it->value().get_int64()
+                                 : static_cast<std::int64_t>(position);
   const json::object* function = object_field(call, "function");
   auto known = std::find_if(tool_blocks_.begin(), tool_blocks_.end(), [&](const auto& p) { return p.first == index; });
   int block = 0;

@@ -89,8 +89,9 @@ TEST(anthropic_inbound_stream, finish_without_usage_or_done_is_an_error) {
   w.finish(out);
   EXPECT_TRUE(w.failed());
   EXPECT_FALSE(w.completed());
-  EXPECT_EQ(out, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
-                 "\"message\":\"upstream stream ended early\"}}\n\n");
+  EXPECT_EQ(out,
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+            "\"message\":\"upstream stream ended early\"}}\n\n");
 }
 
 TEST(anthropic_inbound_stream, an_empty_body_is_only_an_error) {
@@ -125,9 +126,12 @@ TEST(anthropic_inbound_stream, maps_vendor_error_types) {
     std::string expected;
   };
   const std::vector<example> examples = {
-      {R"(data: {"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}})", R"("type":"rate_limit_error","message":"slow down")"},
-      {R"(data: {"error":{"message":"busy","type":"overloaded_error"}})", R"("type":"overloaded_error","message":"busy")"},
-      {R"(data: {"error":{"message":"bad","type":"invalid_request_error"}})", R"("type":"invalid_request_error","message":"bad")"},
+      {R"(data: {"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}})",
+       R"("type":"rate_limit_error","message":"slow down")"},
+      {R"(data: {"error":{"message":"busy","type":"overloaded_error"}})",
+       R"("type":"overloaded_error","message":"busy")"},
+      {R"(data: {"error":{"message":"bad","type":"invalid_request_error"}})",
+       R"("type":"invalid_request_error","message":"bad")"},
       {R"(data: {"error":"plain text"})", R"("type":"api_error","message":"plain text")"},
       {R"(data: {"error":{}})", R"("type":"api_error","message":"upstream stream error")"},
   };
@@ -144,7 +148,8 @@ TEST(anthropic_inbound_stream, tool_call_sent_whole_with_stop_finish) {
   // Servers that send a call in one chunk, without id, and finish with "stop".
   messages_stream_writer w("msg_1", "m");
   std::string out;
-  w.feed(delta(R"({"tool_calls":[{"function":{"name":"f","arguments":"{\"a\":1}"}}]})") + delta("{}", R"("stop")") + k_done,
+  w.feed(delta(R"({"tool_calls":[{"function":{"name":"f","arguments":"{\"a\":1}"}}]})") + delta("{}", R"("stop")") +
+             k_done,
          out);
   EXPECT_EQ(types(out), (names{"message_start", "content_block_start", "content_block_delta", "content_block_stop",
                                "message_delta", "message_stop"}));

@@ -2,10 +2,10 @@
 // of tests/fixtures/anthropic_inbound/ and every pair of files in it.
 #include "providers/anthropic_inbound.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>

@@ -14,17 +14,12 @@ struct family_limit {
 // Longest prefixes first: the first match wins. Figures from Anthropic's
 // models overview (standard limits, without the output-128k beta).
 constexpr std::array k_families{
-    family_limit{"claude-opus-4-6", 128000},
-    family_limit{"claude-opus-4-5", 64000},
-    family_limit{"claude-opus-4-1", 32000},
-    family_limit{"claude-opus-4", 32000},
+    family_limit{"claude-opus-4-6", 128000}, family_limit{"claude-opus-4-5", 64000},
+    family_limit{"claude-opus-4-1", 32000},  family_limit{"claude-opus-4", 32000},
     family_limit{"claude-sonnet-4", 64000},  // 4, 4.5 and 4.6
-    family_limit{"claude-haiku-4", 64000},
-    family_limit{"claude-3-7-sonnet", 64000},
-    family_limit{"claude-3-5-sonnet", 8192},
-    family_limit{"claude-3-5-haiku", 8192},
-    family_limit{"claude-3-opus", 4096},
-    family_limit{"claude-3-sonnet", 4096},
+    family_limit{"claude-haiku-4", 64000},   family_limit{"claude-3-7-sonnet", 64000},
+    family_limit{"claude-3-5-sonnet", 8192}, family_limit{"claude-3-5-haiku", 8192},
+    family_limit{"claude-3-opus", 4096},     family_limit{"claude-3-sonnet", 4096},
     family_limit{"claude-3-haiku", 4096},
 };
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/sse_reader.hpp"
-#include "providers/json_fields.hpp"
 #include "providers/anthropic.hpp"
+#include "providers/json_fields.hpp"
 
 namespace llmgw::providers {
 
@@ -60,7 +60,8 @@ class anthropic_stream_translator final : public stream_translator {
     while (!done() && reader_.next(ev)) {
       if (ev.has_data) on_event(ev.data, out);
     }
-    if (!done() && reader_.failed()) error_ = upstream_unavailable("The upstream provider anthropic sent an oversized stream event.");
+    if (!done() && reader_.failed())
+      error_ = upstream_unavailable("The upstream provider anthropic sent an oversized stream event.");
   }
 
   // The data's own "type" decides: Anthropic repeats it in the event: line.

@@ -4,8 +4,8 @@
 #include <string>
 #include <utility>
 
-#include "providers/json_fields.hpp"
 #include "providers/bedrock.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/openai_errors.hpp"
 
 namespace llmgw::providers {

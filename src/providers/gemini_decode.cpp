@@ -7,8 +7,8 @@
 
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
-#include "providers/json_fields.hpp"
 #include "providers/gemini.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/openai_errors.hpp"
 
 namespace llmgw::providers::gemini {

@@ -12,11 +12,13 @@ namespace {
 namespace json = boost::json;
 
 TEST(GeminiError, RetryInfoBecomesRetryAfterRoundedUp) {
-  auto e = gemini_provider().decode_error(429, R"({"error":{"code":429,"message":"slow down","status":"RESOURCE_EXHAUSTED",
+  auto e =
+      gemini_provider().decode_error(429, R"({"error":{"code":429,"message":"slow down","status":"RESOURCE_EXHAUSTED",
     "details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.2s"}]}})");
   EXPECT_EQ(e.status, 429);
   EXPECT_EQ(e.retry_after, "2");
-  auto none = gemini_provider().decode_error(429, R"({"error":{"code":429,"message":"x","status":"RESOURCE_EXHAUSTED"}})");
+  auto none =
+      gemini_provider().decode_error(429, R"({"error":{"code":429,"message":"x","status":"RESOURCE_EXHAUSTED"}})");
   EXPECT_EQ(none.retry_after, "");
   auto bad = gemini_provider().decode_error(429, R"({"error":{"code":429,"details":[
     {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"-3s"}]}})");
@@ -25,7 +27,8 @@ TEST(GeminiError, RetryInfoBecomesRetryAfterRoundedUp) {
 
 TEST(GeminiError, GoogleKeysAreNeverPassedOn) {
   auto e = gemini_provider().decode_error(
-      400, R"({"error":{"code":400,"message":"Bad key AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q in ?key=secret-value&x=1","status":"INVALID_ARGUMENT"}})");
+      400,
+      R"({"error":{"code":400,"message":"Bad key AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q in ?key=secret-value&x=1","status":"INVALID_ARGUMENT"}})");
   EXPECT_EQ(e.message.find("AIzaSy"), std::string::npos) << e.message;
   EXPECT_EQ(e.message.find("secret-value"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("[redacted]"), std::string::npos);
@@ -33,7 +36,8 @@ TEST(GeminiError, GoogleKeysAreNeverPassedOn) {
 
 TEST(GeminiError, UnauthenticatedIs401AndArrayWrappedBodiesAreRead) {
   auto e = gemini_provider().decode_error(
-      401, R"([{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}])");
+      401,
+      R"([{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}])");
   EXPECT_EQ(e.status, 401);
   EXPECT_EQ(e.type, "authentication_error");
   EXPECT_EQ(e.code, "invalid_api_key");
@@ -48,7 +52,8 @@ TEST(GeminiError, EmptyBodyKeepsTheStatus) {
 }
 
 TEST(GeminiDecode, ErrorObjectIn2xxBodyIsAnError) {
-  auto r = gemini_provider().decode_chat(R"({"error":{"code":500,"message":"boom","status":"INTERNAL"}})", "m", nullptr);
+  auto r =
+      gemini_provider().decode_chat(R"({"error":{"code":500,"message":"boom","status":"INTERNAL"}})", "m", nullptr);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().status, 500);
   EXPECT_EQ(r.error().message, "boom");

@@ -169,7 +169,9 @@ json::object image_part(const image_ref& img) {
   return json::object{{"fileData", json::object{{"mimeType", guess_image_type(img.url)}, {"fileUri", img.url}}}};
 }
 
-std::string at(std::size_t i, std::string_view rest) { return "messages[" + std::to_string(i) + "]" + std::string(rest); }
+std::string at(std::size_t i, std::string_view rest) {
+  return "messages[" + std::to_string(i) + "]" + std::string(rest);
+}
 
 // Appends `parts` to the last content when it has the same role (Gemini
 // wants user and model turns to alternate), else starts a new content.
@@ -247,9 +249,9 @@ boost::system::result<built_messages, gateway_error> build_contents(const chat_r
       if (auto it = call_names.find(m.tool_call_id); it != call_names.end()) name = it->second;
       if (name.empty()) name = m.name;
       if (name.empty())
-        return invalid_request("tool_call_id '" + m.tool_call_id +
-                                   "' does not match a tool call of an earlier assistant message.",
-                               at(i, ".tool_call_id"));
+        return invalid_request(
+            "tool_call_id '" + m.tool_call_id + "' does not match a tool call of an earlier assistant message.",
+            at(i, ".tool_call_id"));
       const std::string text = m.text();
       boost::system::error_code ec;
       json::value parsed = json::parse(text, ec);
@@ -288,14 +290,21 @@ json::object generation_config(const chat_request& r) {
 json::object tool_config(const tool_choice& c) {
   json::object f;
   switch (c.kind) {
-    case tool_choice::mode::auto_: f["mode"] = "AUTO"; break;
-    case tool_choice::mode::none: f["mode"] = "NONE"; break;
-    case tool_choice::mode::required: f["mode"] = "ANY"; break;
+    case tool_choice::mode::auto_:
+      f["mode"] = "AUTO";
+      break;
+    case tool_choice::mode::none:
+      f["mode"] = "NONE";
+      break;
+    case tool_choice::mode::required:
+      f["mode"] = "ANY";
+      break;
     case tool_choice::mode::named:
       f["mode"] = "ANY";
       f["allowedFunctionNames"] = json::array{json::string(c.name)};
       break;
-    case tool_choice::mode::unset: break;
+    case tool_choice::mode::unset:
+      break;
   }
   return json::object{{"functionCallingConfig", std::move(f)}};
 }
@@ -388,8 +397,7 @@ boost::system::result<upstream_request, gateway_error> encode_embeddings(std::st
       inputs.push_back(e.get_string());
     }
   }
-  if (inputs.empty())
-    return invalid_request("'input' must be a non-empty string or array of strings.", "input");
+  if (inputs.empty()) return invalid_request("'input' must be a non-empty string or array of strings.", "input");
 
   std::optional<std::int64_t> dimensions;
   if (const auto* d = o.if_contains("dimensions"); d && d->is_int64()) dimensions = d->get_int64();
@@ -425,8 +433,7 @@ class gemini_adapter final : public provider {
                                                                      const chat_encode_options& o) const override {
     return gemini::encode_chat(openai_body, ep, o);
   }
-  boost::system::result<std::string, gateway_error> decode_chat(std::string_view body,
-                                                                std::string_view requested_model,
+  boost::system::result<std::string, gateway_error> decode_chat(std::string_view body, std::string_view requested_model,
                                                                 token_usage* usage) const override {
     return gemini::decode_chat(body, requested_model, usage);
   }

@@ -115,8 +115,8 @@ TEST(GeminiEncode, EmptyMessagesAddNoEmptyContents) {
 TEST(GeminiEncode, RefusesRolesGeminiHasNoPlaceFor) {
   chat_encode_options o;
   o.vendor_model = "gemini-2.0-flash";
-  auto r = gemini_provider().encode_chat(R"({"model":"x","messages":[{"role":"function","content":"hi"}]})",
-                                         endpoint(), o);
+  auto r =
+      gemini_provider().encode_chat(R"({"model":"x","messages":[{"role":"function","content":"hi"}]})", endpoint(), o);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().status, 400);
   EXPECT_EQ(r.error().param, "messages[0].role");

@@ -52,7 +52,8 @@ TEST(GeminiStream, SameOutputWhateverTheSplitPoints) {
 }
 
 TEST(GeminiStream, LineEndingsLfCrAndCrlfAreAlike) {
-  const std::string lf = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\n\n";
+  const std::string lf =
+      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\n\n";
   std::string cr = lf;
   for (auto& c : cr)
     if (c == '\n') c = '\r';
@@ -77,16 +78,18 @@ TEST(GeminiStream, EmptyBodyIsAnError) {
 }
 
 TEST(GeminiStream, NotJsonIsAnErrorAndStopsTheStream) {
-  const run_result r = run({"data: {oops\r\n\r\n",
-                            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"late\"}]},\"finishReason\":\"STOP\"}]}\r\n\r\n"});
+  const run_result r = run(
+      {"data: {oops\r\n\r\n",
+       "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"late\"}]},\"finishReason\":\"STOP\"}]}\r\n\r\n"});
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->status, 502);
   EXPECT_EQ(r.out.find("late"), std::string::npos);
 }
 
 TEST(GeminiStream, ErrorEventKeepsGoogleStatusAndStopsTheStream) {
-  const run_result r = run({"data: {\"error\":{\"code\":429,\"message\":\"quota\",\"status\":\"RESOURCE_EXHAUSTED\"}}\n\n",
-                            "data: {\"candidates\":[{\"finishReason\":\"STOP\"}]}\n\n"});
+  const run_result r =
+      run({"data: {\"error\":{\"code\":429,\"message\":\"quota\",\"status\":\"RESOURCE_EXHAUSTED\"}}\n\n",
+           "data: {\"candidates\":[{\"finishReason\":\"STOP\"}]}\n\n"});
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->status, 429);
   EXPECT_EQ(r.error->message, "quota");
@@ -94,9 +97,10 @@ TEST(GeminiStream, ErrorEventKeepsGoogleStatusAndStopsTheStream) {
 }
 
 TEST(GeminiStream, NothingButUsageAfterTheFinishChunk) {
-  const run_result r = run({"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\n\n"
-                            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]}}],"
-                            "\"usageMetadata\":{\"promptTokenCount\":1,\"candidatesTokenCount\":1}}\n\n"});
+  const run_result r =
+      run({"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\n\n"
+           "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]}}],"
+           "\"usageMetadata\":{\"promptTokenCount\":1,\"candidatesTokenCount\":1}}\n\n"});
   ASSERT_FALSE(r.error);
   EXPECT_EQ(r.out.find(R"("content":"b")"), std::string::npos);
   ASSERT_TRUE(r.usage);
@@ -105,9 +109,10 @@ TEST(GeminiStream, NothingButUsageAfterTheFinishChunk) {
 }
 
 TEST(GeminiStream, WithoutIncludeUsageNoUsageChunkButUsageKnown) {
-  const run_result r = run({"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}],"
-                            "\"usageMetadata\":{\"promptTokenCount\":1,\"candidatesTokenCount\":1,\"totalTokenCount\":2}}\n\n"},
-                           false);
+  const run_result r =
+      run({"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}],"
+           "\"usageMetadata\":{\"promptTokenCount\":1,\"candidatesTokenCount\":1,\"totalTokenCount\":2}}\n\n"},
+          false);
   ASSERT_FALSE(r.error);
   EXPECT_EQ(r.out.find("\"usage\""), std::string::npos);
   ASSERT_TRUE(r.usage);
@@ -115,8 +120,9 @@ TEST(GeminiStream, WithoutIncludeUsageNoUsageChunkButUsageKnown) {
 }
 
 TEST(GeminiStream, MultiLineDataIsJoined) {
-  const run_result r = run({"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\n"
-                            "data: \"finishReason\":\"STOP\"}]}\n\n"});
+  const run_result r =
+      run({"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\n"
+           "data: \"finishReason\":\"STOP\"}]}\n\n"});
   ASSERT_FALSE(r.error) << r.error->message;
   EXPECT_NE(r.out.find(R"("finish_reason":"stop")"), std::string::npos);
 }

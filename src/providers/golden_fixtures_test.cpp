@@ -40,7 +40,8 @@ json::value parse_or_fail(const std::string& text, const fs::path& where) {
 }
 
 // JSON equality, ignoring top-level keys whose values are fresh per call.
-void expect_json_eq(const std::string& actual, const fs::path& expected_file, std::initializer_list<std::string_view> ignore = {}) {
+void expect_json_eq(const std::string& actual, const fs::path& expected_file,
+                    std::initializer_list<std::string_view> ignore = {}) {
   json::value a = parse_or_fail(actual, "actual output");
   json::value e = parse_or_fail(read_file(expected_file), expected_file);
   for (auto key : ignore) {

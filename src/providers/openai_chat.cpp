@@ -125,7 +125,8 @@ std::optional<gateway_error> read_message(const json::value& v, std::size_t i, c
       m.tool_calls.push_back(std::move(c));
     }
   }
-  if (m.role == "tool" && m.tool_call_id.empty()) return bad_field(at + ".tool_call_id", "tool messages need a tool_call_id.");
+  if (m.role == "tool" && m.tool_call_id.empty())
+    return bad_field(at + ".tool_call_id", "tool messages need a tool_call_id.");
   return std::nullopt;
 }
 

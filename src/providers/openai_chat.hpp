@@ -43,8 +43,8 @@ struct tool_call {
 };
 
 struct chat_message {
-  std::string role;  // system, developer, user, assistant, tool
-  std::vector<content_part> parts;  // a string content is one text part; null content none
+  std::string role;                   // system, developer, user, assistant, tool
+  std::vector<content_part> parts;    // a string content is one text part; null content none
   std::vector<tool_call> tool_calls;  // assistant
   std::string tool_call_id;           // tool
   std::string name;                   // optional participant / function name
@@ -123,7 +123,7 @@ class chunk_writer {
  public:
   chunk_writer(std::string id, std::int64_t created, std::string model, bool include_usage);
 
-  void role(std::string& out);  // once; later calls do nothing
+  void role(std::string& out);                            // once; later calls do nothing
   void content(std::string& out, std::string_view text);  // sends role() first when needed
   // A new tool call; returns its OpenAI index (0, 1, …).
   int tool_call_start(std::string& out, std::string_view id, std::string_view name);

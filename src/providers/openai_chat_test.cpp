@@ -43,7 +43,8 @@ TEST(OpenaiChatParse, ReadsMessagesPartsToolsAndOptions) {
 }
 
 TEST(OpenaiChatParse, RefusesWhatAdaptersCannotCarry) {
-  auto audio = parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]})");
+  auto audio = parse_chat_request(
+      R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]})");
   ASSERT_FALSE(audio);
   EXPECT_EQ(audio.error().param, "messages[0].content[0].type");
   auto n = parse_chat_request(R"({"model":"m","n":2,"messages":[{"role":"user","content":"x"}]})");
@@ -52,7 +53,8 @@ TEST(OpenaiChatParse, RefusesWhatAdaptersCannotCarry) {
   auto tool = parse_chat_request(R"({"model":"m","messages":[{"role":"tool","content":"x"}]})");
   ASSERT_FALSE(tool);
   EXPECT_EQ(tool.error().param, "messages[0].tool_call_id");
-  auto bad_url = parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png,abc"}}]}]})");
+  auto bad_url = parse_chat_request(
+      R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png,abc"}}]}]})");
   ASSERT_FALSE(bad_url);
   EXPECT_EQ(bad_url.error().status, 400);
 }

@@ -142,3 +142,19 @@ test('errors of every vendor raise the SDK\'s typed exceptions', async () => {
     (e) => e instanceof OpenAI.InternalServerError && e.status === 503,
   );
 });
+
+test('embeddings through Gemini\'s batchEmbedContents, in the SDK\'s default base64 form and as floats', async () => {
+  const res = await client.embeddings.create({ model: 'gemini/text-embedding-004', input: ['one', 'two'] });
+  assert.equal(res.object, 'list');
+  assert.equal(res.data.length, 2);
+  assert.equal(res.data[1].index, 1);
+  assert.ok(res.data[0].embedding.length > 0);
+  assert.ok(res.data[0].embedding.every((x) => Number.isFinite(x)));
+  const floats = await client.embeddings.create({ model: 'gemini/text-embedding-004', input: 'one', encoding_format: 'float' });
+  // The same vector either way (float32 precision through base64).
+  assert.ok(Math.abs(floats.data[0].embedding[0] - res.data[0].embedding[0]) < 1e-6);
+  const req = await lastUpstreamRequest(mock.url);
+  assert.equal(req.target, '/v1beta/models/text-embedding-004:batchEmbedContents');
+  assert.ok(req.headers['x-goog-api-key'], 'the vendor key goes in x-goog-api-key');
+  assert.notEqual(req.headers['x-goog-api-key'], MASTER_KEY);
+});

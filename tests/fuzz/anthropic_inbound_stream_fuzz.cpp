@@ -69,7 +69,8 @@ void check_grammar(const outcome& o) {
     const json::value v = json::parse(data, ec);
     check(!ec && v.is_object(), "data is not a JSON object");
     const auto& e = v.get_object();
-    check(e.contains("type") && e.at("type").is_string() && e.at("type").get_string() == name, "type differs from event");
+    check(e.contains("type") && e.at("type").is_string() && e.at("type").get_string() == name,
+          "type differs from event");
 
     if (name == "error") {
       ended = true;
