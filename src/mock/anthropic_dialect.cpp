@@ -198,6 +198,10 @@ class anthropic final : public dialect {
  public:
   std::string_view name() const override { return "anthropic"; }
 
+  void stream_error(std::string& out) const override {
+    out.append("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
+  }
+
   std::size_t count_images(std::string_view body) const override {
     return count_occurrences(body, {R"("type":"image")"});
   }

@@ -249,6 +249,15 @@ class bedrock final : public dialect {
  public:
   std::string_view name() const override { return "bedrock"; }
 
+  void stream_error(std::string& out) const override {
+    // An exception message in the event stream, as ConverseStream reports
+    // failures after the response has begun.
+    providers::aws::append_event_message(
+        out, {{":exception-type", "modelStreamErrorException"}, {":content-type", "application/json"},
+              {":message-type", "exception"}},
+        R"({"message":"The model stream failed; try again.","originalStatusCode":503})");
+  }
+
   std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("image":{)"}); }
 
   std::optional<mock_error> check_auth(const header_lookup& headers, std::string_view,

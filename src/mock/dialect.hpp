@@ -71,6 +71,10 @@ class dialect {
   virtual std::string_view stream_content_type() const { return "text/event-stream"; }
   virtual std::unique_ptr<stream_writer> stream(const reply& r) const = 0;
 
+  // The error a vendor reports inside a stream that has begun (an overload
+  // in the middle of a reply), in its own framing.
+  virtual void stream_error(std::string& out) const = 0;
+
   // The body (and headers) the vendor sends with `status`.
   virtual mock_error scripted_error(int status, std::string_view model) const = 0;
   // A request the mock cannot read (bad JSON, missing field).

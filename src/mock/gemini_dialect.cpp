@@ -350,6 +350,13 @@ class gemini final : public dialect {
  public:
   std::string_view name() const override { return "gemini"; }
 
+  void stream_error(std::string& out) const override {
+    // Google ends a failing SSE stream with one event holding the error object.
+    out.append(
+        "data: {\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\","
+        "\"status\":\"UNAVAILABLE\"}}\r\n\r\n");
+  }
+
   std::size_t count_images(std::string_view body) const override {
     return count_occurrences(body, {R"("inlineData":)", R"("fileData":)"});
   }

@@ -68,6 +68,12 @@ bool apply_setting(std::string_view key, std::string_view value, mock_script& sc
     script.reset_after = *v;
     return true;
   }
+  if (key == "error_after") {
+    auto v = parse_uint(value);
+    if (!v) return false;
+    script.error_after = *v;
+    return true;
+  }
   if (key == "hang_after") {
     auto v = parse_uint(value);
     if (!v) return false;

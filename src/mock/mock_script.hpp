@@ -6,7 +6,7 @@
 // (so tests driving an SDK can trigger behaviour without touching headers).
 //
 // Marker grammar: `[mock:` setting (`,` setting)* `]`, setting = key or
-// key=value. Keys: status, latency_ms, tokens, tps, reset_after, hang,
+// key=value. Keys: status, latency_ms, tokens, tps, reset_after, error_after, hang,
 // hang_after, echo, tool. Unknown keys and bad values are ignored, so a
 // typo in a test shows up as "nothing happened", never as a mock crash.
 #include <cstdint>
@@ -22,6 +22,7 @@ struct mock_script {
   std::optional<std::uint32_t> tokens;       // reply length in tokens (= stream content chunks)
   double tps = 0;                            // stream pacing in tokens per second (0: as fast as possible)
   std::optional<std::uint32_t> reset_after;  // abort the connection after N content chunks
+  std::optional<std::uint32_t> error_after;  // after N content chunks, the vendor's in-stream error event, then end
   bool hang = false;                         // accept the request and never answer
   std::optional<std::uint32_t> hang_after;   // stream N content chunks, then stall forever
   bool echo = false;                         // reply content = JSON of the received request headers

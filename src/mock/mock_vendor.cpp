@@ -622,6 +622,13 @@ asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response
       out.abort();
       co_return stream_end::reset;
     }
+    if (script.error_after && (sent == *script.error_after || !more)) {
+      event.clear();
+      d.stream_error(event);
+      if (!co_await out.write_chunk(event)) co_return stream_end::aborted;
+      co_await out.end_stream();
+      co_return stream_end::reset;
+    }
     if (script.hang_after && (sent == *script.hang_after || !more)) {
       co_await hang(out);
       co_return stream_end::aborted;

@@ -88,6 +88,13 @@ class openai_dialect_impl final : public dialect {
 
   std::unique_ptr<stream_writer> stream(const reply& r) const override { return std::make_unique<openai_stream>(r); }
 
+  void stream_error(std::string& out) const override {
+    out.append("data: ");
+    out.append(render_error("The server had an error while processing your request. Sorry about that!", "server_error",
+                            {}, {}));
+    out.append("\n\n");
+  }
+
   mock_error scripted_error(int status, std::string_view model) const override {
     return mock::scripted_error(status, model);
   }

@@ -2,14 +2,23 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
+
 namespace llmgw::providers {
 
 std::int64_t count_of(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   if (!v) return 0;
   if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  if (v->is_uint64()) {
+    const std::uint64_t u = v->get_uint64();
+    return u <= static_cast<std::uint64_t>(INT64_MAX) ? static_cast<std::int64_t>(u) : 0;
+  }
+  if (v->is_double()) {
+    // Counts are whole numbers; a double out of range (or NaN) is not one.
+    const double d = v->get_double();
+    return d >= -9.0e18 && d <= 9.0e18 ? static_cast<std::int64_t>(d) : 0;
+  }
   return 0;
 }
 

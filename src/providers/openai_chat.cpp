@@ -45,7 +45,10 @@ std::optional<std::int64_t> integer_of(const json::value* v) {
   if (!v || v->is_null()) return std::nullopt;
   if (v->is_int64()) return v->get_int64();
   if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  if (v->is_double()) {
+    const double d = v->get_double();  // out of range (or NaN) is no integer at all
+    return d >= -9.0e18 && d <= 9.0e18 ? std::optional<std::int64_t>(static_cast<std::int64_t>(d)) : std::nullopt;
+  }
   return std::nullopt;
 }
 

@@ -70,6 +70,20 @@ for (const model of TRANSLATED) {
     assert.ok(events.some((e) => e.data.includes('"content"')));
   });
 
+  test(`${model}: the vendor's own error event mid-stream becomes an OpenAI error event`, async () => {
+    const r = await post(gw.url, '/v1/chat/completions', {
+      model, stream: true, messages: [{ role: 'user', content: 'x [mock:tokens=20,error_after=3]' }],
+    });
+    assert.equal(r.status, 200);
+    const events = await readEvents(r);
+    assert.ok(events.filter((e) => e.data.includes('"content"')).length >= 3, 'the content before the failure arrived');
+    assert.notEqual(events.at(-1).data, '[DONE]');
+    const { error } = JSON.parse(events.at(-1).data);
+    assert.ok(error, 'last event is an error');
+    assert.match(error.message, /overload|failed|stream/i);
+    assert.notEqual(error.type, undefined);
+  });
+
   test(`${model}: a slow first byte is a 504 timeout`, async () => {
     const r = await post(gw.url, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'x [mock:latency_ms=3000]' }] });
     assert.equal(r.status, 504);
@@ -165,4 +179,21 @@ test('a client that leaves a translated stream stops the vendor stream', async (
   const ok = await post(gw.url, '/v1/chat/completions', { model: 'claude-3-5-haiku-latest', messages: [{ role: 'user', content: 'x' }] });
   assert.equal(ok.status, 200);
   await ok.json();
+});
+
+test('Anthropic client, Anthropic upstream: an error event mid-stream is relayed as Anthropic sent it', async () => {
+  const r = await post(gw.url, '/v1/messages', { ...messages('x [mock:tokens=20,error_after=2]', { stream: true }), model: 'claude-3-5-haiku-latest' },
+    { headers: { 'anthropic-version': '2023-06-01' } });
+  assert.equal(r.status, 200);
+  const text = await r.text();
+  assert.ok(text.endsWith('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'));
+});
+
+test('Anthropic client, OpenAI upstream: OpenAI\'s in-stream error becomes an Anthropic error event', async () => {
+  const r = await post(gw.url, '/v1/messages', messages('x [mock:tokens=20,error_after=2]', { stream: true }));
+  assert.equal(r.status, 200);
+  const text = await r.text();
+  assert.match(text, /event: content_block_delta/);
+  assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"[^"]+"\}\}\n\n$/);
+  assert.ok(!text.includes('event: message_stop'));
 });
