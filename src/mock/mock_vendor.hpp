@@ -1,9 +1,10 @@
 #pragma once
-// `llmgw mock-vendor`: an emulation of the OpenAI API for tests, benchmarks
-// and demo mode. Answers chat completions (JSON and SSE), embeddings and
-// models with OpenAI's wire format, and misbehaves on request (see
-// mock_script.hpp): errors with OpenAI's bodies, latency, paced streams,
-// resets, hangs, header echo.
+// `llmgw mock-vendor`: an emulation of vendor APIs for tests, benchmarks
+// and demo mode. Answers OpenAI chat completions (JSON and SSE), embeddings
+// and models, and the chat APIs of Anthropic, Gemini and Bedrock in their
+// own wire formats (dialect.hpp), and misbehaves on request (see
+// mock_script.hpp): errors with each vendor's bodies, latency, paced
+// streams, resets, in-stream errors, hangs, header echo.
 //
 // Besides the API it serves, without authentication:
 //   GET  /_mock/stats         counters (requests, streams started/completed/aborted, active streams)
