@@ -13,7 +13,7 @@
 #include "mock/dialect.hpp"
 #include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 
 namespace llmgw::mock {
 
@@ -233,7 +233,7 @@ class bedrock_stream_writer final : public stream_writer {
 
  private:
   void event(std::string& out, std::string_view type) {
-    providers::aws::append_event_message(
+    eventstream::append_event_message(
         out, {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}}, payload_);
     ++events_;
   }
@@ -252,7 +252,7 @@ class bedrock final : public dialect {
   void stream_error(std::string& out) const override {
     // An exception message in the event stream, as ConverseStream reports
     // failures after the response has begun.
-    providers::aws::append_event_message(
+    eventstream::append_event_message(
         out, {{":exception-type", "modelStreamErrorException"}, {":content-type", "application/json"},
               {":message-type", "exception"}},
         R"({"message":"The model stream failed; try again.","originalStatusCode":503})");

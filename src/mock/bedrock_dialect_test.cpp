@@ -7,7 +7,7 @@
 #include <string>
 
 #include "mock/dialect.hpp"
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 #include "providers/bedrock.hpp"
 
 namespace llmgw::mock {

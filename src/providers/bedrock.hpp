@@ -5,7 +5,7 @@
 // Bedrock errors back in OpenAI's format. Pure, like every adapter:
 //   request, signature → bedrock_encode.cpp (aws_sigv4.cpp)
 //   response and errors → bedrock_decode.cpp
-//   stream              → bedrock_stream.cpp (aws_eventstream.cpp)
+//   stream              → bedrock_stream.cpp (framing: core/eventstream.cpp)
 //
 // Choices a reader should know about:
 // - Images must be base64 data URLs: Converse takes image bytes, not URLs,

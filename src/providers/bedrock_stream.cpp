@@ -10,7 +10,7 @@
 #include <map>
 #include <utility>
 
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 #include "providers/bedrock.hpp"
 
 namespace llmgw::providers {
@@ -44,7 +44,7 @@ class bedrock_stream final : public stream_translator {
   void feed(std::string_view bytes, std::string& out) override {
     if (error_) return;
     decoder_.feed(bytes);
-    aws::event_message m;
+    eventstream::event_message m;
     while (!error_ && decoder_.next(m)) handle(m, out);
     if (!error_ && decoder_.failed()) {
       error_ = upstream_unavailable("The upstream provider bedrock sent a stream that could not be decoded (" +
@@ -69,7 +69,7 @@ class bedrock_stream final : public stream_translator {
   const std::optional<token_usage>& usage() const override { return usage_; }
 
  private:
-  void handle(const aws::event_message& m, std::string& out) {
+  void handle(const eventstream::event_message& m, std::string& out) {
     if (m.message_type == "exception") {
       error_ = bedrock_stream_exception(m.exception_type, m.payload);
       return;
@@ -117,7 +117,7 @@ class bedrock_stream final : public stream_translator {
   }
 
   chunk_writer writer_;
-  aws::eventstream_decoder decoder_;
+  eventstream::eventstream_decoder decoder_;
   std::map<std::int64_t, int> tool_index_;  // contentBlockIndex → OpenAI tool call index
   bool stopped_ = false;
   std::optional<gateway_error> error_;

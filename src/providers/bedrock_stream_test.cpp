@@ -2,14 +2,14 @@
 
 #include <string>
 
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 #include "providers/bedrock.hpp"
 
 namespace llmgw::providers {
 namespace {
 
 void event(std::string& out, std::string_view type, std::string_view payload) {
-  aws::append_event_message(
+  eventstream::append_event_message(
       out, {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}}, payload);
 }
 
@@ -64,7 +64,7 @@ TEST(bedrock_stream, no_usage_chunk_unless_asked) {
 TEST(bedrock_stream, exception_ends_the_stream_without_done) {
   std::string s;
   event(s, "messageStart", R"({"role":"assistant"})");
-  aws::append_event_message(s, {{":exception-type", "modelStreamErrorException"}, {":message-type", "exception"}},
+  eventstream::append_event_message(s, {{":exception-type", "modelStreamErrorException"}, {":message-type", "exception"}},
                             R"({"message":"model failed","originalStatusCode":500})");
   event(s, "contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"late"}})");
   const auto r = translate(s, 7);
@@ -77,7 +77,7 @@ TEST(bedrock_stream, exception_ends_the_stream_without_done) {
 
 TEST(bedrock_stream, error_messages_and_bad_payloads_fail) {
   std::string error_message;
-  aws::append_event_message(error_message, {{":message-type", "error"}, {":error-code", "InternalFailure"}}, "");
+  eventstream::append_event_message(error_message, {{":message-type", "error"}, {":error-code", "InternalFailure"}}, "");
   EXPECT_TRUE(translate(error_message, 5).t->error());
 
   std::string bad_json;

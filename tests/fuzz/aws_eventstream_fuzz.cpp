@@ -3,7 +3,7 @@
 // messages, the failure and what is left pending must not depend on the
 // split. Every decoded message re-encodes to a frame the decoder reads back.
 #include "fuzz_support.hpp"
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,15 +15,15 @@
 
 namespace {
 
-namespace aws = llmgw::providers::aws;
+namespace eventstream = llmgw::eventstream;
 
 struct outcome {
-  std::vector<aws::event_message> messages;
+  std::vector<eventstream::event_message> messages;
   bool failed = false;
   bool partial = false;
 };
 
-bool same(const aws::event_message& a, const aws::event_message& b) {
+bool same(const eventstream::event_message& a, const eventstream::event_message& b) {
   return a.event_type == b.event_type && a.message_type == b.message_type && a.content_type == b.content_type &&
          a.exception_type == b.exception_type && a.error_code == b.error_code && a.error_message == b.error_message &&
          a.payload == b.payload;
@@ -38,11 +38,11 @@ bool same(const outcome& a, const outcome& b) {
 }
 
 outcome decode(std::string_view input, const std::vector<std::size_t>& cuts) {
-  aws::eventstream_decoder d;
+  eventstream::eventstream_decoder d;
   outcome out;
   std::size_t at = 0;
   auto drain = [&] {
-    aws::event_message m;
+    eventstream::event_message m;
     while (d.next(m)) out.messages.push_back(m);
   };
   for (std::size_t cut : cuts) {
@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!m.exception_type.empty()) headers.emplace_back(":exception-type", m.exception_type);
     if (!m.error_code.empty()) headers.emplace_back(":error-code", m.error_code);
     if (!m.error_message.empty()) headers.emplace_back(":error-message", m.error_message);
-    aws::append_event_message(again, headers, m.payload);
+    eventstream::append_event_message(again, headers, m.payload);
   }
   const outcome round_trip = decode(again, {});
   check(!round_trip.failed && !round_trip.partial, "re-encoded frames do not decode");

@@ -5,7 +5,7 @@
 // "<k><payload>" becomes a valid frame whose :event-type (or exception) is
 // picked by k, so the fuzzer explores the translator rather than the CRC.
 #include "fuzz_support.hpp"
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 #include "providers/bedrock.hpp"
 
 #include <cstddef>
@@ -19,7 +19,7 @@
 
 namespace {
 
-namespace aws = llmgw::providers::aws;
+namespace eventstream = llmgw::eventstream;
 using llmgw::providers::stream_options;
 
 constexpr std::string_view k_event_types[] = {"messageStart",     "contentBlockStart", "contentBlockDelta",
@@ -36,10 +36,10 @@ std::string frames_from_script(std::string_view script) {
     const auto k = static_cast<unsigned char>(line[0]);
     const std::string_view payload = line.substr(1);
     if (k % 16 == 15) {
-      aws::append_event_message(out, {{":exception-type", "throttlingException"}, {":message-type", "exception"}},
+      eventstream::append_event_message(out, {{":exception-type", "throttlingException"}, {":message-type", "exception"}},
                                 payload);
     } else {
-      aws::append_event_message(out,
+      eventstream::append_event_message(out,
                                 {{":event-type", k_event_types[k % std::size(k_event_types)]},
                                  {":content-type", "application/json"},
                                  {":message-type", "event"}},

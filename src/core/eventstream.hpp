@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace llmgw::providers::aws {
+namespace llmgw::eventstream {
 
 // CRC-32 (IEEE 802.3, reflected, as gzip and zlib compute it). Pass the
 // previous result as `crc` to continue over more bytes.
@@ -61,4 +61,4 @@ class eventstream_decoder {
 void append_event_message(std::string& out, const std::vector<std::pair<std::string_view, std::string_view>>& headers,
                           std::string_view payload);
 
-}  // namespace llmgw::providers::aws
+}  // namespace llmgw::eventstream

@@ -1,11 +1,11 @@
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace llmgw::providers::aws {
+namespace llmgw::eventstream {
 namespace {
 
 std::string bytes(std::initializer_list<int> values) {
@@ -193,4 +193,4 @@ TEST(aws_eventstream, partial_message_is_visible) {
 }
 
 }  // namespace
-}  // namespace llmgw::providers::aws
+}  // namespace llmgw::eventstream

@@ -1,8 +1,8 @@
-#include "providers/aws_eventstream.hpp"
+#include "core/eventstream.hpp"
 
 #include <array>
 
-namespace llmgw::providers::aws {
+namespace llmgw::eventstream {
 
 namespace {
 
@@ -197,4 +197,4 @@ void append_event_message(std::string& out, const std::vector<std::pair<std::str
   append_u32(out, crc32(std::string_view(out).substr(start)));
 }
 
-}  // namespace llmgw::providers::aws
+}  // namespace llmgw::eventstream
