@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startMock, startGateway, post, readEvents, allVendorsEnv, mockStats, VENDOR_KEY, AWS_SECRET, MASTER_KEY,
+  lastUpstreamRequest, startMock, startGateway, post, readEvents, allVendorsEnv, mockStats, VENDOR_KEY, AWS_SECRET, MASTER_KEY,
 } from '../lib/harness.mjs';
 
 let mock;
@@ -29,7 +29,12 @@ upstream:
   idle_timeout_ms: 1000
 providers:
   - {name: claude-busy, type: anthropic, base_url: "${overloaded.url}", api_key: z, models: [claude-3-5-haiku-latest]}
+aliases:
+  house-claude: claude-3-5-haiku-latest
 model_groups:
+  busy-claude-then-claude:
+    - {provider: claude-busy, model: claude-3-5-haiku-latest, weight: 1}
+    - {provider: anthropic, model: claude-3-5-sonnet-latest, weight: 0}
   claude-then-gpt:
     - {provider: claude-busy, model: claude-3-5-haiku-latest, weight: 1}
     - {provider: openai, model: gpt-4o-mini, weight: 0}
@@ -196,4 +201,35 @@ test('Anthropic client, OpenAI upstream: OpenAI\'s in-stream error becomes an An
   assert.match(text, /event: content_block_delta/);
   assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"[^"]+"\}\}\n\n$/);
   assert.ok(!text.includes('event: message_stop'));
+});
+
+test('Anthropic client under an alias: passed through with the model renamed, everything else untouched', async () => {
+  const body = { ...messages('hi'), model: 'house-claude', metadata: { user_id: 'u-1' }, top_k: 5 };
+  const r = await post(gw.url, '/v1/messages', body, { headers: { 'anthropic-version': '2023-06-01' } });
+  assert.equal(r.status, 200);
+  const answer = await r.json();
+  assert.equal(answer.type, 'message');
+  const sent = JSON.parse((await lastUpstreamRequest(mock.url)).body);
+  assert.deepEqual(sent, { ...body, model: 'claude-3-5-haiku-latest' });
+});
+
+test('Anthropic client, group of Anthropic deployments: fails over with the next deployment\'s model id', async () => {
+  const r = await post(gw.url, '/v1/messages', { ...messages('hi'), model: 'busy-claude-then-claude' },
+    { headers: { 'anthropic-version': '2023-06-01' } });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-llmgw-model'), 'claude-3-5-sonnet-latest');
+  assert.equal(JSON.parse((await lastUpstreamRequest(mock.url)).body).model, 'claude-3-5-sonnet-latest');
+  await r.json();
+});
+
+test('Anthropic client, group from Anthropic to OpenAI: the failover deployment gets the OpenAI translation', async () => {
+  const r = await post(gw.url, '/v1/messages', { ...messages('hi', { stream: true }), model: 'claude-then-gpt' });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-llmgw-provider'), 'openai');
+  const text = await r.text();
+  assert.match(text, /^event: message_start\n/);
+  assert.match(text, /event: message_stop\n/);
+  const sent = await lastUpstreamRequest(mock.url);
+  assert.equal(sent.target, '/v1/chat/completions');
+  assert.equal(JSON.parse(sent.body).model, 'gpt-4o-mini');
 });
