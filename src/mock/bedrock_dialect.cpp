@@ -178,7 +178,7 @@ class bedrock_stream_writer final : public stream_writer {
   }
 
   void begin(std::string& out) override {
-    payload_.assign(R"({)");
+    payload_.assign(1, '{');  // not assign("{"): GCC 12 warns falsely (-Wrestrict) at -O2
     append_padding(payload_, events_);
     payload_.append(R"(,"role":"assistant"})");
     event(out, "messageStart");
@@ -210,7 +210,7 @@ class bedrock_stream_writer final : public stream_writer {
     payload_.push_back('}');
     event(out, "contentBlockStop");
 
-    payload_.assign("{");
+    payload_.assign(1, '{');
     append_padding(payload_, events_);
     payload_.append(R"(,"stopReason":)");
     append_json_string(payload_, stop_reason_);
