@@ -35,17 +35,29 @@ boost::system::result<providers::messages_request_info, gateway_error> parse_cou
 }  // namespace
 
 asio::awaitable<void> gateway::handle_messages(request_scope& rs) {
-  rs.api = request_scope::client_api::anthropic;
   auto& body = rs.req.body();
   // count_tokens bodies have no max_tokens (and are only passed through).
-  auto parsed = rs.count_tokens ? parse_count_tokens_request(body) : providers::parse_messages_request(body);
-  if (!parsed) {
-    co_await send_error(rs, parsed.error());
-    co_return;
+  // A messages body is read once: the translation, if the route needs one,
+  // reuses the validated document.
+  providers::messages_request request;
+  if (rs.count_tokens) {
+    auto parsed = parse_count_tokens_request(body);
+    if (!parsed) {
+      co_await send_error(rs, parsed.error());
+      co_return;
+    }
+    request.info = std::move(*parsed);
+  } else {
+    auto parsed = providers::read_messages_request(body);
+    if (!parsed) {
+      co_await send_error(rs, parsed.error());
+      co_return;
+    }
+    request = std::move(*parsed);
   }
-  rs.model = parsed->model;
+  rs.model = request.info.model;
   rs.record.model = rs.model;
-  rs.record.stream = parsed->stream;
+  rs.record.stream = request.info.stream;
 
   auto routed = state_->routes.resolve(rs.model, rng_());
   if (!routed) {
@@ -55,7 +67,8 @@ asio::awaitable<void> gateway::handle_messages(request_scope& rs) {
   const route& r = *routed;
 
   // Anthropic deployments get the client's bytes (renamed when the route
-  // names another model); the others the OpenAI translation.
+  // names another model); the others the OpenAI translation, naming the
+  // vendor's own model id (aliases, groups, vendor/model routes).
   bool needs_translation = false;
   for (const auto& a : r.attempts)
     needs_translation = needs_translation || a.provider->kind != provider_kind::anthropic;
@@ -68,17 +81,15 @@ asio::awaitable<void> gateway::handle_messages(request_scope& rs) {
   }
   auto translated = buffers_.take();
   if (needs_translation && !rs.count_tokens) {
-    auto t = providers::messages_to_openai(body);
+    auto t = providers::messages_to_openai(request, first.model);
     if (!t) {
       co_await send_error(rs, t.error());
       co_return;
     }
     *translated = std::move(*t);
-    // The vendor's own model id (aliases, groups, vendor/model routes).
-    if (first.model != rs.model) *translated = with_model(*translated, first.model);
   }
   // A streamed Anthropic answer needs the usage chunk for its message_delta.
-  co_await proxy(rs, r, endpoint::chat_completions, *translated, parsed->stream, true);
+  co_await proxy(rs, r, endpoint::chat_completions, *translated, request.info.stream, true);
 }
 
 }  // namespace llmgw::api

@@ -338,7 +338,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       if (rs.embeddings_info && rs.embeddings_info->base64) *response = providers::embeddings_as_base64(*response);
       content_type = "application/json";
     } else if (passthrough) {
-      if (auto m = providers::decode_anthropic_message(*response)) take_usage(rs.record, m->usage);
+      if (auto u = providers::anthropic_message_usage(*response)) take_usage(rs.record, *u);
     } else if (auto u = scan_usage(*response)) {
       take_usage(rs.record, *u);
     }
@@ -402,16 +402,15 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
                      std::chrono::system_clock::now().time_since_epoch()).count();
     translator = adapter->translate_stream(so);
   }
-  // Anthropic's own stream relayed to an Anthropic client is also read by
-  // the Anthropic translator, for its usage only; an Anthropic client of any
-  // other vendor gets the OpenAI events turned into Anthropic's.
-  std::unique_ptr<providers::stream_translator> usage_reader;
-  if (passthrough) usage_reader = providers::anthropic_provider().translate_stream(providers::stream_options{});
+  // Anthropic's own stream relayed to an Anthropic client is read for its
+  // usage only; an Anthropic client of any other vendor gets the OpenAI
+  // events turned into Anthropic's.
+  std::optional<providers::anthropic_usage_reader> usage_reader;
+  if (passthrough) usage_reader.emplace();
   std::optional<providers::messages_stream_writer> to_anthropic;
   if (rs.api == request_scope::client_api::anthropic && !passthrough)
     to_anthropic.emplace(providers::new_message_id(), rs.model);
   auto converted = buffers_.take();
-  std::string discard;
   sse_reader reader;
   sse_event ev;
   auto in = buffers_.take();
@@ -429,8 +428,7 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
       if (translator->usage()) take_usage(rs.record, *translator->usage());
     } else if (passthrough) {
       if (n > 0) {
-        discard.clear();
-        usage_reader->feed(*in, discard);
+        usage_reader->feed(*in);
         if (usage_reader->usage()) take_usage(rs.record, *usage_reader->usage());
         out->append(*in);
       }

@@ -79,6 +79,12 @@ class dialect {
   virtual mock_error scripted_error(int status, std::string_view model) const = 0;
   // A request the mock cannot read (bad JSON, missing field).
   virtual mock_error invalid_request(std::string_view message) const = 0;
+  // A path the vendor does not serve.
+  virtual mock_error unknown_endpoint(std::string_view method, std::string_view path) const {
+    (void)method;
+    (void)path;
+    return invalid_request("Unknown endpoint.");
+  }
 };
 
 // Occurrences of any of `markers` in `body` (the mock's bodies are compact

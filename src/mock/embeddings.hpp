@@ -23,7 +23,4 @@ void append_embedding(std::string& out, std::string_view input, std::size_t dime
 // The whole {"object":"list","data":[…],"model":…,"usage":{…}} response.
 void append_embeddings_response(std::string& out, const embeddings_request_info& request);
 
-// Standard base64 (with padding).
-void append_base64(std::string& out, const unsigned char* data, std::size_t size);
-
 }  // namespace llmgw::mock

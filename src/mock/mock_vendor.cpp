@@ -29,7 +29,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr std::string_view k_json = "application/json";
-constexpr std::string_view k_sse = "text/event-stream; charset=utf-8";
 
 void append_lowercase(std::string& out, std::string_view s) {
   for (char c : s) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
@@ -284,7 +283,7 @@ mock_vendor::api_route mock_vendor::route_of(std::string_view method, std::strin
       r.ep = api_endpoint::chat;
       r.path_stream = true;
     } else if (verb == "batchEmbedContents") {
-      r.ep = api_endpoint::embeddings;
+      r.ep = api_endpoint::batch_embed;
     }
     return r;
   }
@@ -335,10 +334,7 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
   const std::string_view method = req.method();
   const dialect& d = *route.d;
   if (route.ep == api_endpoint::none) {
-    // A named variable, not a ?: temporary across co_await (GCC 12 destroys those twice).
-    mock_error unknown = d.invalid_request("Unknown endpoint.");
-    if (d.name() == "openai") unknown = invalid_url_error(method, req.path());
-    co_await send_error(out, unknown, id.view());
+    co_await send_error(out, d.unknown_endpoint(method, req.path()), id.view());
     co_return;
   }
   const std::string_view target = req.target();
@@ -357,11 +353,10 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
       co_await chat_completions(req, out, std::move(script), route, id.view());
       break;
     case api_endpoint::embeddings:
-      if (d.name() == "gemini") {
-        co_await gemini_embeddings(req, out, std::move(script), route.path_model, id.view());
-      } else {
-        co_await embeddings(req, out, std::move(script), route.path_model, id.view());
-      }
+      co_await embeddings(req, out, std::move(script), route.path_model, id.view());
+      break;
+    case api_endpoint::batch_embed:
+      co_await gemini_embeddings(req, out, std::move(script), route.path_model, id.view());
       break;
     case api_endpoint::count_tokens: {
       if (co_await run_prelude(out, script, {}, d)) co_return;
@@ -598,8 +593,7 @@ asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response
                                                                   const mock_script& script) {
   const std::array<http::header_field, 1> headers{{{"x-request-id", plan.rid}}};
   const dialect& d = *plan.d;
-  const std::string_view content_type = d.name() == "openai" ? k_sse : d.stream_content_type();
-  if (!co_await out.begin_stream(200, content_type, headers)) co_return stream_end::aborted;
+  if (!co_await out.begin_stream(200, d.stream_content_type(), headers)) co_return stream_end::aborted;
 
   const auto writer = d.stream(plan.as_reply());
   std::string event;

@@ -84,7 +84,7 @@ class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
   struct recorded_request;
   struct stream_plan;
   enum class stream_end { completed, aborted, reset };
-  enum class api_endpoint { chat, embeddings, count_tokens, models, model, none };
+  enum class api_endpoint { chat, embeddings, batch_embed, count_tokens, models, model, none };
   // Which vendor's API a request speaks, and what it asks for.
   struct api_route {
     const dialect* d = &openai_dialect();

@@ -86,6 +86,7 @@ class openai_dialect_impl final : public dialect {
     }
   }
 
+  std::string_view stream_content_type() const override { return "text/event-stream; charset=utf-8"; }
   std::unique_ptr<stream_writer> stream(const reply& r) const override { return std::make_unique<openai_stream>(r); }
 
   void stream_error(std::string& out) const override {
@@ -97,6 +98,10 @@ class openai_dialect_impl final : public dialect {
 
   mock_error scripted_error(int status, std::string_view model) const override {
     return mock::scripted_error(status, model);
+  }
+
+  mock_error unknown_endpoint(std::string_view method, std::string_view path) const override {
+    return invalid_url_error(method, path);
   }
 
   mock_error invalid_request(std::string_view message) const override {

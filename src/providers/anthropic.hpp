@@ -21,10 +21,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/gateway_error.hpp"
+#include "core/sse_reader.hpp"
 #include "core/token_usage.hpp"
 #include "providers/openai_chat.hpp"
 #include "providers/provider.hpp"
@@ -66,5 +68,32 @@ gateway_error decode_anthropic_error(int status, std::string_view body);
 int anthropic_status_for_error_type(std::string_view type);
 
 std::unique_ptr<stream_translator> make_anthropic_stream_translator(const stream_options& o);
+
+// Anthropic usage across a stream: message_start carries the input side,
+// message_delta cumulative counts; a field present later wins.
+class anthropic_usage_tally {
+ public:
+  token_usage update(const boost::json::object& usage);
+
+ private:
+  std::int64_t input_ = 0, output_ = 0, cache_read_ = 0, cache_creation_ = 0;
+};
+
+// The usage of an Anthropic stream that is relayed as it is (an Anthropic
+// client's own stream): reads only the events that carry usage, translates
+// nothing.
+class anthropic_usage_reader {
+ public:
+  void feed(std::string_view bytes);
+  const std::optional<token_usage>& usage() const { return usage_; }
+
+ private:
+  sse_reader reader_;
+  anthropic_usage_tally tally_;
+  std::optional<token_usage> usage_;
+};
+
+// The usage of a whole Anthropic message (2xx body), without decoding its content.
+std::optional<token_usage> anthropic_message_usage(std::string_view body);
 
 }  // namespace llmgw::providers

@@ -88,10 +88,7 @@ boost::system::result<chat_completion, gateway_error> decode_anthropic_message(s
   }
   c.finish_reason = openai_finish_reason_for(string_in(msg, "stop_reason"), c.tool_calls.empty());
   if (const auto* u = msg.if_contains("usage"); u && u->is_object()) {
-    const auto& usage = u->get_object();
-    c.usage =
-        anthropic_usage(count_of(usage, "input_tokens"), count_of(usage, "output_tokens"),
-                        count_of(usage, "cache_read_input_tokens"), count_of(usage, "cache_creation_input_tokens"));
+    c.usage = anthropic_usage_tally{}.update(u->get_object());
   }
   return c;
 }

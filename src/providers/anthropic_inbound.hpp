@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,17 @@ boost::system::result<messages_request_info, gateway_error> parse_messages_reque
 // The same validation, then the equivalent OpenAI chat request body. A
 // streamed request asks for the usage chunk, so usage is always known.
 boost::system::result<std::string, gateway_error> messages_to_openai(std::string_view body);
+
+// A validated request, kept parsed so that translating it later (once the
+// route is known) does not read the body again.
+struct messages_request {
+  messages_request_info info;
+  std::shared_ptr<const boost::json::value> doc;
+};
+boost::system::result<messages_request, gateway_error> read_messages_request(std::string_view body);
+// The OpenAI body for `r`, naming `model` (the vendor's id; empty: the client's).
+boost::system::result<std::string, gateway_error> messages_to_openai(const messages_request& r,
+                                                                     std::string_view model);
 
 // ---------------------------------------------------------------- response
 

@@ -454,6 +454,12 @@ problem add_tools(const json::object& root, json::object& out) {
 
 }  // namespace
 
+boost::system::result<messages_request, gateway_error> read_messages_request(std::string_view body) {
+  auto v = validate(body);
+  if (!v) return v.error();
+  return messages_request{std::move(v->info), std::make_shared<const json::value>(std::move(v->body))};
+}
+
 boost::system::result<messages_request_info, gateway_error> parse_messages_request(std::string_view body) {
   auto v = validate(body);
   if (!v) return v.error();
@@ -461,9 +467,14 @@ boost::system::result<messages_request_info, gateway_error> parse_messages_reque
 }
 
 boost::system::result<std::string, gateway_error> messages_to_openai(std::string_view body) {
-  auto v = validate(body);
-  if (!v) return v.error();
-  const auto& root = v->body.get_object();
+  auto r = read_messages_request(body);
+  if (!r) return r.error();
+  return messages_to_openai(*r, {});
+}
+
+boost::system::result<std::string, gateway_error> messages_to_openai(const messages_request& r,
+                                                                     std::string_view model) {
+  const auto& root = r.doc->get_object();
 
   json::array messages;
   append_system(root, messages);
@@ -477,9 +488,9 @@ boost::system::result<std::string, gateway_error> messages_to_openai(std::string
   }
 
   json::object out;
-  out["model"] = v->info.model;
+  out["model"] = model.empty() ? std::string_view(r.info.model) : model;
   out["messages"] = std::move(messages);
-  out["max_tokens"] = v->info.max_tokens;
+  out["max_tokens"] = r.info.max_tokens;
   // top_k has no OpenAI counterpart and is dropped.
   for (std::string_view key : {"temperature", "top_p"}) {
     if (const json::value* x = find_set(root, key)) out[key] = *x;
@@ -493,7 +504,7 @@ boost::system::result<std::string, gateway_error> messages_to_openai(std::string
       out["user"] = *user;
   }
   if (auto p = add_tools(root, out)) return *p;
-  if (v->info.stream) {
+  if (r.info.stream) {
     out["stream"] = true;
     out["stream_options"] = json::object{{"include_usage", true}};
   }

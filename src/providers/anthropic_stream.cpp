@@ -100,15 +100,7 @@ class anthropic_stream_translator final : public stream_translator {
     if (usage) update_usage(*usage);
   }
 
-  // Usage fields arrive in message_start (input side) and message_delta
-  // (cumulative counts, output side); a field present later wins.
-  void update_usage(const json::object& u) {
-    if (u.contains("input_tokens")) input_ = count_of(u, "input_tokens");
-    if (u.contains("output_tokens")) output_ = count_of(u, "output_tokens");
-    if (u.contains("cache_read_input_tokens")) cache_read_ = count_of(u, "cache_read_input_tokens");
-    if (u.contains("cache_creation_input_tokens")) cache_creation_ = count_of(u, "cache_creation_input_tokens");
-    usage_ = anthropic_usage(input_, output_, cache_read_, cache_creation_);
-  }
+  void update_usage(const json::object& u) { usage_ = tally_.update(u); }
 
   void on_block_start(const json::object& e, std::string& out) {
     const auto* content_block = object_in(e, "content_block");
@@ -165,7 +157,7 @@ class anthropic_stream_translator final : public stream_translator {
   sse_reader reader_;
   std::vector<block> blocks_;
   std::string stop_reason_;
-  std::int64_t input_ = 0, output_ = 0, cache_read_ = 0, cache_creation_ = 0;
+  anthropic_usage_tally tally_;
   bool stopped_ = false;  // message_stop seen
   std::optional<gateway_error> error_;
   std::optional<token_usage> usage_;
@@ -175,6 +167,40 @@ class anthropic_stream_translator final : public stream_translator {
 
 std::unique_ptr<stream_translator> make_anthropic_stream_translator(const stream_options& o) {
   return std::make_unique<anthropic_stream_translator>(o);
+}
+
+token_usage anthropic_usage_tally::update(const json::object& u) {
+  if (u.contains("input_tokens")) input_ = count_of(u, "input_tokens");
+  if (u.contains("output_tokens")) output_ = count_of(u, "output_tokens");
+  if (u.contains("cache_read_input_tokens")) cache_read_ = count_of(u, "cache_read_input_tokens");
+  if (u.contains("cache_creation_input_tokens")) cache_creation_ = count_of(u, "cache_creation_input_tokens");
+  return anthropic_usage(input_, output_, cache_read_, cache_creation_);
+}
+
+void anthropic_usage_reader::feed(std::string_view bytes) {
+  if (reader_.failed()) return;
+  reader_.feed(bytes);
+  sse_event ev;
+  while (reader_.next(ev)) {
+    // Only message_start and message_delta carry usage: skip the rest unparsed.
+    if (!ev.has_data || ev.data.find("\"usage\"") == std::string_view::npos) continue;
+    boost::system::error_code ec;
+    const json::value v = json::parse(ev.data, ec);
+    if (ec || !v.is_object()) continue;
+    const auto& e = v.get_object();
+    const json::object* usage = object_in(e, "usage");
+    if (const auto* message = object_in(e, "message"); !usage && message) usage = object_in(*message, "usage");
+    if (usage) usage_ = tally_.update(*usage);
+  }
+}
+
+std::optional<token_usage> anthropic_message_usage(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const json::object* usage = object_in(v.get_object(), "usage");
+  if (!usage) return std::nullopt;
+  return anthropic_usage_tally{}.update(*usage);
 }
 
 }  // namespace llmgw::providers

@@ -69,6 +69,32 @@ TEST(AnthropicStream, ReportsUsageIncludingCacheReads) {
   EXPECT_EQ(t->usage()->completion_tokens, 6);
 }
 
+TEST(AnthropicUsageReader, ReadsTheSameUsageAsTheTranslatorAtEverySplit) {
+  auto t = translator();
+  run_whole(k_text_stream, *t);
+  ASSERT_TRUE(t->usage());
+  for (std::size_t cut = 0; cut <= k_text_stream.size(); ++cut) {
+    anthropic_usage_reader reader;
+    reader.feed(k_text_stream.substr(0, cut));
+    reader.feed(k_text_stream.substr(cut));
+    ASSERT_TRUE(reader.usage()) << "split at " << cut;
+    EXPECT_EQ(*reader.usage(), *t->usage()) << "split at " << cut;
+  }
+  anthropic_usage_reader none;
+  none.feed("event: ping\ndata: {\"type\":\"ping\"}\n\n");
+  EXPECT_FALSE(none.usage());
+}
+
+TEST(AnthropicUsageReader, WholeMessageUsage) {
+  const auto u = anthropic_message_usage(
+      R"({"type":"message","content":[],"usage":{"input_tokens":10,"output_tokens":3,"cache_read_input_tokens":4}})");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->completion_tokens, 3);
+  EXPECT_EQ(u->cached_tokens, 4);
+  EXPECT_EQ(u->prompt_tokens, 14);
+  EXPECT_FALSE(anthropic_message_usage("not json"));
+}
+
 TEST(AnthropicStream, EventsAreEmittedAsSoonAsTheyAreComplete) {
   auto t = translator();
   std::string out;
