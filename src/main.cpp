@@ -88,11 +88,14 @@ int run_serve(const serve_args& args) {
   opts.max_body_bytes = sc.max_body_bytes;
   opts.read_timeout = sc.read_timeout;
   opts.idle_timeout = sc.idle_timeout;
+  opts.max_header_bytes = sc.max_header_bytes;
+  opts.max_buffer_bytes = sc.max_buffer_bytes;
+  opts.max_connections = sc.max_connections;
 
   http::worker_pool pool(sc.workers);
   try {
-    pool.start(opts, [state](boost::asio::io_context& ioc) {
-      auto gw = std::make_shared<api::gateway>(ioc, state);
+    pool.start(opts, [state](boost::asio::io_context& ioc, memory_budget& budget) {
+      auto gw = std::make_shared<api::gateway>(ioc, state, budget);
       return http::worker_handlers{
           [gw](http::request& req, http::response_writer& out) { return gw->handle(req, out); },
           &api::gateway::render_protocol_error};
@@ -103,7 +106,7 @@ int run_serve(const serve_args& args) {
   }
   std::printf("llmgw listening on http://%s:%u\n", opts.host.c_str(), pool.port());
   std::fflush(stdout);
-  pool.run_until_signalled();
+  pool.run_until_signalled(sc.drain_timeout);
   std::fprintf(stderr, "llmgw: stopped\n");
   return 0;
 }
@@ -135,7 +138,7 @@ int run_mock(const mock_args& args) {
   http::worker_pool pool(n);
   auto shared = std::make_shared<mock::mock_vendor>(mo);
   try {
-    pool.start(http::server_options{.host = host, .port = mo.port}, [shared](boost::asio::io_context&) {
+    pool.start(http::server_options{.host = host, .port = mo.port}, [shared](boost::asio::io_context&, memory_budget&) {
       return http::worker_handlers{shared->handler(), &mock::mock_vendor::render_protocol_error};
     });
   } catch (const std::exception& e) {

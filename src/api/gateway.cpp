@@ -19,8 +19,8 @@ gateway_state::gateway_state(config c, bool demo) : cfg(std::move(c)), routes(cf
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
 
-gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state)
-    : state_(std::move(state)), pool_(ioc), rng_(std::random_device{}()) {}
+gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget)
+    : state_(std::move(state)), budget_(budget), pool_(ioc), rng_(std::random_device{}()) {}
 
 std::string gateway::render_protocol_error(int status, std::string_view message) {
   gateway_error e;

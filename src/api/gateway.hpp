@@ -17,6 +17,7 @@
 
 #include "auth/keys.hpp"
 #include "config/config.hpp"
+#include "core/memory_budget.hpp"
 #include "core/string_pool.hpp"
 #include "http/server.hpp"
 #include "http/upstream.hpp"
@@ -40,7 +41,8 @@ class request_scope;
 
 class gateway {
  public:
-  gateway(boost::asio::io_context& ioc, std::shared_ptr<const gateway_state> state);
+  // `budget` is the worker's bound on buffered bodies (shared with its server).
+  gateway(boost::asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget);
 
   boost::asio::awaitable<void> handle(http::request& req, http::response_writer& out);
 
@@ -68,6 +70,7 @@ class gateway {
   const std::string* head_prefix_for(const provider_config& p, endpoint ep, std::string_view model);
 
   std::shared_ptr<const gateway_state> state_;
+  memory_budget& budget_;
   http::upstream_pool pool_;
   string_pool buffers_;
   std::unordered_map<const provider_config*, http::origin> origins_;

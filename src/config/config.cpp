@@ -155,7 +155,8 @@ class loader {
 
 void load_server(const loader& l, const YAML::Node& node, server_config& s) {
   l.check_fields(node, "server",
-                 {"host", "port", "workers", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms"});
+                 {"host", "port", "workers", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms", "max_header_bytes",
+                  "max_buffer_bytes", "max_connections", "drain_timeout_ms"});
   if (auto n = node["host"]; loader::present(n)) s.host = l.non_empty_string(n, "server.host");
   if (auto n = node["port"]; loader::present(n)) s.port = l.integer<std::uint16_t>(n, "server.port", 0, 65535);
   if (auto n = node["workers"]; loader::present(n)) s.workers = l.integer<unsigned>(n, "server.workers", 0, 1024);
@@ -164,10 +165,21 @@ void load_server(const loader& l, const YAML::Node& node, server_config& s) {
   }
   if (auto n = node["read_timeout_ms"]; loader::present(n)) s.read_timeout = l.millis(n, "server.read_timeout_ms");
   if (auto n = node["idle_timeout_ms"]; loader::present(n)) s.idle_timeout = l.millis(n, "server.idle_timeout_ms");
+  if (auto n = node["max_header_bytes"]; loader::present(n)) {
+    s.max_header_bytes = l.integer<std::size_t>(n, "server.max_header_bytes", 1024, 1024 * 1024);
+  }
+  if (auto n = node["max_buffer_bytes"]; loader::present(n)) {
+    s.max_buffer_bytes = l.integer<std::size_t>(n, "server.max_buffer_bytes", 1024 * 1024, 1ull << 40);
+  }
+  if (auto n = node["max_connections"]; loader::present(n)) {
+    s.max_connections = l.integer<std::size_t>(n, "server.max_connections", 0, 10'000'000);
+  }
+  if (auto n = node["drain_timeout_ms"]; loader::present(n)) s.drain_timeout = l.millis(n, "server.drain_timeout_ms");
 }
 
 void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) {
-  l.check_fields(node, "upstream", {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "max_attempts"});
+  l.check_fields(node, "upstream",
+                 {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "max_attempts"});
   if (auto n = node["connect_timeout_ms"]; loader::present(n)) {
     u.connect_timeout = l.millis(n, "upstream.connect_timeout_ms");
   }
@@ -175,6 +187,7 @@ void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) 
     u.first_byte_timeout = l.millis(n, "upstream.first_byte_timeout_ms");
   }
   if (auto n = node["idle_timeout_ms"]; loader::present(n)) u.idle_timeout = l.millis(n, "upstream.idle_timeout_ms");
+  if (auto n = node["total_timeout_ms"]; loader::present(n)) u.total_timeout = l.millis(n, "upstream.total_timeout_ms");
   if (auto n = node["max_attempts"]; loader::present(n)) {
     u.max_attempts = l.integer<unsigned>(n, "upstream.max_attempts", 1, 20);
   }

@@ -392,7 +392,8 @@ asio::awaitable<void> do_accept(server_shared& shared) {
 
 }  // namespace
 
-server::server(asio::io_context& ioc, server_options options, handler h, error_renderer render)
+server::server(asio::io_context& ioc, server_options options, handler h, error_renderer render,
+               memory_budget* /*budget*/)
     : impl_(std::make_unique<impl>(ioc, std::move(options), std::move(h), std::move(render))) {}
 
 server::~server() = default;

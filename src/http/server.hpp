@@ -17,6 +17,10 @@
 #include <string_view>
 #include <type_traits>
 
+namespace llmgw {
+class memory_budget;
+}
+
 namespace llmgw::http {
 
 struct server_options {
@@ -26,6 +30,8 @@ struct server_options {
   std::size_t max_body_bytes = 10 * 1024 * 1024;   // larger → 413
   std::chrono::milliseconds read_timeout{30'000};  // whole request, headers and body
   std::chrono::milliseconds idle_timeout{75'000};  // keep-alive wait for the next request
+  std::size_t max_buffer_bytes = 256 * 1024 * 1024;  // per worker: bodies held at once
+  std::size_t max_connections = 0;                    // per process; 0: derived from the descriptor limit
 };
 
 struct header_field {
@@ -107,7 +113,10 @@ using error_renderer = std::function<std::string(int status, std::string_view me
 
 class server {
  public:
-  server(boost::asio::io_context& ioc, server_options options, handler h, error_renderer render = {});
+  // `budget` (optional, owned by the caller) bounds the request bodies this
+  // server holds at once; the handler may charge its own buffers to it too.
+  server(boost::asio::io_context& ioc, server_options options, handler h, error_renderer render = {},
+         memory_budget* budget = nullptr);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

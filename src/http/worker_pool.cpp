@@ -16,6 +16,7 @@ struct worker_pool::worker {
   // the reactor may skip per-descriptor locking; posts from other threads
   // (drain) still go through the scheduler's lock.
   asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  std::unique_ptr<memory_budget> budget;
   std::unique_ptr<server> srv;
   asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(ioc);
   std::thread thread;
@@ -27,10 +28,13 @@ worker_pool::worker_pool(unsigned workers) {
 
 worker_pool::~worker_pool() { stop(std::chrono::milliseconds(0)); }
 
-void worker_pool::start(server_options options, const std::function<worker_handlers(asio::io_context&)>& make) {
+void worker_pool::start(server_options options,
+                        const std::function<worker_handlers(asio::io_context&, memory_budget&)>& make) {
   for (auto& w : workers_) {
-    auto h = make(w->ioc);
-    w->srv = std::make_unique<server>(w->ioc, options, std::move(h.on_request), std::move(h.render_error));
+    w->budget = std::make_unique<memory_budget>(options.max_buffer_bytes);
+    auto h = make(w->ioc, *w->budget);
+    w->srv = std::make_unique<server>(w->ioc, options, std::move(h.on_request), std::move(h.render_error),
+                                      w->budget.get());
     port_ = w->srv->listen();
     options.port = port_;  // the others join the first one's port
   }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/memory_budget.hpp"
 #include "http/server.hpp"
 
 namespace llmgw::http {
@@ -28,10 +29,11 @@ class worker_pool {
   worker_pool& operator=(const worker_pool&) = delete;
 
   // Builds one server per worker with the handlers `make` returns for that
-  // worker's io_context, binds them (with port 0 the first bind picks the
+  // worker's io_context and memory budget (options.max_buffer_bytes), binds them (with port 0 the first bind picks the
   // port and the others share it) and starts the threads. Throws when the
   // address cannot be bound.
-  void start(server_options options, const std::function<worker_handlers(boost::asio::io_context&)>& make);
+  void start(server_options options,
+             const std::function<worker_handlers(boost::asio::io_context&, memory_budget&)>& make);
   std::uint16_t port() const { return port_; }
 
   // Blocks until SIGINT or SIGTERM, then drains: listeners close, idle
