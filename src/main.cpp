@@ -104,6 +104,8 @@ int run_serve(const serve_args& args) {
     std::fprintf(stderr, "llmgw: cannot listen on %s:%u: %s\n", opts.host.c_str(), opts.port, e.what());
     return 1;
   }
+  std::fprintf(stderr, "llmgw: at most %zu client connections (server.max_connections%s)\n", pool.max_connections(),
+               sc.max_connections == 0 ? ", from the descriptor limit" : "");
   std::printf("llmgw listening on http://%s:%u\n", opts.host.c_str(), pool.port());
   std::fflush(stdout);
   pool.run_until_signalled(sc.drain_timeout);

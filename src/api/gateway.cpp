@@ -96,8 +96,9 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
     rs.finish(buffers_);
     co_return;
   }
+  // HEAD is GET without the body (the server leaves it out).
   bool is_get = path == "/models";
-  if ((is_get && method != "GET") || (!is_get && method != "POST")) {
+  if ((is_get && method != "GET" && method != "HEAD") || (!is_get && method != "POST")) {
     co_await send_error(rs, method_not_allowed(method, req.path()));
     rs.finish(buffers_);
     co_return;
@@ -112,6 +113,15 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   }
   rs.key_name = principal->name;
   rs.record.key_name = rs.key_name;
+
+  // Only now, with the key accepted, is the body read (and a client waiting
+  // for "100 Continue" told to send it): an unauthenticated client cannot
+  // make the gateway buffer anything.
+  if (!co_await req.read_body()) {
+    rs.record.status = out.started() ? out.status() : 499;
+    rs.finish(buffers_);
+    co_return;
+  }
 
   if (path == "/chat/completions") {
     co_await handle_chat(rs);

@@ -3,7 +3,6 @@
 // either one JSON response relayed as the vendor's bytes, or an SSE stream
 // relayed event by event with a flush per upstream read.
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <array>
@@ -26,7 +25,6 @@
 namespace llmgw::api {
 
 namespace asio = boost::asio;
-using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -146,13 +144,26 @@ void take_usage(access_record& rec, const token_usage& u) {
   rec.cached_tokens = u.cached_tokens;
 }
 
-// Completes when the client hangs up, and cancels the upstream call then:
-// raced against the upstream work so an abandoned stream stops at once.
-asio::awaitable<void> watch_client(http::response_writer& out, http::upstream_call*& active) {
-  // Kept as separate statements: GCC 12 miscompiles co_await inside `&&`.
-  const bool gone = co_await out.wait_client_gone();
-  if (gone && active) active->cancel();
-  co_return;
+// While it lives, a client that hangs up (or a shutdown past the drain time)
+// cancels the upstream call: the server watches the client's socket and
+// calls back, so nothing runs per request beyond one registered callback.
+class cancel_on_stop {
+ public:
+  cancel_on_stop(http::response_writer& out, http::upstream_call& call) : out_(out) {
+    out_.on_cancel([&call](http::cancel_reason) { call.cancel(); });
+  }
+  ~cancel_on_stop() { out_.clear_cancel(); }
+  cancel_on_stop(const cancel_on_stop&) = delete;
+  cancel_on_stop& operator=(const cancel_on_stop&) = delete;
+
+ private:
+  http::response_writer& out_;
+};
+
+// The client hung up: nothing more to answer.
+void record_client_gone(request_scope& rs) {
+  rs.record.status = 499;
+  rs.record.error = "client closed the connection";
 }
 
 }  // namespace
@@ -257,20 +268,16 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     }
 
     http::upstream_call call(pool_, origin_for(p), timeouts);
-    http::upstream_call* active = &call;
+    cancel_on_stop stop(rs.out, call);
 
-    http::upstream_failure f;
-    if (stream) {
-      // While waiting for the first byte, a client that leaves cancels the call.
-      auto raced = co_await (call.start(*head, attempt_body) || watch_client(rs.out, active));
-      if (raced.index() == 1) {
-        rs.record.status = 499;
-        rs.record.error = "client closed the connection";
-        co_return;
+    http::upstream_failure f = co_await call.start(*head, attempt_body);
+    if (f == http::upstream_failure::cancelled) {
+      if (rs.out.cancelled() == http::cancel_reason::shutdown) {
+        last_error = shutting_down();
+        break;
       }
-      f = std::get<0>(raced);
-    } else {
-      f = co_await call.start(*head, attempt_body);
+      record_client_gone(rs);
+      co_return;
     }
     if (f != http::upstream_failure::none) {
       last_error = failure_error(f, p.name);
@@ -306,7 +313,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
 
     auto content_type = call.header("content-type");
     if (stream && (adapter || content_type.starts_with("text/event-stream"))) {
-      co_await (relay_stream(rs, call, client_wants_usage, adapter, passthrough) || watch_client(rs.out, active));
+      co_await relay_stream(rs, call, client_wants_usage, adapter, passthrough);
       co_return;
     }
 
@@ -317,6 +324,15 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       if (n <= k_max_upstream_body) response->reserve(n + 64);
     }
     f = co_await call.read_all(*response, k_max_upstream_body);
+    if (f == http::upstream_failure::cancelled) {
+      rs.provider = {};
+      if (rs.out.cancelled() == http::cancel_reason::shutdown) {
+        last_error = shutting_down();
+        break;
+      }
+      record_client_gone(rs);
+      co_return;
+    }
     if (f != http::upstream_failure::none) {
       last_error = failure_error(f, p.name);
       rs.record.error = http::describe(f);
@@ -458,12 +474,15 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
     }
     bool delivered = true;
     if (!out->empty()) delivered = co_await rs.out.write_chunk(*out);  // not inside && (GCC 12)
-    if (!delivered || f == http::upstream_failure::cancelled) {
+    const bool stopping = rs.out.cancelled() == http::cancel_reason::shutdown;
+    if (!delivered || (f == http::upstream_failure::cancelled && !stopping)) {
       call.cancel();
-      rs.record.status = 499;
-      rs.record.error = "client closed the connection";
+      record_client_gone(rs);
       co_return false;
     }
+    // Past the drain time: the stream ends with an error event and its
+    // closing chunk, so the client knows it is incomplete.
+    if (stopping && !failure) failure = shutting_down();
     if (f != http::upstream_failure::none && !failure) {
       failure = failure_error(f, rs.provider);
       rs.record.error = http::describe(f);

@@ -37,7 +37,7 @@ simdjson::simdjson_result<ondemand::document> parse_padded(std::string_view json
   thread_local thread_state state;
   constexpr std::size_t k_keep = 1 << 20;
   if (state.buffer.capacity() > k_keep && json.size() <= k_keep) {
-    state.buffer = std::string();  // after a rare huge response, give the memory back
+    std::string().swap(state.buffer);  // after a rare huge response, give the memory back (assigning "" keeps it)
     state.parser = ondemand::parser{};
   }
   state.buffer.reserve(json.size() + simdjson::SIMDJSON_PADDING);

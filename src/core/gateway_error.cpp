@@ -113,6 +113,11 @@ gateway_error internal_error(std::string message) {
   return make(500, k_api_error, "internal_error", std::move(message));
 }
 
+gateway_error shutting_down() {
+  return make(503, k_api_error, "gateway_shutting_down",
+              "The gateway is shutting down and stopped this request before it was complete; retry it.");
+}
+
 void throw_exception_from_error(const gateway_error& e, const boost::source_location&) {
   throw std::runtime_error("gateway_error " + std::to_string(e.status) + ": " + e.message);
 }

@@ -34,6 +34,8 @@ gateway_error not_implemented(std::string message);
 gateway_error upstream_unavailable(std::string message);  // 502
 gateway_error upstream_timeout(std::string message);      // 504
 gateway_error internal_error(std::string message);
+// 503: the gateway stopped the request because it is shutting down.
+gateway_error shutting_down();
 
 // Lets boost::system::result<T, gateway_error>::value() throw (found by ADL);
 // pipeline code checks has_error() instead, so this only fires on bugs.

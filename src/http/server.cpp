@@ -3,29 +3,34 @@
 // Hot-path rules: the read buffer, the body string and the header scratch
 // buffer live in the connection and are reused for every request on it; the
 // response header is written by hand into that scratch buffer and sent with
-// the body in one gather write, so no Beast serializer runs per response.
+// the body in one gather write, so no serializer runs per response.
+//
+// What a client cannot make it do: buffer more than the header limit before
+// a head is complete, read a body before the handler asked for it (so
+// requests are refused on their headers first), hold more than the worker's
+// memory budget in bodies, keep a large buffer while idle, or open more
+// connections than the process can pair with upstream connections.
 #include "http/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
+#include <sys/socket.h>
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <list>
 #include <optional>
 
+#include "core/memory_budget.hpp"
 #include "core/request_id.hpp"
 #include "http/status_text.hpp"
 
@@ -33,59 +38,163 @@ namespace llmgw::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using asio::use_awaitable;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using clock = std::chrono::steady_clock;
 
-// ---------------------------------------------------------------- request
+namespace {
 
-std::string_view request::path() const {
-  auto q = target_.find('?');
-  return q == std::string_view::npos ? target_ : target_.substr(0, q);
-}
+// A body this small that the handler did not read is read and dropped to
+// keep the connection; a larger one closes the connection instead.
+constexpr std::size_t k_max_discard_bytes = 64 * 1024;
+// Buffers larger than these go back to the allocator after a request, so an
+// idle connection holds only a few KiB whatever its last request was.
+constexpr std::size_t k_kept_read_buffer = 16 * 1024;
+constexpr std::size_t k_kept_body = 16 * 1024;
+constexpr std::size_t k_first_read = 4 * 1024;
+// Room past a body's end for parsers that read ahead (simdjson wants 64
+// bytes), so they need not copy a large body into a bigger buffer.
+constexpr std::size_t k_body_slack = 64;
+// Closing while the client may still be sending: read and drop what comes,
+// this much and this long at most, so our last response is not lost to a reset.
+// A client too slow for the read timeout gets less.
+constexpr std::size_t k_linger_bytes = 64 * 1024 * 1024;
+constexpr auto k_linger_time = std::chrono::milliseconds(2000);
+constexpr auto k_linger_time_slow_client = std::chrono::milliseconds(300);
 
-std::string_view request::header(std::string_view name) const {
-  if (!fields_) return {};
-  const auto& f = *static_cast<const bhttp::fields*>(fields_);
-  auto it = f.find(name);
-  return it == f.end() ? std::string_view{} : std::string_view(it->value());
-}
+// The connection's read buffer: bytes [begin, end) of mem are unread.
+class read_buffer {
+ public:
+  std::string_view data() const { return {mem_.get() + begin_, end_ - begin_}; }
+  std::size_t size() const { return end_ - begin_; }
+  void consume(std::size_t n) {
+    begin_ += std::min(n, size());
+    if (begin_ == end_) begin_ = end_ = 0;
+  }
+  // At least `want` writable bytes after the data (moves or grows it: only
+  // while no view into the data is held).
+  asio::mutable_buffer prepare(std::size_t want) {
+    if (cap_ - end_ < want) {
+      const std::size_t n = size();
+      if (begin_ > 0 && cap_ - n >= want) {
+        std::memmove(mem_.get(), mem_.get() + begin_, n);
+      } else {
+        const std::size_t cap = std::max(cap_ * 2, n + want);
+        auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+        if (n > 0) std::memcpy(bigger.get(), mem_.get() + begin_, n);
+        mem_ = std::move(bigger);
+        cap_ = cap;
+      }
+      begin_ = 0;
+      end_ = n;
+    }
+    return asio::buffer(mem_.get() + end_, cap_ - end_);
+  }
+  void commit(std::size_t n) { end_ += n; }
+  void append(std::string_view s) {
+    auto b = prepare(s.size());
+    std::memcpy(b.data(), s.data(), s.size());
+    commit(s.size());
+  }
+  void shrink() {
+    if (size() == 0 && cap_ > k_kept_read_buffer) {
+      mem_.reset();
+      cap_ = begin_ = end_ = 0;
+    }
+  }
 
-void request::visit_headers(header_visitor v, void* ctx) const {
-  if (!fields_) return;
-  for (const auto& f : *static_cast<const bhttp::fields*>(fields_)) v(ctx, f.name_string(), f.value());
-}
+ private:
+  std::unique_ptr<char[]> mem_;
+  std::size_t cap_ = 0, begin_ = 0, end_ = 0;
+};
 
-// ---------------------------------------------------------------- session
+}  // namespace
 
 struct server_shared;
+
+// Lets completion handlers (the client watch, the read deadline) outlive
+// the connection they act on.
+struct session_link {
+  session_io* io = nullptr;  // null once the connection is gone
+  bool waiting = false;      // the client watch's async_wait is outstanding
+};
 
 // Everything one connection owns; outlives every request on it.
 class session_io {
  public:
-  session_io(tcp::socket socket, server_shared& shared) : stream(std::move(socket)), shared(shared) {}
+  session_io(tcp::socket socket, server_shared& shared)
+      : stream(std::move(socket)),
+        shared(shared),
+        deadline_timer(stream.get_executor()),
+        link(std::make_shared<session_link>()) {
+    link->io = this;
+  }
+  ~session_io() { link->io = nullptr; }
 
   beast::tcp_stream stream;
   server_shared& shared;
-  beast::flat_buffer buffer;  // read buffer, reused across requests
-  std::string body;           // request body storage, reused
-  std::string head;           // response header scratch, reused
+  read_buffer buffer;   // reused across requests
+  std::string body;     // request body storage, reused
+  std::string head;     // response header scratch, reused
+  std::string pending;  // bytes of the next request read with a chunked body
   std::string remote;
+  request_head parsed;
+  budget_charge body_charge;
+  clock::time_point read_deadline{};
+  // The read deadline needs a timer only when a request takes more than one
+  // read; when it fires, the pending read is cancelled and the client told 408.
+  asio::steady_timer deadline_timer;
+  bool deadline_armed = false;
+  unsigned deadline_generation = 0;  // a timer that fired just before it was disarmed is ignored
+  bool timed_out = false;
+  std::chrono::milliseconds linger = k_linger_time;
   bool keep_alive = true;
   bool closed = false;
-  bool idle = false;  // waiting for the next request (drain may close it)
+  bool idle = false;  // waiting for the next request (drain and the connection cap may close it)
+  clock::time_point idle_since{};
+  bool head_only = false;  // a HEAD request: headers without the body
+  // The current request's body: not read yet, read, or given up on.
+  enum class body_state : std::uint8_t { none, unread, read, failed } body_status = body_state::none;
+  std::size_t body_bytes_in_buffer = 0;  // of the read buffer, after the head, that were body bytes
+  bool continue_sent = false;
+  // Cancellation of the running request.
+  std::function<void(cancel_reason)> on_cancel;
+  cancel_reason cancelled = cancel_reason::none;
+  std::shared_ptr<session_link> link;
+  response_writer* current = nullptr;  // the running request's writer (its status is the access log's)
   std::list<session_io*>::iterator self;
+
+  // What the handler sees of the request just parsed.
+  request make_request() {
+    request r;
+    r.io_ = this;
+    r.method_ = parsed.method;
+    r.target_ = parsed.target;
+    r.version_minor_ = parsed.version_minor;
+    r.headers_ = parsed.fields;
+    return r;
+  }
+
+  // Would an unread body force the connection closed after the response?
+  bool unread_body_blocks_keep_alive() const {
+    if (body_status != body_state::unread) return body_status == body_state::failed;
+    if (parsed.chunked) return true;
+    const std::size_t after_head = buffer.size() - parsed.size;
+    return parsed.content_length > after_head + k_max_discard_bytes;
+  }
 };
 
 struct server_shared {
   asio::io_context& ioc;
   server_options options;
+  request_limits limits;
   handler on_request;
   error_renderer render_error;
+  memory_budget* budget;
   std::optional<tcp::acceptor> acceptor;
   std::list<session_io*> sessions;
   bool draining = false;
+  clock::time_point last_cap_log{};
 };
 
 namespace {
@@ -104,20 +213,26 @@ void append_status_line(std::string& out, int status) {
   out.append("\r\n");
 }
 
+bool safe_header_value(std::string_view v) {
+  for (unsigned char c : v)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  return true;
+}
+
+// The last line of defence against response splitting: a name that is not a
+// token or a value with CR, LF or another control character is left out.
 void append_header(std::string& out, std::string_view name, std::string_view value) {
+  if (name.empty() || !safe_header_value(name) || name.find_first_of(": ") != std::string_view::npos ||
+      !safe_header_value(value)) {
+    std::fprintf(stderr,
+                 "{\"level\":\"error\",\"msg\":\"response header left out: control character\",\"name_len\":%zu}\n",
+                 name.size());
+    return;
+  }
   out.append(name);
   out.append(": ");
   out.append(value);
   out.append("\r\n");
-}
-
-void append_common_headers(session_io& io, std::string_view content_type, header_list extra) {
-  if (!content_type.empty()) append_header(io.head, "content-type", content_type);
-  for (const auto& h : extra) append_header(io.head, h.name, h.value);
-  if (!io.keep_alive || io.shared.draining) {
-    io.keep_alive = false;
-    append_header(io.head, "connection", "close");
-  }
 }
 
 void close_socket(session_io& io, bool reset) {
@@ -127,6 +242,18 @@ void close_socket(session_io& io, bool reset) {
   auto& sock = io.stream.socket();
   if (reset) sock.set_option(asio::socket_base::linger(true, 0), ec);
   sock.close(ec);
+}
+
+void append_common_headers(session_io& io, std::string_view content_type, header_list extra) {
+  if (!content_type.empty()) append_header(io.head, "content-type", content_type);
+  for (const auto& h : extra) append_header(io.head, h.name, h.value);
+  if (io.unread_body_blocks_keep_alive()) io.keep_alive = false;
+  if (!io.keep_alive || io.shared.draining) {
+    io.keep_alive = false;
+    io.head.append("connection: close\r\n");
+  } else if (io.parsed.version_minor == 0) {
+    io.head.append("connection: keep-alive\r\n");  // HTTP/1.0 keeps a connection only when told
+  }
 }
 
 // Writes everything or closes the connection; a client that stops reading
@@ -146,7 +273,229 @@ void begin_head(session_io& io, int status, std::string_view content_type, heade
   append_common_headers(io, content_type, extra);
 }
 
+std::string default_error_body(std::string_view message) {
+  std::string out = "{\"error\":{\"message\":\"";
+  out.append(message);  // fixed ASCII messages from this file and the parser only
+  out.append("\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+  return out;
+}
+
+// Answers a protocol-level failure and marks the connection for closing.
+asio::awaitable<void> reject(session_io& io, int status, std::string_view message) {
+  io.keep_alive = false;
+  std::string body = io.shared.render_error ? io.shared.render_error(status, message) : default_error_body(message);
+  // Every response carries an id, these too, so a client can quote it.
+  const auto id = request_id::generate();
+  const std::array<header_field, 1> extra{{{"x-request-id", id.view()}}};
+  if (io.current && !io.current->started()) {
+    co_await io.current->send(status, "application/json", body, extra);
+    co_return;
+  }
+  response_writer w(io);
+  co_await w.send(status, "application/json", body, extra);
+}
+
+std::string limit_message(int status, const server_options& o, std::string_view why) {
+  if (status == 431)
+    return "Request header fields exceed the limit of " + std::to_string(o.max_header_bytes) + " bytes.";
+  if (status == 413) return "Request body exceeds the limit of " + std::to_string(o.max_body_bytes) + " bytes.";
+  return std::string(why);
+}
+
+// The client hung up, or a request still runs when the drain time is over.
+void cancel_request(session_io& io, cancel_reason why) {
+  if (!io.on_cancel || io.cancelled != cancel_reason::none) return;
+  io.cancelled = why;
+  auto f = std::move(io.on_cancel);
+  io.on_cancel = nullptr;
+  f(why);
+}
+
+void start_watch(session_io& io);
+
+// The socket became readable while a request runs: a close (EOF, reset)
+// cancels it; bytes of a next request end the watch (a close behind them
+// cannot be seen without reading them).
+void on_watch_event(const std::shared_ptr<session_link>& w, boost::system::error_code ec) {
+  w->waiting = false;
+  if (!w->io || ec == asio::error::operation_aborted) return;
+  session_io& io = *w->io;
+  if (!io.on_cancel || io.closed) return;  // no request is listening: the next one re-arms
+  if (!ec) {
+    char probe;
+    const auto n = ::recv(io.stream.socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      start_watch(io);
+      return;
+    }
+  }
+  cancel_request(io, cancel_reason::client_gone);
+}
+
+void start_watch(session_io& io) {
+  if (io.link->waiting || io.closed) return;
+  io.link->waiting = true;
+  io.stream.socket().async_wait(tcp::socket::wait_read,
+                                [w = io.link](boost::system::error_code ec) { on_watch_event(w, ec); });
+}
+
+// One read of the request (after its first bytes) under the read deadline.
+// Unlike the stream's own expiry, which closes the socket, a missed deadline
+// leaves it open so the client can be told 408.
+template <class Buffer>
+asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some_in_time(session_io& io, Buffer b) {
+  if (!io.deadline_armed) {
+    io.deadline_armed = true;
+    io.deadline_timer.expires_at(io.read_deadline);
+    io.deadline_timer.async_wait([w = io.link, gen = io.deadline_generation](boost::system::error_code ec) {
+      if (ec || !w->io || w->io->deadline_generation != gen) return;
+      w->io->timed_out = true;
+      boost::system::error_code ignored;
+      w->io->stream.socket().cancel(ignored);
+    });
+  }
+  if (io.timed_out) co_return std::pair{boost::system::error_code(beast::error::timeout), std::size_t{0}};
+  auto [ec, n] = co_await io.stream.socket().async_read_some(b, use_tuple);
+  if (io.timed_out) ec = beast::error::timeout;
+  co_return std::pair{ec, n};
+}
+
+void disarm_deadline(session_io& io) {
+  if (!io.deadline_armed) return;
+  io.deadline_armed = false;
+  ++io.deadline_generation;
+  io.deadline_timer.cancel();
+}
+
+asio::awaitable<bool> reject_over_budget(session_io& io) {
+  co_await reject(io, 503, "The gateway is holding too many request bodies; retry shortly.");
+  co_return false;
+}
+
+// Closes after a failed or refused request while the client may still be
+// sending its body: stop sending, read and drop for a short while, close.
+asio::awaitable<void> linger_close(session_io& io) {
+  if (io.closed) co_return;
+  boost::system::error_code ec;
+  io.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (!ec) {
+    std::array<char, 8192> sink;
+    std::size_t dropped = 0;
+    io.stream.expires_after(io.linger);
+    while (dropped < k_linger_bytes) {
+      auto [rec, n] = co_await io.stream.async_read_some(asio::buffer(sink), use_tuple);
+      if (rec) break;
+      dropped += n;
+    }
+  }
+  close_socket(io, false);
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------- request
+
+std::string_view request::path() const {
+  auto q = target_.find('?');
+  return q == std::string_view::npos ? target_ : target_.substr(0, q);
+}
+
+std::string_view request::header(std::string_view name) const {
+  for (const auto& h : headers_) {
+    if (h.name.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < name.size() && same; ++i) {
+      same = (h.name[i] | 0x20) == (name[i] | 0x20);
+    }
+    if (same) return h.value;
+  }
+  return {};
+}
+
+std::string& request::body() { return io_->body; }
+const std::string& request::body() const { return io_->body; }
+std::string_view request::remote() const { return io_->remote; }
+bool request::body_read() const { return io_->body_status != session_io::body_state::unread; }
+
+asio::awaitable<bool> request::read_body() {
+  session_io& io = *io_;
+  if (io.body_status == session_io::body_state::none || io.body_status == session_io::body_state::read) co_return true;
+  if (io.body_status == session_io::body_state::failed || io.closed) co_return false;
+  const auto& head = io.parsed;
+  const auto& opt = io.shared.options;
+  io.body_status = session_io::body_state::failed;  // until it succeeds
+  io.body.clear();
+
+  // Account for the body before buffering it: a content length is charged
+  // whole, a chunked body as it grows.
+  io.body_charge = budget_charge(io.shared.budget);
+  if (!head.chunked && !io.body_charge.grow_to(head.content_length)) co_return co_await reject_over_budget(io);
+
+  std::string_view buffered = io.buffer.data().substr(head.size);
+  // curl and others wait for "100 Continue" before sending a large body; it
+  // is sent only now, once the handler has accepted the request's headers.
+  if (head.expect_continue && buffered.empty() && !io.continue_sent) {
+    io.continue_sent = true;
+    io.stream.expires_after(opt.idle_timeout);
+    auto [wec, wn] =
+        co_await asio::async_write(io.stream, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), use_tuple);
+    if (wec) {
+      close_socket(io, false);
+      co_return false;
+    }
+  }
+
+  if (!head.chunked) {
+    const std::size_t total = static_cast<std::size_t>(head.content_length);
+    const std::size_t have = std::min(buffered.size(), total);
+    io.body.reserve(total + k_body_slack);
+    io.body.assign(buffered.data(), have);
+    io.body_bytes_in_buffer = have;
+    io.body.resize(total);
+    for (std::size_t got = have; got < total;) {
+      auto [ec, n] = co_await read_some_in_time(io, asio::buffer(io.body.data() + got, total - got));
+      if (ec) {
+        if (ec == beast::error::timeout) {
+          io.linger = k_linger_time_slow_client;
+          co_await reject(io, 408, "The request body did not arrive in time.");
+        } else
+          close_socket(io, false);
+        co_return false;
+      }
+      got += n;
+    }
+    io.body_status = session_io::body_state::read;
+    co_return true;
+  }
+
+  chunked_decoder decoder(io.shared.limits, head.size);
+  io.body_bytes_in_buffer = decoder.feed(buffered, io.body);
+  std::array<char, 16 * 1024> scratch;
+  while (!decoder.done() && !decoder.failed()) {
+    if (!io.body_charge.grow_to(io.body.capacity())) co_return co_await reject_over_budget(io);
+    auto [ec, n] = co_await read_some_in_time(io, asio::buffer(scratch));
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        io.linger = k_linger_time_slow_client;
+        co_await reject(io, 408, "The request body did not arrive in time.");
+      } else
+        close_socket(io, false);
+      co_return false;
+    }
+    const std::string_view got(scratch.data(), n);
+    const std::size_t used = decoder.feed(got, io.body);
+    if (decoder.done() && used < n) io.pending.assign(got.substr(used));  // the next request's first bytes
+  }
+  if (decoder.failed()) {
+    const int status = status_of(decoder.error());
+    co_await reject(io, status, limit_message(status, opt, decoder.why()));
+    co_return false;
+  }
+  if (!io.body_charge.grow_to(io.body.capacity())) co_return co_await reject_over_budget(io);
+  io.body_status = session_io::body_state::read;
+  co_return true;
+}
 
 // ---------------------------------------------------------------- response_writer
 
@@ -160,8 +509,9 @@ asio::awaitable<bool> response_writer::send(int status, std::string_view content
   head.append("content-length: ");
   append_number(head, body.size());
   head.append("\r\n\r\n");
-  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
   finished_ = true;
+  if (io_.head_only) co_return co_await write_or_close(io_, asio::buffer(head));
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
   co_return co_await write_or_close(io_, bufs);
 }
 
@@ -169,14 +519,19 @@ asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view
   if (started_ || io_.closed) co_return false;
   started_ = true;
   status_ = status;
+  // HTTP/1.0 has no chunked coding: its stream ends when the connection does.
+  if (io_.parsed.version_minor == 0) io_.keep_alive = false;
   begin_head(io_, status, content_type, extra);
-  io_.head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\ntransfer-encoding: chunked\r\n\r\n");
+  io_.head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\n");
+  if (io_.parsed.version_minor >= 1) io_.head.append("transfer-encoding: chunked\r\n");
+  io_.head.append("\r\n");
   co_return co_await write_or_close(io_, asio::buffer(io_.head));
 }
 
 asio::awaitable<bool> response_writer::write_chunk(std::string_view data) {
   if (!started_ || finished_ || io_.closed) co_return false;
-  if (data.empty()) co_return true;  // an empty chunk would end the stream
+  if (data.empty() || io_.head_only) co_return true;  // an empty chunk would end the stream
+  if (io_.parsed.version_minor == 0) co_return co_await write_or_close(io_, asio::buffer(data.data(), data.size()));
   char size_line[20];
   auto r = std::to_chars(size_line, size_line + 16, data.size(), 16);
   *r.ptr++ = '\r';
@@ -189,6 +544,7 @@ asio::awaitable<bool> response_writer::write_chunk(std::string_view data) {
 asio::awaitable<bool> response_writer::end_stream() {
   if (!started_ || finished_ || io_.closed) co_return false;
   finished_ = true;
+  if (io_.head_only || io_.parsed.version_minor == 0) co_return true;
   co_return co_await write_or_close(io_, asio::buffer("0\r\n\r\n", 5));
 }
 
@@ -202,11 +558,9 @@ asio::awaitable<bool> response_writer::wait_client_gone() {
     // Readable: either the peer closed (EOF) or it sent the next request
     // early. Peek to tell which, without consuming anything.
     char probe;
-    boost::system::error_code pec;
-    sock.non_blocking(true, pec);
-    auto n = sock.receive(asio::buffer(&probe, 1), tcp::socket::message_peek, pec);
-    if (pec == asio::error::would_block) continue;
-    if (pec || n == 0) co_return true;
+    const auto n = ::recv(sock.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (n <= 0) co_return true;
     // Pipelined bytes are waiting: we cannot watch for a close any more
     // without consuming them, so stop watching (the stream goes on).
     asio::steady_timer forever(sock.get_executor(), asio::steady_timer::time_point::max());
@@ -214,6 +568,22 @@ asio::awaitable<bool> response_writer::wait_client_gone() {
     co_return false;
   }
 }
+
+void response_writer::on_cancel(std::function<void(cancel_reason)> f) {
+  io_.on_cancel = std::move(f);
+  if (io_.cancelled != cancel_reason::none) {
+    cancel_request(io_, io_.cancelled);  // already decided: tell the new listener at once
+    return;
+  }
+  // Bytes past this request are already here: a close behind them cannot be seen.
+  const std::size_t own = io_.parsed.size + io_.body_bytes_in_buffer;
+  if (io_.buffer.size() > own || !io_.pending.empty()) return;
+  start_watch(io_);
+}
+
+void response_writer::clear_cancel() { io_.on_cancel = nullptr; }
+
+cancel_reason response_writer::cancelled() const { return io_.cancelled; }
 
 void response_writer::abort() {
   finished_ = true;
@@ -225,136 +595,164 @@ void response_writer::abort() {
 struct server::impl {
   server_shared shared;
 
-  impl(asio::io_context& ioc, server_options o, handler h, error_renderer r)
-      : shared{ioc, std::move(o), std::move(h), std::move(r), std::nullopt, {}, false} {}
+  impl(asio::io_context& ioc, server_options o, handler h, error_renderer r, memory_budget* b)
+      : shared{ioc, std::move(o), {}, std::move(h), std::move(r), b, std::nullopt, {}, false, {}} {
+    shared.limits.max_header_bytes = shared.options.max_header_bytes;
+    shared.limits.max_body_bytes = shared.options.max_body_bytes;
+    if (!shared.options.connection_count)
+      shared.options.connection_count = std::make_shared<std::atomic<std::size_t>>(0);
+  }
 };
 
 namespace {
 
-std::string default_error_body(int status, std::string_view message) {
-  std::string out = "{\"error\":{\"message\":\"";
-  out.append(message);  // fixed ASCII messages from this file only
-  out.append("\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
-  (void)status;
-  return out;
-}
-
-// Answers a protocol-level failure and marks the connection for closing.
-asio::awaitable<void> reject(session_io& io, int status, std::string message) {
-  io.keep_alive = false;
-  std::string body = io.shared.render_error ? io.shared.render_error(status, message)
-                                            : default_error_body(status, message);
-  // Every response carries an id, these too, so a client can quote it.
-  const auto id = request_id::generate();
-  const std::array<header_field, 1> extra{{{"x-request-id", id.view()}}};
-  response_writer w(io);
-  co_await w.send(status, "application/json", body, extra);
-}
-
-using request_parser_t = bhttp::request_parser<bhttp::string_body>;
-
-boost::system::error_code parse_buffered(beast::flat_buffer& buffer, request_parser_t& parser) {
-  boost::system::error_code ec;
-  parser.eager(true);
-  while (!parser.is_done() && buffer.size() > 0) {
-    const auto n = parser.put(buffer.data(), ec);
-    buffer.consume(n);
-    if (ec == bhttp::error::need_more) return {};
-    if (ec || n == 0) break;
+// Reads until a whole request head is buffered and parsed. False when the
+// connection should close (already answered where there was something to say).
+asio::awaitable<bool> read_head(session_io& io) {
+  const auto& opt = io.shared.options;
+  std::size_t scanned = 0;  // bytes already searched for the end of the head
+  for (;;) {
+    const auto data = io.buffer.data();
+    // Parse only once the empty line that ends a head may be there, so a
+    // head trickled in byte by byte is not parsed again for every byte.
+    const std::size_t from = scanned >= 3 ? scanned - 3 : 0;
+    const bool maybe_complete =
+        data.find("\n\r\n", from) != std::string_view::npos || data.find("\n\n", from) != std::string_view::npos;
+    scanned = data.size();
+    if (maybe_complete || data.size() >= opt.max_header_bytes) {
+      auto r = parse_head(data, io.shared.limits, io.parsed);
+      if (r.error != framing_error::none) {
+        const int status = status_of(r.error);
+        co_await reject(io, status, limit_message(status, opt, r.why));
+        co_return false;
+      }
+      if (r.complete) co_return true;
+    }
+    auto [ec, n] = co_await read_some_in_time(io, io.buffer.prepare(k_first_read));
+    if (ec) {
+      // A request that began but did not arrive in time is told so; a peer
+      // that went away gets nothing.
+      if (ec == beast::error::timeout) {
+        io.linger = k_linger_time_slow_client;
+        co_await reject(io, 408, "The request did not arrive in time.");
+      }
+      co_return false;
+    }
+    io.buffer.commit(n);
   }
-  return ec;
+}
+
+// After the handler: drop what is left of an unread body, or give up the connection.
+asio::awaitable<void> finish_body(session_io& io) {
+  if (io.body_status != session_io::body_state::unread) co_return;
+  const auto& head = io.parsed;
+  if (head.chunked || !io.keep_alive) {
+    io.keep_alive = false;
+    co_return;
+  }
+  const std::size_t total = static_cast<std::size_t>(head.content_length);
+  const std::size_t buffered = std::min(io.buffer.size() - head.size, total);
+  io.body_bytes_in_buffer = buffered;
+  std::size_t left = total - buffered;
+  std::array<char, 8192> sink;
+  while (left > 0) {
+    auto [ec, n] = co_await read_some_in_time(io, asio::buffer(sink.data(), std::min(left, sink.size())));
+    if (ec) {
+      io.keep_alive = false;
+      co_return;
+    }
+    left -= n;
+  }
+  io.body_status = session_io::body_state::read;
 }
 
 asio::awaitable<void> do_session(session_io& io) {
   const auto& opt = io.shared.options;
-  std::optional<request_parser_t> parser;
 
   while (!io.closed) {
     // Wait for the first byte of the next request under the idle timeout.
     if (io.buffer.size() == 0) {
       if (io.shared.draining) break;
       io.idle = true;
+      io.idle_since = clock::now();
       io.stream.expires_after(opt.idle_timeout);
-      auto [ec, n] = co_await io.stream.async_read_some(io.buffer.prepare(4096), use_tuple);
+      auto [ec, n] = co_await io.stream.async_read_some(io.buffer.prepare(k_first_read), use_tuple);
       io.idle = false;
       if (ec) break;
       io.buffer.commit(n);
     }
 
-    // The whole request, headers and body, must arrive within read_timeout:
+    // The whole request, head and body, must arrive within read_timeout:
     // a client trickling bytes cannot hold the connection longer than that.
+    io.read_deadline = clock::now() + opt.read_timeout;
+    io.continue_sent = false;
+    io.timed_out = false;
+    io.linger = k_linger_time;
+    io.body_bytes_in_buffer = 0;
+    io.cancelled = cancel_reason::none;
+    io.on_cancel = nullptr;
     io.body.clear();
-    parser.emplace(std::piecewise_construct, std::make_tuple(std::move(io.body)));
-    parser->header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
-    parser->body_limit(opt.max_body_bytes);
-    io.stream.expires_after(opt.read_timeout);
-
-    // Most requests arrive whole in the first read: parse what is buffered
-    // without I/O, and read more only when the parser asks for it.
-    auto hec = parse_buffered(io.buffer, *parser);
-    if (!hec && !parser->is_header_done()) {
-      auto [ec, n] = co_await bhttp::async_read_header(io.stream, io.buffer, *parser, use_tuple);
-      hec = ec;
-    }
-    if (!hec && !parser->is_done()) {
-      // curl and others wait for "100 Continue" before sending a large body.
-      auto expect = parser->get()[bhttp::field::expect];
-      if (!expect.empty() && beast::iequals(expect, "100-continue")) {
-        auto [wec, wn] = co_await asio::async_write(io.stream, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25),
-                                                    use_tuple);
-        if (wec) break;
-      }
-      auto [bec, bn] = co_await bhttp::async_read(io.stream, io.buffer, *parser, use_tuple);
-      hec = bec;
-    }
-    if (hec) {
-      if (hec == bhttp::error::header_limit) {
-        co_await reject(io, 431, "Request header fields exceed the limit of " + std::to_string(opt.max_header_bytes) + " bytes.");
-      } else if (hec == bhttp::error::body_limit) {
-        co_await reject(io, 413, "Request body exceeds the limit of " + std::to_string(opt.max_body_bytes) + " bytes.");
-      } else if (hec == beast::error::timeout || hec == bhttp::error::end_of_stream ||
-                 hec == asio::error::eof || hec == asio::error::connection_reset ||
-                 hec == asio::error::operation_aborted) {
-        // The peer went away or was too slow: nothing useful to answer.
-      } else if (hec == bhttp::error::partial_message) {
-      } else {
-        co_await reject(io, 400, "Malformed HTTP request.");
-      }
+    if (!co_await read_head(io)) {
+      io.body_status = session_io::body_state::failed;  // whatever else the client sends is dropped
       break;
     }
-
-    auto& msg = parser->get();
-    io.keep_alive = msg.keep_alive();
+    const auto& head = io.parsed;
+    io.keep_alive = head.keep_alive;
+    io.head_only = head.method == "HEAD";
+    io.body_status = head.has_body() ? session_io::body_state::unread : session_io::body_state::none;
+    if (!is_known_method(head.method)) {
+      io.body_status = session_io::body_state::failed;
+      co_await reject(io, 501, "Request method not implemented.");
+      break;
+    }
+    disarm_deadline(io);
     io.stream.expires_never();
 
-    request req;
-    req.method_ = msg.method_string();
-    req.target_ = msg.target();
-    req.body_ = &msg.body();
-    req.remote_ = io.remote;
-    req.fields_ = static_cast<const bhttp::fields*>(&msg.base());
+    request req = io.make_request();
 
     response_writer writer(io);
+    io.current = &writer;
     try {
       co_await io.shared.on_request(req, writer);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"what\":\"%s\"}\n", e.what());
     }
-    if (!writer.finished()) {
+    io.on_cancel = nullptr;
+    if (!writer.finished() && !io.closed) {
       if (writer.started()) {
         writer.abort();  // a half-written response cannot be finished cleanly
       } else {
         co_await reject(io, 500, "Internal error.");
       }
     }
-    io.body = std::move(msg.body());
-    if (!io.keep_alive) break;
+    io.current = nullptr;
+    if (io.closed) break;
+    co_await finish_body(io);
+    disarm_deadline(io);
+    if (!io.keep_alive || io.body_status == session_io::body_state::failed) break;
+
+    // Forget this request: its head and body bytes, and any large buffer.
+    io.buffer.consume(io.parsed.size + io.body_bytes_in_buffer);
+    if (!io.pending.empty()) {
+      io.buffer.append(io.pending);
+      io.pending.clear();
+    }
+    io.body_charge.reset();
+    // (Swap, not assign: assigning an empty string keeps the capacity.)
+    if (io.body.capacity() > k_kept_body) std::string().swap(io.body);
+    io.buffer.shrink();
+    io.body_status = session_io::body_state::none;
   }
 
   if (!io.closed) {
-    boost::system::error_code ec;
-    io.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    close_socket(io, false);
+    // A body the client may still be sending: do not reset it mid-way.
+    if (io.body_status == session_io::body_state::unread || io.body_status == session_io::body_state::failed) {
+      co_await linger_close(io);
+    } else {
+      boost::system::error_code ec;
+      io.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      close_socket(io, false);
+    }
   }
 }
 
@@ -371,11 +769,35 @@ asio::awaitable<void> run_session(server_shared& shared, tcp::socket socket) {
     std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"session failed\",\"what\":\"%s\"}\n", e.what());
   }
   shared.sessions.erase(io.self);
+  shared.options.connection_count->fetch_sub(1, std::memory_order_relaxed);
+}
+
+// At the connection cap: close this worker's longest-idle connection to make
+// room; false when none is idle.
+bool evict_idle(server_shared& shared) {
+  session_io* oldest = nullptr;
+  for (auto* io : shared.sessions) {
+    if (io->idle && !io->closed && (!oldest || io->idle_since < oldest->idle_since)) oldest = io;
+  }
+  if (!oldest) return false;
+  close_socket(*oldest, false);
+  return true;
+}
+
+void log_connection_cap(server_shared& shared, bool refused) {
+  const auto now = clock::now();
+  if (now - shared.last_cap_log < std::chrono::seconds(10)) return;  // one line per 10 s per worker
+  shared.last_cap_log = now;
+  std::fprintf(stderr,
+               "{\"level\":\"warn\",\"msg\":\"connection limit reached\",\"max_connections\":%zu,\"action\":\"%s\"}\n",
+               shared.options.max_connections, refused ? "refused new connections" : "closed idle connections");
 }
 
 asio::awaitable<void> do_accept(server_shared& shared) {
   auto& acceptor = *shared.acceptor;
   asio::steady_timer backoff(shared.ioc);
+  auto& count = *shared.options.connection_count;
+  const std::size_t cap = shared.options.max_connections;
   while (acceptor.is_open()) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
@@ -385,6 +807,22 @@ asio::awaitable<void> do_accept(server_shared& shared) {
       co_await backoff.async_wait(use_tuple);
       continue;
     }
+    if (cap > 0 && count.fetch_add(1, std::memory_order_relaxed) >= cap) {
+      if (!evict_idle(shared)) {
+        count.fetch_sub(1, std::memory_order_relaxed);
+        log_connection_cap(shared, true);
+        // Tell the client before closing; never wait for it.
+        static constexpr std::string_view busy =
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 1\r\nconnection: close\r\n\r\n";
+        socket.non_blocking(true, ec);
+        socket.send(asio::buffer(busy), 0, ec);
+        socket.close(ec);
+        continue;
+      }
+      log_connection_cap(shared, false);
+    } else if (cap == 0) {
+      count.fetch_add(1, std::memory_order_relaxed);
+    }
     socket.set_option(tcp::no_delay(true), ec);
     asio::co_spawn(shared.ioc, run_session(shared, std::move(socket)), asio::detached);
   }
@@ -392,9 +830,8 @@ asio::awaitable<void> do_accept(server_shared& shared) {
 
 }  // namespace
 
-server::server(asio::io_context& ioc, server_options options, handler h, error_renderer render,
-               memory_budget* /*budget*/)
-    : impl_(std::make_unique<impl>(ioc, std::move(options), std::move(h), std::move(render))) {}
+server::server(asio::io_context& ioc, server_options options, handler h, error_renderer render, memory_budget* budget)
+    : impl_(std::make_unique<impl>(ioc, std::move(options), std::move(h), std::move(render), budget)) {}
 
 server::~server() = default;
 
@@ -413,9 +850,7 @@ std::uint16_t server::listen() {
   return s.acceptor->local_endpoint().port();
 }
 
-void server::start() {
-  asio::co_spawn(impl_->shared.ioc, do_accept(impl_->shared), asio::detached);
-}
+void server::start() { asio::co_spawn(impl_->shared.ioc, do_accept(impl_->shared), asio::detached); }
 
 void server::drain() {
   auto& s = impl_->shared;
@@ -429,6 +864,12 @@ void server::drain() {
   for (auto* io : s.sessions) {
     if (io->idle) close_socket(*io, false);
   }
+}
+
+void server::stop_in_flight() {
+  // Copy first: a cancelled request may end and leave the list at once.
+  std::vector<session_io*> busy(impl_->shared.sessions.begin(), impl_->shared.sessions.end());
+  for (auto* io : busy) cancel_request(*io, cancel_reason::shutdown);
 }
 
 std::size_t server::open_connections() const { return impl_->shared.sessions.size(); }

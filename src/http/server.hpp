@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,6 +18,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "http/request_parser.hpp"
+
 namespace llmgw {
 class memory_budget;
 }
@@ -26,57 +29,71 @@ namespace llmgw::http {
 struct server_options {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;
-  std::size_t max_header_bytes = 16 * 1024;        // larger → 431
-  std::size_t max_body_bytes = 10 * 1024 * 1024;   // larger → 413
-  std::chrono::milliseconds read_timeout{30'000};  // whole request, headers and body
-  std::chrono::milliseconds idle_timeout{75'000};  // keep-alive wait for the next request
+  std::size_t max_header_bytes = 16 * 1024;          // request line + fields (+ chunked trailers); larger → 431
+  std::size_t max_body_bytes = 10 * 1024 * 1024;     // larger → 413
+  std::chrono::milliseconds read_timeout{30'000};    // whole request, headers and body; then 408
+  std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
   std::size_t max_buffer_bytes = 256 * 1024 * 1024;  // per worker: bodies held at once
-  std::size_t max_connections = 0;                    // per process; 0: derived from the descriptor limit
+  // Client connections of the whole process (all workers share one count);
+  // 0: derived from the descriptor limit by the worker pool.
+  std::size_t max_connections = 0;
+  std::shared_ptr<std::atomic<std::size_t>> connection_count;  // shared by the workers; made when null
 };
 
-struct header_field {
-  std::string_view name;
-  std::string_view value;
-};
+using header_field = field;
 using header_list = std::span<const header_field>;
+
+class session_io;  // the server's per-connection state (defined in server.cpp)
 
 // What the handler sees of one request. Views stay valid until the handler returns.
 class request {
  public:
   std::string_view method() const { return method_; }
   std::string_view target() const { return target_; }
-  std::string_view path() const;  // target without the query string
+  std::string_view path() const;                        // target without the query string
+  int version_minor() const { return version_minor_; }  // HTTP/1.<minor>
   // Case-insensitive lookup; empty when absent.
   std::string_view header(std::string_view name) const;
   // Calls f(name, value) for every header, in arrival order.
   template <class F>
   void for_each_header(F&& f) const {
-    visit_headers([](void* ctx, std::string_view n, std::string_view v) { (*static_cast<std::remove_reference_t<F>*>(ctx))(n, v); },
-                  const_cast<void*>(static_cast<const void*>(&f)));
+    for (const auto& h : headers_) f(h.name, h.value);
   }
-  // The body, read once. Handlers may move from it.
-  std::string& body() { return *body_; }
-  const std::string& body() const { return *body_; }
+  // Reads the body (once; later calls return at once). The server has not
+  // read it when the handler starts, so a handler can refuse a request on
+  // its headers alone (authentication) before any body byte is buffered; a
+  // client that sent `Expect: 100-continue` gets its 100 only now. False
+  // when the body could not be read: the server has then answered (400,
+  // 408, 413, 503) or the client is gone, and the handler must just return.
+  boost::asio::awaitable<bool> read_body();
+  bool body_read() const;
+  // The body, after read_body(). Handlers may move from it.
+  std::string& body();
+  const std::string& body() const;
   // Remote peer, for logs.
-  std::string_view remote() const { return remote_; }
-
-  // Filled by the server.
-  std::string_view method_;
-  std::string_view target_;
-  std::string* body_ = nullptr;
-  std::string_view remote_;
-  const void* fields_ = nullptr;  // the parser's header fields (Beast type kept out of this header)
+  std::string_view remote() const;
 
  private:
-  using header_visitor = void (*)(void* ctx, std::string_view name, std::string_view value);
-  void visit_headers(header_visitor v, void* ctx) const;
+  friend class session_io;
+  session_io* io_ = nullptr;
+  std::string_view method_;
+  std::string_view target_;
+  int version_minor_ = 1;
+  header_list headers_;
 };
 
-class session_io;  // the server's per-connection state (defined in server.cpp)
+// Why a request is asked to stop before it is done.
+enum class cancel_reason : std::uint8_t {
+  none,
+  client_gone,  // the client closed or reset its connection
+  shutdown,     // the server is stopping and the drain time is over
+};
 
 // How a handler answers. A handler either calls send() once, or
 // begin_stream() then write_chunk()... then end_stream(). Every call returns
 // false when the client is gone; the handler should then stop its work.
+// Header values are written only when they hold no control character; a
+// value that does is left out (and logged) rather than split the response.
 class response_writer {
  public:
   explicit response_writer(session_io& io) : io_(io) {}
@@ -87,9 +104,17 @@ class response_writer {
   // Writes one chunk of a stream and flushes it to the socket.
   boost::asio::awaitable<bool> write_chunk(std::string_view data);
   boost::asio::awaitable<bool> end_stream();
-  // Completes when the client closes its side (used to cancel upstream work
-  // while a stream is idle). Returns at once with true if already gone.
+  // Completes when the client closes its side. Returns at once with true if
+  // already gone. (The mock vendor's sleeps; the gateway uses on_cancel.)
   boost::asio::awaitable<bool> wait_client_gone();
+  // Calls `f` (once, on this worker's thread) when the request must stop
+  // early: the client hung up, or the server's drain time ran out. The
+  // client is watched through the connection's own socket while `f` is set,
+  // with no timer and no extra coroutine. Replaces any earlier callback;
+  // clear_cancel() (or the end of the request) removes it.
+  void on_cancel(std::function<void(cancel_reason)> f);
+  void clear_cancel();
+  cancel_reason cancelled() const;
   // Drops the connection without a proper end: used by the mock vendor to
   // emulate a reset and by the gateway when a stream fails mid-way.
   void abort();
@@ -107,8 +132,8 @@ class response_writer {
 
 using handler = std::function<boost::asio::awaitable<void>(request&, response_writer&)>;
 
-// Answers protocol-level failures (431, 413, 408, 400) the server detects
-// before a handler runs; lets the gateway render them in its API's format.
+// Answers protocol-level failures (400, 408, 413, 431, 501, 503, 505) the
+// server detects itself; lets the gateway render them in its API's format.
 using error_renderer = std::function<std::string(int status, std::string_view message)>;
 
 class server {
@@ -125,8 +150,12 @@ class server {
   std::uint16_t listen();
   // Starts accepting on the io_context.
   void start();
-  // Stops accepting; open connections finish their current request and close.
+  // Stops accepting; idle connections close now, busy ones after their
+  // current response.
   void drain();
+  // Past the drain time: asks every request still running to stop
+  // (cancel_reason::shutdown) so it can end its response properly.
+  void stop_in_flight();
   std::size_t open_connections() const;
 
  private:

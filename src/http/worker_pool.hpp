@@ -35,19 +35,29 @@ class worker_pool {
   void start(server_options options,
              const std::function<worker_handlers(boost::asio::io_context&, memory_budget&)>& make);
   std::uint16_t port() const { return port_; }
+  // The process's cap on client connections (server_options.max_connections,
+  // or what the descriptor limit allows when that is 0).
+  std::size_t max_connections() const { return max_connections_; }
 
   // Blocks until SIGINT or SIGTERM, then drains: listeners close, idle
   // connections close, busy ones finish their response (up to
-  // drain_timeout), and the threads are joined.
+  // drain_timeout; then the requests still running are stopped and end
+  // their responses with an error, within k_stop_grace), and the threads are joined.
   void run_until_signalled(std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
 
   // The same drain, started by the caller (in-process use).
   void stop(std::chrono::milliseconds drain_timeout = std::chrono::seconds(2));
 
+  static constexpr std::chrono::milliseconds k_stop_grace{2'000};
+
  private:
   struct worker;
+  std::size_t open_connections();
+  bool wait_closed(std::chrono::steady_clock::time_point deadline);
+
   std::vector<std::unique_ptr<worker>> workers_;
   std::uint16_t port_ = 0;
+  std::size_t max_connections_ = 0;
 };
 
 }  // namespace llmgw::http

@@ -239,6 +239,8 @@ void mock_vendor::record(const http::request& req) {
 // ---------------------------------------------------------------- dispatch
 
 asio::awaitable<void> mock_vendor::handle(http::request& req, http::response_writer& out) {
+  // A vendor reads the whole request before it answers.
+  if (!co_await req.read_body()) co_return;
   const std::string_view path = req.path();
   if (path.starts_with("/_mock/")) {
     co_await handle_admin(req, out);
