@@ -45,8 +45,8 @@ asio::awaitable<void> gateway::handle_messages(request_scope& rs) {
     if (has_control_char(rs.req.header(name))) bad_header = name;
   }
   if (!bad_header.empty()) {
-    co_await send_error(rs, invalid_request(std::string(bad_header) + ": control characters are not allowed",
-                                            std::string(bad_header)));
+    co_await send_error(
+        rs, invalid_request(std::string(bad_header) + ": control characters are not allowed", std::string(bad_header)));
     co_return;
   }
   // count_tokens bodies have no max_tokens (and are only passed through).

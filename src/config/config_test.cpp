@@ -329,16 +329,16 @@ TEST(config, names_that_reach_headers_carry_no_control_characters) {
   // YAML's double-quoted escapes put a CR LF (or a NUL) into the value.
   EXPECT_TRUE(contains(error_of("aliases:\n  \"fast\\r\\nSet-Cookie: a=b\": gpt-4o\n"), "control characters"));
   EXPECT_TRUE(contains(error_of("aliases:\n  fast: \"gpt-4o\\r\\nSet-Cookie: a=b\"\n"), "aliases.fast"));
-  EXPECT_TRUE(contains(error_of("model_groups:\n  \"g\\0\": [{provider: openai, model: gpt-4o}]\n"),
-                       "control characters"));
+  EXPECT_TRUE(
+      contains(error_of("model_groups:\n  \"g\\0\": [{provider: openai, model: gpt-4o}]\n"), "control characters"));
   const std::string group = error_of("model_groups:\n  g: [{provider: openai, model: \"gpt-4o\\nx\"}]\n");
   EXPECT_TRUE(contains(group, "model_groups.g[0].model")) << group;
   EXPECT_TRUE(contains(group, "control characters")) << group;
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: \"x\\ty\", base_url: http://h}\n"), "providers[0].name"));
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: x, base_url: http://h, models: [\"m\\r\"]}\n"),
                        "providers[0].models[0]"));
-  EXPECT_TRUE(contains(error_of("providers:\n  - {name: x, base_url: http://h, api_key: \"k\\n\"}\n"),
-                       "providers[0].api_key"));
+  EXPECT_TRUE(
+      contains(error_of("providers:\n  - {name: x, base_url: http://h, api_key: \"k\\n\"}\n"), "providers[0].api_key"));
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: az, type: azure, base_url: 'https://r', api_key: k, "
                                 "api_version: \"1\\r\\nx: y\"}\n"),
                        "providers[0].api_version"));

@@ -41,7 +41,7 @@ bool one_of(std::string_view s, const std::array<std::string_view, 7>& names) {
 
 bool is_month(std::string_view s) {
   static constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   for (auto m : months) {
     if (s == m) return true;
   }

@@ -40,8 +40,7 @@ secret_scrubber::secret_scrubber(std::span<const std::string_view> secrets) {
   std::sort(windows_.begin(), windows_.end());
   windows_.erase(std::unique(windows_.begin(), windows_.end()), windows_.end());
   if (windows_.empty()) return;
-  const std::size_t bits =
-      std::clamp(std::bit_ceil(windows_.size() * k_bits_per_window), k_min_bits, k_max_bits);
+  const std::size_t bits = std::clamp(std::bit_ceil(windows_.size() * k_bits_per_window), k_min_bits, k_max_bits);
   shift_ = 64 - static_cast<unsigned>(std::countr_zero(bits));
   bits_.assign(bits / 64, 0);
   for (std::uint64_t w : windows_) {

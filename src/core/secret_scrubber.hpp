@@ -57,9 +57,9 @@ class secret_scrubber {
   // replacement then never cuts a JSON escape, an SSE line or a UTF-8
   // sequence in two. A secret holding such characters is still found in
   // the pieces between them that are long enough.
-  std::vector<std::uint64_t> bits_;      // bitmap over the hash values
-  unsigned shift_ = 64;                  // 64 - log2(bitmap size)
-  std::vector<std::uint64_t> windows_;   // every indexed window, sorted
+  std::vector<std::uint64_t> bits_;     // bitmap over the hash values
+  unsigned shift_ = 64;                 // 64 - log2(bitmap size)
+  std::vector<std::uint64_t> windows_;  // every indexed window, sorted
 };
 
 }  // namespace llmgw

@@ -26,7 +26,8 @@ TEST(secret_scrubber, whole_secrets_are_replaced) {
 TEST(secret_scrubber, fragments_of_eight_or_more_are_replaced_whole) {
   // Without the prefix, truncated, masked in the middle.
   EXPECT_EQ(scrub("vendor-secret-0123456789"), "[redacted]");
-  EXPECT_EQ(scrub("Incorrect API key provided: sk-vendor-se****6789."), "Incorrect API key provided: [redacted]****6789.");
+  EXPECT_EQ(scrub("Incorrect API key provided: sk-vendor-se****6789."),
+            "Incorrect API key provided: [redacted]****6789.");
   EXPECT_EQ(scrub("x=\"EXAMPLEKEY\""), "x=\"[redacted]\"");
   EXPECT_EQ(scrub("13579246"), "13579246");  // 8 characters of the key, but not consecutive in it
   EXPECT_EQ(scrub("01234567"), "[redacted]");
@@ -88,7 +89,8 @@ TEST(secret_scrubber, find_reports_the_whole_run) {
 TEST(secret_scrubber, many_secrets_still_exact) {
   // A bitmap under load: 200 random-looking keys, each found, nothing else.
   std::vector<std::string> keys;
-  for (int i = 0; i < 200; ++i) keys.push_back("key-" + std::to_string(i * 7919) + "-" + std::to_string(i * 104729) + "-tail");
+  for (int i = 0; i < 200; ++i)
+    keys.push_back("key-" + std::to_string(i * 7919) + "-" + std::to_string(i * 104729) + "-tail");
   std::vector<std::string_view> views(keys.begin(), keys.end());
   const secret_scrubber s(views);
   for (const auto& k : keys) EXPECT_EQ(s.scrubbed("<" + k + ">"), "<[redacted]>") << k;
