@@ -162,6 +162,23 @@ TEST(chat_request, model_rules) {
   expect_accepted({R"({"messages":[{"role":"user","content":"hi"}],"model":"late"})"});
 }
 
+// The model name is sent back in the x-llmgw-model header: a control
+// character in it (escaped in the JSON) could end that header line.
+TEST(chat_request, model_with_control_characters_is_refused) {
+  expect_rejected({
+      {R"({"model":"gpt-4o-mini\r\nSet-Cookie: a=b","messages":[{"role":"user","content":"hi"}]})", "model"},
+      {R"({"model":"gpt-4o-mini\n","messages":[{"role":"user","content":"hi"}]})", "model"},
+      {R"({"model":"a\u0000b","messages":[{"role":"user","content":"hi"}]})", "model"},
+      {R"({"model":"a\u001fb","messages":[{"role":"user","content":"hi"}]})", "model"},
+      {R"({"model":"a\u007f","messages":[{"role":"user","content":"hi"}]})", "model"},
+      {R"({"model":"a\tb","messages":[{"role":"user","content":"hi"}]})", "model"},
+  });
+  auto r = parse(R"({"model":"gpt-4o-mini\r\nX: y","messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(r.has_error());
+  EXPECT_NE(r.error().message.find("control characters"), std::string::npos) << r.error().message;
+  expect_accepted({R"({"model":"caf\u00e9 \/ x:1","messages":[{"role":"user","content":"hi"}]})"});
+}
+
 TEST(chat_request, escaped_model_is_decoded_and_located) {
   std::string body = R"({"model":"groq\/llama\u002d3","messages":[{"role":"user","content":"hi"}]})";
   auto r = parse_chat_request(body);
@@ -450,8 +467,9 @@ TEST(chat_request_rewrite, replaces_the_model) {
 }
 
 TEST(chat_request_rewrite, escapes_the_new_model) {
-  auto out = rewrite(body_with(""), "we\"ird\\name\n", false);
-  EXPECT_EQ(out.info.model.name(), "we\"ird\\name\n");
+  // (Control characters never get here: names are checked where they enter.)
+  auto out = rewrite(body_with(""), "we\"ird\\name/\u00e9", false);
+  EXPECT_EQ(out.info.model.name(), "we\"ird\\name/\u00e9");
 }
 
 TEST(chat_request_rewrite, nothing_to_do_keeps_the_bytes) {

@@ -80,6 +80,8 @@ TEST(embeddings_request, model_rules) {
       {R"({"model":"","input":"x"})", "model"},
       {R"({"model":null,"input":"x"})", "model"},
       {R"({"model":"a","model":"a","input":"x"})", "model"},
+      {R"({"model":"text-embedding-3-small\r\nSet-Cookie: a=b","input":"x"})", "model"},
+      {R"({"model":"a\u0000","input":"x"})", "model"},
   });
   expect_accepted({R"({"input":"x","model":"m"})"});
 }

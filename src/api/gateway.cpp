@@ -15,7 +15,22 @@ namespace llmgw::api {
 
 namespace asio = boost::asio;
 
-gateway_state::gateway_state(config c, bool demo) : cfg(std::move(c)), routes(cfg), keys(cfg), demo_mode(demo) {
+namespace {
+
+secret_scrubber vendor_secrets(const config& cfg) {
+  std::vector<std::string_view> secrets;
+  for (const auto& p : cfg.providers) {
+    for (const std::string* s : {&p.api_key, &p.aws_secret_access_key, &p.aws_session_token}) {
+      if (!s->empty()) secrets.push_back(*s);
+    }
+  }
+  return secret_scrubber(secrets);
+}
+
+}  // namespace
+
+gateway_state::gateway_state(config c, bool demo)
+    : cfg(std::move(c)), routes(cfg), keys(cfg), scrubber(vendor_secrets(cfg)), demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
 

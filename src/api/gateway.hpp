@@ -18,6 +18,7 @@
 #include "auth/keys.hpp"
 #include "config/config.hpp"
 #include "core/memory_budget.hpp"
+#include "core/secret_scrubber.hpp"
 #include "core/string_pool.hpp"
 #include "http/server.hpp"
 #include "http/upstream.hpp"
@@ -31,6 +32,9 @@ struct gateway_state {
   config cfg;
   router routes;
   key_store keys;
+  // Every vendor credential of cfg (API keys, AWS secret key and session
+  // token): what a vendor sends back is cleaned of them before a client sees it.
+  secret_scrubber scrubber;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -56,6 +60,8 @@ class gateway {
   // POST /v1/messages and /v1/messages/count_tokens (messages.cpp).
   boost::asio::awaitable<void> handle_messages(request_scope& rs);
   boost::asio::awaitable<void> send_error(request_scope& rs, const gateway_error& e);
+  // Removes vendor credentials from every field of a vendor's error.
+  void scrub(gateway_error& e) const;
 
   struct attempt_result;
   boost::asio::awaitable<void> proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,

@@ -7,6 +7,7 @@
 #include "api/body_model.hpp"
 #include "api/gateway.hpp"
 #include "api/request_scope.hpp"
+#include "core/header_value.hpp"
 #include "providers/anthropic_inbound.hpp"
 
 namespace llmgw::api {
@@ -25,6 +26,8 @@ boost::system::result<providers::messages_request_info, gateway_error> parse_cou
   const auto* model = doc.get_object().if_contains("model");
   if (!model || !model->is_string() || model->get_string().empty())
     return invalid_request("model: Field required", "model");
+  if (has_control_char(model->get_string()))
+    return invalid_request("model: Control characters are not allowed in a model name", "model");
   const auto* messages = doc.get_object().if_contains("messages");
   if (!messages || !messages->is_array()) return invalid_request("messages: Field required", "messages");
   providers::messages_request_info info;
@@ -36,6 +39,16 @@ boost::system::result<providers::messages_request_info, gateway_error> parse_cou
 
 asio::awaitable<void> gateway::handle_messages(request_scope& rs) {
   auto& body = rs.req.body();
+  // Both are relayed to Anthropic in our request head.
+  std::string_view bad_header;
+  for (std::string_view name : {"anthropic-version", "anthropic-beta"}) {
+    if (has_control_char(rs.req.header(name))) bad_header = name;
+  }
+  if (!bad_header.empty()) {
+    co_await send_error(
+        rs, invalid_request(std::string(bad_header) + ": control characters are not allowed", std::string(bad_header)));
+    co_return;
+  }
   // count_tokens bodies have no max_tokens (and are only passed through).
   // A messages body is read once: the translation, if the route needs one,
   // reuses the validated document.

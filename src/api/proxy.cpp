@@ -14,6 +14,7 @@
 #include "api/gateway.hpp"
 #include "api/request_scope.hpp"
 #include "api/usage_scan.hpp"
+#include "core/header_value.hpp"
 #include "core/json_escape.hpp"
 #include "core/sse_reader.hpp"
 #include "providers/anthropic.hpp"
@@ -167,6 +168,11 @@ void record_client_gone(request_scope& rs) {
 }
 
 }  // namespace
+
+void gateway::scrub(gateway_error& e) const {
+  const secret_scrubber& s = state_->scrubber;
+  for (std::string* field : {&e.message, &e.type, &e.code, &e.param, &e.retry_after}) s.scrub(*field);
+}
 
 const std::string* gateway::head_prefix_for(const provider_config& p, endpoint ep, std::string_view model) {
   // Azure puts the model in the URL: build its head per request. The others
@@ -373,14 +379,25 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     rs.record.status = status;
     std::array<http::header_field, 3> extra;
     std::size_t n = rs.base_headers(extra);
-    if (content_type.empty()) content_type = "application/json";
+    // The vendor's content-type is relayed only when it looks like one.
+    if (!is_media_type(content_type)) content_type = "application/json";
+    // A vendor that echoes our key in an answer must not hand it to the client.
+    state_->scrubber.scrub(*response);
     co_await rs.out.send(status, content_type, *response, {extra.data(), n});
     rs.mark_first_byte();
     co_return;
   }
 
+  if (last_error) {
+    // What a vendor said reaches the client without our credentials in any
+    // field, and its retry-after only when it is one (a CR LF in it would
+    // forge headers; a key in it would leak).
+    scrub(*last_error);
+    if (!is_retry_after(last_error->retry_after)) last_error->retry_after.clear();
+  }
   if (raw_error_status) {
-    // Anthropic's own error for an Anthropic client: status, body and retry-after as sent.
+    // Anthropic's own error for an Anthropic client: status, body and retry-after as sent (less our credentials).
+    state_->scrubber.scrub(*raw_error_body);
     rs.record.status = *raw_error_status;
     std::array<http::header_field, 4> extra;
     std::size_t n = rs.base_headers(extra);
@@ -472,6 +489,10 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
         if (rs.record.error.empty()) rs.record.error = "upstream error in stream";
       }
     }
+    // Each chunk is cleaned of our credentials before it goes out. A secret
+    // split across two upstream reads is seen as two pieces, each found only
+    // if it is k_min_fragment long itself: events are not held back to join them.
+    state_->scrubber.scrub(*out);
     bool delivered = true;
     if (!out->empty()) delivered = co_await rs.out.write_chunk(*out);  // not inside && (GCC 12)
     const bool stopping = rs.out.cancelled() == http::cancel_reason::shutdown;
@@ -490,6 +511,7 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
     if (failure) {
       // Headers are out: the failure becomes a last error event, then the
       // stream ends without [DONE] so the client knows it is incomplete.
+      scrub(*failure);
       rs.record.status = failure->status;
       if (rs.record.error.empty()) {
         rs.error_code = failure->code.empty() ? failure->type : failure->code;

@@ -1,5 +1,6 @@
 #include "api/request_json.hpp"
 
+#include "core/header_value.hpp"
 #include "core/json_escape.hpp"
 
 #include <cstring>
@@ -361,6 +362,10 @@ check_result read_model(ondemand::value& v, json_type type, std::string_view bod
   std::string_view decoded;
   if (auto ec = v.get_string().get(decoded)) return malformed_json(ec);
   if (decoded.empty()) return invalid_request("Invalid 'model': expected a non-empty string.", "model");
+  // The served model name is sent back in the x-llmgw-model header.
+  if (has_control_char(decoded)) {
+    return invalid_request("Invalid 'model': control characters are not allowed in a model name.", "model");
+  }
   out.offset = offset_in(body, token);
   out.length = token.size();
   out.raw = token.substr(1, token.size() - 2);

@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "core/header_value.hpp"
+#include "core/path_segment.hpp"
 #include "core/sha256.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -113,6 +115,21 @@ class loader {
     return s;
   }
 
+  // A name a client may send or the gateway may send back in a header
+  // (x-llmgw-provider, x-llmgw-model): no control characters.
+  void check_name(const YAML::Node& node, std::string_view path, std::string_view name) const {
+    if (has_control_char(name)) fail(node, path, "must not contain control characters");
+  }
+
+  // A model id sent to a vendor: a name, and usable as a URL path segment
+  // (Azure, Gemini and Bedrock put it in the path).
+  std::string model_id(const YAML::Node& node, std::string_view path) const {
+    std::string s = non_empty_string(node, path);
+    check_name(node, path, s);
+    if (!usable_in_path(s)) fail(node, path, "must not be \".\" or \"..\" or hold such a path segment");
+    return s;
+  }
+
   template <class T>
   T integer(const YAML::Node& node, std::string_view path, std::uint64_t min, std::uint64_t max) const {
     if (!node.IsScalar()) fail(node, path, "expected an integer");
@@ -131,10 +148,10 @@ class loader {
     return std::chrono::milliseconds(integer<std::int64_t>(node, path, 1, k_one_day_ms));
   }
 
-  std::vector<std::string> string_list(const YAML::Node& node, std::string_view path) const {
+  std::vector<std::string> model_list(const YAML::Node& node, std::string_view path) const {
     if (!node.IsSequence()) fail(node, path, "expected a list of strings");
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < node.size(); ++i) out.push_back(non_empty_string(node[i], index(path, i)));
+    for (std::size_t i = 0; i < node.size(); ++i) out.push_back(model_id(node[i], index(path, i)));
     return out;
   }
 
@@ -207,6 +224,7 @@ provider_config load_provider(const loader& l, const YAML::Node& node, const std
   if (name.find_first_of("/ \t") != std::string::npos) {
     l.fail(name_node, path + ".name", "must not contain '/' or spaces");
   }
+  l.check_name(name_node, path + ".name", name);
 
   std::string type = is_builtin(name) ? name : std::string(k_openai_compatible);
   if (auto n = node["type"]; loader::present(n)) {
@@ -240,9 +258,16 @@ provider_config load_provider(const loader& l, const YAML::Node& node, const std
       l.fail(n, path + ".base_url", e.what());
     }
   }
-  if (auto n = node["api_key"]; loader::present(n)) p.api_key = l.string(n, path + ".api_key");
-  if (auto n = node["api_version"]; loader::present(n)) p.api_version = l.non_empty_string(n, path + ".api_version");
-  if (auto n = node["models"]; loader::present(n)) p.models = l.string_list(n, path + ".models");
+  // Both go into request headers (api-key, anthropic-version) or the query.
+  if (auto n = node["api_key"]; loader::present(n)) {
+    p.api_key = l.string(n, path + ".api_key");
+    if (has_control_char(p.api_key)) l.fail(n, path + ".api_key", "must not contain control characters");
+  }
+  if (auto n = node["api_version"]; loader::present(n)) {
+    p.api_version = l.non_empty_string(n, path + ".api_version");
+    l.check_name(n, path + ".api_version", p.api_version);
+  }
+  if (auto n = node["models"]; loader::present(n)) p.models = l.model_list(n, path + ".models");
 
   if (p.base_url.empty()) l.fail(node, path, "base_url is required for a provider of type " + type);
   const bool needs_key = type != k_openai_compatible && vendor_needs_api_key(type);
@@ -302,7 +327,9 @@ void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
     const std::string name = loader::name_of(item.first);
     const std::string path = loader::join("aliases", name);
     if (name.empty()) l.fail(item.first, "aliases", "an alias needs a name");
-    cfg.aliases[name] = l.non_empty_string(item.second, path);
+    // Not `path`: it would carry the control character into the message.
+    if (has_control_char(name)) l.fail(item.first, "aliases", "an alias name must not contain control characters");
+    cfg.aliases[name] = l.model_id(item.second, path);
   }
   // Reject cycles and over-long chains now, so resolution can never loop.
   for (const auto& [name, first_target] : cfg.aliases) {
@@ -328,6 +355,9 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
     const std::string name = loader::name_of(item.first);
     const std::string path = loader::join("model_groups", name);
     if (name.empty()) l.fail(item.first, "model_groups", "a model group needs a name");
+    if (has_control_char(name)) {
+      l.fail(item.first, "model_groups", "a model group name must not contain control characters");
+    }
     if (cfg.aliases.contains(name)) l.fail(item.first, path, "\"" + name + "\" is both an alias and a model group");
     const YAML::Node list = item.second;
     if (!list.IsSequence() || list.size() == 0) l.fail(list, path, "expected a non-empty list of deployments");
@@ -340,7 +370,7 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
       if (!loader::present(d["model"])) l.fail(d, dpath, "a deployment needs a model");
       deployment_entry entry;
       entry.provider = l.non_empty_string(d["provider"], dpath + ".provider");
-      entry.model = l.non_empty_string(d["model"], dpath + ".model");
+      entry.model = l.model_id(d["model"], dpath + ".model");
       if (auto n = d["weight"]; loader::present(n)) {
         entry.weight = l.integer<unsigned>(n, dpath + ".weight", 0, 1'000'000);
       }
@@ -371,6 +401,30 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (auto n = root["model_groups"]; loader::present(n)) load_groups(l, n, cfg);
 }
 
+// Credentials and versions go into upstream request headers: a control
+// character (a trailing newline from a key file, say) would break or forge
+// the request head. Values from the environment are checked here; the
+// message names the variable's vendor and field, never the value.
+void check_credentials(const config& cfg) {
+  for (const auto& p : cfg.providers) {
+    if (!p.enabled) continue;
+    const std::pair<std::string_view, const std::string*> fields[] = {
+        {"api_key", &p.api_key},
+        {"api_version", &p.api_version},
+        {"AWS access key id", &p.aws_access_key_id},
+        {"AWS secret access key", &p.aws_secret_access_key},
+        {"AWS session token", &p.aws_session_token},
+        {"AWS region", &p.aws_region},
+    };
+    for (const auto& [what, value] : fields) {
+      if (has_control_char(*value)) {
+        throw config_error("provider " + p.name + ": the " + std::string(what) +
+                           " contains control characters (a trailing newline?)");
+      }
+    }
+  }
+}
+
 config load(std::optional<std::string_view> yaml_text, const env_lookup& env, std::string source) {
   config cfg;
   cfg.source = source;
@@ -388,6 +442,7 @@ config load(std::optional<std::string_view> yaml_text, const env_lookup& env, st
       throw config_error(l.source() + ": " + e.what());
     }
   }
+  check_credentials(cfg);
   if (auto master = env("LLMGW_MASTER_KEY"); master && !master->empty()) {
     cfg.master_key_sha256 = sha256_hex(*master);
     secure_wipe(*master);

@@ -325,6 +325,44 @@ TEST(config, provider_rules) {
   EXPECT_EQ(find_provider(azure, "az")->api_version, "2024-06-01");
 }
 
+TEST(config, names_that_reach_headers_carry_no_control_characters) {
+  // YAML's double-quoted escapes put a CR LF (or a NUL) into the value.
+  EXPECT_TRUE(contains(error_of("aliases:\n  \"fast\\r\\nSet-Cookie: a=b\": gpt-4o\n"), "control characters"));
+  EXPECT_TRUE(contains(error_of("aliases:\n  fast: \"gpt-4o\\r\\nSet-Cookie: a=b\"\n"), "aliases.fast"));
+  EXPECT_TRUE(
+      contains(error_of("model_groups:\n  \"g\\0\": [{provider: openai, model: gpt-4o}]\n"), "control characters"));
+  const std::string group = error_of("model_groups:\n  g: [{provider: openai, model: \"gpt-4o\\nx\"}]\n");
+  EXPECT_TRUE(contains(group, "model_groups.g[0].model")) << group;
+  EXPECT_TRUE(contains(group, "control characters")) << group;
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: \"x\\ty\", base_url: http://h}\n"), "providers[0].name"));
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: x, base_url: http://h, models: [\"m\\r\"]}\n"),
+                       "providers[0].models[0]"));
+  EXPECT_TRUE(
+      contains(error_of("providers:\n  - {name: x, base_url: http://h, api_key: \"k\\n\"}\n"), "providers[0].api_key"));
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: az, type: azure, base_url: 'https://r', api_key: k, "
+                                "api_version: \"1\\r\\nx: y\"}\n"),
+                       "providers[0].api_version"));
+}
+
+TEST(config, model_ids_in_config_are_usable_as_path_segments) {
+  EXPECT_TRUE(contains(error_of("model_groups:\n  g: [{provider: openai, model: '..'}]\n"), "model_groups.g[0].model"));
+  EXPECT_TRUE(contains(error_of("aliases:\n  up: 'azure/..'\n"), "aliases.up"));
+  EXPECT_TRUE(contains(error_of("providers:\n  - {name: x, base_url: http://h, models: ['%2e%2e']}\n"),
+                       "providers[0].models[0]"));
+  EXPECT_EQ(error_of("model_groups:\n  g: [{provider: openai, model: 'my.model'}]\n"), "");
+}
+
+TEST(config, credentials_from_the_environment_carry_no_control_characters) {
+  const std::string e = error_of("", {{"OPENAI_API_KEY", "sk-abc\n"}});
+  EXPECT_TRUE(contains(e, "provider openai")) << e;
+  EXPECT_TRUE(contains(e, "api_key")) << e;
+  EXPECT_FALSE(contains(e, "sk-abc")) << e;
+  EXPECT_TRUE(contains(error_of("", {{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "s\r\nx"}}),
+                       "AWS secret access key"));
+  // A vendor nobody enabled is not checked: its value is never sent.
+  EXPECT_EQ(error_of("", {{"ANTHROPIC_VERSION", "x\n"}}), "");
+}
+
 TEST(config, add_provider_replaces_or_appends) {
   config cfg = load("");
   const std::size_t n = cfg.providers.size();

@@ -57,6 +57,14 @@ TEST(mock_script, named_tool_and_switching_flags_off) {
   EXPECT_FALSE(s.echo);
 }
 
+TEST(mock_script, leak_flag) {
+  mock_script s;
+  EXPECT_EQ(apply_markers("[mock:status=401,leak]", s), 2);
+  EXPECT_TRUE(s.leak);
+  EXPECT_TRUE(apply_header("x-mock-leak", "0", s));
+  EXPECT_FALSE(s.leak);
+}
+
 TEST(mock_script, works_on_raw_json_text) {
   mock_script s;
   EXPECT_EQ(apply_markers(R"("Say hi \"now\" [mock:tokens=3]\n")", s), 1);

@@ -64,6 +64,16 @@ std::vector<std::pair<std::string, std::string>> collect_headers(const http::req
   return headers;
 }
 
+// The credential a request carries, whichever vendor's header holds it
+// (Bedrock's is a signature; its session token is the secret that travels).
+std::string_view credential_of(const http::request& req) {
+  if (auto auth = req.header("authorization"); auth.starts_with("Bearer ")) return auth.substr(7);
+  for (std::string_view name : {"x-api-key", "api-key", "x-goog-api-key", "x-amz-security-token"}) {
+    if (auto v = req.header(name); !v.empty()) return v;
+  }
+  return {};
+}
+
 void apply_mock_headers(const http::request& req, mock_script& script) {
   req.for_each_header([&](std::string_view name, std::string_view value) {
     if (is_mock_header(name)) apply_header(name, value, script);
@@ -361,7 +371,7 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
       co_await gemini_embeddings(req, out, std::move(script), route.path_model, id.view());
       break;
     case api_endpoint::count_tokens: {
-      if (co_await run_prelude(out, script, {}, d)) co_return;
+      if (co_await run_prelude(out, script, {}, d, req)) co_return;
       // Anthropic's answer: {"input_tokens": N}, here estimated from the body size.
       std::string body = "{\"input_tokens\":";
       append_uint(body, std::max<std::uint64_t>(1, req.body().size() / 4));
@@ -371,7 +381,7 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
       break;
     }
     case api_endpoint::models: {
-      if (co_await run_prelude(out, script, {}, d)) co_return;
+      if (co_await run_prelude(out, script, {}, d, req)) co_return;
       auto buf = buffer_pool::take();
       append_models_list(*buf);
       const std::array<http::header_field, 1> headers{{{"x-request-id", id.view()}}};
@@ -379,7 +389,7 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
       break;
     }
     case api_endpoint::model: {
-      if (co_await run_prelude(out, script, {}, d)) co_return;
+      if (co_await run_prelude(out, script, {}, d, req)) co_return;
       const std::string_view model_id = route.path_model;
       auto buf = buffer_pool::take();
       // Any id is served (chat accepts any model too); known ones keep their dates.
@@ -470,7 +480,7 @@ asio::awaitable<void> mock_vendor::hang(http::response_writer& out) {
 }
 
 asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const mock_script& script,
-                                               std::string_view model, const dialect& d) {
+                                               std::string_view model, const dialect& d, const http::request& req) {
   // Nested ifs, not `&& co_await`: GCC 12 miscompiles co_await inside &&.
   if (script.latency_ms > 0) {
     const bool client_left = co_await pause(out, std::chrono::milliseconds(script.latency_ms));
@@ -485,7 +495,9 @@ asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const
   }
   if (script.status != 0 && (script.status < 200 || script.status >= 300)) {
     const auto id = request_id::generate();
-    co_await send_error(out, d.scripted_error(script.status, model), id.view());
+    mock_error e = d.scripted_error(script.status, model);
+    if (script.leak) e = with_leaked_credential(std::move(e), credential_of(req));
+    co_await send_error(out, e, id.view());
     co_return true;
   }
   co_return false;
@@ -504,7 +516,7 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
   // when one is there: the common request pays for one substring search.
   if (info.last_user_content.find("[mock:") != std::string_view::npos) apply_markers(info.last_user_content, script);
 
-  if (co_await run_prelude(out, script, info.model, d)) co_return;
+  if (co_await run_prelude(out, script, info.model, d, req)) co_return;
 
   stream_plan plan;
   plan.d = &d;
@@ -534,6 +546,10 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
     if (script.echo) {
       const auto headers = collect_headers(req);
       append_headers_json(plan.text, headers, headers.size());
+    } else if (script.leak) {
+      plan.text = "The key you sent is ";
+      plan.text.append(credential_of(req));
+      plan.text.push_back('.');
     } else {
       append_reply_text(plan.text, info.model, script.tokens);
       // Images are acknowledged (not with a tokens marker: that fixes the length).
@@ -664,7 +680,7 @@ asio::awaitable<void> mock_vendor::embeddings(http::request& req, http::response
   for (auto input : info.inputs) {
     if (input.find("[mock:") != std::string_view::npos) apply_markers(input, script);
   }
-  if (co_await run_prelude(out, script, info.model, openai_dialect())) co_return;
+  if (co_await run_prelude(out, script, info.model, openai_dialect(), req)) co_return;
   if (info.dimensions && (*info.dimensions == 0 || *info.dimensions > 8192)) {
     co_await send_error(out,
                         mock_error{400, render_error("Invalid value for 'dimensions': must be between 1 and 8192.",
@@ -682,7 +698,7 @@ asio::awaitable<void> mock_vendor::gemini_embeddings(http::request& req, http::r
                                                      std::string_view model, std::string_view rid) {
   counters_->embeddings.fetch_add(1, std::memory_order_relaxed);
   apply_markers(req.body(), script);
-  if (co_await run_prelude(out, script, model, gemini_dialect())) co_return;
+  if (co_await run_prelude(out, script, model, gemini_dialect(), req)) co_return;
   auto buf = buffer_pool::take();
   if (auto e = gemini_batch_embed(req.body(), model, *buf)) {
     co_await send_error(out, *e, rid);

@@ -4,7 +4,7 @@
 // and models, and the chat APIs of Anthropic, Gemini and Bedrock in their
 // own wire formats (dialect.hpp), and misbehaves on request (see
 // mock_script.hpp): errors with each vendor's bodies, latency, paced
-// streams, resets, in-stream errors, hangs, header echo.
+// streams, resets, in-stream errors, hangs, header echo, leaked credentials.
 //
 // Besides the API it serves, without authentication:
 //   GET  /_mock/stats         counters (requests, streams started/completed/aborted, active streams)
@@ -105,8 +105,9 @@ class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
   boost::asio::awaitable<stream_end> stream_chat(http::response_writer& out, const stream_plan& plan,
                                                  const mock_script& script);
   // Latency, scripted status and hang: true when the request was answered.
+  // `req` is read only for the credential a leaking script echoes.
   boost::asio::awaitable<bool> run_prelude(http::response_writer& out, const mock_script& script,
-                                           std::string_view model, const dialect& d);
+                                           std::string_view model, const dialect& d, const http::request& req);
   boost::asio::awaitable<void> hang(http::response_writer& out);
   void record(const http::request& req);
 

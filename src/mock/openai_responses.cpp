@@ -8,6 +8,8 @@
 #include <random>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "core/json_escape.hpp"
 
 namespace llmgw::mock {
@@ -378,6 +380,41 @@ mock_error scripted_error(int status, std::string_view model) {
       return make_error(status, message, status >= 500 ? "server_error" : "invalid_request_error", {}, {});
     }
   }
+}
+
+namespace {
+
+void leak_into(boost::json::value& v, std::string_view credential) {
+  if (v.is_string()) {
+    std::string text(v.get_string());
+    text.push_back(' ');
+    text.append(credential);
+    v = text;
+  } else if (v.is_null()) {
+    v = credential;
+  } else if (v.is_object()) {
+    for (auto& member : v.get_object()) leak_into(member.value(), credential);
+  } else if (v.is_array()) {
+    for (auto& item : v.get_array()) leak_into(item, credential);
+  }
+}
+
+}  // namespace
+
+mock_error with_leaked_credential(mock_error e, std::string_view credential) {
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(e.body, ec);
+  if (!ec) {
+    leak_into(body, credential);
+    e.body = boost::json::serialize(body);
+  }
+  // The vendor's own headers go out as they are, with the leaked ones in
+  // place of any retry-after (OpenAI's fixed rate-limit set is not sent).
+  e.rate_limited = false;
+  std::erase_if(e.headers, [](const auto& h) { return h.first == "retry-after"; });
+  e.headers.emplace_back("retry-after", std::string(credential));
+  e.headers.emplace_back("x-mock-leaked", std::string(credential));
+  return e;
 }
 
 }  // namespace llmgw::mock

@@ -116,6 +116,11 @@ mock_error missing_parameter_error(std::string_view param);
 mock_error missing_model_error();
 mock_error invalid_type_error(std::string_view param, std::string_view expected);
 
+// The error a careless vendor sends (mock_script::leak): `credential`
+// appended to every string of the body and put in every null, and sent as
+// retry-after and x-mock-leaked headers. Works on any dialect's JSON body.
+mock_error with_leaked_credential(mock_error e, std::string_view credential);
+
 // "sk-a***…***wxyz": enough to recognise a key, never the whole of it.
 std::string mask_key(std::string_view key);
 

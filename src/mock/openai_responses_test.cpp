@@ -265,5 +265,25 @@ TEST(openai_responses, request_errors) {
   EXPECT_EQ(missing_key_error().status, 401);
 }
 
+TEST(openai_responses, leaked_credential_is_in_every_field_and_header) {
+  const mock_error e = with_leaked_credential(scripted_error(429, "gpt-4o-mini"), "sk-abc");
+  EXPECT_EQ(e.status, 429);
+  EXPECT_FALSE(e.rate_limited);
+  const auto v = parse(e.body);
+  const auto& err = v.at("error").as_object();
+  for (std::string_view field : {"message", "type", "param", "code"}) {
+    ASSERT_TRUE(err.at(field).is_string()) << field;
+    EXPECT_TRUE(std::string_view(err.at(field).get_string()).ends_with("sk-abc")) << field;
+  }
+  std::vector<std::string> retry_after;
+  bool leaked_header = false;
+  for (const auto& [name, value] : e.headers) {
+    if (name == "retry-after") retry_after.push_back(value);
+    leaked_header = leaked_header || (name == "x-mock-leaked" && value == "sk-abc");
+  }
+  EXPECT_EQ(retry_after, std::vector<std::string>{"sk-abc"});
+  EXPECT_TRUE(leaked_header);
+}
+
 }  // namespace
 }  // namespace llmgw::mock

@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "core/header_value.hpp"
+
 namespace llmgw::providers {
 namespace {
 
@@ -237,6 +239,8 @@ boost::system::result<validated, gateway_error> validate(std::string_view body) 
   if (auto p = require_string(o, "model", "")) return *p;
   info.model = o.at("model").get_string();
   if (info.model.empty()) return field_error("model", "String should have at least 1 character");
+  // The served model name is sent back in the x-llmgw-model header.
+  if (has_control_char(info.model)) return field_error("model", "Control characters are not allowed in a model name");
 
   const json::value* max_tokens = find(o, "max_tokens");
   if (max_tokens == nullptr) return field_error("max_tokens", "Field required");

@@ -59,6 +59,10 @@ TEST(anthropic_inbound_request, names_missing_and_mistyped_top_level_fields) {
   expect_rejected(R"({"model":7,"max_tokens":5,)" + msgs + "}", "model", "model: Input should be a valid string");
   expect_rejected(R"({"model":"","max_tokens":5,)" + msgs + "}", "model",
                   "model: String should have at least 1 character");
+  expect_rejected(R"({"model":"claude-x\r\nSet-Cookie: a=b","max_tokens":5,)" + msgs + "}", "model",
+                  "model: Control characters are not allowed in a model name");
+  expect_rejected(R"({"model":"m\u0000","max_tokens":5,)" + msgs + "}", "model",
+                  "model: Control characters are not allowed in a model name");
   expect_rejected(R"({"model":"m",)" + msgs + "}", "max_tokens", "max_tokens: Field required");
   expect_rejected(R"({"model":"m","max_tokens":"5",)" + msgs + "}", "max_tokens",
                   "max_tokens: Input should be a valid integer");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/path_segment.hpp"
 #include "providers/aws_sigv4.hpp"
 #include "providers/bedrock.hpp"
 
@@ -212,6 +213,9 @@ boost::system::result<upstream_request, gateway_error> encode_bedrock_converse(c
   }
   const std::string_view model = o.vendor_model.empty() ? std::string_view(r.model) : o.vendor_model;
   if (model.empty()) return invalid_request("A model is required.", "model");
+  // Encoded into one segment below, but "." and ".." would stay as they are.
+  if (!usable_in_path(model))
+    return invalid_request("Invalid 'model': a Bedrock model id must not be \".\" or \"..\".", "model");
 
   auto body = converse_body(r);
   if (!body) return body.error();

@@ -91,6 +91,27 @@ TEST(bedrock_encode, base_path_stream_and_arn_model_ids) {
             "/proxy/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.x/converse-stream");
 }
 
+TEST(bedrock_encode, dot_segment_model_ids_are_refused) {
+  for (std::string_view bad : {"..", ".", "%2e%2e", "arn:x/../y"}) {
+    const auto r = encode(k_hello, endpoint(), options(bad));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().status, 400);
+    EXPECT_EQ(r.error().param, "model");
+  }
+}
+
+// What is sent and what is signed agree for any model id: the canonical URI
+// is the wire path encoded once more, so '%' itself is signed as %25.
+TEST(bedrock_encode, odd_model_ids_are_one_segment_signed_as_sent) {
+  const auto r = encode(k_hello, endpoint(), options("a b?c#d%2F:e/f"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->target, "/model/a%20b%3Fc%23d%252F%3Ae%2Ff/converse");
+  aws::signing_request s;
+  s.method = "POST";
+  s.path = r->target;
+  EXPECT_EQ(aws::canonical_uri(s.path), "/model/a%2520b%253Fc%2523d%25252F%253Ae%252Ff/converse");
+}
+
 TEST(bedrock_encode, credentials_never_leak_and_are_required) {
   const auto r = encode(k_hello);
   ASSERT_TRUE(r);

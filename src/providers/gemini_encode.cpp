@@ -4,8 +4,10 @@
 #include <boost/json.hpp>
 
 #include <array>
+#include <optional>
 #include <unordered_map>
 
+#include "core/path_segment.hpp"
 #include "providers/gemini.hpp"
 
 namespace llmgw::providers {
@@ -328,6 +330,14 @@ std::string model_segment(std::string_view model) {
   return out;
 }
 
+// The model without Google's "models/" prefix must stay one path segment
+// that is neither empty nor a dot segment, which encoding would keep.
+std::optional<gateway_error> check_model(std::string_view model) {
+  if (model.starts_with("models/")) model.remove_prefix(7);
+  if (usable_in_path(model)) return std::nullopt;
+  return invalid_request("Invalid 'model': a Gemini model id must not be empty, \".\" or \"..\".", "model");
+}
+
 std::string model_target(const vendor_endpoint& ep, std::string_view model, std::string_view method) {
   std::string t(ep.base_path);
   t.append("/models/");
@@ -344,6 +354,7 @@ json::value clean_schema(const json::value& schema) { return clean(schema, 0); }
 boost::system::result<upstream_request, gateway_error> encode_chat(std::string_view openai_body,
                                                                    const vendor_endpoint& ep,
                                                                    const chat_encode_options& o) {
+  if (auto bad = check_model(o.vendor_model)) return *bad;
   auto parsed = parse_chat_request(openai_body);
   if (parsed.has_error()) return parsed.error();
   const chat_request& r = *parsed;
@@ -381,6 +392,7 @@ boost::system::result<upstream_request, gateway_error> encode_chat(std::string_v
 boost::system::result<upstream_request, gateway_error> encode_embeddings(std::string_view openai_body,
                                                                          const vendor_endpoint& ep,
                                                                          std::string_view vendor_model) {
+  if (auto bad = check_model(vendor_model)) return *bad;
   boost::system::error_code ec;
   json::value doc = json::parse(openai_body, ec);
   if (ec || !doc.is_object()) return invalid_request("The request body is not a JSON object.");

@@ -101,6 +101,26 @@ TEST(GeminiEncode, ModelIsOnePercentEncodedPathSegment) {
   EXPECT_EQ(r->target, "/v1beta/models/tuned%2Fodd%20model%3F%3Ax:generateContent");
 }
 
+TEST(GeminiEncode, EmptyAndDotSegmentModelsAreRefused) {
+  constexpr std::string_view body = R"({"model":"x","messages":[{"role":"user","content":"hi"}]})";
+  for (std::string_view bad : {"..", ".", "models/..", "models/", "%2e%2e", "a/../b"}) {
+    chat_encode_options o;
+    o.vendor_model = bad;
+    auto r = gemini_provider().encode_chat(body, endpoint(), o);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().status, 400);
+    EXPECT_EQ(r.error().param, "model");
+    auto e = gemini_provider().encode_embeddings(R"({"model":"x","input":"hi"})", endpoint(), bad);
+    ASSERT_FALSE(e) << bad;
+    EXPECT_EQ(e.error().param, "model");
+  }
+  chat_encode_options o;
+  o.vendor_model = "models/gemini-2.0-flash";
+  auto r = gemini_provider().encode_chat(body, endpoint(), o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->target, "/v1beta/models/gemini-2.0-flash:generateContent");
+}
+
 TEST(GeminiEncode, EmptyMessagesAddNoEmptyContents) {
   chat_encode_options o;
   o.vendor_model = "gemini-2.0-flash";

@@ -4,6 +4,8 @@
 #include <random>
 #include <set>
 
+#include "core/path_segment.hpp"
+
 namespace llmgw {
 namespace {
 
@@ -20,6 +22,15 @@ constexpr prefix_rule k_prefix_rules[] = {
     {"mixtral", "groq"},      {"gemma", "groq"},        {"mistral-", "mistral"}, {"codestral", "mistral"},
     {"deepseek-", "deepseek"}, {"grok-", "xai"},         {"gemini-", "gemini"},
 };
+
+// 400 naming `model`: `vendor_model` (what `model` resolved to) is empty or
+// a dot segment.
+gateway_error unusable_model(std::string_view model, std::string_view vendor_model) {
+  std::string message = "Invalid 'model': `" + std::string(model) + "`";
+  if (vendor_model != model) message += " names the vendor model `" + std::string(vendor_model) + "`, which";
+  message += " cannot be sent to a vendor: a model id must not be empty, \".\" or \"..\" (also when percent-encoded).";
+  return invalid_request(std::move(message), "model");
+}
 
 std::string quoted(std::string_view s) {
   std::string out;
@@ -71,12 +82,20 @@ const provider_config* router::find_provider(std::string_view name) const {
 }
 
 route_result router::resolve(std::string_view model, std::uint64_t random) const {
+  // Model ids become URL path segments for some vendors (Azure, Gemini,
+  // Bedrock); an empty id or a dot segment would move the request to
+  // another endpoint, so neither the client's string nor any vendor id it
+  // resolves to may be one, whichever vendor serves it.
+  if (!usable_in_path(model)) return unusable_model(model, model);
   route r;
   std::string why;
   if (!resolve_into(model, random, 0, r.attempts, why)) {
     gateway_error e = model_not_found(model);
     if (!why.empty()) e.message = "The model `" + std::string(model) + "` is not available: " + why + ".";
     return e;
+  }
+  for (const auto& a : r.attempts) {
+    if (!usable_in_path(a.model)) return unusable_model(model, a.model);
   }
   r.requested_model = std::string(model);
   for (auto& a : r.attempts) a.model_rewritten = a.model != model;
@@ -95,11 +114,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
   if (const auto slash = model.find('/'); slash != std::string_view::npos && slash > 0) {
     named_vendor = find_provider(model.substr(0, slash));
     if (named_vendor != nullptr && named_vendor->enabled) {
-      const std::string_view vendor_model = model.substr(slash + 1);
-      if (vendor_model.empty()) {
-        why = "no model id after " + quoted(model);
-        return false;
-      }
+      const std::string_view vendor_model = model.substr(slash + 1);  // empty: refused by resolve()
       out.push_back({named_vendor, std::string(vendor_model), 1, false});
       return true;
     }

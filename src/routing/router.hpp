@@ -12,6 +12,9 @@
 //      only when that vendor is enabled;
 //   otherwise 404 model_not_found naming the model, saying which vendor lacks
 //   a key when that is why.
+// A model string, or a vendor model id it resolves to, that is empty or a
+// dot segment ("azure/..", "%2e%2e") is a 400 naming `model`: some vendors
+// put the id in the URL path (core/path_segment.hpp).
 #include "config/config.hpp"
 #include "core/gateway_error.hpp"
 #include "routing/vendors.hpp"

@@ -86,7 +86,7 @@ TEST(router, prefix_rule_needs_the_vendor_enabled) {
 
 TEST(router, unknown_model_is_model_not_found_naming_it) {
   const router r(load(""));
-  for (std::string_view model : {"totally-unknown", "", "/gpt-4o", "meta-llama/Llama-3-8b", "GPT-4O"}) {
+  for (std::string_view model : {"totally-unknown", "/gpt-4o", "meta-llama/Llama-3-8b", "GPT-4O"}) {
     const auto result = r.resolve(model, 0);
     ASSERT_FALSE(result) << model;
     EXPECT_EQ(result.error().status, 404);
@@ -112,7 +112,29 @@ TEST(router, explicit_vendor_keeps_the_rest_verbatim) {
   // An explicit vendor wins over prefix rules on the remainder.
   EXPECT_EQ(resolve(r, "groq/gpt-4o").vendor, "groq");
   EXPECT_EQ(resolve(r, "anthropic/claude-x").vendor, "anthropic");
-  EXPECT_EQ(resolve(r, "openai/").status, 404);
+  EXPECT_EQ(resolve(r, "openai/").status, 400);
+}
+
+TEST(router, empty_and_dot_segment_model_ids_are_refused_for_every_vendor) {
+  const router r(load("", {{"OPENAI_API_KEY", "sk"},
+                           {"AZURE_OPENAI_API_KEY", "az"},
+                           {"AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com"},
+                           {"GEMINI_API_KEY", "gk"},
+                           {"AWS_ACCESS_KEY_ID", "AKID"},
+                           {"AWS_SECRET_ACCESS_KEY", "s"}}));
+  for (std::string_view model :
+       {"azure/..", "azure/.", "azure/", "azure/%2e%2e", "azure/.%2E", "azure/a/../b", "gemini/..", "gemini/models/..",
+        "bedrock/..", "bedrock/%252e%252e", "openai/..", "..", ".", "%2e%2e", "gpt-4o/..", ""}) {
+    const auto result = r.resolve(model, 0);
+    ASSERT_FALSE(result) << model;
+    EXPECT_EQ(result.error().status, 400) << model;
+    EXPECT_EQ(result.error().param, "model") << model;
+    EXPECT_EQ(result.error().type, "invalid_request_error") << model;
+  }
+  // Dots inside a name are fine.
+  EXPECT_EQ(resolve(r, "azure/my.deployment").model, "my.deployment");
+  EXPECT_EQ(resolve(r, "gemini/gemini-2.5-flash").model, "gemini-2.5-flash");
+  EXPECT_EQ(resolve(r, "bedrock/anthropic.claude-3-haiku-20240307-v1:0").vendor, "bedrock");
 }
 
 TEST(router, explicit_vendor_without_key_says_so) {

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "core/path_segment.hpp"
+
 namespace llmgw {
 namespace {
 
@@ -312,6 +314,9 @@ std::optional<upstream_target> make_target(const provider_config& p, endpoint e,
     case provider_kind::azure: {
       // The deployment name is a path segment: encode everything but the
       // unreserved characters so a stray '/' or '?' cannot change the URL.
+      // "." and ".." are unreserved, so they are refused instead (the router
+      // answers such models with a 400 before they get here).
+      if (e != endpoint::models && !usable_in_path(vendor_model)) return std::nullopt;
       const std::string deployment = boost::urls::encode(vendor_model, boost::urls::unreserved_chars);
       const std::string version = boost::urls::encode(p.api_version, boost::urls::unreserved_chars);
       t.target = p.path_prefix;

@@ -98,7 +98,8 @@ struct upstream_target {
 };
 
 // nullopt when the vendor has no such endpoint (Anthropic embeddings).
-// vendor_model is only used where the model is part of the URL (Azure deployments).
+// vendor_model is only used where the model is part of the URL (Azure deployments);
+// nullopt there when it is empty or a dot segment (core/path_segment.hpp).
 std::optional<upstream_target> make_target(const provider_config& p, endpoint e, std::string_view vendor_model);
 
 }  // namespace llmgw

@@ -209,6 +209,14 @@ TEST(vendors, azure_target_url) {
   // A deployment name cannot escape its path segment.
   EXPECT_EQ(make_target(p, endpoint::chat_completions, "a/b?c")->target,
             "/openai/deployments/a%2Fb%3Fc/chat/completions?api-version=2024-10-21");
+  EXPECT_EQ(make_target(p, endpoint::chat_completions, "a b#c")->target,
+            "/openai/deployments/a%20b%23c/chat/completions?api-version=2024-10-21");
+  // Nor become a dot segment, which encoding would keep as it is.
+  for (std::string_view bad : {"..", ".", "", "%2e%2e", "a/../b"}) {
+    EXPECT_FALSE(make_target(p, endpoint::chat_completions, bad)) << bad;
+    EXPECT_FALSE(make_target(p, endpoint::embeddings, bad)) << bad;
+  }
+  EXPECT_TRUE(make_target(p, endpoint::models, ""));
 }
 
 TEST(vendors, azure_api_version_from_environment) {
