@@ -11,9 +11,11 @@ gateway_error upstream_failure_error(http::upstream_failure f, std::string_view 
     e.status = 503;
     e.type = "api_error";
     e.code = "gateway_memory_limit";
-    e.message = "The gateway is holding as many request and response bodies as its memory limit allows "
-                "(server.max_buffer_bytes, " + std::to_string(cfg.server.max_buffer_bytes) +
-                " bytes per worker); the request was not completed. Try again shortly.";
+    e.message =
+        "The gateway is holding as many request and response bodies as its memory limit allows "
+        "(server.max_buffer_bytes, " +
+        std::to_string(cfg.server.max_buffer_bytes) +
+        " bytes per worker); the request was not completed. Try again shortly.";
     return e;
   }
   std::string msg = "Upstream provider ";

@@ -27,7 +27,8 @@ TEST(upstream_failure_error, the_total_timeout_is_a_504_naming_its_setting) {
 }
 
 TEST(upstream_failure_error, the_step_timeouts_stay_504) {
-  for (auto f : {upstream_failure::connect_timeout, upstream_failure::first_byte_timeout, upstream_failure::idle_timeout}) {
+  for (auto f :
+       {upstream_failure::connect_timeout, upstream_failure::first_byte_timeout, upstream_failure::idle_timeout}) {
     const auto e = upstream_failure_error(f, "openai", limits());
     EXPECT_EQ(e.status, 504);
     EXPECT_EQ(e.code, "upstream_timeout");
@@ -51,7 +52,8 @@ TEST(upstream_failure_error, too_large_is_a_502_naming_the_cap) {
 }
 
 TEST(upstream_failure_error, connection_failures_are_502) {
-  for (auto f : {upstream_failure::connect, upstream_failure::tls, upstream_failure::reset, upstream_failure::protocol}) {
+  for (auto f :
+       {upstream_failure::connect, upstream_failure::tls, upstream_failure::reset, upstream_failure::protocol}) {
     const auto e = upstream_failure_error(f, "groq", limits());
     EXPECT_EQ(e.status, 502);
     EXPECT_TRUE(contains(e.message, "Upstream provider groq: ")) << e.message;

@@ -62,7 +62,7 @@ std::string_view describe(upstream_failure f) {
     case upstream_failure::reset: return "the upstream closed the connection";
     case upstream_failure::protocol: return "the upstream sent an invalid HTTP response";
     case upstream_failure::too_large: return "the upstream response is too large";
-    case upstream_failure::over_budget: return "the gateway is holding as many response bodies as its memory limit allows";
+    case upstream_failure::over_budget: return "the worker holds as many bodies as its memory limit allows";
     case upstream_failure::cancelled: return "cancelled";
   }
   return "unknown";
@@ -259,7 +259,8 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
   auto& low = c->lowest();
   arm(*c, timeouts_.connect);  // covers the TLS handshake too
   auto [cec, ep] = co_await low.async_connect(results, use_tuple);
-  if (cec) co_return cec == beast::error::timeout ? timed_out(upstream_failure::connect_timeout) : upstream_failure::connect;
+  if (cec == beast::error::timeout) co_return timed_out(upstream_failure::connect_timeout);
+  if (cec) co_return upstream_failure::connect;
   boost::system::error_code ignored;
   low.socket().set_option(tcp::no_delay(true), ignored);
 
@@ -272,7 +273,8 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
       co_return upstream_failure::tls;
     c->secure->set_verify_callback(ssl::host_name_verification(origin_.host));
     auto [hec] = co_await c->secure->async_handshake(ssl::stream_base::client, use_tuple);
-    if (hec) co_return hec == beast::error::timeout ? timed_out(upstream_failure::connect_timeout) : upstream_failure::tls;
+    if (hec == beast::error::timeout) co_return timed_out(upstream_failure::connect_timeout);
+    if (hec) co_return upstream_failure::tls;
   }
   conn_ = std::move(c);
   co_return upstream_failure::none;

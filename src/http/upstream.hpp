@@ -117,7 +117,8 @@ class upstream_call {
   // and out grows only as far as the body needs (never to twice the limit);
   // when the budget refuses, the call gives up with `over_budget` and the
   // connection is closed (so it is on too_large).
-  boost::asio::awaitable<upstream_failure> read_all(std::string& out, std::size_t limit, budget_charge* charge = nullptr);
+  boost::asio::awaitable<upstream_failure> read_all(std::string& out, std::size_t limit,
+                                                    budget_charge* charge = nullptr);
   bool body_done() const;
 
   // Closes the connection at once: pending reads fail with `cancelled`.

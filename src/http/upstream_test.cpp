@@ -30,9 +30,9 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // What the vendor sends after reading the request head.
 struct script {
-  std::string head;                          // status line and headers, blank line included
-  std::string body;                          // sent at once after the head
-  std::chrono::milliseconds trickle{0};      // then, if set, one byte this often until the peer leaves
+  std::string head;                      // status line and headers, blank line included
+  std::string body;                      // sent at once after the head
+  std::chrono::milliseconds trickle{0};  // then, if set, one byte this often until the peer leaves
 };
 
 std::string with_length(std::string_view body) {
@@ -40,7 +40,8 @@ std::string with_length(std::string_view body) {
          "\r\n\r\n";
 }
 
-const std::string k_chunked_head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+const std::string k_chunked_head =
+    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
 
 // `total` bytes of body in chunks of 8 KiB, then the last chunk.
 std::string chunked(std::size_t total) {
@@ -190,10 +191,11 @@ TEST(upstream_read_all, a_chunked_body_over_the_cap_grows_no_further_than_the_ca
 
 TEST(upstream_call, a_trickling_body_ends_at_the_total_deadline) {
   upstream_timeouts t;
-  t.idle = 1000ms;   // each byte comes well within it
+  t.idle = 1000ms;  // each byte comes well within it
   t.total = 400ms;
   auto out = run({"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-                  "1000\r\n", "", 50ms},
+                  "1000\r\n",
+                  "", 50ms},
                  64 << 20, nullptr, t);
   ASSERT_EQ(out.started, upstream_failure::none);
   EXPECT_EQ(out.read, upstream_failure::total_timeout);
