@@ -407,11 +407,13 @@ asio::awaitable<upstream_failure> upstream_call::read_all(std::string& out, std:
   }
   for (;;) {
     // Room for the next read first, so read_some never reallocates behind
-    // the charge's back: doubling, but never past what the limit can need.
+    // the charge's back: doubling, and once that reaches the limit, straight
+    // to all the limit can need (one step: each step copies the buffer).
     if (!parser.is_done()) {
       const std::size_t room = std::min<std::uint64_t>(k_read_chunk, declared_remaining(parser));
       if (out.capacity() - out.size() < room) {
-        const std::size_t want = std::min(std::max(out.size() + room, 2 * out.capacity()), limit + k_read_chunk);
+        std::size_t want = std::max(out.size() + room, 2 * out.capacity());
+        if (want >= limit) want = limit + k_read_chunk;
         if (charge && !charge->grow_to(want)) co_return give_up(upstream_failure::over_budget);
         grow_exactly(out, want);
       }
