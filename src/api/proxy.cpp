@@ -13,6 +13,7 @@
 #include "api/embeddings_request.hpp"
 #include "api/gateway.hpp"
 #include "api/request_scope.hpp"
+#include "api/upstream_failure_error.hpp"
 #include "api/usage_scan.hpp"
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
@@ -29,8 +30,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Largest non-streamed upstream body we hold in memory.
-constexpr std::size_t k_max_upstream_body = 64 * 1024 * 1024;
+// Largest vendor error body we read (the rest is dropped with the connection).
 constexpr std::size_t k_max_error_body = 1024 * 1024;
 
 void append_number(std::string& out, std::size_t v) {
@@ -72,22 +72,6 @@ std::string head_prefix(const upstream_target& t) {
   if (!t.auth_header_name.empty()) append_line(out, t.auth_header_name, t.auth_header_value);
   for (const auto& [name, value] : t.extra_headers) append_line(out, name, value);
   return out;
-}
-
-gateway_error failure_error(http::upstream_failure f, std::string_view provider) {
-  std::string msg = "Upstream provider ";
-  msg.append(provider);
-  msg.append(": ");
-  msg.append(http::describe(f));
-  msg.push_back('.');
-  switch (f) {
-    case http::upstream_failure::connect_timeout:
-    case http::upstream_failure::first_byte_timeout:
-    case http::upstream_failure::idle_timeout:
-      return upstream_timeout(std::move(msg));
-    default:
-      return upstream_unavailable(std::move(msg));
-  }
 }
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }
@@ -136,6 +120,14 @@ void build_passthrough_head(std::string& out, const provider_config& p, const ht
   append_line(out, "anthropic-version", version);
   if (auto beta = client.header("anthropic-beta"); !beta.empty()) append_line(out, "anthropic-beta", beta);
   end_head(out, body_size, stream);
+}
+
+// A translation replaces the buffered body (synchronously: nothing else on
+// this worker ran meanwhile, so the copy's peak is one body per worker); the
+// body's charge then follows the new buffer.
+bool recharge(budget_charge& charge, const std::string& body) {
+  charge.reset();
+  return charge.grow_to(body.capacity());
 }
 
 void take_usage(access_record& rec, const token_usage& u) {
@@ -196,17 +188,19 @@ const std::string* gateway::head_prefix_for(const provider_config& p, endpoint e
 asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,
                                      bool stream, bool client_wants_usage) {
   const auto& up = state_->cfg.upstream;
-  const http::upstream_timeouts timeouts{up.connect_timeout, up.first_byte_timeout, up.idle_timeout};
+  const http::upstream_timeouts timeouts{up.connect_timeout, up.first_byte_timeout, up.idle_timeout, up.total_timeout};
   const std::size_t max_attempts = std::min<std::size_t>(std::max(1u, up.max_attempts), r.attempts.size());
 
   auto head = buffers_.take();
   auto response = buffers_.take();
+  // Response and error bodies are held against the worker's memory budget.
+  budget_charge response_charge(&budget_);
   auto per_attempt_body = buffers_.take();
   std::optional<gateway_error> last_error;
   const bool anthropic_client = rs.api == request_scope::client_api::anthropic;
-  // An Anthropic error answered to an Anthropic client is relayed as it came.
+  // An Anthropic error answered to an Anthropic client is relayed as it
+  // came; its body is the last one read into `response`.
   std::optional<int> raw_error_status;
-  auto raw_error_body = buffers_.take();
 
   for (std::size_t i = 0; i < max_attempts; ++i) {
     const route_attempt& a = r.attempts[i];
@@ -286,7 +280,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       co_return;
     }
     if (f != http::upstream_failure::none) {
-      last_error = failure_error(f, p.name);
+      last_error = upstream_failure_error(f, p.name, state_->cfg);
       rs.record.error = http::describe(f);
       if (http::is_retryable(f)) continue;
       break;
@@ -295,11 +289,16 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     const int status = call.status();
     if (status < 200 || status >= 300) {
       response->clear();
-      co_await call.read_all(*response, k_max_error_body);
+      // A body cut short (too large, timed out) is still decoded for what it says.
+      f = co_await call.read_all(*response, k_max_error_body, &response_charge);
+      if (f == http::upstream_failure::over_budget) {
+        last_error = upstream_failure_error(f, p.name, state_->cfg);
+        rs.record.error = http::describe(f);
+        break;
+      }
       if (passthrough) {
         last_error = providers::decode_anthropic_error(status, *response);
         raw_error_status = status;
-        raw_error_body->assign(*response);
       } else {
         last_error = adapter ? adapter->decode_error(status, *response)
                              : providers::decode_openai_error(status, *response, p.name, p.api_key);
@@ -324,12 +323,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     }
 
     response->clear();
-    if (auto len = call.header("content-length"); !len.empty()) {
-      std::size_t n = 0;
-      std::from_chars(len.data(), len.data() + len.size(), n);
-      if (n <= k_max_upstream_body) response->reserve(n + 64);
-    }
-    f = co_await call.read_all(*response, k_max_upstream_body);
+    f = co_await call.read_all(*response, up.max_response_bytes, &response_charge);
     if (f == http::upstream_failure::cancelled) {
       rs.provider = {};
       if (rs.out.cancelled() == http::cancel_reason::shutdown) {
@@ -340,7 +334,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       co_return;
     }
     if (f != http::upstream_failure::none) {
-      last_error = failure_error(f, p.name);
+      last_error = upstream_failure_error(f, p.name, state_->cfg);
       rs.record.error = http::describe(f);
       rs.provider = {};
       if (http::is_retryable(f)) continue;
@@ -359,6 +353,11 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       *response = std::move(*decoded);
       if (rs.embeddings_info && rs.embeddings_info->base64) *response = providers::embeddings_as_base64(*response);
       content_type = "application/json";
+      if (!recharge(response_charge, *response)) {
+        last_error = upstream_failure_error(http::upstream_failure::over_budget, p.name, state_->cfg);
+        rs.provider = {};
+        break;
+      }
     } else if (passthrough) {
       if (auto u = providers::anthropic_message_usage(*response)) take_usage(rs.record, *u);
     } else if (auto u = scan_usage(*response)) {
@@ -375,6 +374,11 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       take_usage(rs.record, usage);
       *response = std::move(*answer);
       content_type = "application/json";
+      if (!recharge(response_charge, *response)) {
+        last_error = upstream_failure_error(http::upstream_failure::over_budget, p.name, state_->cfg);
+        rs.provider = {};
+        break;
+      }
     }
     rs.record.status = status;
     std::array<http::header_field, 3> extra;
@@ -397,12 +401,12 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
   }
   if (raw_error_status) {
     // Anthropic's own error for an Anthropic client: status, body and retry-after as sent (less our credentials).
-    state_->scrubber.scrub(*raw_error_body);
+    state_->scrubber.scrub(*response);
     rs.record.status = *raw_error_status;
     std::array<http::header_field, 4> extra;
     std::size_t n = rs.base_headers(extra);
     if (!last_error->retry_after.empty()) extra[n++] = {"retry-after", last_error->retry_after};
-    co_await rs.out.send(*raw_error_status, "application/json", *raw_error_body, {extra.data(), n});
+    co_await rs.out.send(*raw_error_status, "application/json", *response, {extra.data(), n});
     co_return;
   }
   // A named variable, not a ?: temporary across co_await: GCC 12 destroys such a temporary twice.
@@ -505,7 +509,7 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
     // closing chunk, so the client knows it is incomplete.
     if (stopping && !failure) failure = shutting_down();
     if (f != http::upstream_failure::none && !failure) {
-      failure = failure_error(f, rs.provider);
+      failure = upstream_failure_error(f, rs.provider, state_->cfg);
       rs.record.error = http::describe(f);
     }
     if (failure) {

@@ -32,19 +32,36 @@ struct thread_state {
   std::string buffer;  // reused: simdjson needs padding the caller's bytes lack
 };
 
+thread_state& thread_scratch() {
+  thread_local thread_state s;
+  return s;
+}
+
 // Parses `json` from a padded copy; the document is valid until the next call on this thread.
 simdjson::simdjson_result<ondemand::document> parse_padded(std::string_view json) {
-  thread_local thread_state state;
-  constexpr std::size_t k_keep = 1 << 20;
-  if (state.buffer.capacity() > k_keep && json.size() <= k_keep) {
-    std::string().swap(state.buffer);  // after a rare huge response, give the memory back (assigning "" keeps it)
-    state.parser = ondemand::parser{};
-  }
+  auto& state = thread_scratch();
   state.buffer.reserve(json.size() + simdjson::SIMDJSON_PADDING);
   state.buffer.assign(json);
   return state.parser.iterate(
       simdjson::padded_string_view(state.buffer.data(), state.buffer.size(), state.buffer.capacity()));
 }
+
+// Declared before a parse's document (so it ends after it): a copy of a
+// large body, and the parser's buffers sized for it, are given back as soon
+// as that parse is done instead of staying with the worker until a small
+// body comes (a burst of 40 MB answers left 40 MB per worker behind).
+struct release_large_copy {
+  static constexpr std::size_t k_keep = 1 << 20;
+  release_large_copy() = default;
+  release_large_copy(const release_large_copy&) = delete;
+  release_large_copy& operator=(const release_large_copy&) = delete;
+  ~release_large_copy() {
+    auto& s = thread_scratch();
+    if (s.buffer.capacity() <= k_keep) return;
+    std::string().swap(s.buffer);  // not `= std::string()`: libstdc++ keeps the old buffer for an empty source
+    s.parser = ondemand::parser{};
+  }
+};
 
 // A non-negative integer field; nonsense (negative, not an integer) counts as absent.
 std::optional<std::int64_t> read_count(ondemand::value& v) {
@@ -90,6 +107,7 @@ bool read_usage(ondemand::object& usage, token_usage& out) {
 
 std::optional<token_usage> scan_usage(std::string_view json) {
   if (!mentions_usage_object(json)) return std::nullopt;
+  const release_large_copy release;
   ondemand::document doc;
   if (parse_padded(json).get(doc)) return std::nullopt;
   ondemand::object root;
@@ -109,6 +127,7 @@ std::optional<token_usage> scan_usage(std::string_view json) {
 
 bool is_usage_only_chunk(std::string_view data) {
   if (!mentions_usage_object(data) || data.find("\"choices\"") == std::string_view::npos) return false;
+  const release_large_copy release;
   ondemand::document doc;
   if (parse_padded(data).get(doc)) return false;
   ondemand::object root;

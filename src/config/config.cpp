@@ -196,7 +196,8 @@ void load_server(const loader& l, const YAML::Node& node, server_config& s) {
 
 void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) {
   l.check_fields(node, "upstream",
-                 {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "max_attempts"});
+                 {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "max_attempts",
+                  "max_response_bytes"});
   if (auto n = node["connect_timeout_ms"]; loader::present(n)) {
     u.connect_timeout = l.millis(n, "upstream.connect_timeout_ms");
   }
@@ -207,6 +208,9 @@ void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) 
   if (auto n = node["total_timeout_ms"]; loader::present(n)) u.total_timeout = l.millis(n, "upstream.total_timeout_ms");
   if (auto n = node["max_attempts"]; loader::present(n)) {
     u.max_attempts = l.integer<unsigned>(n, "upstream.max_attempts", 1, 20);
+  }
+  if (auto n = node["max_response_bytes"]; loader::present(n)) {
+    u.max_response_bytes = l.integer<std::size_t>(n, "upstream.max_response_bytes", 1024, 1ull << 40);
   }
 }
 

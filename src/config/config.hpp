@@ -46,6 +46,9 @@ struct upstream_config {
   std::chrono::milliseconds first_byte_timeout{120'000};
   std::chrono::milliseconds idle_timeout{120'000};  // between stream events
   std::chrono::milliseconds total_timeout{600'000}; // a whole upstream call, first byte to last
+  // Largest non-streamed response body held in memory; larger → 502. Each is
+  // also charged to the worker's server.max_buffer_bytes while it is held.
+  std::size_t max_response_bytes = 64 * 1024 * 1024;
   unsigned max_attempts = 3;                        // over all deployments of a route
 };
 

@@ -70,6 +70,8 @@ TEST(config, environment_only_gives_defaults_and_builtin_vendors) {
   EXPECT_EQ(cfg.upstream.first_byte_timeout, std::chrono::milliseconds(120000));
   EXPECT_EQ(cfg.upstream.idle_timeout, std::chrono::milliseconds(120000));
   EXPECT_EQ(cfg.upstream.max_attempts, 3u);
+  EXPECT_EQ(cfg.upstream.total_timeout, std::chrono::milliseconds(600000));
+  EXPECT_EQ(cfg.upstream.max_response_bytes, 64u * 1024 * 1024);
   EXPECT_TRUE(cfg.keys.empty());
   EXPECT_FALSE(cfg.master_key_sha256.has_value());
   EXPECT_EQ(cfg.providers.size(), builtin_vendor_names().size());
@@ -399,6 +401,14 @@ TEST(config, loads_a_file) {
   std::remove(path);
   const std::string missing = "/nonexistent/llmgw.yaml";
   EXPECT_THROW(load_config(&missing, fake_env()), config_error);
+}
+
+TEST(config, upstream_total_timeout_and_response_cap) {
+  const config cfg = load("upstream: {total_timeout_ms: 1500, max_response_bytes: 5000000}\n");
+  EXPECT_EQ(cfg.upstream.total_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(cfg.upstream.max_response_bytes, 5000000u);
+  EXPECT_TRUE(contains(error_of("upstream: {max_response_bytes: 10}\n"), "upstream.max_response_bytes"));
+  EXPECT_TRUE(contains(error_of("upstream: {total_timeout_ms: 0}\n"), "upstream.total_timeout_ms"));
 }
 
 }  // namespace

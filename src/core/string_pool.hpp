@@ -3,6 +3,12 @@
 // interleave, so a request cannot borrow a single worker-wide buffer across
 // a co_await; it takes one from this free list instead and gives it back
 // when done. After warm-up no request allocates for its buffers.
+//
+// What the pool keeps is bounded twice: a string that grew past
+// max_string_capacity (a 10 MiB body) is freed rather than kept, and the
+// capacities of all kept strings together stay under max_kept_bytes, so a
+// burst of large responses does not leave the worker holding their buffers.
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +17,10 @@ namespace llmgw {
 
 class string_pool {
  public:
+  static constexpr std::size_t default_max_string_capacity = 1024 * 1024;
+  static constexpr std::size_t default_max_kept_bytes = 16 * 1024 * 1024;
+  static constexpr std::size_t max_kept_strings = 1024;
+
   class lease {
    public:
     lease(string_pool& pool, std::string s) : pool_(&pool), s_(std::move(s)) {}
@@ -27,22 +37,43 @@ class string_pool {
     std::string s_;
   };
 
+  explicit string_pool(std::size_t max_string_capacity = default_max_string_capacity,
+                       std::size_t max_kept_bytes = default_max_kept_bytes)
+      : max_string_capacity_(max_string_capacity), max_kept_bytes_(max_kept_bytes) {}
+  string_pool(const string_pool&) = delete;
+  string_pool& operator=(const string_pool&) = delete;
+
   lease take() {
     if (free_.empty()) return lease(*this, std::string());
     std::string s = std::move(free_.back());
     free_.pop_back();
+    kept_bytes_ -= heap_bytes(s);
     s.clear();
     return lease(*this, std::move(s));
   }
 
+  // Heap bytes held by the strings waiting in the pool.
+  std::size_t kept_bytes() const { return kept_bytes_; }
+  std::size_t kept_strings() const { return free_.size(); }
+
  private:
-  // Buffers that grew very large (a 10 MiB body) are not kept.
-  static constexpr std::size_t k_max_kept_capacity = 1024 * 1024;
-  static constexpr std::size_t k_max_kept = 1024;
+  // The small-string buffer lives inside the object: it costs the pool
+  // nothing on the heap, so it is not counted.
+  static std::size_t heap_bytes(const std::string& s) {
+    return s.capacity() > std::string().capacity() ? s.capacity() : 0;
+  }
 
   void give_back(std::string s) {
-    if (s.capacity() <= k_max_kept_capacity && free_.size() < k_max_kept) free_.push_back(std::move(s));
+    const std::size_t bytes = heap_bytes(s);
+    if (bytes > max_string_capacity_ || bytes > max_kept_bytes_ - kept_bytes_ || free_.size() >= max_kept_strings)
+      return;  // freed here
+    kept_bytes_ += bytes;
+    free_.push_back(std::move(s));
   }
+
+  std::size_t max_string_capacity_;
+  std::size_t max_kept_bytes_;
+  std::size_t kept_bytes_ = 0;
   std::vector<std::string> free_;
 };
 

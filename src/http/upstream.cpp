@@ -1,7 +1,10 @@
 // Upstream connections: pooled per worker, plain or TLS, with the three
-// timeouts (connect, first byte, idle between body reads) enforced by the
-// stream's own expiry so no extra timer runs per read.
+// step timeouts (connect, first byte, idle between body reads) and the
+// call's total deadline enforced by the stream's own expiry, so no extra
+// timer runs per read.
 #include "http/upstream.hpp"
+
+#include "core/memory_budget.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +19,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <sys/socket.h>
@@ -34,6 +38,8 @@ using clock = std::chrono::steady_clock;
 // load balancers commonly close idle keep-alive connections after ~60 s.
 constexpr auto k_max_idle_age = std::chrono::seconds(50);
 constexpr std::uint32_t k_upstream_header_limit = 64 * 1024;
+// Body bytes land in the connection's scratch buffer, this much per read.
+constexpr std::size_t k_read_chunk = 16 * 1024;
 
 origin origin::make(std::string host, std::uint16_t port, bool tls) {
   origin o;
@@ -52,9 +58,11 @@ std::string_view describe(upstream_failure f) {
     case upstream_failure::connect_timeout: return "timed out connecting to the upstream";
     case upstream_failure::first_byte_timeout: return "the upstream did not answer in time";
     case upstream_failure::idle_timeout: return "the upstream stopped sending";
+    case upstream_failure::total_timeout: return "the upstream did not finish within the total timeout";
     case upstream_failure::reset: return "the upstream closed the connection";
     case upstream_failure::protocol: return "the upstream sent an invalid HTTP response";
     case upstream_failure::too_large: return "the upstream response is too large";
+    case upstream_failure::over_budget: return "the worker holds as many bodies as its memory limit allows";
     case upstream_failure::cancelled: return "cancelled";
   }
   return "unknown";
@@ -81,7 +89,7 @@ struct upstream_connection {
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
   clock::time_point last_used{};
   bool reused = false;
-  std::array<char, 16 * 1024> scratch;  // body bytes land here before being appended
+  std::array<char, k_read_chunk> scratch;  // body bytes land here before being appended
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
@@ -249,9 +257,10 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
     c->plain.emplace(ioc);
   }
   auto& low = c->lowest();
-  low.expires_after(timeouts_.connect);
+  arm(*c, timeouts_.connect);  // covers the TLS handshake too
   auto [cec, ep] = co_await low.async_connect(results, use_tuple);
-  if (cec) co_return cec == beast::error::timeout ? upstream_failure::connect_timeout : upstream_failure::connect;
+  if (cec == beast::error::timeout) co_return timed_out(upstream_failure::connect_timeout);
+  if (cec) co_return upstream_failure::connect;
   boost::system::error_code ignored;
   low.socket().set_option(tcp::no_delay(true), ignored);
 
@@ -264,7 +273,8 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
       co_return upstream_failure::tls;
     c->secure->set_verify_callback(ssl::host_name_verification(origin_.host));
     auto [hec] = co_await c->secure->async_handshake(ssl::stream_base::client, use_tuple);
-    if (hec) co_return hec == beast::error::timeout ? upstream_failure::connect_timeout : upstream_failure::tls;
+    if (hec == beast::error::timeout) co_return timed_out(upstream_failure::connect_timeout);
+    if (hec) co_return upstream_failure::tls;
   }
   conn_ = std::move(c);
   co_return upstream_failure::none;
@@ -275,7 +285,7 @@ asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head,
   c.parser.emplace();
   c.parser->header_limit(k_upstream_header_limit);
   c.parser->body_limit(boost::none);  // streams are long; read_all applies its own limit
-  c.lowest().expires_after(timeouts_.first_byte);
+  arm(c, timeouts_.first_byte);
   // if/else rather than ?: around co_await: GCC 12 miscompiles the latter.
   boost::system::error_code ec;
   if (c.secure) {
@@ -284,10 +294,21 @@ asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head,
     ec = co_await write_and_read_header(*c.plain, c, head, body);
   }
   if (cancelled_) co_return upstream_failure::cancelled;
-  co_return classify(ec, upstream_failure::first_byte_timeout);
+  co_return classify(ec, timed_out(upstream_failure::first_byte_timeout));
+}
+
+void upstream_call::arm(upstream_connection& c, std::chrono::milliseconds step) {
+  const auto e = deadline_.for_step(clock::now(), step);
+  armed_at_deadline_ = e.is_deadline;
+  c.lowest().expires_at(e.at);
+}
+
+upstream_failure upstream_call::timed_out(upstream_failure step_kind) const {
+  return armed_at_deadline_ ? upstream_failure::total_timeout : step_kind;
 }
 
 asio::awaitable<upstream_failure> upstream_call::start(std::string_view head, std::string_view body) {
+  deadline_ = call_deadline(clock::now(), timeouts_.total);
   conn_ = pool_.take_idle(origin_);
   if (conn_) {
     auto f = co_await exchange(head, body);
@@ -327,7 +348,7 @@ asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_so
   // The body is read into the connection's scratch buffer and appended:
   // growing `out` by a whole chunk first would zero-fill it on every read.
   for (;;) {
-    c.lowest().expires_after(timeouts_.idle);
+    arm(c, timeouts_.idle);
     std::pair<boost::system::error_code, std::size_t> r;
     if (c.secure) {
       r = co_await read_body_some(*c.secure, c, c.scratch.data(), c.scratch.size());
@@ -337,20 +358,77 @@ asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_so
     auto [ec, got] = r;
     if (cancelled_) ec = asio::error::operation_aborted;
     out.append(c.scratch.data(), got);
-    if (ec) co_return std::pair{classify(ec, upstream_failure::idle_timeout), got};
+    if (ec) co_return std::pair{classify(ec, timed_out(upstream_failure::idle_timeout)), got};
     // A read may consume only chunk framing; keep going until body bytes
     // arrive or the body ends.
     if (got > 0 || c.parser->is_done()) co_return std::pair{upstream_failure::none, got};
   }
 }
 
-asio::awaitable<upstream_failure> upstream_call::read_all(std::string& out, std::size_t limit) {
+namespace {
+
+// std::string::reserve may round a request up to twice the old capacity;
+// a buffer charged to a budget must be exactly as large as its charge.
+void grow_exactly(std::string& s, std::size_t capacity) {
+  std::string bigger;
+  bigger.reserve(capacity);
+  bigger.append(s);
+  s.swap(bigger);
+}
+
+constexpr std::uint64_t k_length_unknown = ~std::uint64_t{0};
+
+// Body bytes still to come of a response that declared its length;
+// k_length_unknown for chunked or read-until-close bodies. GCC 12 warns
+// falsely that the boost::none Beast returns is read uninitialized (kept
+// out of line so the pragma covers wherever it is compiled).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+[[gnu::noinline]] std::uint64_t declared_remaining(const bhttp::response_parser<bhttp::buffer_body>& p) {
+  return p.content_length_remaining().value_or(k_length_unknown);
+}
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+asio::awaitable<upstream_failure> upstream_call::read_all(std::string& out, std::size_t limit, budget_charge* charge) {
+  if (!conn_ || cancelled_ || !conn_->parser) co_return upstream_failure::cancelled;
+  auto& parser = *conn_->parser;
+  // A buffer reused from a pool comes with its capacity: that counts too.
+  if (charge && !charge->grow_to(out.capacity())) co_return give_up(upstream_failure::over_budget);
+  if (const std::uint64_t declared = declared_remaining(parser); declared != k_length_unknown) {
+    // Refused before a byte of it is read; otherwise reserved (and charged) at once.
+    if (declared > limit - std::min(limit, out.size())) co_return give_up(upstream_failure::too_large);
+    const std::size_t want = out.size() + static_cast<std::size_t>(declared);
+    if (want > out.capacity()) {
+      if (charge && !charge->grow_to(want)) co_return give_up(upstream_failure::over_budget);
+      grow_exactly(out, want);
+    }
+  }
   for (;;) {
+    // Room for the next read first, so read_some never reallocates behind
+    // the charge's back: doubling, and once that reaches the limit, straight
+    // to all the limit can need (one step: each step copies the buffer).
+    if (!parser.is_done()) {
+      const std::size_t room = std::min<std::uint64_t>(k_read_chunk, declared_remaining(parser));
+      if (out.capacity() - out.size() < room) {
+        std::size_t want = std::max(out.size() + room, 2 * out.capacity());
+        if (want >= limit) want = limit + k_read_chunk;
+        if (charge && !charge->grow_to(want)) co_return give_up(upstream_failure::over_budget);
+        grow_exactly(out, want);
+      }
+    }
     auto [f, n] = co_await read_some(out);
     if (f != upstream_failure::none) co_return f;
-    if (out.size() > limit) co_return upstream_failure::too_large;
+    if (out.size() > limit) co_return give_up(upstream_failure::too_large);
     if (n == 0 && body_done()) co_return upstream_failure::none;
   }
+}
+
+upstream_failure upstream_call::give_up(upstream_failure f) {
+  // The rest of the body is never read: the connection cannot be reused.
+  cancel();
+  return f;
 }
 
 void upstream_call::cancel() {

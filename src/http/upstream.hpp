@@ -14,6 +14,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/call_deadline.hpp"
+
+namespace llmgw {
+class budget_charge;
+}
+
 namespace llmgw::http {
 
 struct origin {
@@ -29,6 +35,7 @@ struct upstream_timeouts {
   std::chrono::milliseconds connect{5'000};       // TCP connect + TLS handshake
   std::chrono::milliseconds first_byte{120'000};  // request written → response headers
   std::chrono::milliseconds idle{120'000};        // between two reads of the body
+  std::chrono::milliseconds total{600'000};       // the whole call, from start() to the body's last byte
 };
 
 enum class upstream_failure {
@@ -38,9 +45,11 @@ enum class upstream_failure {
   connect_timeout,
   first_byte_timeout,
   idle_timeout,
+  total_timeout,      // the call's deadline passed, however busy the upstream looked
   reset,              // the peer closed or reset mid-response
   protocol,           // not HTTP/1.1 we understand
   too_large,
+  over_budget,        // buffering the body would pass the worker's memory budget
   cancelled,
 };
 
@@ -86,7 +95,8 @@ class upstream_call {
 
   // Connects (or reuses an idle connection), writes head+body and reads the
   // response headers. A reused connection that turns out to be stale is
-  // replaced by a fresh one once, transparently.
+  // replaced by a fresh one once, transparently. The call's total deadline
+  // starts here.
   boost::asio::awaitable<upstream_failure> start(std::string_view head, std::string_view body);
 
   int status() const;
@@ -101,8 +111,14 @@ class upstream_call {
   // Appends the next piece of the (de-chunked) body to out; returns how many
   // bytes were added, 0 at the end of the body.
   boost::asio::awaitable<std::pair<upstream_failure, std::size_t>> read_some(std::string& out);
-  // Reads the rest of the body into out (appending), at most limit bytes.
-  boost::asio::awaitable<upstream_failure> read_all(std::string& out, std::size_t limit);
+  // Reads the rest of the body into out (appending), at most limit bytes;
+  // a declared length over the limit fails before any of the body is read.
+  // With a charge, out's capacity is charged to its budget before out grows,
+  // and out grows only as far as the body needs (never to twice the limit);
+  // when the budget refuses, the call gives up with `over_budget` and the
+  // connection is closed (so it is on too_large).
+  boost::asio::awaitable<upstream_failure> read_all(std::string& out, std::size_t limit,
+                                                    budget_charge* charge = nullptr);
   bool body_done() const;
 
   // Closes the connection at once: pending reads fail with `cancelled`.
@@ -114,11 +130,19 @@ class upstream_call {
   void visit_headers(header_visitor v, void* ctx) const;
   boost::asio::awaitable<upstream_failure> connect_fresh();
   boost::asio::awaitable<upstream_failure> exchange(std::string_view head, std::string_view body);
+  // Arms the stream's expiry for the next step: its own timeout or the
+  // call's deadline, whichever comes first.
+  void arm(upstream_connection& c, std::chrono::milliseconds step);
+  upstream_failure timed_out(upstream_failure step_kind) const;
+  // Closes the connection (the body is left unread) and returns f.
+  upstream_failure give_up(upstream_failure f);
 
   upstream_pool& pool_;
   const origin& origin_;
   upstream_timeouts timeouts_;
   std::unique_ptr<upstream_connection> conn_;
+  call_deadline deadline_;
+  bool armed_at_deadline_ = false;  // the current expiry is the deadline, not the step's own timeout
   bool cancelled_ = false;
 };
 

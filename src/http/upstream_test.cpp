@@ -1,0 +1,227 @@
+// The upstream call against a scripted vendor on a loopback socket: the
+// total deadline, the per-response cap and the memory budget of read_all.
+#include "http/upstream.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "core/memory_budget.hpp"
+
+namespace llmgw::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// What the vendor sends after reading the request head.
+struct script {
+  std::string head;                      // status line and headers, blank line included
+  std::string body;                      // sent at once after the head
+  std::chrono::milliseconds trickle{0};  // then, if set, one byte this often until the peer leaves
+};
+
+std::string with_length(std::string_view body) {
+  return "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + std::to_string(body.size()) +
+         "\r\n\r\n";
+}
+
+const std::string k_chunked_head =
+    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+
+// `total` bytes of body in chunks of 8 KiB, then the last chunk.
+std::string chunked(std::size_t total) {
+  std::string out;
+  const std::string piece(8192, 'a');
+  char size_line[32];
+  for (std::size_t sent = 0; sent < total; sent += piece.size()) {
+    const std::size_t n = std::min(piece.size(), total - sent);
+    std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+    out.append(size_line);
+    out.append(piece, 0, n);
+    out.append("\r\n");
+  }
+  out.append("0\r\n\r\n");
+  return out;
+}
+
+asio::awaitable<void> vendor(tcp::acceptor& acceptor, script s) {
+  auto [aec, sock] = co_await acceptor.async_accept(use_tuple);
+  if (aec) co_return;
+  std::string request;
+  char buf[4096];
+  while (request.find("\r\n\r\n") == std::string::npos) {
+    auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
+    if (ec) co_return;
+    request.append(buf, n);
+  }
+  s.head.append(s.body);
+  auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(s.head), use_tuple);
+  if (wec || s.trickle == 0ms) co_return;
+  asio::steady_timer timer(acceptor.get_executor());
+  for (;;) {
+    timer.expires_after(s.trickle);
+    co_await timer.async_wait(use_tuple);
+    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(" ", 1), use_tuple);
+    if (ec) co_return;
+  }
+}
+
+struct outcome {
+  upstream_failure started = upstream_failure::cancelled;
+  upstream_failure read = upstream_failure::cancelled;
+  std::string body;
+  std::size_t capacity = 0;
+  std::size_t charged = 0;
+  std::size_t budget_used_after = 0;
+  std::size_t pooled_after = 0;
+  std::chrono::milliseconds took{};
+};
+
+asio::awaitable<void> fetch(upstream_pool& pool, origin o, upstream_timeouts t, memory_budget* budget,
+                            std::size_t limit, outcome* out) {
+  const auto t0 = clock::now();
+  {
+    upstream_call call(pool, o, t);
+    out->started = co_await call.start("GET / HTTP/1.1\r\nhost: vendor\r\n\r\n", "");
+    if (out->started == upstream_failure::none) {
+      budget_charge charge(budget);
+      out->read = co_await call.read_all(out->body, limit, budget ? &charge : nullptr);
+      out->capacity = out->body.capacity();
+      out->charged = charge.charged();
+    }
+  }
+  out->took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0);
+  out->pooled_after = pool.idle_connections();
+  if (budget) out->budget_used_after = budget->used();
+}
+
+outcome run(script s, std::size_t limit, memory_budget* budget = nullptr, upstream_timeouts t = {}) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  upstream_pool pool(ioc);
+  outcome out;
+  const auto o = origin::make("127.0.0.1", acceptor.local_endpoint().port(), false);
+  asio::co_spawn(ioc, vendor(acceptor, std::move(s)), asio::detached);
+  std::exception_ptr failed;
+  asio::co_spawn(ioc, fetch(pool, o, t, budget, limit, &out), [&](std::exception_ptr e) {
+    failed = e;
+    acceptor.close();
+    ioc.stop();  // the vendor may still be trickling
+  });
+  ioc.run_for(10s);
+  if (failed) std::rethrow_exception(failed);
+  return out;
+}
+
+TEST(upstream_read_all, reads_a_declared_body_into_a_buffer_of_its_size_and_charges_it) {
+  const std::string body(1'000'000, 'x');
+  memory_budget budget(2'000'000);
+  auto out = run({with_length(body), body}, 64 << 20, &budget);
+  ASSERT_EQ(out.started, upstream_failure::none);
+  EXPECT_EQ(out.read, upstream_failure::none);
+  EXPECT_EQ(out.body, body);
+  EXPECT_EQ(out.capacity, body.size());  // reserved once, exactly
+  EXPECT_EQ(out.charged, out.capacity);
+  EXPECT_EQ(out.budget_used_after, 0u);  // given back with the charge
+  EXPECT_EQ(out.pooled_after, 1u);       // read to its end: the connection is reused
+}
+
+TEST(upstream_read_all, a_declared_body_over_the_budget_is_refused_before_it_is_read) {
+  const std::string body(1'000'000, 'x');
+  memory_budget budget(500'000);
+  auto out = run({with_length(body), body}, 64 << 20, &budget);
+  ASSERT_EQ(out.started, upstream_failure::none);
+  EXPECT_EQ(out.read, upstream_failure::over_budget);
+  EXPECT_TRUE(out.body.empty());
+  EXPECT_LT(out.capacity, 100'000u);
+  EXPECT_EQ(out.budget_used_after, 0u);
+  EXPECT_EQ(out.pooled_after, 0u);  // half-read: closed, never pooled
+}
+
+TEST(upstream_read_all, a_chunked_body_stops_growing_where_the_budget_refuses) {
+  memory_budget budget(600'000);
+  auto out = run({k_chunked_head, chunked(1'000'000)}, 64 << 20, &budget);
+  ASSERT_EQ(out.started, upstream_failure::none);
+  EXPECT_EQ(out.read, upstream_failure::over_budget);
+  EXPECT_LE(out.capacity, 600'000u);  // the buffer never outgrew its charge
+  EXPECT_LE(out.charged, 600'000u);
+  EXPECT_GE(out.charged, out.capacity);
+  EXPECT_EQ(out.pooled_after, 0u);
+}
+
+TEST(upstream_read_all, a_chunked_body_within_the_budget_is_read_whole) {
+  memory_budget budget(4'000'000);
+  auto out = run({k_chunked_head, chunked(1'000'000)}, 64 << 20, &budget);
+  EXPECT_EQ(out.read, upstream_failure::none);
+  EXPECT_EQ(out.body, std::string(1'000'000, 'a'));
+  EXPECT_EQ(out.charged, out.capacity);
+  EXPECT_LT(out.capacity, 2'100'000u);
+  EXPECT_EQ(out.pooled_after, 1u);
+}
+
+TEST(upstream_read_all, a_declared_body_over_the_cap_is_refused_without_reading_it) {
+  const std::string body(300'000, 'x');
+  auto out = run({with_length(body), body}, 100'000);
+  EXPECT_EQ(out.read, upstream_failure::too_large);
+  EXPECT_TRUE(out.body.empty());
+  EXPECT_EQ(out.pooled_after, 0u);
+}
+
+TEST(upstream_read_all, a_chunked_body_over_the_cap_grows_no_further_than_the_cap) {
+  auto out = run({k_chunked_head, chunked(300'000)}, 100'000);
+  EXPECT_EQ(out.read, upstream_failure::too_large);
+  EXPECT_LE(out.capacity, 100'000u + 16 * 1024);  // not the next doubling
+  EXPECT_EQ(out.pooled_after, 0u);
+}
+
+TEST(upstream_call, a_trickling_body_ends_at_the_total_deadline) {
+  upstream_timeouts t;
+  t.idle = 1000ms;  // each byte comes well within it
+  t.total = 400ms;
+  auto out = run({"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                  "1000\r\n",
+                  "", 50ms},
+                 64 << 20, nullptr, t);
+  ASSERT_EQ(out.started, upstream_failure::none);
+  EXPECT_EQ(out.read, upstream_failure::total_timeout);
+  EXPECT_GE(out.took, 350ms);
+  EXPECT_LT(out.took, 900ms);
+}
+
+TEST(upstream_call, a_silent_vendor_within_the_total_is_still_an_idle_timeout) {
+  upstream_timeouts t;
+  t.idle = 200ms;
+  t.total = 5000ms;
+  // Headers, then nothing (the vendor holds the connection open).
+  auto out = run({"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", "", 10'000ms}, 64 << 20, nullptr, t);
+  EXPECT_EQ(out.read, upstream_failure::idle_timeout);
+  EXPECT_LT(out.took, 1000ms);
+}
+
+TEST(upstream_call, the_deadline_also_bounds_the_wait_for_the_first_byte) {
+  upstream_timeouts t;
+  t.first_byte = 5000ms;
+  t.total = 300ms;
+  // The vendor reads the request and never answers.
+  auto out = run({"", "", 10'000ms}, 64 << 20, nullptr, t);
+  EXPECT_EQ(out.started, upstream_failure::total_timeout);
+  EXPECT_LT(out.took, 1000ms);
+}
+
+}  // namespace
+}  // namespace llmgw::http
