@@ -872,6 +872,14 @@ void server::stop_in_flight() {
   for (auto* io : busy) cancel_request(*io, cancel_reason::shutdown);
 }
 
+void server::close_all() {
+  std::vector<session_io*> open(impl_->shared.sessions.begin(), impl_->shared.sessions.end());
+  for (auto* io : open) {
+    cancel_request(*io, cancel_reason::shutdown);
+    close_socket(*io, true);
+  }
+}
+
 std::size_t server::open_connections() const { return impl_->shared.sessions.size(); }
 
 }  // namespace llmgw::http

@@ -156,6 +156,10 @@ class server {
   // Past the drain time: asks every request still running to stop
   // (cancel_reason::shutdown) so it can end its response properly.
   void stop_in_flight();
+  // Last step of a shutdown: cuts every connection still open, so every
+  // request coroutine ends on this worker's thread (and none is left to be
+  // destroyed with the io_context after the handler's state is gone).
+  void close_all();
   std::size_t open_connections() const;
 
  private:

@@ -116,9 +116,17 @@ void worker_pool::stop(std::chrono::milliseconds drain_timeout) {
     on_each_worker(workers_, [](worker& w) { w.srv->stop_in_flight(); });
     wait_closed(std::chrono::steady_clock::now() + k_stop_grace);
   }
+  // Whatever is still open is cut, and each worker runs until its request
+  // coroutines have ended on their own: destroying one suspended inside a
+  // handler after the handler's state is gone would touch freed memory.
+  on_each_worker(workers_, [](worker& w) { w.srv->close_all(); });
+  for (auto& w : workers_) w->guard.reset();
+  const auto deadline = std::chrono::steady_clock::now() + k_stop_grace;
   for (auto& w : workers_) {
     if (!w->thread.joinable()) continue;
-    w->guard.reset();
+    while (!w->ioc.stopped() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     w->ioc.stop();
     w->thread.join();
   }

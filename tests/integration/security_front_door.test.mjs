@@ -351,6 +351,22 @@ describe('item 9: shutdown drain', () => {
     assert.equal((await stopped).code, 0);
   });
 
+  test('a non-stream request still waiting at the end of the drain gets 503, and the gateway exits cleanly', async () => {
+    const gw = await startGateway({ mockUrl: mock.url, workers: 1, config: 'server:\n  drain_timeout_ms: 300\n' });
+    const pending = post(gw.url, '/v1/chat/completions', chatBody('[mock:hang]'));
+    // A second one still sending its body: nothing to cancel, its connection is cut.
+    const slow = await RawConn.open(gw.url);
+    await slow.write(head('POST', '/v1/chat/completions', { ...auth, 'content-length': 100 }) + '{"model"');
+    await sleep(300);
+    const stopped = gw.stop();
+    const r = await pending;
+    assert.equal(r.status, 503);
+    assert.equal((await r.json()).error.code, 'gateway_shutting_down');
+    assert.ok(await slow.closed(5000));
+    assert.equal((await stopped).code, 0, gw.stderr);
+    assert.doesNotMatch(gw.stderr, /AddressSanitizer/);
+  });
+
   test('requests that finish within the drain time are not cut', async () => {
     const gw = await startGateway({ mockUrl: mock.url, workers: 1, config: 'server:\n  drain_timeout_ms: 5000\n' });
     const r = await post(gw.url, '/v1/chat/completions', chatBody('[mock:tokens=10,tps=10]', { stream: true }));
