@@ -6,17 +6,10 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/hex.hpp"
+
 namespace llmgw {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 sha256_digest sha256(std::string_view data) {
   // Every request hashes its key: the algorithm is fetched once and each

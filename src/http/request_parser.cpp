@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 
+#include "core/hex.hpp"
+
 namespace llmgw::http {
 
 namespace {

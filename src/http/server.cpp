@@ -368,6 +368,17 @@ void disarm_deadline(session_io& io) {
   io.deadline_timer.cancel();
 }
 
+// A body that did not arrive: too slow (408), or the client went away.
+asio::awaitable<bool> body_read_failed(session_io& io, boost::system::error_code ec) {
+  if (ec == beast::error::timeout) {
+    io.linger = k_linger_time_slow_client;
+    co_await reject(io, 408, "The request body did not arrive in time.");
+  } else {
+    close_socket(io, false);
+  }
+  co_return false;
+}
+
 asio::awaitable<bool> reject_over_budget(session_io& io) {
   co_await reject(io, 503, "The gateway is holding too many request bodies; retry shortly.");
   co_return false;
@@ -455,14 +466,7 @@ asio::awaitable<bool> request::read_body() {
     io.body.resize(total);
     for (std::size_t got = have; got < total;) {
       auto [ec, n] = co_await read_some_in_time(io, asio::buffer(io.body.data() + got, total - got));
-      if (ec) {
-        if (ec == beast::error::timeout) {
-          io.linger = k_linger_time_slow_client;
-          co_await reject(io, 408, "The request body did not arrive in time.");
-        } else
-          close_socket(io, false);
-        co_return false;
-      }
+      if (ec) co_return co_await body_read_failed(io, ec);
       got += n;
     }
     io.body_status = session_io::body_state::read;
@@ -475,14 +479,7 @@ asio::awaitable<bool> request::read_body() {
   while (!decoder.done() && !decoder.failed()) {
     if (!io.body_charge.grow_to(io.body.capacity())) co_return co_await reject_over_budget(io);
     auto [ec, n] = co_await read_some_in_time(io, asio::buffer(scratch));
-    if (ec) {
-      if (ec == beast::error::timeout) {
-        io.linger = k_linger_time_slow_client;
-        co_await reject(io, 408, "The request body did not arrive in time.");
-      } else
-        close_socket(io, false);
-      co_return false;
-    }
+    if (ec) co_return co_await body_read_failed(io, ec);
     const std::string_view got(scratch.data(), n);
     const std::size_t used = decoder.feed(got, io.body);
     if (decoder.done() && used < n) io.pending.assign(got.substr(used));  // the next request's first bytes

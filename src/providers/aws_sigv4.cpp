@@ -7,6 +7,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "core/hex.hpp"
 #include "core/sha256.hpp"
 
 namespace llmgw::providers::aws {
@@ -18,33 +19,6 @@ constexpr std::string_view k_algorithm = "AWS4-HMAC-SHA256";
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
          c == '.' || c == '~';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Query parameters may arrive encoded or not; decoding first makes both
-// spellings sign alike. A '%' without two hex digits stays as it is.
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
@@ -159,6 +133,8 @@ std::string canonical_query(std::string_view wire_query) {
     const auto eq = param.find('=');
     const std::string_view name = param.substr(0, eq);
     const std::string_view value = eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
+    // Query parameters may arrive encoded or not; decoding first makes both
+    // spellings sign alike.
     params.emplace_back(uri_encode(percent_decode(name), false), uri_encode(percent_decode(value), false));
   }
   std::sort(params.begin(), params.end());
