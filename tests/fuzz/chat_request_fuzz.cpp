@@ -42,7 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(token.size() >= 2 && token.front() == '"' && token.back() == '"', "model token is not a string", input);
   check(llmgw::api::rewrite_chat_body(body, info, std::nullopt, false) == body, "empty rewrite changed the body", input);
 
-  const std::string_view new_model = "fuzz/\"m\"\n\xff";
+  // Characters the splice must escape (a quote, a backslash, invalid UTF-8);
+  // no control character, which validation refuses in a model name.
+  const std::string_view new_model = "fuzz/\"m\"\\\xff";
   for (bool inject : {false, true}) {
     if (inject && !info.stream) continue;  // stream_options is only valid on streams
     for (bool rename : {false, true}) {
@@ -53,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::fprintf(stderr, "%s (param %s)\n", again.error().message.c_str(), again.error().param.c_str());
       }
       check(!again.has_error(), "rewritten body does not validate", rewritten);
-      check(again->model.name() == (rename ? std::string_view("fuzz/\"m\"\n\xEF\xBF\xBD") : info.model.name()),
+      check(again->model.name() == (rename ? std::string_view("fuzz/\"m\"\\\xEF\xBF\xBD") : info.model.name()),
             "rewritten model differs", rewritten);
       check(again->stream == info.stream, "stream changed", rewritten);
       check(again->message_count == info.message_count, "message count changed", rewritten);
