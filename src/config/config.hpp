@@ -30,6 +30,9 @@ struct server_config {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;  // 0: any free port (tests)
   unsigned workers = 0;       // 0: one per core
+  // Share the port with other processes listening on it (SO_REUSEPORT), e.g.
+  // for a zero-downtime restart; off, a port in use stops start-up.
+  bool reuse_port = false;
   std::size_t max_body_bytes = 10 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{75'000};
@@ -60,6 +63,7 @@ struct deployment_entry {
   std::string provider;  // provider name (built-in or from `providers:`)
   std::string model;     // the vendor's model id
   unsigned weight = 1;   // share of first picks; 0: failover only
+  std::string where;     // "file:line" of the provider field, for errors found later; may be empty
 };
 
 struct config {

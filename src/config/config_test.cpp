@@ -226,6 +226,50 @@ TEST(config, error_reports_the_line) {
   EXPECT_TRUE(contains(e, "gw.yaml:3: server.port:")) << e;
 }
 
+TEST(config, duplicate_keys_are_errors_naming_the_line) {
+  const std::string top = error_of("server:\n  port: 1\nkeys: []\nserver:\n  port: 2\n");
+  EXPECT_TRUE(contains(top, "gw.yaml:4: server: duplicate key (first at line 1)")) << top;
+  const std::string nested = error_of("server:\n  host: a\n  port: 1\n  port: 2\n");
+  EXPECT_TRUE(contains(nested, "gw.yaml:4: server.port: duplicate key")) << nested;
+  const std::string group = error_of("model_groups:\n  g:\n    - {provider: openai, model: m, model: n}\n");
+  EXPECT_TRUE(contains(group, "gw.yaml:3: model_groups.g[0].model: duplicate key")) << group;
+}
+
+TEST(config, reuse_port_is_off_unless_asked) {
+  EXPECT_FALSE(load("").server.reuse_port);
+  EXPECT_TRUE(load("server: {reuse_port: true}\n").server.reuse_port);
+  EXPECT_FALSE(load("server: {reuse_port: false}\n").server.reuse_port);
+  const std::string e = error_of("server: {reuse_port: maybe}\n");
+  EXPECT_TRUE(contains(e, "server.reuse_port: expected true or false")) << e;
+}
+
+TEST(config, describe_shows_bedrock_credentials_as_set_or_none) {
+  const std::string none = describe(load("providers:\n  - {name: bedrock}\n"));
+  EXPECT_TRUE(contains(none, "(not configured: ")) << none;
+  const config cfg = load("", {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                               {"AWS_SECRET_ACCESS_KEY", "aws-secret-value"},
+                               {"AWS_SESSION_TOKEN", "aws-token-value"},
+                               {"AWS_REGION", "eu-west-3"}});
+  const std::string text = describe(cfg);
+  EXPECT_TRUE(contains(text, "bedrock https://bedrock-runtime.eu-west-3.amazonaws.com AWS credentials: set")) << text;
+  EXPECT_FALSE(contains(text, "key: none")) << text;
+  for (std::string_view secret : {"AKIDEXAMPLE", "aws-secret-value", "aws-token-value"}) {
+    EXPECT_FALSE(contains(text, secret)) << secret << " leaked into:\n" << text;
+  }
+}
+
+TEST(config, bedrock_listed_in_the_file_uses_the_aws_credentials) {
+  const std::map<std::string, std::string> aws = {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                                                  {"AWS_SECRET_ACCESS_KEY", "aws-secret-value"}};
+  const config cfg = load("providers:\n  - {name: bedrock, models: [amazon.nova-micro-v1:0]}\n", aws);
+  const provider_config* p = find_provider(cfg, "bedrock");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->enabled) << p->disabled_reason;
+  const config without = load("providers:\n  - {name: bedrock}\n");
+  EXPECT_FALSE(find_provider(without, "bedrock")->enabled);
+  EXPECT_TRUE(contains(find_provider(without, "bedrock")->disabled_reason, "AWS_ACCESS_KEY_ID"));
+}
+
 TEST(config, invalid_yaml_syntax) {
   const std::string e = error_of("server:\n  port: [1, 2\n");
   EXPECT_TRUE(contains(e, "gw.yaml:")) << e;

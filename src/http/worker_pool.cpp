@@ -66,6 +66,7 @@ void worker_pool::start(server_options options,
         std::make_unique<server>(w->ioc, options, std::move(h.on_request), std::move(h.render_error), w->budget.get());
     port_ = w->srv->listen();
     options.port = port_;  // the others join the first one's port
+    options.share_port = true;
   }
   for (auto& w : workers_) {
     w->srv->start();

@@ -31,7 +31,8 @@ class worker_pool {
   // Builds one server per worker with the handlers `make` returns for that
   // worker's io_context and memory budget (options.max_buffer_bytes), binds them (with port 0 the first bind picks the
   // port and the others share it) and starts the threads. Throws when the
-  // address cannot be bound.
+  // address cannot be bound, also when another socket already listens on
+  // the port and options.share_port is off.
   void start(server_options options,
              const std::function<worker_handlers(boost::asio::io_context&, memory_budget&)>& make);
   std::uint16_t port() const { return port_; }

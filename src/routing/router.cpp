@@ -50,7 +50,8 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
       const deployment_entry& d = deployments[i];
       const provider_config* p = find_provider(d.provider);
       if (p == nullptr) {
-        throw config_error(cfg.source + ": model_groups." + name + "[" + std::to_string(i) +
+        throw config_error((d.where.empty() ? cfg.source : d.where) + ": model_groups." + name + "[" +
+                           std::to_string(i) +
                            "].provider: unknown provider " + quoted(d.provider));
       }
       if (!p->enabled) {
