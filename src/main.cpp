@@ -15,8 +15,8 @@
 #include "config/config.hpp"
 #include "core/sha256.hpp"
 #include "core/version.hpp"
-#include "mock/mock_vendor.hpp"
 #include "http/worker_pool.hpp"
+#include "mock/mock_vendor.hpp"
 
 namespace {
 
@@ -39,8 +39,9 @@ std::string listen_failure(const std::exception& e) {
   const auto* se = dynamic_cast<const boost::system::system_error*>(&e);
   std::string why = se != nullptr ? se->code().message() : e.what();
   if (se != nullptr && se->code() == boost::asio::error::address_in_use) {
-    why += " (another process listens on this port; pick another port, or pass --reuse-port to share it with "
-           "that process)";
+    why +=
+        " (another process listens on this port; pick another port, or pass --reuse-port to share it with "
+        "that process)";
   }
   return why;
 }
@@ -73,8 +74,8 @@ int run_serve(const serve_args& args) {
     mo.port = 0;
     demo_vendor = std::make_unique<mock::mock_vendor_thread>(mo);
     auto url = "http://127.0.0.1:" + std::to_string(demo_vendor->port()) + "/v1";
-    add_provider(cfg, make_openai_compatible("mock", url, "sk-mock-demo",
-                                             {"gpt-4o-mini", "gpt-4o", "text-embedding-3-small"}));
+    add_provider(
+        cfg, make_openai_compatible("mock", url, "sk-mock-demo", {"gpt-4o-mini", "gpt-4o", "text-embedding-3-small"}));
     std::fprintf(stderr,
                  "llmgw: demo mode: no vendor API key is set (e.g. OPENAI_API_KEY), so an in-process mock vendor "
                  "serves models named mock/<anything>, e.g. mock/gpt-4o-mini.\n");

@@ -220,9 +220,8 @@ asio::awaitable<void> gateway::handle_chat(request_scope& rs) {
   // Deployments of a group may each want a different model id; the body is
   // rewritten per attempt inside proxy() when they differ from the first.
   auto rewritten = buffers_.take();
-  *rewritten = rewrite_chat_body(body, info, rename ? std::optional<std::string_view>(r.attempts.front().model)
-                                                     : std::nullopt,
-                                 inject_usage);
+  *rewritten = rewrite_chat_body(
+      body, info, rename ? std::optional<std::string_view>(r.attempts.front().model) : std::nullopt, inject_usage);
   co_await proxy(rs, r, endpoint::chat_completions, *rewritten, info.stream, info.client_include_usage);
 }
 

@@ -181,8 +181,8 @@ class loader {
 
 void load_server(const loader& l, const YAML::Node& node, server_config& s) {
   l.check_fields(node, "server",
-                 {"host", "port", "workers", "reuse_port", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms", "max_header_bytes",
-                  "max_buffer_bytes", "max_connections", "drain_timeout_ms"});
+                 {"host", "port", "workers", "reuse_port", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms",
+                  "max_header_bytes", "max_buffer_bytes", "max_connections", "drain_timeout_ms"});
   if (auto n = node["host"]; loader::present(n)) s.host = l.non_empty_string(n, "server.host");
   if (auto n = node["port"]; loader::present(n)) s.port = l.integer<std::uint16_t>(n, "server.port", 0, 65535);
   if (auto n = node["workers"]; loader::present(n)) s.workers = l.integer<unsigned>(n, "server.workers", 0, 1024);
@@ -205,8 +205,9 @@ void load_server(const loader& l, const YAML::Node& node, server_config& s) {
 }
 
 void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) {
-  l.check_fields(node, "upstream",
-                 {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "max_attempts"});
+  l.check_fields(
+      node, "upstream",
+      {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "max_attempts"});
   if (auto n = node["connect_timeout_ms"]; loader::present(n)) {
     u.connect_timeout = l.millis(n, "upstream.connect_timeout_ms");
   }
@@ -358,8 +359,7 @@ void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
       if (cycle || static_cast<int>(chain.size()) > k_max_alias_hops) {
         std::string shown;
         for (std::string_view c : chain) shown += (shown.empty() ? "" : " -> ") + std::string(c);
-        l.fail(node[name], loader::join("aliases", name),
-               (cycle ? "alias cycle: " : "alias chain too long: ") + shown);
+        l.fail(node[name], loader::join("aliases", name), (cycle ? "alias cycle: " : "alias chain too long: ") + shown);
       }
       target = it->second;
     }
@@ -529,8 +529,8 @@ std::string describe(const config& cfg) {
     if (p.kind == provider_kind::bedrock) {
       // SigV4 signs with the AWS key pair; Bedrock has no API key.
       const bool set = !p.aws_access_key_id.empty() && !p.aws_secret_access_key.empty();
-      out << " AWS credentials: " << (set ? "set" : "none") << (p.aws_session_token.empty() ? "" : " (with session token)")
-          << ", region " << p.aws_region << "\n";
+      out << " AWS credentials: " << (set ? "set" : "none")
+          << (p.aws_session_token.empty() ? "" : " (with session token)") << ", region " << p.aws_region << "\n";
     } else {
       out << " key: " << (p.api_key.empty() ? "none" : "set") << "\n";
     }

@@ -36,20 +36,20 @@ struct server_config {
   std::size_t max_body_bytes = 10 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{75'000};
-  std::size_t max_header_bytes = 16 * 1024;          // request line + headers; larger → 431
+  std::size_t max_header_bytes = 16 * 1024;  // request line + headers; larger → 431
   // Request bodies and upstream response bodies held in memory at once, per
   // worker; a request that would pass it gets 503 and a closed connection.
   std::size_t max_buffer_bytes = 256 * 1024 * 1024;
-  std::size_t max_connections = 0;                   // per process; 0: derived from the descriptor limit
-  std::chrono::milliseconds drain_timeout{10'000};   // on SIGTERM: how long requests in flight may finish
+  std::size_t max_connections = 0;                  // per process; 0: derived from the descriptor limit
+  std::chrono::milliseconds drain_timeout{10'000};  // on SIGTERM: how long requests in flight may finish
 };
 
 struct upstream_config {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds first_byte_timeout{120'000};
-  std::chrono::milliseconds idle_timeout{120'000};  // between stream events
-  std::chrono::milliseconds total_timeout{600'000}; // a whole upstream call, first byte to last
-  unsigned max_attempts = 3;                        // over all deployments of a route
+  std::chrono::milliseconds idle_timeout{120'000};   // between stream events
+  std::chrono::milliseconds total_timeout{600'000};  // a whole upstream call, first byte to last
+  unsigned max_attempts = 3;                         // over all deployments of a route
 };
 
 // A gateway key as stored: only its hash.

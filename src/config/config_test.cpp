@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <unistd.h>
 
 namespace llmgw {
 namespace {
@@ -88,8 +88,8 @@ TEST(config, master_key_is_kept_only_as_its_hash) {
 }
 
 TEST(config, full_example_loads) {
-  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-1"}, {"TEAM_B_KEY", "team-b-secret"},
-                                           {"OPENAI_API_KEY", "sk-1"}});
+  const config cfg =
+      load(k_full_example, {{"BACKUP_KEY", "bk-1"}, {"TEAM_B_KEY", "team-b-secret"}, {"OPENAI_API_KEY", "sk-1"}});
   EXPECT_EQ(cfg.source, "gw.yaml");
   EXPECT_EQ(cfg.server.host, "127.0.0.1");
   EXPECT_EQ(cfg.server.port, 9090);
@@ -130,7 +130,8 @@ TEST(config, full_example_loads) {
 }
 
 TEST(config, describe_masks_every_secret) {
-  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-secret-1"}, {"TEAM_B_KEY", "team-b-secret"},
+  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-secret-1"},
+                                           {"TEAM_B_KEY", "team-b-secret"},
                                            {"OPENAI_API_KEY", "sk-openai-secret"},
                                            {"LLMGW_MASTER_KEY", "master-secret"}});
   const std::string text = describe(cfg);
@@ -358,13 +359,14 @@ TEST(config, provider_rules) {
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: a, base_url: http://h}\n  - {name: a, base_url: http://h}\n"),
                        "duplicate provider"));
   // openai-compatible servers may need no key; a key-needing vendor without one stays off.
-  const config cfg = load(
-      "providers:\n  - {name: local, base_url: http://127.0.0.1:1/v1}\n  - {name: mistral, api_key: '${MK:-}'}\n");
+  const config cfg =
+      load("providers:\n  - {name: local, base_url: http://127.0.0.1:1/v1}\n  - {name: mistral, api_key: '${MK:-}'}\n");
   EXPECT_TRUE(find_provider(cfg, "local")->enabled);
   EXPECT_FALSE(find_provider(cfg, "mistral")->enabled);
   EXPECT_TRUE(contains(find_provider(cfg, "mistral")->disabled_reason, "providers[1].api_key"));
-  const config azure = load("providers:\n  - {name: az, type: azure, base_url: 'https://r.openai.azure.com', "
-                            "api_key: k, api_version: 2024-06-01}\n");
+  const config azure = load(
+      "providers:\n  - {name: az, type: azure, base_url: 'https://r.openai.azure.com', "
+      "api_key: k, api_version: 2024-06-01}\n");
   EXPECT_EQ(find_provider(azure, "az")->kind, provider_kind::azure);
   EXPECT_EQ(find_provider(azure, "az")->api_version, "2024-06-01");
 }

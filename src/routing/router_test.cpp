@@ -91,8 +91,7 @@ TEST(router, unknown_model_is_model_not_found_naming_it) {
     ASSERT_FALSE(result) << model;
     EXPECT_EQ(result.error().status, 404);
     EXPECT_EQ(result.error().code, "model_not_found");
-    EXPECT_NE(result.error().message.find("`" + std::string(model) + "`"), std::string::npos)
-        << result.error().message;
+    EXPECT_NE(result.error().message.find("`" + std::string(model) + "`"), std::string::npos) << result.error().message;
   }
 }
 
@@ -292,8 +291,9 @@ TEST(router, group_skips_disabled_vendors) {
 }
 
 TEST(router, group_with_unknown_provider_fails_at_build) {
-  const config cfg = load("# groups\nmodel_groups:\n  g:\n    - {provider: openai, model: m}\n"
-                          "    - {provider: bakup, model: m}\n");
+  const config cfg = load(
+      "# groups\nmodel_groups:\n  g:\n    - {provider: openai, model: m}\n"
+      "    - {provider: bakup, model: m}\n");
   try {
     const router r(cfg);
     FAIL() << "expected config_error";
