@@ -113,6 +113,8 @@ int run_serve(const serve_args& args) {
   opts.share_port = sc.reuse_port;
 
   http::worker_pool pool(sc.workers);
+  // Before "listening" is printed: whoever reads it may send SIGTERM at once.
+  pool.catch_signals();
   try {
     pool.start(opts, [state](boost::asio::io_context& ioc, memory_budget& budget) {
       auto gw = std::make_shared<api::gateway>(ioc, state, budget);
@@ -159,6 +161,7 @@ int run_mock(const mock_args& args) {
   }
   unsigned n = workers > 0 ? static_cast<unsigned>(workers) : 1;
   http::worker_pool pool(n);
+  pool.catch_signals();
   auto shared = std::make_shared<mock::mock_vendor>(mo);
   try {
     http::server_options opts;

@@ -145,3 +145,14 @@ test('a second serve on a port in use fails with "address already in use" unless
     assert.equal((await first.stop()).code, 0);
   }
 });
+
+test('SIGTERM sent the moment "listening" is printed still drains and exits 0', async () => {
+  // Whoever starts the gateway may stop it as soon as it says it listens:
+  // the signal must not find the default action (death by SIGTERM) still in place.
+  for (let i = 0; i < 10; i++) {
+    const gw = await startGateway({ workers: 1 });
+    gw.proc.kill('SIGTERM');
+    const { code, signal } = await gw.exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, `start ${i}:\n${gw.stderr}`);
+  }
+});
