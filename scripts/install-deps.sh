@@ -26,10 +26,10 @@ done
 
 log() { echo "install-deps: $*"; }
 
-# Build toolchain and libraries (DESIGN.md §5), services for the integration
-# tests, and the references the benchmark compares against.
+# Build toolchain and libraries (README.md, "Dependencies"), services for the
+# integration tests, and the references the benchmark compares against.
 packages=(
-  build-essential cmake ninja-build ccache pkg-config clang
+  build-essential cmake ninja-build ccache pkg-config clang clang-format
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
   libhiredis-dev libpq-dev libsqlite3-dev libxxhash-dev

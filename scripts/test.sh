@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: dependencies, the ASan+UBSan build,
+# The whole test suite, from a fresh clone: dependencies, the formatting check,
+# the ASan+UBSan build (warnings are errors: the dev preset sets LLMGW_WERROR),
 # unit tests, then the integration and end-to-end tests (Node) against the real
 # binary with a real Redis and PostgreSQL. Exits non-zero if anything fails.
 #
@@ -72,8 +73,17 @@ must() { step "$@" || { summary; exit 1; }; }
 if [[ ${LLMGW_SKIP_DEPS:-0} != 1 ]]; then
   must "install dependencies" scripts/install-deps.sh
 fi
+# Every C++ file under src/ and tests/fuzz as .clang-format lays it out; the
+# fix is `clang-format -i` on the files it names.
+check_format() {
+  local files=()
+  mapfile -t files < <(find src tests/fuzz \( -name '*.cpp' -o -name '*.hpp' \) | sort)
+  clang-format --dry-run --Werror "${files[@]}"
+}
+step "clang-format --dry-run --Werror (src, tests/fuzz)" check_format
+
 must "configure (cmake --preset dev)" cmake --preset dev
-must "build (ASan+UBSan)" cmake --build --preset dev -j "$jobs"
+must "build (ASan+UBSan, -Werror)" cmake --build --preset dev -j "$jobs"
 
 # Sanitizer settings shared by unit and integration tests.
 lsan_supp=$repo_root/scripts/lsan.supp

@@ -2,6 +2,9 @@
 // library (see src/README.md for the life of a request).
 #include <CLI/CLI.hpp>
 
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -11,8 +14,9 @@
 #include "api/gateway.hpp"
 #include "config/config.hpp"
 #include "core/sha256.hpp"
-#include "mock/mock_vendor.hpp"
+#include "core/version.hpp"
 #include "http/worker_pool.hpp"
+#include "mock/mock_vendor.hpp"
 
 namespace {
 
@@ -25,8 +29,22 @@ struct serve_args {
   std::string host;
   int port = -1;
   int workers = -1;
+  bool reuse_port = false;
   bool access_log = true;
 };
+
+// Why a listener could not start, with a hint when the port is taken.
+std::string listen_failure(const std::exception& e) {
+  // Boost's what() carries its own source location; the code's message is what a user needs.
+  const auto* se = dynamic_cast<const boost::system::system_error*>(&e);
+  std::string why = se != nullptr ? se->code().message() : e.what();
+  if (se != nullptr && se->code() == boost::asio::error::address_in_use) {
+    why +=
+        " (another process listens on this port; pick another port, or pass --reuse-port to share it with "
+        "that process)";
+  }
+  return why;
+}
 
 int run_serve(const serve_args& args) {
   using namespace llmgw;
@@ -40,6 +58,7 @@ int run_serve(const serve_args& args) {
   if (!args.host.empty()) cfg.server.host = args.host;
   if (args.port >= 0) cfg.server.port = static_cast<std::uint16_t>(args.port);
   if (args.workers >= 0) cfg.server.workers = static_cast<unsigned>(args.workers);
+  if (args.reuse_port) cfg.server.reuse_port = true;
   if (cfg.server.workers == 0) cfg.server.workers = std::max(1u, std::thread::hardware_concurrency());
   api::set_access_log_enabled(args.access_log);
 
@@ -55,8 +74,8 @@ int run_serve(const serve_args& args) {
     mo.port = 0;
     demo_vendor = std::make_unique<mock::mock_vendor_thread>(mo);
     auto url = "http://127.0.0.1:" + std::to_string(demo_vendor->port()) + "/v1";
-    add_provider(cfg, make_openai_compatible("mock", url, "sk-mock-demo",
-                                             {"gpt-4o-mini", "gpt-4o", "text-embedding-3-small"}));
+    add_provider(
+        cfg, make_openai_compatible("mock", url, "sk-mock-demo", {"gpt-4o-mini", "gpt-4o", "text-embedding-3-small"}));
     std::fprintf(stderr,
                  "llmgw: demo mode: no vendor API key is set (e.g. OPENAI_API_KEY), so an in-process mock vendor "
                  "serves models named mock/<anything>, e.g. mock/gpt-4o-mini.\n");
@@ -91,8 +110,11 @@ int run_serve(const serve_args& args) {
   opts.max_header_bytes = sc.max_header_bytes;
   opts.max_buffer_bytes = sc.max_buffer_bytes;
   opts.max_connections = sc.max_connections;
+  opts.share_port = sc.reuse_port;
 
   http::worker_pool pool(sc.workers);
+  // Before "listening" is printed: whoever reads it may send SIGTERM at once.
+  pool.catch_signals();
   try {
     pool.start(opts, [state](boost::asio::io_context& ioc, memory_budget& budget) {
       auto gw = std::make_shared<api::gateway>(ioc, state, budget);
@@ -101,7 +123,8 @@ int run_serve(const serve_args& args) {
           &api::gateway::render_protocol_error};
     });
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "llmgw: cannot listen on %s:%u: %s\n", opts.host.c_str(), opts.port, e.what());
+    std::fprintf(stderr, "llmgw: cannot listen on %s:%u: %s\n", opts.host.c_str(), opts.port,
+                 listen_failure(e).c_str());
     return 1;
   }
   std::fprintf(stderr, "llmgw: at most %zu client connections (server.max_connections%s)\n", pool.max_connections(),
@@ -138,13 +161,17 @@ int run_mock(const mock_args& args) {
   }
   unsigned n = workers > 0 ? static_cast<unsigned>(workers) : 1;
   http::worker_pool pool(n);
+  pool.catch_signals();
   auto shared = std::make_shared<mock::mock_vendor>(mo);
   try {
-    pool.start(http::server_options{.host = host, .port = mo.port}, [shared](boost::asio::io_context&, memory_budget&) {
+    http::server_options opts;
+    opts.host = host;
+    opts.port = mo.port;
+    pool.start(opts, [shared](boost::asio::io_context&, memory_budget&) {
       return http::worker_handlers{shared->handler(), &mock::mock_vendor::render_protocol_error};
     });
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mock-vendor: cannot listen on %s:%d: %s\n", host.c_str(), port, e.what());
+    std::fprintf(stderr, "mock-vendor: cannot listen on %s:%d: %s\n", host.c_str(), port, listen_failure(e).c_str());
     return 1;
   }
   std::printf("mock-vendor listening on http://%s:%u\n", host.c_str(), pool.port());
@@ -158,21 +185,36 @@ int run_mock(const mock_args& args) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up must not kill the process
   CLI::App app{"llmgw: one OpenAI-compatible endpoint in front of many LLM vendors"};
-  app.require_subcommand(1);
+  app.name("llmgw");
+  // No subcommand prints the help below instead of an error.
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", "llmgw " + std::string(llmgw::k_version));
 
   serve_args sargs;
   auto* serve = app.add_subcommand("serve", "Run the gateway");
   serve->add_option("--config", sargs.config_path, "YAML configuration file")->check(CLI::ExistingFile);
   serve->add_option("--host", sargs.host, "Address to listen on (default 0.0.0.0)");
-  serve->add_option("--port", sargs.port, "Port to listen on (default 8080; 0 picks a free port)");
-  serve->add_option("--workers", sargs.workers, "Worker threads (default: one per core)");
+  serve->add_option("--port", sargs.port, "Port to listen on (default 8080; 0 picks a free port)")
+      ->check(CLI::Range(0, 65535));
+  // The same range as server.workers in the file.
+  serve->add_option("--workers", sargs.workers, "Worker threads (default 0: one per core)")->check(CLI::Range(0, 1024));
+  serve->add_flag("--reuse-port", sargs.reuse_port,
+                  "Share the port with another process already listening on it (SO_REUSEPORT); without it a port in "
+                  "use stops start-up");
   serve->add_flag("!--no-access-log", sargs.access_log, "Do not print one JSON line per request");
 
   mock_args margs;
-  auto* mock_cmd = app.add_subcommand("mock-vendor", "Run the mock vendor (an emulation of the OpenAI API)");
+  auto* mock_cmd = app.add_subcommand(
+      "mock-vendor",
+      "Run the mock vendor: an emulation of the OpenAI, Anthropic, Gemini and Bedrock APIs, for tests and demos");
+  mock_cmd->footer(
+      "It answers chat completions (streamed or not), embeddings and model lists in each vendor's own format, "
+      "errors included. Each request's behaviour can be scripted with x-mock-* headers or [mock:...] markers in the "
+      "last user message (tokens, tps, latency_ms, status, tool, reset_after, error_after, hang, ...: see "
+      "src/mock/mock_script.hpp); --script sets the default for every request.");
   mock_cmd->add_option("--host", margs.host, "Address to listen on");
-  mock_cmd->add_option("--port", margs.port, "Port to listen on (0 picks a free port)");
-  mock_cmd->add_option("--workers", margs.workers, "Worker threads");
+  mock_cmd->add_option("--port", margs.port, "Port to listen on (0 picks a free port)")->check(CLI::Range(0, 65535));
+  mock_cmd->add_option("--workers", margs.workers, "Worker threads")->check(CLI::Range(1, 1024));
   mock_cmd->add_option("--api-key", margs.api_key, "Require this bearer key (default: any non-empty key is accepted)")
       ->envname("MOCK_VENDOR_API_KEY");
   mock_cmd->add_option("--script", margs.script,
@@ -180,7 +222,7 @@ int main(int argc, char** argv) {
   mock_cmd->add_flag("!--no-record", margs.record, "Do not keep the last request for /_mock/last_request");
 
   auto* keys = app.add_subcommand("keys", "Gateway key tools");
-  keys->require_subcommand(1);
+  keys->require_subcommand(0, 1);
   std::string key_to_hash;
   auto* hash = keys->add_subcommand("hash", "Print the SHA-256 of a key, for `keys: [{key_sha256: ...}]`");
   hash->add_option("key", key_to_hash, "The key (read from standard input when omitted)");
@@ -198,5 +240,7 @@ int main(int argc, char** argv) {
     std::printf("%s\n", llmgw::sha256_hex(key_to_hash).c_str());
     return 0;
   }
-  return 0;
+  // `llmgw` or `llmgw keys` alone: say what there is to run.
+  std::fputs((keys->parsed() ? keys->help() : app.help()).c_str(), stdout);
+  return 1;
 }

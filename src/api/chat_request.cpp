@@ -212,8 +212,8 @@ class chat_parser {
       info_.usage_offset = null_offset_;
       info_.usage_length = null_length_;
     } else {
-      info_.usage_edit = stream_options_has_fields_ ? usage_splice::add_include_usage_comma
-                                                    : usage_splice::add_include_usage;
+      info_.usage_edit =
+          stream_options_has_fields_ ? usage_splice::add_include_usage_comma : usage_splice::add_include_usage;
       info_.usage_offset = stream_options_offset_ + 1;
     }
     return std::nullopt;

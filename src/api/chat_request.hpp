@@ -19,19 +19,19 @@ namespace llmgw::api {
 
 // How rewrite_chat_body() turns stream_options.include_usage on.
 enum class usage_splice : std::uint8_t {
-  none,                    // already true
-  add_stream_options,      // no stream_options: insert the field after the body's '{'
-  replace_stream_options,  // stream_options is null: replace the token
-  add_include_usage,       // empty stream_options object: insert after its '{'
-  add_include_usage_comma, // stream_options has other fields: insert after its '{', with a comma
-  replace_include_usage,   // include_usage is false or null: replace the token
+  none,                     // already true
+  add_stream_options,       // no stream_options: insert the field after the body's '{'
+  replace_stream_options,   // stream_options is null: replace the token
+  add_include_usage,        // empty stream_options object: insert after its '{'
+  add_include_usage_comma,  // stream_options has other fields: insert after its '{', with a comma
+  replace_include_usage,    // include_usage is false or null: replace the token
 };
 
 struct chat_request_info {
   model_token model;  // model.name() is the requested model; views the body
   bool stream = false;
-  bool has_stream_options = false;     // stream_options is an object
-  bool client_include_usage = false;   // stream_options.include_usage is true
+  bool has_stream_options = false;         // stream_options is an object
+  bool client_include_usage = false;       // stream_options.include_usage is true
   std::optional<std::int64_t> max_tokens;  // max_completion_tokens, else max_tokens
   std::int64_t n = 1;                      // choices asked for
   std::size_t message_count = 0;

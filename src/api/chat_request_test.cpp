@@ -94,10 +94,10 @@ TEST(chat_request, malformed_json_is_rejected_without_param) {
       {R"({"model":"m"}})", ""},
       {R"({"model":"m"}{})", ""},
       {R"({'model':'m'})", ""},
-      {"{\"model\":\"m\xff\"}", ""},                // invalid UTF-8
-      {"{\"model\":\"a\tb\"}", ""},                 // raw control character in a string
-      {"\xEF\xBB\xBF" + ok_prefix + "\"x\":1}", ""},   // a BOM is not JSON
-      {ok_prefix + R"("x":[1,2}})", ""},            // mismatched brackets in an unknown field
+      {"{\"model\":\"m\xff\"}", ""},                  // invalid UTF-8
+      {"{\"model\":\"a\tb\"}", ""},                   // raw control character in a string
+      {"\xEF\xBB\xBF" + ok_prefix + "\"x\":1}", ""},  // a BOM is not JSON
+      {ok_prefix + R"("x":[1,2}})", ""},              // mismatched brackets in an unknown field
       {ok_prefix + R"("x":[1 2]})", ""},
       {ok_prefix + R"("x":{"a":1]})", ""},
       {ok_prefix + R"("x":[1,]})", ""},
@@ -110,12 +110,12 @@ TEST(chat_request, malformed_json_is_rejected_without_param) {
       {ok_prefix + R"("x":1e})", ""},
       {ok_prefix + R"("x":.5})", ""},
       {ok_prefix + R"("x":+1})", ""},
-      {ok_prefix + R"("x":"a\qb"})", ""},           // invalid escape
+      {ok_prefix + R"("x":"a\qb"})", ""},  // invalid escape
       {ok_prefix + R"("x":"\u12G4"})", ""},
-      {ok_prefix + R"("x":"\ud800"})", ""},         // lone high surrogate
-      {ok_prefix + R"("x":"\udc00"})", ""},         // lone low surrogate
+      {ok_prefix + R"("x":"\ud800"})", ""},  // lone high surrogate
+      {ok_prefix + R"("x":"\udc00"})", ""},  // lone low surrogate
       {ok_prefix + R"("x":"\ud800\u0041"})", ""},
-      {ok_prefix + R"("\q":1})", ""},               // invalid escape in a key
+      {ok_prefix + R"("\q":1})", ""},  // invalid escape in a key
       {ok_prefix + R"("x":{"y":[{"z":"\x"}]}})", ""},
       {R"({"model":"m","messages":[{"role":"user","content":"a\qb"}]})", ""},  // in message content
       {R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"\q"}]}]})", ""},
@@ -223,19 +223,18 @@ TEST(chat_request, messages_rules) {
       {body_with_messages(R"([{"role":"assistant","content":null,"tool_calls":[]}])"), "messages[0].content"},
       {body_with_messages(R"([{"role":"user","content":null,"tool_calls":[{"id":"1"}]}])"), "messages[0].content"},
       {body_with_messages(R"([{"role":"assistant","content":null,"tool_calls":{}}])"), "messages[0].tool_calls"},
-      {body_with_messages(R"([{"role":"assistant","content":null,"tool_calls":[{},3]}])"),
-       "messages[0].tool_calls[1]"},
-      {body_with_messages(R"([{"role":"user","content":[{"type":"text","text":"a"},"b"]}])"),
-       "messages[0].content[1]"},
+      {body_with_messages(R"([{"role":"assistant","content":null,"tool_calls":[{},3]}])"), "messages[0].tool_calls[1]"},
+      {body_with_messages(R"([{"role":"user","content":[{"type":"text","text":"a"},"b"]}])"), "messages[0].content[1]"},
       {body_with_messages(R"([{"role":"user","content":[{"text":"a"}]}])"), "messages[0].content[0].type"},
       {body_with_messages(R"([{"role":"user","content":[{"type":1}]}])"), "messages[0].content[0].type"},
       {body_with_messages(R"([{"role":"user","content":[{"type":"text","type":"text"}]}])"),
        "messages[0].content[0].type"},
   });
   expect_accepted({
-      body_with_messages(R"([{"role":"system","content":"s"},{"role":"developer","content":"d"},)"
-                         R"({"role":"user","content":"u"},{"role":"assistant","content":"a"},)"
-                         R"({"role":"tool","content":"t","tool_call_id":"1"},{"role":"function","name":"f","content":"x"}])"),
+      body_with_messages(
+          R"([{"role":"system","content":"s"},{"role":"developer","content":"d"},)"
+          R"({"role":"user","content":"u"},{"role":"assistant","content":"a"},)"
+          R"({"role":"tool","content":"t","tool_call_id":"1"},{"role":"function","name":"f","content":"x"}])"),
       body_with_messages(R"([{"content":"late role","role":"user"}])"),
       body_with_messages(R"([{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",)"
                          R"("function":{"name":"f","arguments":"{}"}}]}])"),
@@ -482,15 +481,16 @@ TEST(chat_request_rewrite, nothing_to_do_keeps_the_bytes) {
 
 TEST(chat_request_rewrite, adds_stream_options) {
   auto out = rewrite(R"({"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]})", std::nullopt, true);
-  EXPECT_EQ(out.body,
-            R"({"stream_options":{"include_usage":true},"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_EQ(
+      out.body,
+      R"({"stream_options":{"include_usage":true},"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   EXPECT_TRUE(out.info.client_include_usage);
   EXPECT_TRUE(out.info.has_stream_options);
 }
 
 TEST(chat_request_rewrite, adds_stream_options_with_leading_whitespace_and_model) {
-  auto out = rewrite("  \n{ \"model\" : \"a\", \"stream\":true, \"messages\":[{\"role\":\"user\",\"content\":\"hi\"}] }",
-                     "b", true);
+  auto out = rewrite(
+      "  \n{ \"model\" : \"a\", \"stream\":true, \"messages\":[{\"role\":\"user\",\"content\":\"hi\"}] }", "b", true);
   EXPECT_EQ(out.body,
             "  \n{\"stream_options\":{\"include_usage\":true}, \"model\" : \"b\", \"stream\":true, "
             "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}] }");
@@ -500,7 +500,8 @@ TEST(chat_request_rewrite, adds_stream_options_with_leading_whitespace_and_model
 
 TEST(chat_request_rewrite, replaces_null_stream_options) {
   auto out = rewrite(body_with(R"("stream":true,"stream_options":null,"x":1)"), "m2", true);
-  EXPECT_EQ(out.body, body_with(R"("stream":true,"stream_options":{"include_usage":true},"x":1)").replace(9, 8, "\"m2\""));
+  EXPECT_EQ(out.body,
+            body_with(R"("stream":true,"stream_options":{"include_usage":true},"x":1)").replace(9, 8, "\"m2\""));
   EXPECT_TRUE(out.info.client_include_usage);
 }
 
@@ -520,16 +521,18 @@ TEST(chat_request_rewrite, turns_include_usage_false_or_null_to_true) {
   auto out = rewrite(body_with(R"("stream":true,"stream_options":{"include_usage":false})"), std::nullopt, true);
   EXPECT_EQ(out.body, body_with(R"("stream":true,"stream_options":{"include_usage":true})"));
   out = rewrite(body_with(R"("stream":true,"stream_options":{"a":[],"include_usage" : null , "b":2})"), "z", true);
-  EXPECT_EQ(out.body, body_with(R"("stream":true,"stream_options":{"a":[],"include_usage" : true , "b":2})")
-                          .replace(9, 8, "\"z\""));
+  EXPECT_EQ(
+      out.body,
+      body_with(R"("stream":true,"stream_options":{"a":[],"include_usage" : true , "b":2})").replace(9, 8, "\"z\""));
   EXPECT_TRUE(out.info.client_include_usage);
 }
 
 TEST(chat_request_rewrite, model_after_stream_options) {
   auto out = rewrite(R"({"stream":true,"stream_options":{},"messages":[{"role":"user","content":"hi"}],"model":"a"})",
                      "bb", true);
-  EXPECT_EQ(out.body,
-            R"({"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"model":"bb"})");
+  EXPECT_EQ(
+      out.body,
+      R"({"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"model":"bb"})");
 }
 
 TEST(chat_request_rewrite, standalone_rewrite_model) {

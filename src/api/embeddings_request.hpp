@@ -23,10 +23,10 @@ enum class embeddings_input_kind : std::uint8_t {
 struct embeddings_request_info {
   model_token model;  // model.name() is the requested model; views the body
   embeddings_input_kind input_kind = embeddings_input_kind::string;
-  std::size_t input_count = 0;  // inputs to embed: 1 for a string or one token array
-  std::size_t input_bytes = 0;  // bytes of text inputs as written, for token estimates
-  std::size_t input_tokens = 0; // token ids given directly
-  bool base64 = false;          // encoding_format is "base64"
+  std::size_t input_count = 0;   // inputs to embed: 1 for a string or one token array
+  std::size_t input_bytes = 0;   // bytes of text inputs as written, for token estimates
+  std::size_t input_tokens = 0;  // token ids given directly
+  bool base64 = false;           // encoding_format is "base64"
   std::optional<std::int64_t> dimensions;
 };
 

@@ -7,8 +7,8 @@
 #include "api/access_log.hpp"
 #include "api/chat_request.hpp"
 #include "api/embeddings_request.hpp"
+#include "api/models.hpp"
 #include "api/request_scope.hpp"
-#include "core/json_escape.hpp"
 #include "providers/anthropic_inbound.hpp"
 
 namespace llmgw::api {
@@ -78,6 +78,18 @@ std::string_view strip_v1(std::string_view path) {
   return path;
 }
 
+// 401, telling a missing key from a wrong one in the words of the client's
+// API: OpenAI's SDKs send a bearer token, Anthropic's send x-api-key.
+gateway_error key_refused(request_scope::client_api api, bool key_sent) {
+  gateway_error e = key_sent ? invalid_api_key() : missing_api_key();
+  if (api == request_scope::client_api::anthropic) {
+    e.message = key_sent ? "invalid x-api-key: the gateway key sent is not one this gateway knows."
+                         : "x-api-key header is required: send your gateway key in it "
+                           "(an Authorization: Bearer header is accepted too).";
+  }
+  return e;
+}
+
 }  // namespace
 
 asio::awaitable<void> gateway::handle(http::request& req, http::response_writer& out) {
@@ -105,14 +117,15 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
     rs.api = request_scope::client_api::anthropic;
     rs.count_tokens = path == "/messages/count_tokens";
   }
-  bool known = messages || path == "/chat/completions" || path == "/embeddings" || path == "/models";
+  const bool models = path == "/models" || path.starts_with("/models/");
+  bool known = messages || models || path == "/chat/completions" || path == "/embeddings";
   if (!known) {
     co_await send_error(rs, not_found_route(method, req.path()));
     rs.finish(buffers_);
     co_return;
   }
   // HEAD is GET without the body (the server leaves it out).
-  bool is_get = path == "/models";
+  bool is_get = models;
   if ((is_get && method != "GET" && method != "HEAD") || (!is_get && method != "POST")) {
     co_await send_error(rs, method_not_allowed(method, req.path()));
     rs.finish(buffers_);
@@ -122,7 +135,7 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   auto presented = presented_key(req.header("authorization"), req.header("x-api-key"));
   auto principal = presented ? state_->keys.lookup(*presented) : std::nullopt;
   if (!principal) {
-    co_await send_error(rs, invalid_api_key());
+    co_await send_error(rs, key_refused(rs.api, presented.has_value()));
     rs.finish(buffers_);
     co_return;
   }
@@ -151,20 +164,25 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
 }
 
 asio::awaitable<void> gateway::handle_models(request_scope& rs) {
+  const auto& listed = state_->routes.list_models();
   auto body = buffers_.take();
   auto& b = *body;
-  b.append("{\"object\":\"list\",\"data\":[");
-  bool first = true;
-  for (const auto& m : state_->routes.list_models()) {
-    if (!first) b.push_back(',');
-    first = false;
-    b.append("{\"id\":");
-    append_json_string(b, m.id);
-    b.append(",\"object\":\"model\",\"created\":0,\"owned_by\":");
-    append_json_string(b, m.owned_by);
-    b.push_back('}');
+  const std::string_view path = strip_v1(rs.req.path());
+  if (path == "/models") {
+    append_model_list(b, listed);
+  } else {
+    // GET /models/{id} (the SDKs' models.retrieve): any model the list shows.
+    const std::string_view rest = path.substr(std::string_view("/models/").size());
+    const auto id = model_id_from_path(rest);
+    const model_info* m = id ? find_model(listed, *id) : nullptr;
+    if (m == nullptr) {
+      co_await send_error(rs, model_not_found(id ? std::string_view(*id) : rest));
+      co_return;
+    }
+    rs.model = m->id;
+    rs.record.model = rs.model;
+    append_model(b, *m);
   }
-  b.append("]}");
   rs.record.status = 200;
   std::array<http::header_field, 3> extra;
   std::size_t n = rs.base_headers(extra);
@@ -202,9 +220,8 @@ asio::awaitable<void> gateway::handle_chat(request_scope& rs) {
   // Deployments of a group may each want a different model id; the body is
   // rewritten per attempt inside proxy() when they differ from the first.
   auto rewritten = buffers_.take();
-  *rewritten = rewrite_chat_body(body, info, rename ? std::optional<std::string_view>(r.attempts.front().model)
-                                                     : std::nullopt,
-                                 inject_usage);
+  *rewritten = rewrite_chat_body(
+      body, info, rename ? std::optional<std::string_view>(r.attempts.front().model) : std::nullopt, inject_usage);
   co_await proxy(rs, r, endpoint::chat_completions, *rewritten, info.stream, info.client_include_usage);
 }
 

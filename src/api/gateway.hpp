@@ -8,8 +8,8 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -64,8 +64,8 @@ class gateway {
   void scrub(gateway_error& e) const;
 
   struct attempt_result;
-  boost::asio::awaitable<void> proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,
-                                     bool stream, bool client_wants_usage);
+  boost::asio::awaitable<void> proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body, bool stream,
+                                     bool client_wants_usage);
   boost::asio::awaitable<bool> relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage,
                                             const providers::provider* adapter, bool passthrough);
 

@@ -78,10 +78,14 @@ bool retryable_status(int status) { return status == 429 || status >= 500; }
 
 const providers::provider* adapter_for(provider_kind kind) {
   switch (kind) {
-    case provider_kind::anthropic: return providers::find_adapter("anthropic");
-    case provider_kind::gemini: return providers::find_adapter("gemini");
-    case provider_kind::bedrock: return providers::find_adapter("bedrock");
-    default: return nullptr;
+    case provider_kind::anthropic:
+      return providers::find_adapter("anthropic");
+    case provider_kind::gemini:
+      return providers::find_adapter("gemini");
+    case provider_kind::bedrock:
+      return providers::find_adapter("bedrock");
+    default:
+      return nullptr;
   }
 }
 
@@ -185,8 +189,8 @@ const std::string* gateway::head_prefix_for(const provider_config& p, endpoint e
   return &*slot;
 }
 
-asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body,
-                                     bool stream, bool client_wants_usage) {
+asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body, bool stream,
+                                     bool client_wants_usage) {
   const auto& up = state_->cfg.upstream;
   const http::upstream_timeouts timeouts{up.connect_timeout, up.first_byte_timeout, up.idle_timeout, up.total_timeout};
   const std::size_t max_attempts = std::min<std::size_t>(std::max(1u, up.max_attempts), r.attempts.size());
@@ -237,7 +241,8 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       const providers::vendor_endpoint vep = vendor_endpoint_of(p);
       auto enc = ep == endpoint::embeddings
                      ? adapter->encode_embeddings(body, vep, a.model)
-                     : adapter->encode_chat(body, vep, providers::chat_encode_options{.vendor_model = a.model, .stream = stream});
+                     : adapter->encode_chat(body, vep,
+                                            providers::chat_encode_options{.vendor_model = a.model, .stream = stream});
       if (!enc) {
         last_error = enc.error();  // the request cannot be expressed for this vendor: not retryable
         break;
@@ -435,8 +440,8 @@ asio::awaitable<bool> gateway::relay_stream(request_scope& rs, http::upstream_ca
     so.include_usage = client_wants_usage;
     so.id = "chatcmpl-";
     so.id.append(rs.id.view().substr(request_id::prefix.size()));
-    so.created = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch()).count();
+    so.created =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     translator = adapter->translate_stream(so);
   }
   // Anthropic's own stream relayed to an Anthropic client is read for its

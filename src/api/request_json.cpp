@@ -15,12 +15,18 @@ using json_type = ondemand::json_type;
 
 std::string_view json_type_phrase(json_type t) {
   switch (t) {
-    case json_type::array: return "an array";
-    case json_type::object: return "an object";
-    case json_type::number: return "a number";
-    case json_type::string: return "a string";
-    case json_type::boolean: return "a boolean";
-    case json_type::null: return "null";
+    case json_type::array:
+      return "an array";
+    case json_type::object:
+      return "an object";
+    case json_type::number:
+      return "a number";
+    case json_type::string:
+      return "a string";
+    case json_type::boolean:
+      return "a boolean";
+    case json_type::null:
+      return "null";
   }
   return "an unknown value";
 }
@@ -88,7 +94,14 @@ bool valid_escapes(std::string_view s) {
     if (p == nullptr) return true;
     if (end - p < 2) return false;
     switch (p[1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
         p += 2;
         continue;
       case 'u':
@@ -102,8 +115,7 @@ bool valid_escapes(std::string_view s) {
     if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // low surrogate without a high one
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       unsigned low;
-      if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !read_hex4(p + 2, end, low) || low < 0xDC00 ||
-          low > 0xDFFF) {
+      if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !read_hex4(p + 2, end, low) || low < 0xDC00 || low > 0xDFFF) {
         return false;
       }
       p += 6;

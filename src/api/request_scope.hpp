@@ -37,9 +37,7 @@ class request_scope {
     return n;
   }
 
-  double elapsed_ms() const {
-    return std::chrono::duration<double, std::milli>(clock::now() - started).count();
-  }
+  double elapsed_ms() const { return std::chrono::duration<double, std::milli>(clock::now() - started).count(); }
 
   void mark_first_byte() {
     if (record.ttfb_ms < 0) record.ttfb_ms = elapsed_ms();
@@ -58,10 +56,10 @@ class request_scope {
   clock::time_point started;
   access_record record;
   std::string key_name;
-  std::string model;         // as the client asked
-  std::string_view provider;  // views the immutable config snapshot
-  std::string served_model;   // the route dies before the access log is written
-  std::string error_code;     // what record.error views when it comes from a gateway_error
+  std::string model;                             // as the client asked
+  std::string_view provider;                     // views the immutable config snapshot
+  std::string served_model;                      // the route dies before the access log is written
+  std::string error_code;                        // what record.error views when it comes from a gateway_error
   const chat_request_info* chat_info = nullptr;  // set when the body is rewritten
   const embeddings_request_info* embeddings_info = nullptr;
 

@@ -25,7 +25,8 @@ TEST(usage_scan, total_is_computed_when_missing) {
 }
 
 TEST(usage_scan, embeddings_usage) {
-  const auto usage = scan_usage(R"({"object":"list","data":[],"model":"m","usage":{"prompt_tokens":8,"total_tokens":8}})");
+  const auto usage =
+      scan_usage(R"({"object":"list","data":[],"model":"m","usage":{"prompt_tokens":8,"total_tokens":8}})");
   ASSERT_TRUE(usage);
   EXPECT_EQ(*usage, (token_usage{8, 0, 8, 0}));
 }
@@ -47,13 +48,13 @@ TEST(usage_scan, usage_text_inside_a_string_is_not_usage) {
 }
 
 TEST(usage_scan, whitespace_and_odd_values) {
-  const auto usage =
-      scan_usage("{ \"usage\" :\n { \"prompt_tokens\" : 1 , \"completion_tokens\" : -4, \"total_tokens\": \"x\","
-                 " \"prompt_tokens_details\": null } }");
+  const auto usage = scan_usage(
+      "{ \"usage\" :\n { \"prompt_tokens\" : 1 , \"completion_tokens\" : -4, \"total_tokens\": \"x\","
+      " \"prompt_tokens_details\": null } }");
   ASSERT_TRUE(usage);
   EXPECT_EQ(usage->prompt_tokens, 1);
   EXPECT_EQ(usage->completion_tokens, 0);  // negative is nonsense: counted as 0
-  EXPECT_EQ(usage->total_tokens, 1);  // a total that is not a count is computed instead
+  EXPECT_EQ(usage->total_tokens, 1);       // a total that is not a count is computed instead
 }
 
 TEST(usage_scan, stream_chunk_with_usage) {
@@ -75,8 +76,9 @@ TEST(usage_scan, large_input_reuses_the_buffer) {
 }
 
 TEST(is_usage_only_chunk, openai_final_usage_chunk) {
-  EXPECT_TRUE(is_usage_only_chunk(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
-                                  R"("choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}})"));
+  EXPECT_TRUE(
+      is_usage_only_chunk(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
+                          R"("choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}})"));
   EXPECT_TRUE(is_usage_only_chunk(R"({"usage":{"prompt_tokens":1},"choices":[ ]})"));
 }
 

@@ -91,9 +91,7 @@ TEST(keys, master_key_wins_over_a_config_key_with_the_same_value) {
   EXPECT_TRUE(p->is_master);
 }
 
-TEST(keys, malformed_hash_is_a_config_error) {
-  EXPECT_THROW(key_store({{"bad", "abc"}}, std::nullopt), config_error);
-}
+TEST(keys, malformed_hash_is_a_config_error) { EXPECT_THROW(key_store({{"bad", "abc"}}, std::nullopt), config_error); }
 
 TEST(keys, principal_name_outlives_the_lookup_but_not_the_store) {
   const key_store store({{"a-rather-long-team-name-beyond-sso", sha256_hex("k")}}, std::nullopt);

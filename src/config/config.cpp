@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "config/yaml_duplicates.hpp"
 #include "core/header_value.hpp"
 #include "core/path_segment.hpp"
 #include "core/sha256.hpp"
@@ -143,6 +144,14 @@ class loader {
     return static_cast<T>(value);
   }
 
+  bool boolean(const YAML::Node& node, std::string_view path) const {
+    if (!node.IsScalar()) fail(node, path, "expected true or false");
+    const std::string s = string(node, path);
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail(node, path, "expected true or false, got \"" + s + "\"");
+  }
+
   std::chrono::milliseconds millis(const YAML::Node& node, std::string_view path) const {
     constexpr std::uint64_t k_one_day_ms = 24ull * 3600 * 1000;
     return std::chrono::milliseconds(integer<std::int64_t>(node, path, 1, k_one_day_ms));
@@ -172,11 +181,12 @@ class loader {
 
 void load_server(const loader& l, const YAML::Node& node, server_config& s) {
   l.check_fields(node, "server",
-                 {"host", "port", "workers", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms", "max_header_bytes",
-                  "max_buffer_bytes", "max_connections", "drain_timeout_ms"});
+                 {"host", "port", "workers", "reuse_port", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms",
+                  "max_header_bytes", "max_buffer_bytes", "max_connections", "drain_timeout_ms"});
   if (auto n = node["host"]; loader::present(n)) s.host = l.non_empty_string(n, "server.host");
   if (auto n = node["port"]; loader::present(n)) s.port = l.integer<std::uint16_t>(n, "server.port", 0, 65535);
   if (auto n = node["workers"]; loader::present(n)) s.workers = l.integer<unsigned>(n, "server.workers", 0, 1024);
+  if (auto n = node["reuse_port"]; loader::present(n)) s.reuse_port = l.boolean(n, "server.reuse_port");
   if (auto n = node["max_body_bytes"]; loader::present(n)) {
     s.max_body_bytes = l.integer<std::size_t>(n, "server.max_body_bytes", 1, 1ull << 32);
   }
@@ -274,6 +284,13 @@ provider_config load_provider(const loader& l, const YAML::Node& node, const std
   if (auto n = node["models"]; loader::present(n)) p.models = l.model_list(n, path + ".models");
 
   if (p.base_url.empty()) l.fail(node, path, "base_url is required for a provider of type " + type);
+  if (p.kind == provider_kind::bedrock) {
+    // Bedrock signs with the AWS key pair from the environment, not an api_key.
+    p.enabled = !p.aws_access_key_id.empty() && !p.aws_secret_access_key.empty();
+    p.disabled_reason =
+        p.enabled ? "" : "has no AWS credentials configured (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
+    return p;
+  }
   const bool needs_key = type != k_openai_compatible && vendor_needs_api_key(type);
   // Listing a provider means it is wanted; only a missing key (e.g. an empty
   // ${VAR:-}) leaves a key-needing vendor disabled.
@@ -345,8 +362,7 @@ void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
       if (cycle || static_cast<int>(chain.size()) > k_max_alias_hops) {
         std::string shown;
         for (std::string_view c : chain) shown += (shown.empty() ? "" : " -> ") + std::string(c);
-        l.fail(node[name], loader::join("aliases", name),
-               (cycle ? "alias cycle: " : "alias chain too long: ") + shown);
+        l.fail(node[name], loader::join("aliases", name), (cycle ? "alias cycle: " : "alias chain too long: ") + shown);
       }
       target = it->second;
     }
@@ -374,6 +390,9 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
       if (!loader::present(d["model"])) l.fail(d, dpath, "a deployment needs a model");
       deployment_entry entry;
       entry.provider = l.non_empty_string(d["provider"], dpath + ".provider");
+      // Whether the provider exists is known only once demo mode has added
+      // its own (the router checks); its error still names this line.
+      entry.where = l.source() + ":" + std::to_string(d["provider"].Mark().line + 1);
       entry.model = l.model_id(d["model"], dpath + ".model");
       if (auto n = d["weight"]; loader::present(n)) {
         entry.weight = l.integer<unsigned>(n, dpath + ".weight", 0, 1'000'000);
@@ -389,11 +408,17 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
     throw config_error(l.source() + ": the characters U+E000 and U+E001 are reserved and may not appear");
   }
   YAML::Node root;
+  const std::string protected_text = protect_references(text);
   try {
-    root = YAML::Load(protect_references(text));
+    root = YAML::Load(protected_text);
   } catch (const YAML::ParserException& e) {
     throw config_error(l.source() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                        ": invalid YAML: " + e.msg);
+  }
+  // yaml-cpp would keep one of the two values without a word.
+  if (auto d = find_duplicate_key(protected_text)) {
+    throw config_error(l.source() + ":" + std::to_string(d->line) + ": " + restore_references(d->path) +
+                       ": duplicate key (first at line " + std::to_string(d->first_line) + ")");
   }
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
   l.check_fields(root, "", {"server", "upstream", "providers", "keys", "aliases", "model_groups"});
@@ -502,8 +527,16 @@ std::string describe(const config& cfg) {
       disabled += (disabled.empty() ? "" : ", ") + p.name;
       continue;
     }
-    // The key is shown only as set/none: this text goes to logs.
-    out << "  " << p.name << " " << p.base_url << " key: " << (p.api_key.empty() ? "none" : "set") << "\n";
+    // Credentials are shown only as set/none: this text goes to logs.
+    out << "  " << p.name << " " << p.base_url;
+    if (p.kind == provider_kind::bedrock) {
+      // SigV4 signs with the AWS key pair; Bedrock has no API key.
+      const bool set = !p.aws_access_key_id.empty() && !p.aws_secret_access_key.empty();
+      out << " AWS credentials: " << (set ? "set" : "none")
+          << (p.aws_session_token.empty() ? "" : " (with session token)") << ", region " << p.aws_region << "\n";
+    } else {
+      out << " key: " << (p.api_key.empty() ? "none" : "set") << "\n";
+    }
   }
   if (!disabled.empty()) out << "  (not configured: " << disabled << ")\n";
   out << "gateway keys:" << (cfg.master_key_sha256 ? " master" : "");

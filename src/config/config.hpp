@@ -30,26 +30,29 @@ struct server_config {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;  // 0: any free port (tests)
   unsigned workers = 0;       // 0: one per core
+  // Share the port with other processes listening on it (SO_REUSEPORT), e.g.
+  // for a zero-downtime restart; off, a port in use stops start-up.
+  bool reuse_port = false;
   std::size_t max_body_bytes = 10 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{75'000};
-  std::size_t max_header_bytes = 16 * 1024;          // request line + headers; larger → 431
+  std::size_t max_header_bytes = 16 * 1024;  // request line + headers; larger → 431
   // Request bodies and upstream response bodies held in memory at once, per
   // worker; a request that would pass it gets 503 and a closed connection.
   std::size_t max_buffer_bytes = 256 * 1024 * 1024;
-  std::size_t max_connections = 0;                   // per process; 0: derived from the descriptor limit
-  std::chrono::milliseconds drain_timeout{10'000};   // on SIGTERM: how long requests in flight may finish
+  std::size_t max_connections = 0;                  // per process; 0: derived from the descriptor limit
+  std::chrono::milliseconds drain_timeout{10'000};  // on SIGTERM: how long requests in flight may finish
 };
 
 struct upstream_config {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds first_byte_timeout{120'000};
-  std::chrono::milliseconds idle_timeout{120'000};  // between stream events
-  std::chrono::milliseconds total_timeout{600'000}; // a whole upstream call, first byte to last
+  std::chrono::milliseconds idle_timeout{120'000};   // between stream events
+  std::chrono::milliseconds total_timeout{600'000};  // a whole upstream call, first byte to last
   // Largest non-streamed response body held in memory; larger → 502. Each is
   // also charged to the worker's server.max_buffer_bytes while it is held.
   std::size_t max_response_bytes = 64 * 1024 * 1024;
-  unsigned max_attempts = 3;                        // over all deployments of a route
+  unsigned max_attempts = 3;  // over all deployments of a route
 };
 
 // A gateway key as stored: only its hash.
@@ -63,6 +66,7 @@ struct deployment_entry {
   std::string provider;  // provider name (built-in or from `providers:`)
   std::string model;     // the vendor's model id
   unsigned weight = 1;   // share of first picks; 0: failover only
+  std::string where;     // "file:line" of the provider field, for errors found later; may be empty
 };
 
 struct config {

@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <unistd.h>
 
 namespace llmgw {
 namespace {
@@ -90,8 +90,8 @@ TEST(config, master_key_is_kept_only_as_its_hash) {
 }
 
 TEST(config, full_example_loads) {
-  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-1"}, {"TEAM_B_KEY", "team-b-secret"},
-                                           {"OPENAI_API_KEY", "sk-1"}});
+  const config cfg =
+      load(k_full_example, {{"BACKUP_KEY", "bk-1"}, {"TEAM_B_KEY", "team-b-secret"}, {"OPENAI_API_KEY", "sk-1"}});
   EXPECT_EQ(cfg.source, "gw.yaml");
   EXPECT_EQ(cfg.server.host, "127.0.0.1");
   EXPECT_EQ(cfg.server.port, 9090);
@@ -132,7 +132,8 @@ TEST(config, full_example_loads) {
 }
 
 TEST(config, describe_masks_every_secret) {
-  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-secret-1"}, {"TEAM_B_KEY", "team-b-secret"},
+  const config cfg = load(k_full_example, {{"BACKUP_KEY", "bk-secret-1"},
+                                           {"TEAM_B_KEY", "team-b-secret"},
                                            {"OPENAI_API_KEY", "sk-openai-secret"},
                                            {"LLMGW_MASTER_KEY", "master-secret"}});
   const std::string text = describe(cfg);
@@ -228,6 +229,50 @@ TEST(config, error_reports_the_line) {
   EXPECT_TRUE(contains(e, "gw.yaml:3: server.port:")) << e;
 }
 
+TEST(config, duplicate_keys_are_errors_naming_the_line) {
+  const std::string top = error_of("server:\n  port: 1\nkeys: []\nserver:\n  port: 2\n");
+  EXPECT_TRUE(contains(top, "gw.yaml:4: server: duplicate key (first at line 1)")) << top;
+  const std::string nested = error_of("server:\n  host: a\n  port: 1\n  port: 2\n");
+  EXPECT_TRUE(contains(nested, "gw.yaml:4: server.port: duplicate key")) << nested;
+  const std::string group = error_of("model_groups:\n  g:\n    - {provider: openai, model: m, model: n}\n");
+  EXPECT_TRUE(contains(group, "gw.yaml:3: model_groups.g[0].model: duplicate key")) << group;
+}
+
+TEST(config, reuse_port_is_off_unless_asked) {
+  EXPECT_FALSE(load("").server.reuse_port);
+  EXPECT_TRUE(load("server: {reuse_port: true}\n").server.reuse_port);
+  EXPECT_FALSE(load("server: {reuse_port: false}\n").server.reuse_port);
+  const std::string e = error_of("server: {reuse_port: maybe}\n");
+  EXPECT_TRUE(contains(e, "server.reuse_port: expected true or false")) << e;
+}
+
+TEST(config, describe_shows_bedrock_credentials_as_set_or_none) {
+  const std::string none = describe(load("providers:\n  - {name: bedrock}\n"));
+  EXPECT_TRUE(contains(none, "(not configured: ")) << none;
+  const config cfg = load("", {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                               {"AWS_SECRET_ACCESS_KEY", "aws-secret-value"},
+                               {"AWS_SESSION_TOKEN", "aws-token-value"},
+                               {"AWS_REGION", "eu-west-3"}});
+  const std::string text = describe(cfg);
+  EXPECT_TRUE(contains(text, "bedrock https://bedrock-runtime.eu-west-3.amazonaws.com AWS credentials: set")) << text;
+  EXPECT_FALSE(contains(text, "key: none")) << text;
+  for (std::string_view secret : {"AKIDEXAMPLE", "aws-secret-value", "aws-token-value"}) {
+    EXPECT_FALSE(contains(text, secret)) << secret << " leaked into:\n" << text;
+  }
+}
+
+TEST(config, bedrock_listed_in_the_file_uses_the_aws_credentials) {
+  const std::map<std::string, std::string> aws = {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                                                  {"AWS_SECRET_ACCESS_KEY", "aws-secret-value"}};
+  const config cfg = load("providers:\n  - {name: bedrock, models: [amazon.nova-micro-v1:0]}\n", aws);
+  const provider_config* p = find_provider(cfg, "bedrock");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->enabled) << p->disabled_reason;
+  const config without = load("providers:\n  - {name: bedrock}\n");
+  EXPECT_FALSE(find_provider(without, "bedrock")->enabled);
+  EXPECT_TRUE(contains(find_provider(without, "bedrock")->disabled_reason, "AWS_ACCESS_KEY_ID"));
+}
+
 TEST(config, invalid_yaml_syntax) {
   const std::string e = error_of("server:\n  port: [1, 2\n");
   EXPECT_TRUE(contains(e, "gw.yaml:")) << e;
@@ -316,13 +361,14 @@ TEST(config, provider_rules) {
   EXPECT_TRUE(contains(error_of("providers:\n  - {name: a, base_url: http://h}\n  - {name: a, base_url: http://h}\n"),
                        "duplicate provider"));
   // openai-compatible servers may need no key; a key-needing vendor without one stays off.
-  const config cfg = load(
-      "providers:\n  - {name: local, base_url: http://127.0.0.1:1/v1}\n  - {name: mistral, api_key: '${MK:-}'}\n");
+  const config cfg =
+      load("providers:\n  - {name: local, base_url: http://127.0.0.1:1/v1}\n  - {name: mistral, api_key: '${MK:-}'}\n");
   EXPECT_TRUE(find_provider(cfg, "local")->enabled);
   EXPECT_FALSE(find_provider(cfg, "mistral")->enabled);
   EXPECT_TRUE(contains(find_provider(cfg, "mistral")->disabled_reason, "providers[1].api_key"));
-  const config azure = load("providers:\n  - {name: az, type: azure, base_url: 'https://r.openai.azure.com', "
-                            "api_key: k, api_version: 2024-06-01}\n");
+  const config azure = load(
+      "providers:\n  - {name: az, type: azure, base_url: 'https://r.openai.azure.com', "
+      "api_key: k, api_version: 2024-06-01}\n");
   EXPECT_EQ(find_provider(azure, "az")->kind, provider_kind::azure);
   EXPECT_EQ(find_provider(azure, "az")->api_version, "2024-06-01");
 }

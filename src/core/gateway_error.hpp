@@ -11,10 +11,10 @@ namespace llmgw {
 
 struct gateway_error {
   int status = 500;
-  std::string type;     // OpenAI "type": invalid_request_error, authentication_error, ...
-  std::string code;     // OpenAI "code": model_not_found, invalid_api_key, ... (may be empty → null)
-  std::string message;  // human readable, never contains a credential
-  std::string param;    // offending field (may be empty → null)
+  std::string type;         // OpenAI "type": invalid_request_error, authentication_error, ...
+  std::string code;         // OpenAI "code": model_not_found, invalid_api_key, ... (may be empty → null)
+  std::string message;      // human readable, never contains a credential
+  std::string param;        // offending field (may be empty → null)
   std::string retry_after;  // seconds, copied to the retry-after header when set
 };
 

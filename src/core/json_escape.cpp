@@ -25,7 +25,7 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   }
   if (lead >= 0xF0 && lead <= 0xF4) {
     if (left < 4 || !is_cont(i + 1) || !is_cont(i + 2) || !is_cont(i + 3)) return 0;
-    if (lead == 0xF0 && byte(i + 1) < 0x90) return 0;  // overlong
+    if (lead == 0xF0 && byte(i + 1) < 0x90) return 0;   // overlong
     if (lead == 0xF4 && byte(i + 1) >= 0x90) return 0;  // above U+10FFFF
     return 4;
   }
@@ -58,13 +58,27 @@ void append_json_escaped(std::string& out, std::string_view text) {
     }
     flush();
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
       default: {
         const char escaped[] = {'\\', 'u', '0', '0', k_hex[c >> 4], k_hex[c & 0xF]};
         out.append(escaped, sizeof escaped);

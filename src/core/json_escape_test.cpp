@@ -32,9 +32,9 @@ TEST(json_escape, valid_utf8_is_kept) {
 
 TEST(json_escape, invalid_utf8_becomes_replacement_characters) {
   EXPECT_EQ(escaped("a\xffz"), "a\\ufffdz");
-  EXPECT_EQ(escaped("\xC3"), "\\ufffd");              // truncated sequence
-  EXPECT_EQ(escaped("\xC0\xAF"), "\\ufffd\\ufffd");   // overlong
-  EXPECT_EQ(escaped("\xED\xA0\x80"), "\\ufffd\\ufffd\\ufffd");  // encoded surrogate
+  EXPECT_EQ(escaped("\xC3"), "\\ufffd");                                   // truncated sequence
+  EXPECT_EQ(escaped("\xC0\xAF"), "\\ufffd\\ufffd");                        // overlong
+  EXPECT_EQ(escaped("\xED\xA0\x80"), "\\ufffd\\ufffd\\ufffd");             // encoded surrogate
   EXPECT_EQ(escaped("\xF4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // above U+10FFFF
   EXPECT_EQ(escaped("\xE2\x82"), "\\ufffd\\ufffd");
 }

@@ -15,7 +15,7 @@ std::optional<std::uint64_t> parse_retry(std::string_view value) {
     const auto digit = static_cast<std::uint64_t>(c - '0');
     // Saturate: a huge retry is still "a long time", not an error.
     n = n > (std::numeric_limits<std::uint64_t>::max() - digit) / 10 ? std::numeric_limits<std::uint64_t>::max()
-                                                                      : n * 10 + digit;
+                                                                     : n * 10 + digit;
   }
   return n;
 }
@@ -87,7 +87,7 @@ bool sse_reader::next(sse_event& out) {
     out.id = block.substr(id_begin_, id_size_);
     out.has_id = has_id_;
     out.has_data = data_lines_ > 0;
-    out.data = data_lines_ == 1 ? block.substr(data_begin_, data_size_)
+    out.data = data_lines_ == 1  ? block.substr(data_begin_, data_size_)
                : data_lines_ > 1 ? std::string_view(joined_data_)
                                  : std::string_view();
     out.retry = retry_;

@@ -15,12 +15,12 @@ namespace llmgw {
 // Views point into the reader and stay valid until the next call to
 // next() or feed() on it.
 struct sse_event {
-  std::string_view raw;    // the whole block, its terminating blank line included
-  std::string_view event;  // last "event" field; empty when absent
-  std::string_view data;   // "data" fields joined with '\n'
-  std::string_view id;     // this block's own last "id" field (ids containing NUL are ignored)
-  bool has_data = false;   // at least one "data" field: the block is an event a browser would dispatch
-  bool has_id = false;     // an "id" field was present (it may be empty: that resets the last id)
+  std::string_view raw;                // the whole block, its terminating blank line included
+  std::string_view event;              // last "event" field; empty when absent
+  std::string_view data;               // "data" fields joined with '\n'
+  std::string_view id;                 // this block's own last "id" field (ids containing NUL are ignored)
+  bool has_data = false;               // at least one "data" field: the block is an event a browser would dispatch
+  bool has_id = false;                 // an "id" field was present (it may be empty: that resets the last id)
   std::optional<std::uint64_t> retry;  // "retry" field made only of digits
 
   // Blocks with no data (comments, keep-alives, stray blank lines) are still
@@ -58,8 +58,8 @@ class sse_reader {
   bool too_large(std::size_t block_bytes);
 
   std::size_t max_event_bytes_;
-  std::string buffer_;      // from the start of the current block (after compaction) to the last byte fed
-  std::string joined_data_; // data of blocks with several data lines; reused
+  std::string buffer_;           // from the start of the current block (after compaction) to the last byte fed
+  std::string joined_data_;      // data of blocks with several data lines; reused
   std::size_t block_start_ = 0;  // first byte of the current block
   std::size_t line_start_ = 0;   // first byte of the next line to process
   std::size_t scan_ = 0;         // where the search for the next line end resumes

@@ -19,8 +19,8 @@ struct owned_event {
 };
 
 std::ostream& operator<<(std::ostream& os, const owned_event& e) {
-  return os << "{raw=" << testing::PrintToString(e.raw) << " event=" << e.event << " data=" << testing::PrintToString(e.data)
-            << " id=" << e.id << " has_data=" << e.has_data << "}";
+  return os << "{raw=" << testing::PrintToString(e.raw) << " event=" << e.event
+            << " data=" << testing::PrintToString(e.data) << " id=" << e.id << " has_data=" << e.has_data << "}";
 }
 
 void drain(sse_reader& reader, std::vector<owned_event>& out) {

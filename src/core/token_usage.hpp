@@ -7,8 +7,8 @@ namespace llmgw {
 struct token_usage {
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
-  std::int64_t total_tokens = 0;   // prompt + completion when the vendor leaves it out
-  std::int64_t cached_tokens = 0;  // prompt tokens served from the vendor's prompt cache
+  std::int64_t total_tokens = 0;           // prompt + completion when the vendor leaves it out
+  std::int64_t cached_tokens = 0;          // prompt tokens served from the vendor's prompt cache
   std::int64_t cache_creation_tokens = 0;  // prompt tokens written to it (Anthropic)
   bool operator==(const token_usage&) const = default;
 };

@@ -832,9 +832,29 @@ server::server(asio::io_context& ioc, server_options options, handler h, error_r
 
 server::~server() = default;
 
+namespace {
+
+// Binds the endpoint without SO_REUSEPORT and lets it go again: this fails
+// with "address already in use" while any socket listens on the port,
+// whatever options that socket was given. Returns the port (the one the
+// kernel picked when ep's port is 0). Another process could take the port in
+// the moment between this probe and the real bind; it would then have to
+// ask for SO_REUSEPORT itself.
+std::uint16_t claim_port(asio::io_context& ioc, const tcp::endpoint& ep) {
+  tcp::acceptor probe(ioc);
+  probe.open(ep.protocol());
+  // Connections of an earlier run still in TIME_WAIT do not hold the port.
+  probe.set_option(asio::socket_base::reuse_address(true));
+  probe.bind(ep);
+  return probe.local_endpoint().port();
+}
+
+}  // namespace
+
 std::uint16_t server::listen() {
   auto& s = impl_->shared;
   tcp::endpoint ep(asio::ip::make_address(s.options.host), s.options.port);
+  if (!s.options.share_port) ep.port(claim_port(s.ioc, ep));
   s.acceptor.emplace(s.ioc);
   s.acceptor->open(ep.protocol());
   s.acceptor->set_option(asio::socket_base::reuse_address(true));

@@ -38,6 +38,12 @@ struct server_options {
   // 0: derived from the descriptor limit by the worker pool.
   std::size_t max_connections = 0;
   std::shared_ptr<std::atomic<std::size_t>> connection_count;  // shared by the workers; made when null
+  // Join the listeners already on this port (SO_REUSEPORT). Off, listen()
+  // first makes sure no socket holds the port, so a second process fails
+  // with "address already in use" instead of silently taking a share of the
+  // first one's connections. The worker pool sets it for every worker after
+  // the first, which must share the port.
+  bool share_port = false;
 };
 
 using header_field = field;
@@ -146,7 +152,8 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds and listens (throws on failure); returns the bound port (useful with port 0).
+  // Binds and listens (throws on failure, e.g. "address already in use"
+  // unless options.share_port); returns the bound port (useful with port 0).
   std::uint16_t listen();
   // Starts accepting on the io_context.
   void start();

@@ -5,6 +5,8 @@ namespace llmgw::http {
 
 // Reason phrase for a status line; clients ignore it, but humans read it.
 constexpr std::string_view status_text(int status) {
+  // A table reads best one status per line.
+  // clang-format off
   switch (status) {
     case 100: return "Continue";
     case 200: return "OK";
@@ -28,6 +30,7 @@ constexpr std::string_view status_text(int status) {
     case 529: return "Site Overloaded";
     default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
   }
+  // clang-format on
 }
 
 }  // namespace llmgw::http

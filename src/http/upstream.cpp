@@ -19,10 +19,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <sys/socket.h>
 #include <algorithm>
 #include <array>
 #include <optional>
-#include <sys/socket.h>
 
 namespace llmgw::http {
 
@@ -52,18 +52,30 @@ origin origin::make(std::string host, std::uint16_t port, bool tls) {
 
 std::string_view describe(upstream_failure f) {
   switch (f) {
-    case upstream_failure::none: return "ok";
-    case upstream_failure::connect: return "could not connect to the upstream";
-    case upstream_failure::tls: return "TLS handshake with the upstream failed";
-    case upstream_failure::connect_timeout: return "timed out connecting to the upstream";
-    case upstream_failure::first_byte_timeout: return "the upstream did not answer in time";
-    case upstream_failure::idle_timeout: return "the upstream stopped sending";
-    case upstream_failure::total_timeout: return "the upstream did not finish within the total timeout";
-    case upstream_failure::reset: return "the upstream closed the connection";
-    case upstream_failure::protocol: return "the upstream sent an invalid HTTP response";
-    case upstream_failure::too_large: return "the upstream response is too large";
-    case upstream_failure::over_budget: return "the worker holds as many bodies as its memory limit allows";
-    case upstream_failure::cancelled: return "cancelled";
+    case upstream_failure::none:
+      return "ok";
+    case upstream_failure::connect:
+      return "could not connect to the upstream";
+    case upstream_failure::tls:
+      return "TLS handshake with the upstream failed";
+    case upstream_failure::connect_timeout:
+      return "timed out connecting to the upstream";
+    case upstream_failure::first_byte_timeout:
+      return "the upstream did not answer in time";
+    case upstream_failure::idle_timeout:
+      return "the upstream stopped sending";
+    case upstream_failure::total_timeout:
+      return "the upstream did not finish within the total timeout";
+    case upstream_failure::reset:
+      return "the upstream closed the connection";
+    case upstream_failure::protocol:
+      return "the upstream sent an invalid HTTP response";
+    case upstream_failure::too_large:
+      return "the upstream response is too large";
+    case upstream_failure::over_budget:
+      return "the worker holds as many bodies as its memory limit allows";
+    case upstream_failure::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -207,7 +219,7 @@ asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upst
 
 template <class Stream>
 asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_some(Stream& s, upstream_connection& c,
-                                                                                 char* dst, std::size_t cap) {
+                                                                                  char* dst, std::size_t cap) {
   auto& body = c.parser->get().body();
   body.data = dst;
   body.size = cap;

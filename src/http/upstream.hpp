@@ -40,16 +40,16 @@ struct upstream_timeouts {
 
 enum class upstream_failure {
   none,
-  connect,            // refused, unreachable, DNS
-  tls,                // handshake or verification failed
+  connect,  // refused, unreachable, DNS
+  tls,      // handshake or verification failed
   connect_timeout,
   first_byte_timeout,
   idle_timeout,
-  total_timeout,      // the call's deadline passed, however busy the upstream looked
-  reset,              // the peer closed or reset mid-response
-  protocol,           // not HTTP/1.1 we understand
+  total_timeout,  // the call's deadline passed, however busy the upstream looked
+  reset,          // the peer closed or reset mid-response
+  protocol,       // not HTTP/1.1 we understand
   too_large,
-  over_budget,        // buffering the body would pass the worker's memory budget
+  over_budget,  // buffering the body would pass the worker's memory budget
   cancelled,
 };
 
@@ -104,7 +104,8 @@ class upstream_call {
   // Calls f(name, value) for every response header.
   template <class F>
   void for_each_header(F&& f) const {
-    visit_headers([](void* ctx, std::string_view n, std::string_view v) { (*static_cast<std::remove_reference_t<F>*>(ctx))(n, v); },
+    visit_headers([](void* ctx, std::string_view n,
+                     std::string_view v) { (*static_cast<std::remove_reference_t<F>*>(ctx))(n, v); },
                   const_cast<void*>(static_cast<const void*>(&f)));
   }
 

@@ -26,6 +26,11 @@ struct worker_pool::worker {
   std::thread thread;
 };
 
+struct worker_pool::signal_watch {
+  asio::io_context ctx;
+  asio::signal_set set{ctx, SIGINT, SIGTERM};
+};
+
 worker_pool::worker_pool(unsigned workers) {
   for (unsigned i = 0; i < std::max(1u, workers); ++i) workers_.push_back(std::make_unique<worker>());
 }
@@ -66,6 +71,7 @@ void worker_pool::start(server_options options,
         std::make_unique<server>(w->ioc, options, std::move(h.on_request), std::move(h.render_error), w->budget.get());
     port_ = w->srv->listen();
     options.port = port_;  // the others join the first one's port
+    options.share_port = true;
   }
   for (auto& w : workers_) {
     w->srv->start();
@@ -132,11 +138,14 @@ void worker_pool::stop(std::chrono::milliseconds drain_timeout) {
   }
 }
 
+void worker_pool::catch_signals() {
+  if (!signals_) signals_ = std::make_unique<signal_watch>();
+}
+
 void worker_pool::run_until_signalled(std::chrono::milliseconds drain_timeout) {
-  asio::io_context signals_ctx;
-  asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
-  signals.async_wait([](const boost::system::error_code&, int) {});
-  signals_ctx.run();
+  catch_signals();
+  signals_->set.async_wait([](const boost::system::error_code&, int) {});
+  signals_->ctx.run();
   stop(drain_timeout);
 }
 

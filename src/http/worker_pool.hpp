@@ -31,7 +31,8 @@ class worker_pool {
   // Builds one server per worker with the handlers `make` returns for that
   // worker's io_context and memory budget (options.max_buffer_bytes), binds them (with port 0 the first bind picks the
   // port and the others share it) and starts the threads. Throws when the
-  // address cannot be bound.
+  // address cannot be bound, also when another socket already listens on
+  // the port and options.share_port is off.
   void start(server_options options,
              const std::function<worker_handlers(boost::asio::io_context&, memory_budget&)>& make);
   std::uint16_t port() const { return port_; }
@@ -39,7 +40,13 @@ class worker_pool {
   // or what the descriptor limit allows when that is 0).
   std::size_t max_connections() const { return max_connections_; }
 
-  // Blocks until SIGINT or SIGTERM, then drains: listeners close, idle
+  // Takes over SIGINT and SIGTERM from now on: one that arrives before
+  // run_until_signalled() waits is kept for it, instead of killing the
+  // process with the default action. Call it before announcing readiness.
+  void catch_signals();
+
+  // Blocks until SIGINT or SIGTERM (caught from catch_signals() on, or from
+  // now when it was not called), then drains: listeners close, idle
   // connections close, busy ones finish their response (up to
   // drain_timeout; then the requests still running are stopped and end
   // their responses with an error, within k_stop_grace), and the threads are joined.
@@ -52,9 +59,11 @@ class worker_pool {
 
  private:
   struct worker;
+  struct signal_watch;
   std::size_t open_connections();
   bool wait_closed(std::chrono::steady_clock::time_point deadline);
 
+  std::unique_ptr<signal_watch> signals_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::uint16_t port_ = 0;
   std::size_t max_connections_ = 0;

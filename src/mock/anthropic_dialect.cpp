@@ -199,7 +199,9 @@ class anthropic final : public dialect {
   std::string_view name() const override { return "anthropic"; }
 
   void stream_error(std::string& out) const override {
-    out.append("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
+    out.append(
+        "event: error\ndata: "
+        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
   }
 
   std::size_t count_images(std::string_view body) const override {

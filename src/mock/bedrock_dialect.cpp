@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/eventstream.hpp"
 #include "core/json_escape.hpp"
 #include "mock/dialect.hpp"
 #include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
-#include "core/eventstream.hpp"
 
 namespace llmgw::mock {
 
@@ -252,10 +252,11 @@ class bedrock final : public dialect {
   void stream_error(std::string& out) const override {
     // An exception message in the event stream, as ConverseStream reports
     // failures after the response has begun.
-    eventstream::append_event_message(
-        out, {{":exception-type", "modelStreamErrorException"}, {":content-type", "application/json"},
-              {":message-type", "exception"}},
-        R"({"message":"The model stream failed; try again.","originalStatusCode":503})");
+    eventstream::append_event_message(out,
+                                      {{":exception-type", "modelStreamErrorException"},
+                                       {":content-type", "application/json"},
+                                       {":message-type", "exception"}},
+                                      R"({"message":"The model stream failed; try again.","originalStatusCode":503})");
   }
 
   std::size_t count_images(std::string_view body) const override { return count_occurrences(body, {R"("image":{)"}); }

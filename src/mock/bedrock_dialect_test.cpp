@@ -6,8 +6,8 @@
 #include <map>
 #include <string>
 
-#include "mock/dialect.hpp"
 #include "core/eventstream.hpp"
+#include "mock/dialect.hpp"
 #include "providers/bedrock.hpp"
 
 namespace llmgw::mock {

@@ -1,5 +1,5 @@
-#include "core/base64.hpp"
 #include "mock/embeddings.hpp"
+#include "core/base64.hpp"
 
 #include <bit>
 #include <charconv>

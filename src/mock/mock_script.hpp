@@ -30,8 +30,8 @@ struct mock_script {
   // string (and null) of a scripted error, in a retry-after and an
   // x-mock-leaked header beside it; or, without a status, in the reply text.
   bool leak = false;
-  bool tool = false;                         // answer with a tool call when the request offers tools
-  std::string tool_name;                     // which tool ([mock:tool=name]); empty: the first one
+  bool tool = false;      // answer with a tool call when the request offers tools
+  std::string tool_name;  // which tool ([mock:tool=name]); empty: the first one
 
   bool operator==(const mock_script&) const = default;
 };

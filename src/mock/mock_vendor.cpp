@@ -14,8 +14,8 @@
 #include "core/request_id.hpp"
 #include "mock/buffer_pool.hpp"
 #include "mock/dialect.hpp"
-#include "mock/gemini_dialect.hpp"
 #include "mock/embeddings.hpp"
+#include "mock/gemini_dialect.hpp"
 #include "mock/openai_responses.hpp"
 #include "mock/reply_text.hpp"
 #include "mock/request_reader.hpp"
@@ -158,9 +158,7 @@ struct mock_vendor::stream_plan {
   std::string_view rid;
   const dialect* d = nullptr;
 
-  reply as_reply() const {
-    return reply{meta, text, call ? &*call : nullptr, finish_reason, usage, include_usage};
-  }
+  reply as_reply() const { return reply{meta, text, call ? &*call : nullptr, finish_reason, usage, include_usage}; }
 };
 
 mock_vendor::mock_vendor(mock_options options)

@@ -369,8 +369,7 @@ mock_error scripted_error(int status, std::string_view model) {
                         {}, {});
     case 502:
       // Served by OpenAI's edge: the code is a number here, unlike everywhere else.
-      return mock_error{502,
-                        R"({"error":{"code":502,"message":"Bad gateway.","param":null,"type":"cf_bad_gateway"}})"};
+      return mock_error{502, R"({"error":{"code":502,"message":"Bad gateway.","param":null,"type":"cf_bad_gateway"}})"};
     case 503:
       return make_error(503, "The engine is currently overloaded, please try again later.", "server_error", {}, {});
     default: {

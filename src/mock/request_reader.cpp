@@ -1,5 +1,5 @@
-#include "mock/json_reading.hpp"
 #include "mock/request_reader.hpp"
+#include "mock/json_reading.hpp"
 
 #include <simdjson.h>
 

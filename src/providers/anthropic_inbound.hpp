@@ -7,7 +7,7 @@
 //   OpenAI SSE chunks  → Anthropic SSE events      (anthropic_inbound_stream.cpp)
 //   gateway_error      → Anthropic error body      (anthropic_inbound_errors.cpp)
 // When the route leads to Anthropic itself the api layer passes the client's
-// body through instead (DESIGN.md §2), so nothing here needs to be lossless.
+// body through instead (api/messages.cpp), so nothing here needs to be lossless.
 #include <boost/json/fwd.hpp>
 #include <boost/system/result.hpp>
 
@@ -52,8 +52,7 @@ struct messages_request {
 };
 boost::system::result<messages_request, gateway_error> read_messages_request(std::string_view body);
 // The OpenAI body for `r`, naming `model` (the vendor's id; empty: the client's).
-boost::system::result<std::string, gateway_error> messages_to_openai(const messages_request& r,
-                                                                     std::string_view model);
+boost::system::result<std::string, gateway_error> messages_to_openai(const messages_request& r, std::string_view model);
 
 // ---------------------------------------------------------------- response
 

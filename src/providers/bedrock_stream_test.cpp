@@ -64,8 +64,9 @@ TEST(bedrock_stream, no_usage_chunk_unless_asked) {
 TEST(bedrock_stream, exception_ends_the_stream_without_done) {
   std::string s;
   event(s, "messageStart", R"({"role":"assistant"})");
-  eventstream::append_event_message(s, {{":exception-type", "modelStreamErrorException"}, {":message-type", "exception"}},
-                            R"({"message":"model failed","originalStatusCode":500})");
+  eventstream::append_event_message(s,
+                                    {{":exception-type", "modelStreamErrorException"}, {":message-type", "exception"}},
+                                    R"({"message":"model failed","originalStatusCode":500})");
   event(s, "contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"late"}})");
   const auto r = translate(s, 7);
   ASSERT_TRUE(r.t->error());
@@ -77,7 +78,8 @@ TEST(bedrock_stream, exception_ends_the_stream_without_done) {
 
 TEST(bedrock_stream, error_messages_and_bad_payloads_fail) {
   std::string error_message;
-  eventstream::append_event_message(error_message, {{":message-type", "error"}, {":error-code", "InternalFailure"}}, "");
+  eventstream::append_event_message(error_message, {{":message-type", "error"}, {":error-code", "InternalFailure"}},
+                                    "");
   EXPECT_TRUE(translate(error_message, 5).t->error());
 
   std::string bad_json;

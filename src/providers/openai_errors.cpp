@@ -38,15 +38,24 @@ void scrub(std::string& text, std::string_view secret) {
 
 std::string_view openai_error_type_for(int status) {
   switch (status) {
-    case 400: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "invalid_request_error";
-    case 409: return "conflict_error";
-    case 413: return "invalid_request_error";
-    case 422: return "invalid_request_error";
-    case 429: return "rate_limit_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "invalid_request_error";
+    case 409:
+      return "conflict_error";
+    case 413:
+      return "invalid_request_error";
+    case 422:
+      return "invalid_request_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
   }
 }
 
@@ -73,14 +82,13 @@ gateway_error decode_openai_error(int status, std::string_view body, std::string
     }
   }
   if (e.message.empty()) {
-    e.message = "The upstream provider " + std::string(provider) + " answered with HTTP status " +
-                std::to_string(status) + ".";
+    e.message =
+        "The upstream provider " + std::string(provider) + " answered with HTTP status " + std::to_string(status) + ".";
   }
   if (e.type.empty()) e.type = std::string(openai_error_type_for(status));
   if (status == 401 || status == 403) {
     // The client's gateway key was fine; the vendor refused ours. Say so.
-    e.message = "The upstream provider " + std::string(provider) +
-                " rejected the gateway's credentials: " + e.message;
+    e.message = "The upstream provider " + std::string(provider) + " rejected the gateway's credentials: " + e.message;
   }
   scrub(e.message, vendor_key);
   return e;

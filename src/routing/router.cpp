@@ -17,10 +17,11 @@ struct prefix_rule {
 // Bare model ids that clearly belong to one vendor. Checked in order; the
 // first matching prefix decides, enabled or not.
 constexpr prefix_rule k_prefix_rules[] = {
-    {"gpt-", "openai"},       {"o1", "openai"},         {"o3", "openai"},       {"o4", "openai"},
-    {"chatgpt-", "openai"},   {"text-embedding-", "openai"}, {"claude-", "anthropic"}, {"llama", "groq"},
-    {"mixtral", "groq"},      {"gemma", "groq"},        {"mistral-", "mistral"}, {"codestral", "mistral"},
-    {"deepseek-", "deepseek"}, {"grok-", "xai"},         {"gemini-", "gemini"},
+    {"gpt-", "openai"},        {"o1", "openai"},        {"o3", "openai"},
+    {"o4", "openai"},          {"chatgpt-", "openai"},  {"text-embedding-", "openai"},
+    {"claude-", "anthropic"},  {"llama", "groq"},       {"mixtral", "groq"},
+    {"gemma", "groq"},         {"mistral-", "mistral"}, {"codestral", "mistral"},
+    {"deepseek-", "deepseek"}, {"grok-", "xai"},        {"gemini-", "gemini"},
 };
 
 // 400 naming `model`: `vendor_model` (what `model` resolved to) is empty or
@@ -50,13 +51,13 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
       const deployment_entry& d = deployments[i];
       const provider_config* p = find_provider(d.provider);
       if (p == nullptr) {
-        throw config_error(cfg.source + ": model_groups." + name + "[" + std::to_string(i) +
-                           "].provider: unknown provider " + quoted(d.provider));
+        throw config_error((d.where.empty() ? cfg.source : d.where) + ": model_groups." + name + "[" +
+                           std::to_string(i) + "].provider: unknown provider " + quoted(d.provider));
       }
       if (!p->enabled) {
         // A group may list vendors that only some deployments have keys for.
-        warnings_.push_back("model group " + quoted(name) + ": skipping " + d.provider + "/" + d.model +
-                            ": vendor " + quoted(d.provider) + " " + p->disabled_reason);
+        warnings_.push_back("model group " + quoted(name) + ": skipping " + d.provider + "/" + d.model + ": vendor " +
+                            quoted(d.provider) + " " + p->disabled_reason);
         continue;
       }
       g.members.push_back({p, d.model, d.weight});
@@ -128,8 +129,8 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
       return false;
     }
     if (resolve_into(it->second, random, hops + 1, out, why)) return true;
-    why = "alias " + quoted(model) + " -> " + quoted(it->second) +
-          (why.empty() ? " names an unknown model" : ": " + why);
+    why =
+        "alias " + quoted(model) + " -> " + quoted(it->second) + (why.empty() ? " names an unknown model" : ": " + why);
     return false;
   }
 
@@ -197,8 +198,8 @@ void router::build_model_list() {
     for (const auto& m : p.models) {
       // The bare id is shown only when it routes to this very vendor and model.
       const auto r = resolve(m, 0);
-      const bool bare_routes_here = r && r->attempts.size() == 1 && r->attempts.front().provider == &p &&
-                                    r->attempts.front().model == m;
+      const bool bare_routes_here =
+          r && r->attempts.size() == 1 && r->attempts.front().provider == &p && r->attempts.front().model == m;
       if (bare_routes_here && !seen.contains(m)) {
         add(m, p.name);
       } else {

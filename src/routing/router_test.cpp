@@ -91,8 +91,7 @@ TEST(router, unknown_model_is_model_not_found_naming_it) {
     ASSERT_FALSE(result) << model;
     EXPECT_EQ(result.error().status, 404);
     EXPECT_EQ(result.error().code, "model_not_found");
-    EXPECT_NE(result.error().message.find("`" + std::string(model) + "`"), std::string::npos)
-        << result.error().message;
+    EXPECT_NE(result.error().message.find("`" + std::string(model) + "`"), std::string::npos) << result.error().message;
   }
 }
 
@@ -292,12 +291,15 @@ TEST(router, group_skips_disabled_vendors) {
 }
 
 TEST(router, group_with_unknown_provider_fails_at_build) {
-  const config cfg = load("model_groups:\n  g:\n    - {provider: bakup, model: m}\n");
+  const config cfg = load(
+      "# groups\nmodel_groups:\n  g:\n    - {provider: openai, model: m}\n"
+      "    - {provider: bakup, model: m}\n");
   try {
     const router r(cfg);
     FAIL() << "expected config_error";
   } catch (const config_error& e) {
-    EXPECT_NE(std::string(e.what()).find("model_groups.g[0].provider"), std::string::npos) << e.what();
+    // The file and the line of the bad provider, as for errors the loader finds.
+    EXPECT_NE(std::string(e.what()).find("gw.yaml:5: model_groups.g[1].provider"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("bakup"), std::string::npos) << e.what();
   }
 }

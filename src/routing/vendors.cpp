@@ -29,8 +29,7 @@ struct vendor_spec {
 };
 
 // The common case: <NAME>_API_KEY enables, <NAME>_BASE_URL re-points.
-vendor_spec openai_like(std::string_view name, std::string_view default_base,
-                        std::vector<std::string_view> models) {
+vendor_spec openai_like(std::string_view name, std::string_view default_base, std::vector<std::string_view> models) {
   vendor_spec s;
   s.name = name;
   s.default_base = default_base;
@@ -58,18 +57,18 @@ std::vector<vendor_spec> make_vendor_table() {
   azure.default_version = "2024-10-21";
   t.push_back(std::move(azure));
 
-  t.push_back(openai_like("groq", "https://api.groq.com/openai/v1",
-                          {"llama-3.1-8b-instant", "llama-3.3-70b-versatile", "openai/gpt-oss-120b",
-                           "openai/gpt-oss-20b"}));
+  t.push_back(
+      openai_like("groq", "https://api.groq.com/openai/v1",
+                  {"llama-3.1-8b-instant", "llama-3.3-70b-versatile", "openai/gpt-oss-120b", "openai/gpt-oss-20b"}));
   t.push_back(openai_like("mistral", "https://api.mistral.ai/v1",
                           {"mistral-large-latest", "mistral-small-latest", "codestral-latest", "mistral-embed"}));
   t.push_back(openai_like("deepseek", "https://api.deepseek.com/v1", {"deepseek-chat", "deepseek-reasoner"}));
-  t.push_back(openai_like("together", "https://api.together.xyz/v1",
-                          {"meta-llama/Llama-3.3-70B-Instruct-Turbo", "deepseek-ai/DeepSeek-V3",
-                           "Qwen/Qwen2.5-72B-Instruct-Turbo"}));
-  t.push_back(openai_like("fireworks", "https://api.fireworks.ai/inference/v1",
-                          {"accounts/fireworks/models/llama-v3p1-8b-instruct",
-                           "accounts/fireworks/models/llama-v3p3-70b-instruct"}));
+  t.push_back(openai_like(
+      "together", "https://api.together.xyz/v1",
+      {"meta-llama/Llama-3.3-70B-Instruct-Turbo", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen2.5-72B-Instruct-Turbo"}));
+  t.push_back(openai_like(
+      "fireworks", "https://api.fireworks.ai/inference/v1",
+      {"accounts/fireworks/models/llama-v3p1-8b-instruct", "accounts/fireworks/models/llama-v3p3-70b-instruct"}));
   t.push_back(openai_like("xai", "https://api.x.ai/v1", {"grok-3", "grok-3-mini"}));
   t.push_back(openai_like("openrouter", "https://openrouter.ai/api/v1",
                           {"openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet", "meta-llama/llama-3.3-70b-instruct"}));
@@ -84,9 +83,9 @@ std::vector<vendor_spec> make_vendor_table() {
   t.push_back(std::move(vllm));
 
   // ANTHROPIC_BASE_URL is the API root, as in Anthropic's SDKs.
-  vendor_spec anthropic = openai_like("anthropic", "https://api.anthropic.com",
-                                      {"claude-3-5-haiku-latest", "claude-3-7-sonnet-latest",
-                                       "claude-sonnet-4-20250514", "claude-opus-4-20250514"});
+  vendor_spec anthropic = openai_like(
+      "anthropic", "https://api.anthropic.com",
+      {"claude-3-5-haiku-latest", "claude-3-7-sonnet-latest", "claude-sonnet-4-20250514", "claude-opus-4-20250514"});
   anthropic.kind = provider_kind::anthropic;
   anthropic.auth = auth_style::x_api_key;
   anthropic.version_vars = {"ANTHROPIC_VERSION"};
@@ -100,9 +99,9 @@ std::vector<vendor_spec> make_vendor_table() {
   t.push_back(std::move(gemini));
   // Bedrock is enabled by AWS credentials; its host depends on the region
   // (resolve() fills it in). Models are addressed as bedrock/<modelId>.
-  vendor_spec bedrock = openai_like("bedrock", "", {"anthropic.claude-3-haiku-20240307-v1:0",
-                                                    "anthropic.claude-3-5-sonnet-20240620-v1:0",
-                                                    "meta.llama3-1-8b-instruct-v1:0"});
+  vendor_spec bedrock = openai_like("bedrock", "",
+                                    {"anthropic.claude-3-haiku-20240307-v1:0",
+                                     "anthropic.claude-3-5-sonnet-20240620-v1:0", "meta.llama3-1-8b-instruct-v1:0"});
   bedrock.kind = provider_kind::bedrock;
   bedrock.key_vars = {"AWS_ACCESS_KEY_ID"};
   bedrock.base_vars = {"BEDROCK_BASE_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"};
@@ -165,7 +164,8 @@ provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
     auto region = first_set({"AWS_REGION", "AWS_DEFAULT_REGION"}, env);
     p.aws_region = region ? std::move(region->second) : std::string("us-east-1");
     p.enabled = key.has_value();
-    if (!p.enabled) p.disabled_reason = "has no AWS credentials configured (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
+    if (!p.enabled)
+      p.disabled_reason = "has no AWS credentials configured (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
     set_base_url(p, "https://bedrock-runtime." + p.aws_region + ".amazonaws.com");
     apply_base_override(p, base);
     return p;
@@ -193,9 +193,12 @@ provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
 
 std::string auth_header_name(auth_style a) {
   switch (a) {
-    case auth_style::bearer: return "authorization";
-    case auth_style::api_key_header: return "api-key";
-    case auth_style::x_api_key: return "x-api-key";
+    case auth_style::bearer:
+      return "authorization";
+    case auth_style::api_key_header:
+      return "api-key";
+    case auth_style::x_api_key:
+      return "x-api-key";
   }
   return "authorization";
 }
@@ -305,9 +308,15 @@ std::optional<upstream_target> make_target(const provider_config& p, endpoint e,
     case provider_kind::openai_compatible:
       t.target = p.path_prefix;
       switch (e) {
-        case endpoint::chat_completions: t.target += "/chat/completions"; break;
-        case endpoint::embeddings: t.target += "/embeddings"; break;
-        case endpoint::models: t.target += "/models"; break;
+        case endpoint::chat_completions:
+          t.target += "/chat/completions";
+          break;
+        case endpoint::embeddings:
+          t.target += "/embeddings";
+          break;
+        case endpoint::models:
+          t.target += "/models";
+          break;
       }
       return t;
 
@@ -324,8 +333,12 @@ std::optional<upstream_target> make_target(const provider_config& p, endpoint e,
         case endpoint::chat_completions:
           t.target += "/openai/deployments/" + deployment + "/chat/completions";
           break;
-        case endpoint::embeddings: t.target += "/openai/deployments/" + deployment + "/embeddings"; break;
-        case endpoint::models: t.target += "/openai/models"; break;
+        case endpoint::embeddings:
+          t.target += "/openai/deployments/" + deployment + "/embeddings";
+          break;
+        case endpoint::models:
+          t.target += "/openai/models";
+          break;
       }
       t.target += "?api-version=" + version;
       return t;
@@ -333,9 +346,14 @@ std::optional<upstream_target> make_target(const provider_config& p, endpoint e,
 
     case provider_kind::anthropic:
       switch (e) {
-        case endpoint::chat_completions: t.target = p.path_prefix + "/v1/messages"; break;
-        case endpoint::models: t.target = p.path_prefix + "/v1/models"; break;
-        case endpoint::embeddings: return std::nullopt;
+        case endpoint::chat_completions:
+          t.target = p.path_prefix + "/v1/messages";
+          break;
+        case endpoint::models:
+          t.target = p.path_prefix + "/v1/models";
+          break;
+        case endpoint::embeddings:
+          return std::nullopt;
       }
       t.extra_headers.emplace_back("anthropic-version", p.api_version.empty() ? "2023-06-01" : p.api_version);
       return t;

@@ -47,7 +47,7 @@ struct provider_config {
 
   std::string api_key;  // secret; empty means no auth header is sent
   auth_style auth = auth_style::bearer;
-  std::string api_version;          // Azure's api-version query parameter; Anthropic's anthropic-version
+  std::string api_version;  // Azure's api-version query parameter; Anthropic's anthropic-version
   // AWS credentials (Bedrock), from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
   // AWS_SESSION_TOKEN / AWS_REGION. Secrets, like api_key.
   std::string aws_access_key_id;
@@ -90,8 +90,8 @@ struct upstream_target {
   std::string host;  // connect to this (and SNI when tls)
   std::uint16_t port = 0;
   bool tls = false;
-  std::string target;       // request-target: path and query, e.g. "/v1/chat/completions"
-  std::string host_header;  // value of the host header
+  std::string target;             // request-target: path and query, e.g. "/v1/chat/completions"
+  std::string host_header;        // value of the host header
   std::string auth_header_name;   // empty when no key is configured
   std::string auth_header_value;  // secret
   std::vector<std::pair<std::string, std::string>> extra_headers;  // e.g. anthropic-version

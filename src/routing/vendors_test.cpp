@@ -57,17 +57,20 @@ TEST(vendors, api_key_enables_with_default_base_url) {
   EXPECT_NE(std::find(p.models.begin(), p.models.end(), "gpt-4o-mini"), p.models.end());
 }
 
-TEST(vendors, empty_api_key_does_not_enable) {
-  EXPECT_FALSE(vendor("openai", {{"OPENAI_API_KEY", ""}}).enabled);
-}
+TEST(vendors, empty_api_key_does_not_enable) { EXPECT_FALSE(vendor("openai", {{"OPENAI_API_KEY", ""}}).enabled); }
 
 TEST(vendors, default_base_urls) {
   const std::map<std::string, std::string> expected = {
-      {"openai", "https://api.openai.com/v1"},         {"groq", "https://api.groq.com/openai/v1"},
-      {"mistral", "https://api.mistral.ai/v1"},        {"deepseek", "https://api.deepseek.com/v1"},
-      {"together", "https://api.together.xyz/v1"},     {"fireworks", "https://api.fireworks.ai/inference/v1"},
-      {"xai", "https://api.x.ai/v1"},                  {"openrouter", "https://openrouter.ai/api/v1"},
-      {"ollama", "http://localhost:11434/v1"},         {"vllm", "http://localhost:8000/v1"},
+      {"openai", "https://api.openai.com/v1"},
+      {"groq", "https://api.groq.com/openai/v1"},
+      {"mistral", "https://api.mistral.ai/v1"},
+      {"deepseek", "https://api.deepseek.com/v1"},
+      {"together", "https://api.together.xyz/v1"},
+      {"fireworks", "https://api.fireworks.ai/inference/v1"},
+      {"xai", "https://api.x.ai/v1"},
+      {"openrouter", "https://openrouter.ai/api/v1"},
+      {"ollama", "http://localhost:11434/v1"},
+      {"vllm", "http://localhost:8000/v1"},
       {"anthropic", "https://api.anthropic.com"},
   };
   for (const auto& [name, url] : expected) EXPECT_EQ(vendor(name, {}).base_url, url) << name;
@@ -244,8 +247,7 @@ TEST(vendors, anthropic_base_url_is_the_api_root) {
   ASSERT_EQ(chat->extra_headers.size(), 1u);
   EXPECT_EQ(chat->extra_headers[0].first, "anthropic-version");
   EXPECT_FALSE(make_target(p, endpoint::embeddings, "x").has_value());
-  EXPECT_EQ(make_target(vendor("anthropic", {{"ANTHROPIC_API_KEY", "k"}}), endpoint::models, "")->target,
-            "/v1/models");
+  EXPECT_EQ(make_target(vendor("anthropic", {{"ANTHROPIC_API_KEY", "k"}}), endpoint::models, "")->target, "/v1/models");
 }
 
 TEST(vendors, runtime_provider_for_demo_mode) {

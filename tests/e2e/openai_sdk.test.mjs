@@ -20,7 +20,11 @@ const tools = [{
 
 before(async () => {
   mock = await startMock();
-  gw = await startGateway({ mockUrl: mock.url, config: 'upstream:\n  first_byte_timeout_ms: 1000\n' });
+  gw = await startGateway({
+    mockUrl: mock.url,
+    // A model id with '/' and ':' (listed as local/org/model:v1), as Groq's and Bedrock's ids have.
+    config: `upstream:\n  first_byte_timeout_ms: 1000\nproviders:\n  - {name: local, base_url: '${mock.url}/v1', models: ['org/model:v1']}\n`,
+  });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10000 });
   // The SDK's timeout stops at the response headers: streams get a signal too.
   streamOpts = () => ({ signal: AbortSignal.timeout(20000) });
@@ -96,6 +100,21 @@ test('models.list', async () => {
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
   assert.ok(ids.includes('gpt-4o-mini'));
+});
+
+test('models.retrieve for every listed model; an unknown one raises NotFoundError', async () => {
+  const listed = [];
+  for await (const m of client.models.list()) listed.push(m);
+  assert.ok(listed.length > 0);
+  assert.ok(listed.some((m) => m.id === 'local/org/model:v1'));
+  for (const m of listed) {
+    const got = await client.models.retrieve(m.id);
+    assert.equal(got.id, m.id);
+    assert.equal(got.object, 'model');
+    assert.equal(got.owned_by, m.owned_by);
+  }
+  const e = await expectError(client.models.retrieve('nope-1'), OpenAI.NotFoundError, 404);
+  assert.equal(e.code, 'model_not_found');
 });
 
 async function expectError(promise, Type, status) {

@@ -2,8 +2,8 @@
 // points derived from the input, and (for short inputs) byte by byte: the
 // messages, the failure and what is left pending must not depend on the
 // split. Every decoded message re-encodes to a frame the decoder reads back.
-#include "fuzz_support.hpp"
 #include "core/eventstream.hpp"
+#include "fuzz_support.hpp"
 
 #include <cstddef>
 #include <cstdint>

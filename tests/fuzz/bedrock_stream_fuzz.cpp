@@ -4,8 +4,8 @@
 // an input whose first byte is odd is read as a script instead: each line
 // "<k><payload>" becomes a valid frame whose :event-type (or exception) is
 // picked by k, so the fuzzer explores the translator rather than the CRC.
-#include "fuzz_support.hpp"
 #include "core/eventstream.hpp"
+#include "fuzz_support.hpp"
 #include "providers/bedrock.hpp"
 
 #include <cstddef>
@@ -36,14 +36,14 @@ std::string frames_from_script(std::string_view script) {
     const auto k = static_cast<unsigned char>(line[0]);
     const std::string_view payload = line.substr(1);
     if (k % 16 == 15) {
-      eventstream::append_event_message(out, {{":exception-type", "throttlingException"}, {":message-type", "exception"}},
-                                payload);
+      eventstream::append_event_message(
+          out, {{":exception-type", "throttlingException"}, {":message-type", "exception"}}, payload);
     } else {
       eventstream::append_event_message(out,
-                                {{":event-type", k_event_types[k % std::size(k_event_types)]},
-                                 {":content-type", "application/json"},
-                                 {":message-type", "event"}},
-                                payload);
+                                        {{":event-type", k_event_types[k % std::size(k_event_types)]},
+                                         {":content-type", "application/json"},
+                                         {":message-type", "event"}},
+                                        payload);
     }
   }
   return out;

@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(body == input, "validation changed the body", input);
   const std::string_view token = std::string_view(body).substr(info.model.offset, info.model.length);
   check(token.size() >= 2 && token.front() == '"' && token.back() == '"', "model token is not a string", input);
-  check(llmgw::api::rewrite_chat_body(body, info, std::nullopt, false) == body, "empty rewrite changed the body", input);
+  check(llmgw::api::rewrite_chat_body(body, info, std::nullopt, false) == body, "empty rewrite changed the body",
+        input);
 
   // Characters the splice must escape (a quote, a backslash, invalid UTF-8);
   // no control character, which validation refuses in a model name.
@@ -60,8 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(again->stream == info.stream, "stream changed", rewritten);
       check(again->message_count == info.message_count, "message count changed", rewritten);
       check(again->max_tokens == info.max_tokens, "max_tokens changed", rewritten);
-      if (inject) check(again->client_include_usage, "include_usage not injected", rewritten);
-      else check(again->client_include_usage == info.client_include_usage, "include_usage changed", rewritten);
+      if (inject)
+        check(again->client_include_usage, "include_usage not injected", rewritten);
+      else
+        check(again->client_include_usage == info.client_include_usage, "include_usage changed", rewritten);
     }
   }
   return 0;

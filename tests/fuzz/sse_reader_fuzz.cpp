@@ -1,8 +1,8 @@
 // Feeds the SSE reader the same bytes whole and in chunks split at points
 // derived from the input; both must yield the same blocks, and the blocks'
 // raw bytes must add up to the input read so far.
-#include "fuzz_support.hpp"
 #include "core/sse_reader.hpp"
+#include "fuzz_support.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -14,6 +14,10 @@ before(async () => {
   gw = await startGateway({
     mockUrl: mock.url,
     config: `
+providers:
+  - name: local
+    base_url: ${mock.url}/v1
+    models: ['org/model:v1']
 keys:
   - name: team-a
     key_sha256: ${keyHash(TEAM_KEY)}
@@ -62,14 +66,36 @@ test('wrong method is a 405', async () => {
   assert.ok((await r.json()).error);
 });
 
-test('missing and wrong keys are 401 invalid_api_key', async () => {
-  for (const key of [null, 'sk-wrong']) {
-    const r = await post(gw.url, '/v1/chat/completions', chatBody('hi'), { key });
-    assert.equal(r.status, 401);
-    const { error } = await r.json();
-    assert.equal(error.code, 'invalid_api_key');
-    if (key) assert.ok(!error.message.includes(key), 'the presented key is not echoed');
-  }
+test('missing and wrong keys are 401s with different messages, in OpenAI\'s wording', async () => {
+  const missing = await post(gw.url, '/v1/chat/completions', chatBody('hi'), { key: null });
+  assert.equal(missing.status, 401);
+  const m = (await missing.json()).error;
+  assert.match(m.message, /You didn't provide an API key/);
+  assert.ok('param' in m && 'code' in m && 'type' in m);
+
+  const wrong = await post(gw.url, '/v1/chat/completions', chatBody('hi'), { key: 'sk-wrong' });
+  assert.equal(wrong.status, 401);
+  const w = (await wrong.json()).error;
+  assert.equal(w.code, 'invalid_api_key');
+  assert.match(w.message, /Incorrect API key provided/);
+  assert.ok(!w.message.includes('sk-wrong'), 'the presented key is not echoed');
+});
+
+test('on /v1/messages a missing key is told to send x-api-key, a wrong one that it is invalid', async () => {
+  const body = { model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+  const missing = await post(gw.url, '/v1/messages', body, { key: null });
+  assert.equal(missing.status, 401);
+  const m = await missing.json();
+  assert.equal(m.type, 'error');
+  assert.equal(m.error.type, 'authentication_error');
+  assert.match(m.error.message, /^x-api-key header is required/);
+
+  const wrong = await post(gw.url, '/v1/messages', body, { key: null, headers: { 'x-api-key': 'sk-wrong' } });
+  assert.equal(wrong.status, 401);
+  const w = await wrong.json();
+  assert.equal(w.error.type, 'authentication_error');
+  assert.match(w.error.message, /^invalid x-api-key/);
+  assert.ok(!w.error.message.includes('sk-wrong'));
 });
 
 test('a config key (stored hashed) and x-api-key both authenticate', async () => {
@@ -143,6 +169,37 @@ test('/v1/models lists groups, aliases and the vendor models', async () => {
   const ids = body.data.map((m) => m.id);
   for (const id of ['grp', 'fast', 'gpt-4o-mini']) assert.ok(ids.includes(id), `${id} in ${ids}`);
   for (const m of body.data) assert.equal(m.object, 'model');
+});
+
+test('GET /v1/models/{id} serves every listed model, ids with / and : included', async () => {
+  const auth = { headers: { authorization: `Bearer ${MASTER_KEY}` } };
+  const list = await (await fetch(gw.url + '/v1/models', auth)).json();
+  const ids = list.data.map((m) => m.id);
+  assert.ok(ids.includes('local/org/model:v1'), ids.join(' '));
+  for (const listed of list.data) {
+    // As the SDKs send it (encodeURIComponent), and as written.
+    for (const p of [`/v1/models/${encodeURIComponent(listed.id)}`, `/v1/models/${listed.id}`, `/models/${listed.id}`]) {
+      const r = await fetch(gw.url + p, auth);
+      assert.equal(r.status, 200, p);
+      assert.deepEqual(await r.json(), listed, p);
+      assert.ok(r.headers.get('x-request-id'));
+    }
+  }
+});
+
+test('GET /v1/models/{id} of an unlisted model is a 404 model_not_found in OpenAI\'s shape', async () => {
+  const auth = { headers: { authorization: `Bearer ${MASTER_KEY}` } };
+  for (const id of ['nope-1', 'local%2Fnope', 'bad%zz']) {
+    const r = await fetch(`${gw.url}/v1/models/${id}`, auth);
+    assert.equal(r.status, 404, id);
+    const { error } = await r.json();
+    assert.equal(error.code, 'model_not_found', id);
+    assert.equal(error.type, 'invalid_request_error');
+    assert.ok('param' in error && typeof error.message === 'string');
+  }
+  assert.equal((await fetch(`${gw.url}/v1/models/gpt-4o-mini`)).status, 401, 'a key is needed, as for the list');
+  const post405 = await post(gw.url, '/v1/models/gpt-4o-mini', {});
+  assert.equal(post405.status, 405);
 });
 
 test('one access-log line per request, with the key name and never the key', async () => {

@@ -80,3 +80,79 @@ test('SIGTERM drains: a stream in flight completes, then the process exits 0', a
     await mock.stop();
   }
 });
+
+// A child that must refuse to start: the old behaviour was to run, so each
+// spawn is bounded and a timeout shows up as a null status.
+function runBriefly(args, env = {}) {
+  return spawnSync(BIN, args, { encoding: 'utf8', timeout: 15000, env: { PATH: process.env.PATH, ...env } });
+}
+
+test('llmgw alone prints its help; --version prints the version', () => {
+  const bare = runBriefly([]);
+  assert.equal(bare.status, 1);
+  assert.match(bare.stdout, /Usage: llmgw/);
+  for (const sub of ['serve', 'mock-vendor', 'keys']) assert.match(bare.stdout, new RegExp(`\\n\\s+${sub}\\s`));
+  assert.doesNotMatch(bare.stderr, /subcommand is required/);
+
+  const version = runBriefly(['--version']);
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^llmgw \d+\.\d+\.\d+\n$/);
+});
+
+test('mock-vendor --help says which vendor APIs it emulates', () => {
+  const out = runBriefly(['mock-vendor', '--help']);
+  assert.equal(out.status, 0);
+  for (const vendor of ['OpenAI', 'Anthropic', 'Gemini', 'Bedrock']) assert.match(out.stdout, new RegExp(vendor));
+});
+
+test('--workers and --port out of range are refused like the same values in the file', () => {
+  for (const args of [['--workers', '-3'], ['--port', '70000'], ['--port', '-1']]) {
+    const out = runBriefly(['serve', '--host', '127.0.0.1', ...(args[0] === '--port' ? [] : ['--port', '0']), ...args]);
+    assert.notEqual(out.status, 0, `${args.join(' ')} was accepted:\n${out.stdout}`);
+    assert.ok(out.status !== null, `${args.join(' ')}: still running after 15 s`);
+    assert.match(out.stderr, new RegExp(args[0]));
+    assert.doesNotMatch(out.stdout, /listening/);
+  }
+});
+
+test('an unknown provider in a model group is reported with its line', () => {
+  const file = writeTemp('gateway.yaml', 'model_groups:\n  main:\n    - {provider: openai, model: m}\n    - {provider: opneai, model: m}\n');
+  const out = runBriefly(['serve', '--config', file], { OPENAI_API_KEY: 'sk-x' });
+  assert.equal(out.status, 2);
+  assert.match(out.stderr, /gateway\.yaml:4: model_groups\.main\[1\]\.provider: unknown provider "opneai"/);
+});
+
+test('a second serve on a port in use fails with "address already in use" unless asked to share it', async () => {
+  const first = await startGateway({ workers: 2 });
+  const port = new URL(first.url).port;
+  try {
+    const second = runBriefly(['serve', '--host', '127.0.0.1', '--port', port, '--workers', '2']);
+    assert.ok(second.status !== null, `the second process started and kept running:\n${second.stdout}`);
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, /cannot listen on 127\.0\.0\.1:\d+: address already in use/i);
+    assert.match(second.stderr, /--reuse-port/);
+    assert.doesNotMatch(second.stdout, /listening/);
+    // The first one is untouched.
+    assert.equal((await fetch(`${first.url}/health`)).status, 200);
+
+    // Asked for, by flag or in the file, the port is shared.
+    for (const how of [{ args: ['--reuse-port'] }, { config: 'server:\n  reuse_port: true\n' }]) {
+      const shared = await startGateway({ workers: 2, port: Number(port), ...how });
+      assert.equal(new URL(shared.url).port, port);
+      assert.equal((await shared.stop()).code, 0);
+    }
+  } finally {
+    assert.equal((await first.stop()).code, 0);
+  }
+});
+
+test('SIGTERM sent the moment "listening" is printed still drains and exits 0', async () => {
+  // Whoever starts the gateway may stop it as soon as it says it listens:
+  // the signal must not find the default action (death by SIGTERM) still in place.
+  for (let i = 0; i < 10; i++) {
+    const gw = await startGateway({ workers: 1 });
+    gw.proc.kill('SIGTERM');
+    const { code, signal } = await gw.exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, `start ${i}:\n${gw.stderr}`);
+  }
+});

@@ -64,9 +64,10 @@ export function startMock(extraArgs = []) {
                /mock-vendor listening on (http:\/\/\S+)/, 'mock-vendor');
 }
 
-// env: extra environment; config: YAML text (written to a temp file).
-export function startGateway({ mockUrl, env = {}, config, workers = 2 } = {}) {
-  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--workers', String(workers)];
+// env: extra environment; config: YAML text (written to a temp file);
+// port: 0 picks a free one; args: more command-line options.
+export function startGateway({ mockUrl, env = {}, config, workers = 2, port = 0, args: more = [] } = {}) {
+  const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers), ...more];
   if (config !== undefined) args.push('--config', writeTemp('gateway.yaml', config));
   const base = {
     LLMGW_MASTER_KEY: MASTER_KEY,
