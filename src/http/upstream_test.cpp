@@ -255,12 +255,12 @@ TEST(upstream_retry, only_failures_before_the_vendor_could_have_acted_are_retrie
 
 // What the vendor does with one request on a connection.
 enum class act {
-  answer,             // 200 with a small body, keep-alive
-  close_after_read,   // reads the whole request, then closes without a byte
-  partial_head,       // half a status line, then closes
-  partial_body,       // the head and half the declared body, then closes
-  silent,             // reads the request and never answers
-  reset_unread,       // reads nothing, then closes (unread bytes make it a reset)
+  answer,            // 200 with a small body, keep-alive
+  close_after_read,  // reads the whole request, then closes without a byte
+  partial_head,      // half a status line, then closes
+  partial_body,      // the head and half the declared body, then closes
+  silent,            // reads the request and never answers
+  reset_unread,      // reads nothing, then closes (unread bytes make it a reset)
 };
 
 struct vendor_log {
@@ -301,14 +301,21 @@ asio::awaitable<void> serve_connection(tcp::socket sock, std::vector<act> acts, 
     ++log->requests;
     std::string_view out;
     switch (a) {
-      case act::answer: out = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"; break;
-      case act::partial_head: out = "HTTP/1.1 200 OK\r\ncontent-le"; break;
-      case act::partial_body: out = "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n12345"; break;
+      case act::answer:
+        out = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+        break;
+      case act::partial_head:
+        out = "HTTP/1.1 200 OK\r\ncontent-le";
+        break;
+      case act::partial_body:
+        out = "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n12345";
+        break;
       case act::silent:
         timer.expires_after(10s);
         co_await timer.async_wait(use_tuple);
         co_return;
-      default: co_return;  // close_after_read
+      default:
+        co_return;  // close_after_read
     }
     auto [ec, n] = co_await asio::async_write(sock, asio::buffer(out.data(), out.size()), use_tuple);
     if (ec || a != act::answer) co_return;
@@ -346,8 +353,8 @@ std::vector<call_result> calls(std::vector<std::vector<act>> connections, int n,
   std::vector<call_result> results;
   asio::co_spawn(ioc, scripted_vendor(acceptor, std::move(connections), &log), asio::detached);
   auto client = [&]() -> asio::awaitable<void> {
-    const std::string head = "POST / HTTP/1.1\r\nhost: vendor\r\ncontent-length: " + std::to_string(body.size()) +
-                             "\r\n\r\n";
+    const std::string head =
+        "POST / HTTP/1.1\r\nhost: vendor\r\ncontent-length: " + std::to_string(body.size()) + "\r\n\r\n";
     for (int i = 0; i < n; ++i) {
       upstream_call call(pool, o, t);
       call_result r;
