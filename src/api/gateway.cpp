@@ -6,9 +6,11 @@
 
 #include "api/access_log.hpp"
 #include "api/chat_request.hpp"
+#include "api/client_api.hpp"
 #include "api/embeddings_request.hpp"
 #include "api/models.hpp"
 #include "api/request_scope.hpp"
+#include "core/json_escape.hpp"
 #include "providers/anthropic_inbound.hpp"
 
 namespace llmgw::api {
@@ -37,12 +39,14 @@ gateway_state::gateway_state(config c, bool demo)
 gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget)
     : state_(std::move(state)), budget_(budget), pool_(ioc), rng_(std::random_device{}()) {}
 
-std::string gateway::render_protocol_error(int status, std::string_view message) {
+std::string gateway::render_protocol_error(const http::protocol_error& p) {
   gateway_error e;
-  e.status = status;
-  e.type = "invalid_request_error";
-  e.message = std::string(message);
-  return render_openai_error(e);
+  e.status = p.status;
+  e.type = p.status >= 500 ? "server_error" : "invalid_request_error";
+  e.message = std::string(p.message);
+  std::string body;
+  render_error(client_api_for_path(p.path), e, body);
+  return body;
 }
 
 const http::origin& gateway::origin_for(const provider_config& p) {
@@ -53,9 +57,7 @@ const http::origin& gateway::origin_for(const provider_config& p) {
 
 asio::awaitable<void> gateway::send_error(request_scope& rs, const gateway_error& e) {
   auto body = buffers_.take();
-  const bool anthropic = rs.api == request_scope::client_api::anthropic;
-  *body = anthropic ? providers::render_anthropic_error(e) : render_openai_error(e);
-  const int status = anthropic ? providers::anthropic_status_for(e) : e.status;
+  const int status = render_error(rs.api, e, *body);
   rs.record.status = status;
   if (rs.record.error.empty()) {
     // Copied: `e` may live in a stage's frame that ends before the log is written.
@@ -112,11 +114,9 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
 
   // Anthropic's SDK and tools call /v1/messages; answer them in their format
   // from the first error on.
-  const bool messages = path == "/messages" || path == "/messages/count_tokens";
-  if (messages) {
-    rs.api = request_scope::client_api::anthropic;
-    rs.count_tokens = path == "/messages/count_tokens";
-  }
+  rs.api = client_api_for_path(req.path());
+  const bool messages = rs.api == client_api::anthropic;
+  rs.count_tokens = path == "/messages/count_tokens";
   const bool models = path == "/models" || path.starts_with("/models/");
   bool known = messages || models || path == "/chat/completions" || path == "/embeddings";
   if (!known) {

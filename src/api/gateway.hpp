@@ -50,8 +50,9 @@ class gateway {
 
   boost::asio::awaitable<void> handle(http::request& req, http::response_writer& out);
 
-  // Body for errors the HTTP server answers itself (413, 431, 400).
-  static std::string render_protocol_error(int status, std::string_view message);
+  // Body for errors the HTTP server answers itself (400, 408, 413, 431,
+  // 500…), in the shape of the API the request's path belongs to.
+  static std::string render_protocol_error(const http::protocol_error& e);
 
  private:
   boost::asio::awaitable<void> handle_chat(request_scope& rs);

@@ -287,7 +287,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
     if (f != http::upstream_failure::none) {
       last_error = upstream_failure_error(f, p.name, state_->cfg);
       rs.record.error = http::describe(f);
-      if (http::is_retryable(f)) continue;
+      if (http::is_retryable(f, call.progress())) continue;
       break;
     }
 
@@ -342,7 +342,7 @@ asio::awaitable<void> gateway::proxy(request_scope& rs, const route& r, endpoint
       last_error = upstream_failure_error(f, p.name, state_->cfg);
       rs.record.error = http::describe(f);
       rs.provider = {};
-      if (http::is_retryable(f)) continue;
+      if (http::is_retryable(f, call.progress())) continue;
       break;
     }
     if (adapter) {

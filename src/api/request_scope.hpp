@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/access_log.hpp"
+#include "api/client_api.hpp"
 #include "core/request_id.hpp"
 #include "core/string_pool.hpp"
 #include "http/server.hpp"
@@ -23,6 +24,7 @@ class request_scope {
   request_scope(http::request& r, http::response_writer& w)
       : req(r), out(w), id(request_id::generate()), started(clock::now()) {
     record.request_id = id.view();
+    w.use_request_id(id.view());  // the server's own answers to this request quote it too
   }
 
   // x-request-id always; x-llmgw-provider and x-llmgw-model once routed.
@@ -66,7 +68,8 @@ class request_scope {
   // Which API the client speaks: errors, responses and streams are written
   // in its format. An Anthropic client routed to Anthropic gets its own body
   // passed through (anthropic_body); routed elsewhere, the translation.
-  enum class client_api : std::uint8_t { openai, anthropic } api = client_api::openai;
+  using client_api = llmgw::api::client_api;
+  client_api api = client_api::openai;
   std::string_view anthropic_body;
   bool count_tokens = false;  // POST /v1/messages/count_tokens
 };

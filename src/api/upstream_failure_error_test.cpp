@@ -63,9 +63,10 @@ TEST(upstream_failure_error, connection_failures_are_502) {
 TEST(upstream_failure_error, neither_new_failure_is_retried_elsewhere) {
   // The deadline bounds the client's wait, the budget is this worker's
   // state: another deployment would not help either.
-  EXPECT_FALSE(http::is_retryable(upstream_failure::total_timeout));
-  EXPECT_FALSE(http::is_retryable(upstream_failure::over_budget));
-  EXPECT_TRUE(http::is_retryable(upstream_failure::first_byte_timeout));
+  const http::exchange_progress sent{.reused = false, .request_sent = true, .response_started = false};
+  EXPECT_FALSE(http::is_retryable(upstream_failure::total_timeout, sent));
+  EXPECT_FALSE(http::is_retryable(upstream_failure::over_budget, sent));
+  EXPECT_TRUE(http::is_retryable(upstream_failure::first_byte_timeout, sent));
 }
 
 }  // namespace

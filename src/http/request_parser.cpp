@@ -222,6 +222,8 @@ std::string_view request_head::find(std::string_view name) const {
 }
 
 head_result parse_head(std::string_view buf, const request_limits& limits, request_head& head) {
+  // Views of an earlier parse may point where the buffer no longer is.
+  head.method = head.target = {};
   head.fields.clear();
   head.chunked = false;
   head.content_length = 0;

@@ -68,7 +68,9 @@ struct head_result {
 
 // Parses the head at the start of `buf` (leading empty lines are skipped and
 // counted in head.size). Incomplete heads are refused as soon as they pass
-// the header limit, and malformed lines as soon as they are seen.
+// the header limit, and malformed lines as soon as they are seen. Whatever
+// the result, head.target is the request's target once its request line was
+// read and empty before (so an error can be answered in the API called).
 head_result parse_head(std::string_view buf, const request_limits& limits, request_head& head);
 
 // True for the methods the server knows (RFC 9110 §9 and PATCH); others get 501.

@@ -162,6 +162,7 @@ class session_io {
   cancel_reason cancelled = cancel_reason::none;
   std::shared_ptr<session_link> link;
   response_writer* current = nullptr;  // the running request's writer (its status is the access log's)
+  std::string request_id;              // the handler's id for this request; empty until it sets one
   std::list<session_io*>::iterator self;
 
   // What the handler sees of the request just parsed.
@@ -280,13 +281,22 @@ std::string default_error_body(std::string_view message) {
   return out;
 }
 
+// The path of the request being answered, once its request line was read.
+std::string_view request_path(const session_io& io) {
+  const auto target = io.parsed.target;
+  return target.substr(0, target.find('?'));
+}
+
 // Answers a protocol-level failure and marks the connection for closing.
 asio::awaitable<void> reject(session_io& io, int status, std::string_view message) {
   io.keep_alive = false;
-  std::string body = io.shared.render_error ? io.shared.render_error(status, message) : default_error_body(message);
-  // Every response carries an id, these too, so a client can quote it.
-  const auto id = request_id::generate();
-  const std::array<header_field, 1> extra{{{"x-request-id", id.view()}}};
+  const protocol_error e{status, message, request_path(io)};
+  std::string body = io.shared.render_error ? io.shared.render_error(e) : default_error_body(message);
+  // Every response carries an id, these too, so a client can quote it: the
+  // handler's when it has one, so its log line and this answer agree.
+  const auto fresh = request_id::generate();
+  const std::string_view id = io.request_id.empty() ? fresh.view() : std::string_view(io.request_id);
+  const std::array<header_field, 1> extra{{{"x-request-id", id}}};
   if (io.current && !io.current->started()) {
     co_await io.current->send(status, "application/json", body, extra);
     co_return;
@@ -580,6 +590,8 @@ void response_writer::on_cancel(std::function<void(cancel_reason)> f) {
 
 void response_writer::clear_cancel() { io_.on_cancel = nullptr; }
 
+void response_writer::use_request_id(std::string_view id) { io_.request_id.assign(id); }
+
 cancel_reason response_writer::cancelled() const { return io_.cancelled; }
 
 void response_writer::abort() {
@@ -631,6 +643,8 @@ asio::awaitable<bool> read_head(session_io& io) {
       // that went away gets nothing.
       if (ec == beast::error::timeout) {
         io.linger = k_linger_time_slow_client;
+        // Its request line may be here: the answer then speaks the API it called.
+        parse_head(io.buffer.data(), io.shared.limits, io.parsed);
         co_await reject(io, 408, "The request did not arrive in time.");
       }
       co_return false;
@@ -689,6 +703,8 @@ asio::awaitable<void> do_session(session_io& io) {
     io.cancelled = cancel_reason::none;
     io.on_cancel = nullptr;
     io.body.clear();
+    io.request_id.clear();
+    io.parsed.method = io.parsed.target = {};  // the last request's, viewing bytes already consumed
     if (!co_await read_head(io)) {
       io.body_status = session_io::body_state::failed;  // whatever else the client sends is dropped
       break;

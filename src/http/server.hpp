@@ -125,6 +125,11 @@ class response_writer {
   // emulate a reset and by the gateway when a stream fails mid-way.
   void abort();
 
+  // The id this request's responses carry (x-request-id): the server's own
+  // answers to the request (a body it cannot read, a handler that throws)
+  // then quote the same id as the handler's log line. Copied.
+  void use_request_id(std::string_view id);
+
   bool started() const { return started_; }
   bool finished() const { return finished_; }
   int status() const { return status_; }
@@ -138,9 +143,18 @@ class response_writer {
 
 using handler = std::function<boost::asio::awaitable<void>(request&, response_writer&)>;
 
-// Answers protocol-level failures (400, 408, 413, 431, 501, 503, 505) the
-// server detects itself; lets the gateway render them in its API's format.
-using error_renderer = std::function<std::string(int status, std::string_view message)>;
+// A failure the server answers itself (400, 408, 413, 431, 500, 501, 503, 505).
+struct protocol_error {
+  int status = 0;
+  std::string_view message;
+  // The request's path once its request line was read, so the answer can be
+  // in the API the client called; empty before (a malformed request line).
+  std::string_view path;
+};
+
+// Renders the body of a protocol_error; lets the gateway answer in the
+// format of the API the client called.
+using error_renderer = std::function<std::string(const protocol_error&)>;
 
 class server {
  public:

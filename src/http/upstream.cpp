@@ -80,14 +80,17 @@ std::string_view describe(upstream_failure f) {
   return "unknown";
 }
 
-bool is_retryable(upstream_failure f) {
+bool is_retryable(upstream_failure f, const exchange_progress& p) {
+  if (p.response_started) return false;
   switch (f) {
     case upstream_failure::connect:
     case upstream_failure::tls:
     case upstream_failure::connect_timeout:
     case upstream_failure::first_byte_timeout:
-    case upstream_failure::reset:
       return true;
+    case upstream_failure::reset:
+      // Written whole on a fresh connection, then cut: the vendor may be at work on it.
+      return p.reused || !p.request_sent;
     default:
       return false;
   }
@@ -191,11 +194,13 @@ upstream_failure classify(const boost::system::error_code& ec, upstream_failure 
 
 template <class Stream>
 asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upstream_connection& c,
-                                                                 std::string_view head, std::string_view body) {
+                                                                 std::string_view head, std::string_view body,
+                                                                 exchange_progress& progress) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head.data(), head.size()),
                                          asio::buffer(body.data(), body.size())};
   auto [wec, wn] = co_await asio::async_write(s, bufs, use_tuple);
   if (wec) co_return wec;
+  progress.request_sent = true;
   // Read with plain reads and parse synchronously: the response headers (and
   // often the whole body) come in one read, which the composed Beast read
   // would wrap in far more machinery than the parse itself costs.
@@ -212,6 +217,7 @@ asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upst
     }
     if (c.parser->is_header_done()) co_return ec;
     auto [rec, rn] = co_await s.async_read_some(c.buffer.prepare(16 * 1024), use_tuple);
+    if (rn > 0) progress.response_started = true;
     if (rec) co_return rec == asio::error::eof ? bhttp::error::end_of_stream : rec;
     c.buffer.commit(rn);
   }
@@ -255,6 +261,7 @@ upstream_call::~upstream_call() {
 }
 
 asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
+  progress_ = {};
   auto c = std::make_unique<upstream_connection>();
   c->key = origin_.key;
   auto& ioc = pool_.context();
@@ -294,6 +301,7 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
 
 asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head, std::string_view body) {
   auto& c = *conn_;
+  progress_ = exchange_progress{.reused = c.reused, .request_sent = false, .response_started = c.buffer.size() > 0};
   c.parser.emplace();
   c.parser->header_limit(k_upstream_header_limit);
   c.parser->body_limit(boost::none);  // streams are long; read_all applies its own limit
@@ -301,9 +309,9 @@ asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head,
   // if/else rather than ?: around co_await: GCC 12 miscompiles the latter.
   boost::system::error_code ec;
   if (c.secure) {
-    ec = co_await write_and_read_header(*c.secure, c, head, body);
+    ec = co_await write_and_read_header(*c.secure, c, head, body, progress_);
   } else {
-    ec = co_await write_and_read_header(*c.plain, c, head, body);
+    ec = co_await write_and_read_header(*c.plain, c, head, body, progress_);
   }
   if (cancelled_) co_return upstream_failure::cancelled;
   co_return classify(ec, timed_out(upstream_failure::first_byte_timeout));
@@ -325,9 +333,9 @@ asio::awaitable<upstream_failure> upstream_call::start(std::string_view head, st
   if (conn_) {
     auto f = co_await exchange(head, body);
     // A reused connection the peer closed meanwhile fails before any byte of
-    // a response: that request never reached the vendor, so send it again
-    // on a fresh connection.
-    if (f != upstream_failure::reset || cancelled_) co_return f;
+    // a response: that request most likely never reached the vendor, so send
+    // it again on a fresh connection. Once the vendor began to answer, it had.
+    if (f != upstream_failure::reset || cancelled_ || progress_.response_started) co_return f;
     conn_->close();
     conn_.reset();
   }

@@ -54,9 +54,22 @@ enum class upstream_failure {
 };
 
 std::string_view describe(upstream_failure f);
-// True when the failure happened before the upstream could have acted on the
-// request, or is a timeout: worth another attempt elsewhere.
-bool is_retryable(upstream_failure f);
+
+// How far the last exchange of a call got: whether the vendor may have
+// received the request, and whether it had begun to answer.
+struct exchange_progress {
+  bool reused = false;            // on a keep-alive connection that had served an earlier request
+  bool request_sent = false;      // head and body were written whole
+  bool response_started = false;  // at least one byte of the response arrived
+};
+
+// True when another attempt elsewhere is worth it and cannot make the client
+// pay twice: connect failures and timeouts before the first response byte;
+// a reset before that byte only when the request may not have reached the
+// vendor (not fully written, or on a reused connection the peer may have
+// closed first). Once part of an answer has arrived the vendor has done,
+// and billed, the work: never.
+bool is_retryable(upstream_failure f, const exchange_progress& p);
 
 struct upstream_connection;
 
@@ -94,9 +107,9 @@ class upstream_call {
   upstream_call& operator=(const upstream_call&) = delete;
 
   // Connects (or reuses an idle connection), writes head+body and reads the
-  // response headers. A reused connection that turns out to be stale is
-  // replaced by a fresh one once, transparently. The call's total deadline
-  // starts here.
+  // response headers. A reused connection that turns out to be stale (reset
+  // before any byte of a response) is replaced by a fresh one once,
+  // transparently. The call's total deadline starts here.
   boost::asio::awaitable<upstream_failure> start(std::string_view head, std::string_view body);
 
   int status() const;
@@ -121,6 +134,8 @@ class upstream_call {
   boost::asio::awaitable<upstream_failure> read_all(std::string& out, std::size_t limit,
                                                     budget_charge* charge = nullptr);
   bool body_done() const;
+  // What the last exchange got to (after start(), and after a failed read).
+  const exchange_progress& progress() const { return progress_; }
 
   // Closes the connection at once: pending reads fail with `cancelled`.
   // Safe to call from another coroutine on the same thread.
@@ -143,6 +158,7 @@ class upstream_call {
   upstream_timeouts timeouts_;
   std::unique_ptr<upstream_connection> conn_;
   call_deadline deadline_;
+  exchange_progress progress_;
   bool armed_at_deadline_ = false;  // the current expiry is the deadline, not the step's own timeout
   bool cancelled_ = false;
 };

@@ -1,5 +1,6 @@
 // The upstream call against a scripted vendor on a loopback socket: the
-// total deadline, the per-response cap and the memory budget of read_all.
+// total deadline, the per-response cap and the memory budget of read_all,
+// and which failures may be retried elsewhere.
 #include "http/upstream.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "core/memory_budget.hpp"
 
@@ -221,6 +223,245 @@ TEST(upstream_call, the_deadline_also_bounds_the_wait_for_the_first_byte) {
   auto out = run({"", "", 10'000ms}, 64 << 20, nullptr, t);
   EXPECT_EQ(out.started, upstream_failure::total_timeout);
   EXPECT_LT(out.took, 1000ms);
+}
+
+// ---------------------------------------------------------------- retry safety
+//
+// For each way an exchange can fail, what the call records (was the request
+// written whole, did any response byte arrive, was the connection reused)
+// and whether another deployment may be tried without charging twice.
+
+TEST(upstream_retry, only_failures_before_the_vendor_could_have_acted_are_retried) {
+  const exchange_progress fresh_unsent{.reused = false, .request_sent = false, .response_started = false};
+  const exchange_progress fresh_sent{.reused = false, .request_sent = true, .response_started = false};
+  const exchange_progress reused_sent{.reused = true, .request_sent = true, .response_started = false};
+  const exchange_progress answering{.reused = false, .request_sent = true, .response_started = true};
+  const exchange_progress reused_answering{.reused = true, .request_sent = true, .response_started = true};
+
+  for (auto f : {upstream_failure::connect, upstream_failure::tls, upstream_failure::connect_timeout})
+    EXPECT_TRUE(is_retryable(f, {})) << describe(f);
+  EXPECT_TRUE(is_retryable(upstream_failure::first_byte_timeout, fresh_sent));
+  EXPECT_TRUE(is_retryable(upstream_failure::reset, fresh_unsent));
+  EXPECT_TRUE(is_retryable(upstream_failure::reset, reused_sent));
+  EXPECT_FALSE(is_retryable(upstream_failure::reset, fresh_sent));
+  for (auto f : {upstream_failure::reset, upstream_failure::first_byte_timeout, upstream_failure::idle_timeout}) {
+    EXPECT_FALSE(is_retryable(f, answering)) << describe(f);
+    EXPECT_FALSE(is_retryable(f, reused_answering)) << describe(f);
+  }
+  for (auto f : {upstream_failure::idle_timeout, upstream_failure::total_timeout, upstream_failure::protocol,
+                 upstream_failure::too_large, upstream_failure::over_budget, upstream_failure::cancelled})
+    EXPECT_FALSE(is_retryable(f, fresh_unsent)) << describe(f);
+}
+
+// What the vendor does with one request on a connection.
+enum class act {
+  answer,            // 200 with a small body, keep-alive
+  close_after_read,  // reads the whole request, then closes without a byte
+  partial_head,      // half a status line, then closes
+  partial_body,      // the head and half the declared body, then closes
+  silent,            // reads the request and never answers
+  reset_unread,      // reads nothing, then closes (unread bytes make it a reset)
+};
+
+struct vendor_log {
+  int connections = 0;
+  int requests = 0;  // read whole by the vendor
+};
+
+asio::awaitable<bool> read_request(tcp::socket& sock, std::string& pending) {
+  char buf[16 * 1024];
+  for (;;) {
+    auto end = pending.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      std::size_t length = 0;
+      if (auto cl = pending.find("content-length: "); cl != std::string::npos && cl < end)
+        length = std::stoul(pending.substr(cl + 16));
+      if (pending.size() >= end + 4 + length) {
+        pending.erase(0, end + 4 + length);
+        co_return true;
+      }
+    }
+    auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
+    if (ec) co_return false;
+    pending.append(buf, n);
+  }
+}
+
+asio::awaitable<void> serve_connection(tcp::socket sock, std::vector<act> acts, vendor_log* log) {
+  std::string pending;
+  asio::steady_timer timer(sock.get_executor());
+  for (act a : acts) {
+    if (a == act::reset_unread) {
+      timer.expires_after(200ms);
+      co_await timer.async_wait(use_tuple);
+      co_return;  // closing with unread bytes sends a reset
+    }
+    const bool got = co_await read_request(sock, pending);
+    if (!got) co_return;
+    ++log->requests;
+    std::string_view out;
+    switch (a) {
+      case act::answer:
+        out = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+        break;
+      case act::partial_head:
+        out = "HTTP/1.1 200 OK\r\ncontent-le";
+        break;
+      case act::partial_body:
+        out = "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n12345";
+        break;
+      case act::silent:
+        timer.expires_after(10s);
+        co_await timer.async_wait(use_tuple);
+        co_return;
+      default:
+        co_return;  // close_after_read
+    }
+    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(out.data(), out.size()), use_tuple);
+    if (ec || a != act::answer) co_return;
+  }
+  // Every act done: keep the connection until the client closes it.
+  char probe;
+  co_await sock.async_read_some(asio::buffer(&probe, 1), use_tuple);
+}
+
+// Connection i is served by connections[i]; later ones are refused.
+asio::awaitable<void> scripted_vendor(tcp::acceptor& acceptor, std::vector<std::vector<act>> connections,
+                                      vendor_log* log) {
+  for (auto& acts : connections) {
+    auto [ec, sock] = co_await acceptor.async_accept(use_tuple);
+    if (ec) co_return;
+    ++log->connections;
+    asio::co_spawn(acceptor.get_executor(), serve_connection(std::move(sock), std::move(acts), log), asio::detached);
+  }
+}
+
+struct call_result {
+  upstream_failure failure = upstream_failure::cancelled;  // start()'s, or read_all()'s after it
+  exchange_progress progress;
+  std::string body;
+};
+
+// Makes the calls one after the other on one pool, each with `body`.
+std::vector<call_result> calls(std::vector<std::vector<act>> connections, int n, std::string body = "{}",
+                               upstream_timeouts t = {}, vendor_log* log_out = nullptr) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  upstream_pool pool(ioc);
+  const auto o = origin::make("127.0.0.1", acceptor.local_endpoint().port(), false);
+  vendor_log log;
+  std::vector<call_result> results;
+  asio::co_spawn(ioc, scripted_vendor(acceptor, std::move(connections), &log), asio::detached);
+  auto client = [&]() -> asio::awaitable<void> {
+    const std::string head =
+        "POST / HTTP/1.1\r\nhost: vendor\r\ncontent-length: " + std::to_string(body.size()) + "\r\n\r\n";
+    for (int i = 0; i < n; ++i) {
+      upstream_call call(pool, o, t);
+      call_result r;
+      r.failure = co_await call.start(head, body);
+      if (r.failure == upstream_failure::none) r.failure = co_await call.read_all(r.body, 1 << 20);
+      r.progress = call.progress();
+      results.push_back(std::move(r));
+    }
+  };
+  std::exception_ptr failed;
+  asio::co_spawn(ioc, client(), [&](std::exception_ptr e) {
+    failed = e;
+    acceptor.close();
+    ioc.stop();  // a silent vendor may still be waiting
+  });
+  ioc.run_for(10s);
+  if (failed) std::rethrow_exception(failed);
+  if (log_out) *log_out = log;
+  return results;
+}
+
+TEST(upstream_retry, a_fresh_connection_cut_after_the_whole_request_is_not_retried) {
+  vendor_log log;
+  auto r = calls({{act::close_after_read}}, 1, "{}", {}, &log);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].failure, upstream_failure::reset);
+  EXPECT_FALSE(r[0].progress.reused);
+  EXPECT_TRUE(r[0].progress.request_sent);
+  EXPECT_FALSE(r[0].progress.response_started);
+  EXPECT_FALSE(is_retryable(r[0].failure, r[0].progress));
+  EXPECT_EQ(log.requests, 1);
+}
+
+TEST(upstream_retry, a_request_cut_before_it_was_written_whole_is_retried) {
+  // Larger than loopback's socket buffers, so the write is still going when
+  // the vendor resets the connection.
+  const std::string big(32 << 20, 'x');
+  auto r = calls({{act::reset_unread}}, 1, big);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].failure, upstream_failure::reset);
+  EXPECT_FALSE(r[0].progress.request_sent);
+  EXPECT_FALSE(r[0].progress.response_started);
+  EXPECT_TRUE(is_retryable(r[0].failure, r[0].progress));
+}
+
+TEST(upstream_retry, a_connection_cut_inside_the_response_head_is_not_retried) {
+  auto r = calls({{act::partial_head}}, 1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].failure, upstream_failure::reset);
+  EXPECT_TRUE(r[0].progress.request_sent);
+  EXPECT_TRUE(r[0].progress.response_started);
+  EXPECT_FALSE(is_retryable(r[0].failure, r[0].progress));
+}
+
+TEST(upstream_retry, a_connection_cut_inside_the_body_is_not_retried) {
+  auto r = calls({{act::partial_body}}, 1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].failure, upstream_failure::reset);
+  EXPECT_EQ(r[0].body, "12345");
+  EXPECT_TRUE(r[0].progress.response_started);
+  EXPECT_FALSE(is_retryable(r[0].failure, r[0].progress));
+}
+
+TEST(upstream_retry, a_timeout_before_the_first_byte_is_retried) {
+  upstream_timeouts t;
+  t.first_byte = 200ms;
+  auto r = calls({{act::silent}}, 1, "{}", t);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].failure, upstream_failure::first_byte_timeout);
+  EXPECT_TRUE(r[0].progress.request_sent);
+  EXPECT_FALSE(r[0].progress.response_started);
+  EXPECT_TRUE(is_retryable(r[0].failure, r[0].progress));
+}
+
+TEST(upstream_retry, a_reused_connection_closed_before_any_answer_is_sent_again_on_a_fresh_one) {
+  vendor_log log;
+  auto r = calls({{act::answer, act::close_after_read}, {act::answer}}, 2, "{}", {}, &log);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].failure, upstream_failure::none);
+  EXPECT_EQ(r[1].failure, upstream_failure::none);
+  EXPECT_EQ(r[1].body, "ok");
+  EXPECT_FALSE(r[1].progress.reused);  // served by the fresh connection
+  EXPECT_EQ(log.connections, 2);
+  EXPECT_EQ(log.requests, 3);
+}
+
+TEST(upstream_retry, a_reused_connection_cut_inside_the_answer_is_not_sent_again) {
+  vendor_log log;
+  auto r = calls({{act::answer, act::partial_body}, {act::answer}}, 2, "{}", {}, &log);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].failure, upstream_failure::none);
+  EXPECT_EQ(r[1].failure, upstream_failure::reset);
+  EXPECT_TRUE(r[1].progress.reused);
+  EXPECT_TRUE(r[1].progress.response_started);
+  EXPECT_FALSE(is_retryable(r[1].failure, r[1].progress));
+  EXPECT_EQ(log.connections, 1);
+  EXPECT_EQ(log.requests, 2);
+}
+
+TEST(upstream_retry, a_reused_connection_cut_inside_the_response_head_is_not_sent_again) {
+  vendor_log log;
+  auto r = calls({{act::answer, act::partial_head}, {act::answer}}, 2, "{}", {}, &log);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[1].failure, upstream_failure::reset);
+  EXPECT_TRUE(r[1].progress.reused);
+  EXPECT_TRUE(r[1].progress.response_started);
+  EXPECT_EQ(log.connections, 1);  // not sent again on a fresh connection
 }
 
 }  // namespace

@@ -176,9 +176,8 @@ http::handler mock_vendor::handler() {
   };
 }
 
-std::string mock_vendor::render_protocol_error(int status, std::string_view message) {
-  (void)status;
-  return render_error(message, "invalid_request_error", {}, {});
+std::string mock_vendor::render_protocol_error(const http::protocol_error& e) {
+  return render_error(e.message, "invalid_request_error", {}, {});
 }
 
 std::unique_ptr<http::server> mock_vendor::serve_on(asio::io_context& ioc, std::uint16_t& bound_port) {

@@ -66,7 +66,7 @@ class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
   // servers. When the vendor is owned by a shared_ptr the handler keeps it alive.
   http::handler handler();
   // Protocol-level errors (431, 413, 400) in OpenAI's error shape.
-  static std::string render_protocol_error(int status, std::string_view message);
+  static std::string render_protocol_error(const http::protocol_error& e);
 
   // Builds a server on `ioc` at options().host:port, binds it and starts
   // accepting; `bound_port` receives the port (useful with port 0). The

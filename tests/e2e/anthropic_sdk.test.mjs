@@ -148,3 +148,18 @@ test('errors arrive in Anthropic\'s shape as the SDK\'s typed exceptions', async
     (e) => e instanceof Anthropic.AuthenticationError && e.error?.error?.type === 'authentication_error',
   );
 });
+
+test('a body over the gateway\'s limit raises the SDK\'s typed error with Anthropic\'s error type', async () => {
+  const small = await startGateway({ mockUrl: mock.url, env: allVendorsEnv(mock.url), config: 'server:\n  max_body_bytes: 4096\n' });
+  try {
+    const c = new Anthropic({ baseURL: small.url, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10000 });
+    await assert.rejects(
+      c.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 16, messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+      (e) => e instanceof Anthropic.ContentTooLargeError && e.status === 413 && e.error?.type === 'error' &&
+        e.error?.error?.type === 'request_too_large' && /4096/.test(e.error?.error?.message) &&
+        /^req_/.test(e.headers?.get('x-request-id') ?? ''),
+    );
+  } finally {
+    assert.equal((await small.stop()).code, 0, small.stderr);
+  }
+});

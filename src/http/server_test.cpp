@@ -1,0 +1,161 @@
+// The server's own answers (400, 408, 413, 431, 500) on a loopback socket:
+// the renderer is told the path the client called once its request line was
+// read, and an answer to a request the handler took quotes the handler's id.
+#include "http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace llmgw::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr std::string_view k_handler_id = "req_0123456789abcdef01234567";
+
+// Says which status and path it was asked to render, so a test can read both.
+std::string render_for_test(const protocol_error& e) {
+  return std::to_string(e.status) + " path=" + std::string(e.path);
+}
+
+asio::awaitable<void> handle(request& req, response_writer& out) {
+  out.use_request_id(k_handler_id);
+  if (req.path() == "/throw") throw std::runtime_error("handler failed on purpose");
+  const bool read = co_await req.read_body();
+  if (read) co_await out.send(200, "text/plain", "ok");
+}
+
+class server_errors : public testing::Test {
+ protected:
+  void SetUp() override {
+    server_options o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.max_header_bytes = 1024;
+    o.max_body_bytes = 100;
+    o.read_timeout = 300ms;
+    server_ = std::make_unique<server>(ioc_, o, handle, render_for_test);
+    port_ = server_->listen();
+    server_->start();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+
+  void TearDown() override {
+    asio::post(ioc_, [this] {
+      server_->drain();
+      server_->close_all();
+    });
+    thread_.join();
+    server_.reset();
+  }
+
+  struct answer {
+    int status = 0;
+    std::string request_id;
+    std::string body;
+    std::string raw;
+  };
+
+  // Sends `bytes` on a new connection and reads until the server closes it.
+  answer exchange(std::string_view bytes) {
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    asio::write(s, asio::buffer(bytes.data(), bytes.size()));
+    answer a;
+    boost::system::error_code ec;
+    asio::read(s, asio::dynamic_buffer(a.raw), ec);
+    return parse_last(a.raw);
+  }
+
+  // The last response in `raw` (a connection may carry several).
+  static answer parse_last(const std::string& raw) {
+    answer a;
+    a.raw = raw;
+    const auto start = raw.rfind("HTTP/1.1 ");
+    if (start == std::string::npos) return a;
+    a.status = std::stoi(raw.substr(start + 9, 3));
+    const auto id = raw.find("x-request-id: ", start);
+    if (id != std::string::npos) a.request_id = raw.substr(id + 14, raw.find("\r\n", id) - id - 14);
+    const auto end = raw.find("\r\n\r\n", start);
+    if (end != std::string::npos) a.body = raw.substr(end + 4);
+    return a;
+  }
+
+  asio::io_context ioc_;
+  std::unique_ptr<server> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(server_errors, a_declared_body_over_the_limit_is_rendered_for_the_path_called) {
+  auto a = exchange("POST /v1/messages?beta=true HTTP/1.1\r\nhost: gw\r\ncontent-length: 5000\r\n\r\n");
+  EXPECT_EQ(a.status, 413);
+  EXPECT_EQ(a.body, "413 path=/v1/messages");
+  EXPECT_TRUE(a.request_id.starts_with("req_")) << a.raw;
+  EXPECT_NE(a.request_id, k_handler_id);  // refused before any handler ran
+}
+
+TEST_F(server_errors, headers_over_the_limit_are_rendered_for_the_path_called) {
+  auto a = exchange("POST /v1/messages HTTP/1.1\r\nhost: gw\r\nx-big: " + std::string(2000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(a.status, 431);
+  EXPECT_EQ(a.body, "431 path=/v1/messages");
+}
+
+TEST_F(server_errors, a_head_that_does_not_arrive_in_time_is_rendered_for_the_path_called) {
+  auto a = exchange("POST /v1/messages/count_tokens HTTP/1.1\r\nhost: gw\r\nx-slow: ");
+  EXPECT_EQ(a.status, 408);
+  EXPECT_EQ(a.body, "408 path=/v1/messages/count_tokens");
+}
+
+TEST_F(server_errors, a_malformed_request_line_has_no_path) {
+  auto a = exchange("HELLO THERE\r\n\r\n");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body, "400 path=");
+}
+
+TEST_F(server_errors, a_malformed_request_after_a_good_one_does_not_inherit_its_path) {
+  auto a = exchange("GET /v1/messages HTTP/1.1\r\nhost: gw\r\n\r\nHELLO THERE\r\n\r\n");
+  EXPECT_EQ(a.raw.find("HTTP/1.1 200"), 0u) << a.raw;
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body, "400 path=");
+}
+
+TEST_F(server_errors, a_handler_that_throws_gets_a_500_with_its_own_id_and_path) {
+  auto a = exchange("GET /throw HTTP/1.1\r\nhost: gw\r\n\r\n");
+  EXPECT_EQ(a.status, 500);
+  EXPECT_EQ(a.body, "500 path=/throw");
+  EXPECT_EQ(a.request_id, k_handler_id);
+}
+
+TEST_F(server_errors, a_body_refused_while_the_handler_reads_it_quotes_the_handlers_id) {
+  // Chunked: the size is known only as the body arrives, inside read_body().
+  const std::string chunk(150, 'x');
+  auto a = exchange("POST /v1/messages HTTP/1.1\r\nhost: gw\r\ntransfer-encoding: chunked\r\n\r\n96\r\n" + chunk +
+                    "\r\n0\r\n\r\n");
+  EXPECT_EQ(a.status, 413);
+  EXPECT_EQ(a.body, "413 path=/v1/messages");
+  EXPECT_EQ(a.request_id, k_handler_id);
+}
+
+TEST_F(server_errors, a_body_that_does_not_arrive_in_time_quotes_the_handlers_id) {
+  auto a = exchange("POST /v1/messages HTTP/1.1\r\nhost: gw\r\ncontent-length: 50\r\n\r\n{\"mod");
+  EXPECT_EQ(a.status, 408);
+  EXPECT_EQ(a.body, "408 path=/v1/messages");
+  EXPECT_EQ(a.request_id, k_handler_id);
+}
+
+}  // namespace
+}  // namespace llmgw::http
