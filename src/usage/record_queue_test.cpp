@@ -1,0 +1,95 @@
+#include "usage/record_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace llmgw::usage {
+namespace {
+
+bool push_status(record_queue& q, int status) {
+  return q.try_push([status](request_record& r) { r.status = status; });
+}
+
+std::vector<int> drain(record_queue& q) {
+  std::vector<int> seen;
+  q.consume([&](request_record& r) { seen.push_back(r.status); });
+  return seen;
+}
+
+TEST(record_queue, capacity_is_a_power_of_two) {
+  EXPECT_EQ(record_queue(5).capacity(), 8u);
+  EXPECT_EQ(record_queue(16).capacity(), 16u);
+  EXPECT_EQ(record_queue(0).capacity(), 2u);
+}
+
+TEST(record_queue, records_come_out_in_order_across_the_wrap) {
+  record_queue q(4);
+  int next = 0;
+  std::vector<int> seen;
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(push_status(q, next++));
+    for (int s : drain(q)) seen.push_back(s);
+  }
+  ASSERT_EQ(seen.size(), 30u);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(seen[i], i);
+  EXPECT_EQ(q.dropped(), 0u);
+}
+
+TEST(record_queue, a_full_queue_refuses_and_counts_without_overwriting) {
+  record_queue q(4);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(push_status(q, i));
+  EXPECT_FALSE(push_status(q, 99));
+  EXPECT_FALSE(push_status(q, 100));
+  EXPECT_EQ(q.dropped(), 2u);
+  EXPECT_EQ(q.pending(), 4u);
+  EXPECT_EQ(drain(q), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_TRUE(push_status(q, 4));  // room again once consumed
+  EXPECT_EQ(q.dropped(), 2u);
+}
+
+TEST(record_queue, the_watermark_callback_runs_once_per_crossing) {
+  int wakes = 0;
+  record_queue q(16, [&] { ++wakes; });  // watermark: a quarter, 4
+  for (int i = 0; i < 3; ++i) push_status(q, i);
+  EXPECT_EQ(wakes, 0);
+  push_status(q, 3);
+  EXPECT_EQ(wakes, 1);
+  for (int i = 0; i < 8; ++i) push_status(q, i);
+  EXPECT_EQ(wakes, 1);
+  drain(q);
+  for (int i = 0; i < 4; ++i) push_status(q, i);
+  EXPECT_EQ(wakes, 2);
+}
+
+TEST(record_queue, one_producer_and_one_consumer_thread_keep_order_and_lose_nothing) {
+  record_queue q(64);
+  constexpr int k_records = 200'000;
+  std::thread producer([&] {
+    for (int i = 0; i < k_records; ++i) {
+      while (!q.try_push([i](request_record& r) {
+        r.status = i;
+        r.request_id = "req_" + std::to_string(i);
+      })) {
+        std::this_thread::yield();
+      }
+    }
+  });
+  int expected = 0;
+  bool in_order = true;
+  while (expected < k_records) {
+    q.consume([&](request_record& r) {
+      in_order = in_order && r.status == expected && r.request_id == "req_" + std::to_string(expected);
+      ++expected;
+    });
+  }
+  producer.join();
+  EXPECT_TRUE(in_order);
+  EXPECT_EQ(expected, k_records);
+  EXPECT_EQ(q.pending(), 0u);
+}
+
+}  // namespace
+}  // namespace llmgw::usage
