@@ -98,7 +98,7 @@ void access_log_sink::append_timestamp(std::chrono::system_clock::time_point t) 
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     cached_second_ = secs;
   }
-  char frac[8];
+  char frac[16];
   std::snprintf(frac, sizeof frac, ".%03dZ", ms);
   buffer_.append("{\"ts\":\"");
   buffer_.append(cached_prefix_);

@@ -43,7 +43,7 @@ class access_log_sink final : public record_sink {
   std::int64_t last_error_report_s_ = 0;
   // The "YYYY-MM-DDTHH:MM:SS" of the last timestamp, reused within a second.
   std::int64_t cached_second_ = -1;
-  char cached_prefix_[24] = {};
+  char cached_prefix_[80] = {};  // room for any int the format could get
 };
 
 // Opens `path` for appending (created 0640 when missing). Throws
