@@ -34,10 +34,10 @@ void append_ms(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
-void field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(",\"");
-  out.append(name);
-  out.append("\":");
+// `key` is the field's separator, quoted name and colon in one literal
+// (`,"model":`): one append instead of four, on a path run per record.
+void field(std::string& out, std::string_view key, std::string_view value) {
+  out.append(key);
   if (value.empty()) {
     out.append("null");
   } else {
@@ -45,10 +45,8 @@ void field(std::string& out, std::string_view name, std::string_view value) {
   }
 }
 
-void field_int(std::string& out, std::string_view name, std::int64_t v) {
-  out.append(",\"");
-  out.append(name);
-  out.append("\":");
+void field_int(std::string& out, std::string_view key, std::int64_t v) {
+  out.append(key);
   if (v < 0) {
     out.append("null");
   } else {
@@ -98,27 +96,26 @@ void access_log_sink::append_timestamp(std::chrono::system_clock::time_point t) 
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     cached_second_ = secs;
   }
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%03dZ", ms);
+  const char frac[] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                       static_cast<char>('0' + ms % 10), 'Z', '"'};
   buffer_.append("{\"ts\":\"");
   buffer_.append(cached_prefix_);
-  buffer_.append(frac);
-  buffer_.push_back('"');
+  buffer_.append(frac, sizeof frac);
 }
 
 void access_log_sink::add(const request_record& r) {
   append_timestamp(r.ended);
   buffer_.append(",\"type\":\"access\"");
-  field(buffer_, "request_id", r.request_id);
-  field(buffer_, "method", r.method);
-  field(buffer_, "path", r.path);
-  field(buffer_, "key", r.key_name);
-  field(buffer_, "model", r.model);
-  field(buffer_, "served_model", r.served_model);
-  field(buffer_, "provider", r.provider);
-  field_int(buffer_, "status", r.status);
+  field(buffer_, ",\"request_id\":", r.request_id);
+  field(buffer_, ",\"method\":", r.method);
+  field(buffer_, ",\"path\":", r.path);
+  field(buffer_, ",\"key\":", r.key_name);
+  field(buffer_, ",\"model\":", r.model);
+  field(buffer_, ",\"served_model\":", r.served_model);
+  field(buffer_, ",\"provider\":", r.provider);
+  field_int(buffer_, ",\"status\":", r.status);
   buffer_.append(r.stream ? ",\"stream\":true" : ",\"stream\":false");
-  field_int(buffer_, "attempts", r.attempts);
+  field_int(buffer_, ",\"attempts\":", r.attempts);
   buffer_.append(",\"latency_ms\":");
   append_ms(buffer_, r.latency_ms);
   buffer_.append(",\"ttfb_ms\":");
@@ -127,11 +124,11 @@ void access_log_sink::add(const request_record& r) {
   } else {
     append_ms(buffer_, r.ttfb_ms);
   }
-  field_int(buffer_, "prompt_tokens", r.prompt_tokens);
-  field_int(buffer_, "completion_tokens", r.completion_tokens);
-  field_int(buffer_, "total_tokens", r.total_tokens);
-  field_int(buffer_, "cached_tokens", r.cached_tokens);
-  if (!r.error.empty()) field(buffer_, "error", r.error);
+  field_int(buffer_, ",\"prompt_tokens\":", r.prompt_tokens);
+  field_int(buffer_, ",\"completion_tokens\":", r.completion_tokens);
+  field_int(buffer_, ",\"total_tokens\":", r.total_tokens);
+  field_int(buffer_, ",\"cached_tokens\":", r.cached_tokens);
+  if (!r.error.empty()) field(buffer_, ",\"error\":", r.error);
   buffer_.append("}\n");
   ++lines_;
   if (buffer_.size() >= k_max_buffer) flush();

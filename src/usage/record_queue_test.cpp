@@ -64,6 +64,31 @@ TEST(record_queue, the_watermark_callback_runs_once_per_crossing) {
   EXPECT_EQ(wakes, 2);
 }
 
+TEST(record_queue, grows_only_when_the_consumer_falls_behind) {
+  record_queue q(1024);  // 16 blocks of 64
+  EXPECT_EQ(q.capacity(), 1024u);
+  EXPECT_EQ(q.blocks_made(), 0u);  // nothing until the first record
+  for (int round = 0; round < 100; ++round) {
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(push_status(q, i));
+    drain(q);
+  }
+  // 1,000 records, never more than 10 waiting: two blocks took turns.
+  EXPECT_LE(q.blocks_made(), 2u);
+  for (int i = 0; i < 1024 - 64; ++i) ASSERT_TRUE(push_status(q, i));
+  EXPECT_GE(q.blocks_made(), 15u);
+  EXPECT_EQ(q.dropped(), 0u);
+}
+
+TEST(record_queue, the_block_finished_last_is_filled_first) {
+  record_queue q(1024);
+  std::vector<const request_record*> slots;
+  for (int i = 0; i < 3 * 64; ++i) q.try_push([&](request_record& r) { slots.push_back(&r); });
+  drain(q);  // all three blocks read to the end and handed back
+  const request_record* reused = nullptr;
+  q.try_push([&](request_record& r) { reused = &r; });
+  EXPECT_EQ(reused, slots[2 * 64]);  // the third block's first slot, still warm
+}
+
 TEST(record_queue, one_producer_and_one_consumer_thread_keep_order_and_lose_nothing) {
   record_queue q(64);
   constexpr int k_records = 200'000;
