@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,24 +94,28 @@ TEST(record_queue, the_block_finished_last_is_filled_first) {
 TEST(record_queue, one_producer_and_one_consumer_thread_keep_order_and_lose_nothing) {
   record_queue q(64);
   constexpr int k_records = 200'000;
+  std::atomic<bool> give_up{false};  // a lost record fails the test instead of hanging it
   std::thread producer([&] {
-    for (int i = 0; i < k_records; ++i) {
+    for (int i = 0; i < k_records && !give_up; ++i) {
       while (!q.try_push([i](request_record& r) {
         r.status = i;
         r.request_id = "req_" + std::to_string(i);
       })) {
+        if (give_up) return;
         std::this_thread::yield();
       }
     }
   });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   int expected = 0;
   bool in_order = true;
-  while (expected < k_records) {
+  while (expected < k_records && std::chrono::steady_clock::now() < deadline) {
     q.consume([&](request_record& r) {
       in_order = in_order && r.status == expected && r.request_id == "req_" + std::to_string(expected);
       ++expected;
     });
   }
+  give_up = true;
   producer.join();
   EXPECT_TRUE(in_order);
   EXPECT_EQ(expected, k_records);
