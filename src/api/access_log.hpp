@@ -15,15 +15,15 @@ struct access_record {
   std::string_view request_id;
   std::string_view method;
   std::string_view path;
-  std::string_view key_name;       // empty when unauthenticated
-  std::string_view model;          // as requested by the client
-  std::string_view served_model;   // the vendor's model id that answered
-  std::string_view provider;       // the vendor that answered
+  std::string_view key_name;      // empty when unauthenticated
+  std::string_view model;         // as requested by the client
+  std::string_view served_model;  // the vendor's model id that answered
+  std::string_view provider;      // the vendor that answered
   int status = 0;
   bool stream = false;
   int attempts = 0;
   double latency_ms = 0;
-  double ttfb_ms = -1;  // time to the first response byte sent to the client; -1: not measured
+  double ttfb_ms = -1;              // time to the first response byte sent to the client; -1: not measured
   std::int64_t prompt_tokens = -1;  // -1: unknown
   std::int64_t completion_tokens = -1;
   std::int64_t total_tokens = -1;

@@ -96,8 +96,12 @@ void access_log_sink::append_timestamp(std::chrono::system_clock::time_point t) 
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     cached_second_ = secs;
   }
-  const char frac[] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
-                       static_cast<char>('0' + ms % 10), 'Z', '"'};
+  const char frac[] = {'.',
+                       static_cast<char>('0' + ms / 100),
+                       static_cast<char>('0' + ms / 10 % 10),
+                       static_cast<char>('0' + ms % 10),
+                       'Z',
+                       '"'};
   buffer_.append("{\"ts\":\"");
   buffer_.append(cached_prefix_);
   buffer_.append(frac, sizeof frac);
@@ -151,9 +155,8 @@ void access_log_sink::flush() {
     const int err = errno;
     lost_lines_ += lines_;
     // A full disk fails every batch: say so once a second, not per batch.
-    const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count();
+    const std::int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
     if (now_s != last_error_report_s_) {
       last_error_report_s_ = now_s;
       std::fprintf(stderr, "llmgw: warning: access log: write failed (%s): %llu lines lost so far\n",

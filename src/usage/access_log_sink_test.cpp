@@ -110,9 +110,7 @@ TEST(access_log_sink, unknown_values_are_null_and_an_error_is_named) {
 
 TEST(access_log_sink, a_batch_is_one_write_and_the_file_is_appended_to) {
   temp_log log;
-  {
-    std::ofstream(log.path) << "an earlier line\n";
-  }
+  { std::ofstream(log.path) << "an earlier line\n"; }
   access_log_sink sink(open_access_log_file(log.path), true);
   for (int i = 0; i < 100; ++i) sink.add(full_record());
   EXPECT_EQ(sink.writes(), 0u);  // nothing written before the batch ends

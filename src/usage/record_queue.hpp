@@ -90,8 +90,8 @@ class record_queue {
   struct block {
     explicit block(std::size_t records) : records(std::make_unique<request_record[]>(records)) {}
     std::unique_ptr<request_record[]> records;
-    std::size_t produced = 0;             // producer only
-    std::atomic<std::size_t> ready{0};    // records the consumer may read
+    std::size_t produced = 0;           // producer only
+    std::atomic<std::size_t> ready{0};  // records the consumer may read
   };
 
   // A bounded single-producer single-consumer ring of block pointers; it

@@ -22,8 +22,8 @@ using namespace std::chrono_literals;
 // Keeps what the writer hands it, for the test thread to look at.
 struct seen_by_sink {
   std::mutex mutex;
-  std::vector<std::string> ids;           // request ids in arrival order
-  std::vector<std::size_t> batch_sizes;   // records per flush()
+  std::vector<std::string> ids;          // request ids in arrival order
+  std::vector<std::size_t> batch_sizes;  // records per flush()
   std::vector<std::uint64_t> drop_reports;
   std::uint64_t drop_total = 0;
   std::size_t in_batch = 0;

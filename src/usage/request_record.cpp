@@ -23,8 +23,8 @@ void assign_field(std::string& to, std::string_view from) {
 }
 
 void release_large_fields(request_record& r) {
-  for (std::string* s : {&r.request_id, &r.method, &r.path, &r.key_name, &r.model, &r.served_model, &r.provider,
-                         &r.error}) {
+  for (std::string* s :
+       {&r.request_id, &r.method, &r.path, &r.key_name, &r.model, &r.served_model, &r.provider, &r.error}) {
     if (s->capacity() > k_kept_capacity) std::string().swap(*s);
   }
 }

@@ -24,7 +24,7 @@ struct request_record {
   bool stream = false;
   int attempts = 0;
   double latency_ms = 0;
-  double ttfb_ms = -1;  // -1: not measured
+  double ttfb_ms = -1;              // -1: not measured
   std::int64_t prompt_tokens = -1;  // -1: unknown
   std::int64_t completion_tokens = -1;
   std::int64_t total_tokens = -1;
