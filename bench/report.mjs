@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Turns bench/run.sh's results.jsonl into Markdown tables with ratios against
-// nginx, and checks the targets of issue #2.
+// nginx, and checks the targets of issue #2 (and of issue #8 with access logs on).
 //
-//   node bench/report.mjs RESULTS.jsonl STREAMS TOKENS TPS
+//   node bench/report.mjs RESULTS.jsonl STREAMS TOKENS TPS [ACCESS_LOG]
 import fs from 'node:fs';
 
-const [file, streams, tokens, tps] = process.argv.slice(2);
+const [file, streams, tokens, tps, accessLog = 'off'] = process.argv.slice(2);
 const rows = fs
   .readFileSync(file, 'utf8')
   .split('\n')
@@ -109,6 +109,16 @@ const check = (name, value, ok, shown) =>
   check('1 KB p99 ≤ 1.5× nginx', rp, rp <= 1.5, fmtRatio(rp));
   const r = ratio(l?.rps, n?.rps);
   check('1 KB req/s ≥ 0.8× nginx', r, r >= 0.8, fmtRatio(r));
+}
+if (accessLog !== 'off') {
+  // Issue #8: with both proxies writing an access log, the log must not cost
+  // llmgw its place against nginx's buffered log.
+  const l = get('1k', 'llmgw');
+  const n = get('1k', 'nginx');
+  const rp = ratio(l?.p99_us, n?.p99_us);
+  check(`1 KB p99 ≤ 1.2× nginx, access logs on (${accessLog})`, rp, rp <= 1.2, fmtRatio(rp));
+  const r = ratio(l?.rps, n?.rps);
+  check(`1 KB req/s ≥ 0.85× nginx, access logs on (${accessLog})`, r, r >= 0.85, fmtRatio(r));
 }
 {
   // The translated route's cost beside pass-through, on the same gateway.

@@ -13,7 +13,9 @@
 #   BENCH_STREAM_RAMP_MS [1000]  streams start evenly spread over this time
 #   BENCH_PROXY_CPU [0]  the core the proxy under test has to itself
 #   BENCH_LOAD_CPU [1]   the core shared by the mock upstream and the load generator
-#   BENCH_ACCESS_LOG [off]  on: nginx and llmgw both write an access log to a file
+#   BENCH_ACCESS_LOG [off]  file (or on): nginx and llmgw both write an access log to a file
+#                           (nginx buffered, buffer=64k flush=1s; llmgw access_log.path);
+#                           stdout: the same for nginx, llmgw's log on stdout sent to a file
 #   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
 #   BENCH_TARGETS ["direct nginx llmgw"]
 #   LLMGW_BIN [build/release/llmgw, built when missing]
@@ -45,6 +47,8 @@ stream_ramp_ms=${BENCH_STREAM_RAMP_MS:-1000}
 proxy_cpu=${BENCH_PROXY_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
 access_log=${BENCH_ACCESS_LOG:-off}
+[[ $access_log != on ]] || access_log=file
+case "$access_log" in off|file|stdout) ;; *) echo "bench: BENCH_ACCESS_LOG=$access_log: expected off, file or stdout" >&2; exit 2 ;; esac
 nginx_request_buffering=${BENCH_NGINX_REQUEST_BUFFERING:-on}
 targets=${BENCH_TARGETS:-direct nginx llmgw}
 gateway_key=sk-bench-gateway-key
@@ -228,7 +232,8 @@ start_nginx() {
   # As root the master would hand the worker to `nobody`, which cannot use
   # our temp folder; keep the worker as the user running the benchmark.
   [[ $(id -u) -ne 0 ]] || user_line="user root root;"
-  [[ $access_log != on ]] || access="$tmp/nginx-access.log"
+  # Buffered as a production nginx logs: one write per 64 KB or per second.
+  [[ $access_log == off ]] || access="$tmp/nginx-access.log combined buffer=64k flush=1s"
   mkdir -p "$tmp/nginx"
   sed -e "s|@TMP@|$tmp/nginx|g" -e "s|@USER_LINE@|$user_line|" -e "s|@ACCESS_LOG@|$access|" \
       -e "s|@REQUEST_BUFFERING@|$nginx_request_buffering|" -e "s|@UPSTREAM_PORT@|$mock_port|" \
@@ -244,7 +249,12 @@ stop_nginx() { stop_pid "$nginx_master"; forget_pid "$nginx_master"; }
 llmgw_port=""; llmgw_pid=""
 start_llmgw() {
   local flags=(--host 127.0.0.1 --port 0 --workers 1)
-  [[ $access_log == on ]] || flags+=(--no-access-log)
+  case "$access_log" in
+    off) flags+=(--no-access-log) ;;
+    file)
+      printf 'access_log:\n  path: %s\n' "$tmp/llmgw-access.log" >"$tmp/llmgw.yaml"
+      flags+=(--config "$tmp/llmgw.yaml") ;;
+  esac
   # Only the variables the benchmark means: no vendor key from the caller's
   # environment may change the routing.
   start_bg llmgw "$proxy_cpu" env -i PATH="$PATH" HOME="${HOME:-/root}" \
@@ -298,11 +308,18 @@ for target in $targets; do
   esac
 done
 
+if [[ $access_log != off ]]; then
+  llmgw_log=$tmp/llmgw-access.log
+  [[ $access_log == file ]] || llmgw_log=$tmp/llmgw.out
+  log "access log lines: nginx $(wc -l <"$tmp/nginx-access.log" 2>/dev/null || echo 0)," \
+      "llmgw $(grep -c '"type":"access"' "$llmgw_log" 2>/dev/null || echo 0)"
+fi
+
 # --- report --------------------------------------------------------------------
 mkdir -p "$repo_root/build/bench"
 {
   echo "llmgw $(cd "$repo_root" && git describe --always --dirty 2>/dev/null || echo '?'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo "proxy alone on cpu $proxy_cpu; mock vendor + load generator on cpu $load_cpu; ${duration}s per run after ${warmup}s warm-up; $conns connections; access log $access_log"
   echo
-  node "$bench_dir/report.mjs" "$results" "$streams" "$stream_tokens" "$stream_tps"
+  node "$bench_dir/report.mjs" "$results" "$streams" "$stream_tokens" "$stream_tps" "$access_log"
 } | tee "$repo_root/build/bench/latest.md"

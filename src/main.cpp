@@ -10,13 +10,16 @@
 #include <iostream>
 #include <string>
 
-#include "api/access_log.hpp"
+#include <unistd.h>
+
 #include "api/gateway.hpp"
 #include "config/config.hpp"
 #include "core/sha256.hpp"
 #include "core/version.hpp"
 #include "http/worker_pool.hpp"
 #include "mock/mock_vendor.hpp"
+#include "usage/access_log_sink.hpp"
+#include "usage/record_writer.hpp"
 
 namespace {
 
@@ -60,7 +63,6 @@ int run_serve(const serve_args& args) {
   if (args.workers >= 0) cfg.server.workers = static_cast<unsigned>(args.workers);
   if (args.reuse_port) cfg.server.reuse_port = true;
   if (cfg.server.workers == 0) cfg.server.workers = std::max(1u, std::thread::hardware_concurrency());
-  api::set_access_log_enabled(args.access_log);
 
   bool any_enabled = false;
   for (const auto& p : cfg.providers) any_enabled = any_enabled || p.enabled;
@@ -100,6 +102,25 @@ int run_serve(const serve_args& args) {
   for (const auto& w : state->routes.warnings()) std::fprintf(stderr, "llmgw: warning: %s\n", w.c_str());
   std::fprintf(stderr, "%s\n", describe(state->cfg).c_str());
 
+  // Finished requests go to one background writer thread: a worker hands
+  // each record to its own queue and never waits for the log's disk.
+  std::unique_ptr<usage::record_writer> records;
+  if (args.access_log) {
+    std::vector<std::unique_ptr<usage::record_sink>> sinks;
+    const std::string& path = state->cfg.access_log.path;
+    try {
+      if (path.empty()) {
+        sinks.push_back(std::make_unique<usage::access_log_sink>(STDOUT_FILENO));
+      } else {
+        sinks.push_back(std::make_unique<usage::access_log_sink>(usage::open_access_log_file(path), true));
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
+      return 2;
+    }
+    records = std::make_unique<usage::record_writer>(std::move(sinks));
+  }
+
   const auto& sc = state->cfg.server;
   http::server_options opts;
   opts.host = sc.host;
@@ -116,8 +137,9 @@ int run_serve(const serve_args& args) {
   // Before "listening" is printed: whoever reads it may send SIGTERM at once.
   pool.catch_signals();
   try {
-    pool.start(opts, [state](boost::asio::io_context& ioc, memory_budget& budget) {
-      auto gw = std::make_shared<api::gateway>(ioc, state, budget);
+    pool.start(opts, [state, &records](boost::asio::io_context& ioc, memory_budget& budget) {
+      usage::record_queue* queue = records ? &records->add_queue() : nullptr;
+      auto gw = std::make_shared<api::gateway>(ioc, state, budget, queue);
       return http::worker_handlers{
           [gw](http::request& req, http::response_writer& out) { return gw->handle(req, out); },
           &api::gateway::render_protocol_error};
@@ -131,7 +153,10 @@ int run_serve(const serve_args& args) {
                sc.max_connections == 0 ? ", from the descriptor limit" : "");
   std::printf("llmgw listening on http://%s:%u\n", opts.host.c_str(), pool.port());
   std::fflush(stdout);
+  if (records) records->start();
   pool.run_until_signalled(sc.drain_timeout);
+  // The workers have stopped, so every record is queued: write them all.
+  if (records) records->stop();
   std::fprintf(stderr, "llmgw: stopped\n");
   return 0;
 }

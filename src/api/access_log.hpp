@@ -1,9 +1,13 @@
 #pragma once
-// One JSON line per request on stdout: what happened, never who (the key's
-// name is logged, not the key) and never what was said (no prompt text).
+// What the access log will say about one request, as the stages fill it in:
+// views into the request's own memory, valid until the request ends. At the
+// end the scope copies it into an owned usage::request_record, which the
+// background writer formats (usage/access_log_sink.hpp).
+#include <chrono>
 #include <cstdint>
-#include <string>
 #include <string_view>
+
+#include "usage/request_record.hpp"
 
 namespace llmgw::api {
 
@@ -27,10 +31,7 @@ struct access_record {
   std::string_view error;  // short reason for failures
 };
 
-// Formats into `scratch` (reused by the caller) and writes one line.
-void write_access_log(const access_record& r, std::string& scratch);
-
-// Turns the log off (benchmarks compare against an nginx with its log off).
-void set_access_log_enabled(bool on);
+// Copies `r` into `out` (a queue slot: its buffers are reused).
+void copy_record(const access_record& r, std::chrono::system_clock::time_point ended, usage::request_record& out);
 
 }  // namespace llmgw::api

@@ -36,8 +36,9 @@ gateway_state::gateway_state(config c, bool demo)
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
 
-gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget)
-    : state_(std::move(state)), budget_(budget), pool_(ioc), rng_(std::random_device{}()) {}
+gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget,
+                 usage::record_queue* records)
+    : state_(std::move(state)), budget_(budget), records_(records), pool_(ioc), rng_(std::random_device{}()) {}
 
 std::string gateway::render_protocol_error(const http::protocol_error& p) {
   gateway_error e;
@@ -95,7 +96,7 @@ gateway_error key_refused(request_scope::client_api api, bool key_sent) {
 }  // namespace
 
 asio::awaitable<void> gateway::handle(http::request& req, http::response_writer& out) {
-  request_scope rs(req, out);
+  request_scope rs(req, out, records_);
   auto path = strip_v1(req.path());
   auto method = req.method();
   rs.record.method = method;
@@ -121,14 +122,14 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   bool known = messages || models || path == "/chat/completions" || path == "/embeddings";
   if (!known) {
     co_await send_error(rs, not_found_route(method, req.path()));
-    rs.finish(buffers_);
+    rs.finish();
     co_return;
   }
   // HEAD is GET without the body (the server leaves it out).
   bool is_get = models;
   if ((is_get && method != "GET" && method != "HEAD") || (!is_get && method != "POST")) {
     co_await send_error(rs, method_not_allowed(method, req.path()));
-    rs.finish(buffers_);
+    rs.finish();
     co_return;
   }
 
@@ -136,7 +137,7 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   auto principal = presented ? state_->keys.lookup(*presented) : std::nullopt;
   if (!principal) {
     co_await send_error(rs, key_refused(rs.api, presented.has_value()));
-    rs.finish(buffers_);
+    rs.finish();
     co_return;
   }
   rs.key_name = principal->name;
@@ -147,7 +148,7 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   // make the gateway buffer anything.
   if (!co_await req.read_body()) {
     rs.record.status = out.started() ? out.status() : 499;
-    rs.finish(buffers_);
+    rs.finish();
     co_return;
   }
 
@@ -160,7 +161,7 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   } else {
     co_await handle_models(rs);
   }
-  rs.finish(buffers_);
+  rs.finish();
 }
 
 asio::awaitable<void> gateway::handle_models(request_scope& rs) {

@@ -24,6 +24,7 @@
 #include "http/upstream.hpp"
 #include "providers/provider.hpp"
 #include "routing/router.hpp"
+#include "usage/record_queue.hpp"
 
 namespace llmgw::api {
 
@@ -45,8 +46,11 @@ class request_scope;
 
 class gateway {
  public:
-  // `budget` is the worker's bound on buffered bodies (shared with its server).
-  gateway(boost::asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget);
+  // `budget` is the worker's bound on buffered bodies (shared with its server);
+  // `records` the worker's queue of finished requests to the record writer
+  // (nullptr: requests are not recorded).
+  gateway(boost::asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget,
+          usage::record_queue* records);
 
   boost::asio::awaitable<void> handle(http::request& req, http::response_writer& out);
 
@@ -78,6 +82,7 @@ class gateway {
 
   std::shared_ptr<const gateway_state> state_;
   memory_budget& budget_;
+  usage::record_queue* records_;
   http::upstream_pool pool_;
   string_pool buffers_;
   std::unordered_map<const provider_config*, http::origin> origins_;

@@ -11,6 +11,7 @@
 #include "core/request_id.hpp"
 #include "core/string_pool.hpp"
 #include "http/server.hpp"
+#include "usage/record_queue.hpp"
 
 namespace llmgw::api {
 
@@ -21,8 +22,10 @@ class request_scope {
  public:
   using clock = std::chrono::steady_clock;
 
-  request_scope(http::request& r, http::response_writer& w)
-      : req(r), out(w), id(request_id::generate()), started(clock::now()) {
+  // `records`: the worker's queue to the background writer; nullptr when
+  // nothing records requests (--no-access-log).
+  request_scope(http::request& r, http::response_writer& w, usage::record_queue* records)
+      : req(r), out(w), id(request_id::generate()), started(clock::now()), records_(records) {
     record.request_id = id.view();
     w.use_request_id(id.view());  // the server's own answers to this request quote it too
   }
@@ -45,11 +48,14 @@ class request_scope {
     if (record.ttfb_ms < 0) record.ttfb_ms = elapsed_ms();
   }
 
-  void finish(string_pool& buffers) {
+  // Hands an owned copy of the record to the writer thread; never waits
+  // (a full queue drops the record and counts it).
+  void finish() {
     record.latency_ms = elapsed_ms();
     if (record.status == 0) record.status = out.status();
-    auto scratch = buffers.take();
-    write_access_log(record, *scratch);
+    if (records_ == nullptr) return;
+    const auto ended = std::chrono::system_clock::now();
+    records_->try_push([&](usage::request_record& slot) { copy_record(record, ended, slot); });
   }
 
   http::request& req;
@@ -72,6 +78,9 @@ class request_scope {
   client_api api = client_api::openai;
   std::string_view anthropic_body;
   bool count_tokens = false;  // POST /v1/messages/count_tokens
+
+ private:
+  usage::record_queue* records_;
 };
 
 }  // namespace llmgw::api

@@ -204,6 +204,11 @@ void load_server(const loader& l, const YAML::Node& node, server_config& s) {
   if (auto n = node["drain_timeout_ms"]; loader::present(n)) s.drain_timeout = l.millis(n, "server.drain_timeout_ms");
 }
 
+void load_access_log(const loader& l, const YAML::Node& node, access_log_config& a) {
+  l.check_fields(node, "access_log", {"path"});
+  if (auto n = node["path"]; loader::present(n)) a.path = l.non_empty_string(n, "access_log.path");
+}
+
 void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) {
   l.check_fields(node, "upstream",
                  {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "max_attempts",
@@ -421,8 +426,9 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
                        ": duplicate key (first at line " + std::to_string(d->first_line) + ")");
   }
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
-  l.check_fields(root, "", {"server", "upstream", "providers", "keys", "aliases", "model_groups"});
+  l.check_fields(root, "", {"server", "upstream", "access_log", "providers", "keys", "aliases", "model_groups"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
+  if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
   if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);
   if (auto n = root["providers"]; loader::present(n)) load_providers(l, n, cfg);
   if (auto n = root["keys"]; loader::present(n)) load_keys(l, n, cfg);

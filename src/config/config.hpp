@@ -55,6 +55,10 @@ struct upstream_config {
   unsigned max_attempts = 3;  // over all deployments of a route
 };
 
+struct access_log_config {
+  std::string path;  // appended to; empty: stdout
+};
+
 // A gateway key as stored: only its hash.
 struct key_entry {
   std::string name;
@@ -72,6 +76,7 @@ struct deployment_entry {
 struct config {
   server_config server;
   upstream_config upstream;
+  access_log_config access_log;
   // Built-in vendors (enabled or not, resolved against the environment) with
   // the YAML `providers:` entries applied: same name overrides, new name appends.
   std::vector<provider_config> providers;

@@ -457,5 +457,14 @@ TEST(config, upstream_total_timeout_and_response_cap) {
   EXPECT_TRUE(contains(error_of("upstream: {total_timeout_ms: 0}\n"), "upstream.total_timeout_ms"));
 }
 
+TEST(config, access_log_path) {
+  EXPECT_EQ(load("").access_log.path, "");  // stdout
+  EXPECT_EQ(load("access_log: {path: /var/log/llmgw/access.log}\n").access_log.path, "/var/log/llmgw/access.log");
+  EXPECT_EQ(load("access_log:\n  path: ${LOG_DIR}/a.log\n", {{"LOG_DIR", "/tmp"}}).access_log.path, "/tmp/a.log");
+  EXPECT_TRUE(contains(error_of("access_log: {path: ''}\n"), "gw.yaml:1: access_log.path: must not be empty"));
+  EXPECT_TRUE(contains(error_of("access_log: {file: x.log}\n"), "access_log.file: unknown field"));
+  EXPECT_TRUE(contains(error_of("access_log: x.log\n"), "access_log: expected a mapping"));
+}
+
 }  // namespace
 }  // namespace llmgw

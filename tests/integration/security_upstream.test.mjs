@@ -172,7 +172,7 @@ test('a normal request succeeds right after the timeouts', async () => {
   const r = await post(gwDeadline.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'ok' });
   assert.equal(r.status, 200);
   assert.equal((await r.json()).choices[0].message.content, 'fine');
-  const line = gwDeadline.accessLog().find((l) => l.status === 504);
+  const line = await gwDeadline.waitForAccessLog((l) => l.status === 504);
   assert.ok(line, 'the timeouts are in the access log');
 });
 

@@ -103,8 +103,8 @@ test('failover: a 5xx from the first deployment falls over to the next one', asy
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('x-llmgw-provider'), 'openai');
   await r.text();
-  const line = gw.accessLog().find((l) => l.request_id === r.headers.get('x-request-id'));
-  if (line) assert.equal(line.attempts, 2);
+  const line = await gw.waitForAccessLog((l) => l.request_id === r.headers.get('x-request-id'));
+  assert.equal(line?.attempts, 2);
 });
 
 test('a reset mid-stream ends the stream with an error event and no [DONE]', async () => {

@@ -23,9 +23,27 @@ class Running {
     proc.stderr.on('data', (d) => { this.stderr += d; });
   }
 
-  // JSON lines printed on stdout (the access log), parsed.
-  accessLog() {
+  // Every JSON line printed on stdout, parsed: the access log and its
+  // reports of dropped records.
+  jsonLines() {
     return this.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  }
+
+  // The access log's lines so far (`"type":"access"`), parsed.
+  accessLog() {
+    return this.jsonLines().filter((l) => l.type === 'access');
+  }
+
+  // The first access log line matching `pred`. A background thread writes
+  // the log within ~20 ms of a request's end (100 ms promised), so a line is
+  // waited for rather than expected at once; undefined after `timeoutMs`.
+  async waitForAccessLog(pred, { timeoutMs = 2000 } = {}) {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const line = this.accessLog().find(pred);
+      if (line || performance.now() > deadline) return line;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   async stop() {

@@ -1,0 +1,163 @@
+#include "usage/access_log_sink.hpp"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace llmgw::usage {
+namespace {
+
+// A temporary file the sink appends to; read back whole.
+struct temp_log {
+  std::string path;
+  temp_log() {
+    char name[] = "/tmp/llmgw-access-XXXXXX";
+    const int fd = ::mkstemp(name);
+    ::close(fd);
+    path = name;
+  }
+  ~temp_log() { std::remove(path.c_str()); }
+  std::vector<std::string> lines() const {
+    std::ifstream in(path);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+};
+
+request_record full_record() {
+  request_record r;
+  r.ended = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
+  r.request_id = "req_0123456789abcdef01234567";
+  r.method = "POST";
+  r.path = "/v1/chat/completions";
+  r.key_name = "team \"a\"";
+  r.model = "gpt-4o-mini";
+  r.served_model = "gpt-4o-mini-2024-07-18";
+  r.provider = "openai";
+  r.status = 200;
+  r.stream = true;
+  r.attempts = 2;
+  r.latency_ms = 12.345;
+  r.ttfb_ms = 3.5;
+  r.prompt_tokens = 10;
+  r.completion_tokens = 5;
+  r.total_tokens = 15;
+  r.cached_tokens = 0;
+  return r;
+}
+
+TEST(access_log_sink, one_json_line_per_record_with_type_access) {
+  temp_log log;
+  {
+    access_log_sink sink(open_access_log_file(log.path), true);
+    sink.add(full_record());
+    sink.flush();
+  }
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const auto v = boost::json::parse(lines[0]).as_object();
+  EXPECT_EQ(v.at("ts").as_string(), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(v.at("type").as_string(), "access");
+  EXPECT_EQ(v.at("request_id").as_string(), "req_0123456789abcdef01234567");
+  EXPECT_EQ(v.at("method").as_string(), "POST");
+  EXPECT_EQ(v.at("path").as_string(), "/v1/chat/completions");
+  EXPECT_EQ(v.at("key").as_string(), "team \"a\"");
+  EXPECT_EQ(v.at("model").as_string(), "gpt-4o-mini");
+  EXPECT_EQ(v.at("served_model").as_string(), "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(v.at("provider").as_string(), "openai");
+  EXPECT_EQ(v.at("status").as_int64(), 200);
+  EXPECT_EQ(v.at("stream").as_bool(), true);
+  EXPECT_EQ(v.at("attempts").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(v.at("latency_ms").to_number<double>(), 12.35);
+  EXPECT_DOUBLE_EQ(v.at("ttfb_ms").to_number<double>(), 3.5);
+  EXPECT_EQ(v.at("prompt_tokens").as_int64(), 10);
+  EXPECT_EQ(v.at("completion_tokens").as_int64(), 5);
+  EXPECT_EQ(v.at("total_tokens").as_int64(), 15);
+  EXPECT_EQ(v.at("cached_tokens").as_int64(), 0);
+  EXPECT_FALSE(v.contains("error"));
+}
+
+TEST(access_log_sink, unknown_values_are_null_and_an_error_is_named) {
+  temp_log log;
+  access_log_sink sink(open_access_log_file(log.path), true);
+  request_record r;
+  r.request_id = "req_x";
+  r.method = "GET";
+  r.path = "/v1/nope\n";
+  r.status = 404;
+  r.error = "not_found";
+  sink.add(r);
+  sink.flush();
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);  // the newline in the path is escaped
+  const auto v = boost::json::parse(lines[0]).as_object();
+  for (const char* k : {"key", "model", "served_model", "provider", "ttfb_ms", "prompt_tokens", "completion_tokens",
+                        "total_tokens", "cached_tokens"}) {
+    EXPECT_TRUE(v.at(k).is_null()) << k;
+  }
+  EXPECT_EQ(v.at("path").as_string(), "/v1/nope\n");
+  EXPECT_EQ(v.at("error").as_string(), "not_found");
+}
+
+TEST(access_log_sink, a_batch_is_one_write_and_the_file_is_appended_to) {
+  temp_log log;
+  { std::ofstream(log.path) << "an earlier line\n"; }
+  access_log_sink sink(open_access_log_file(log.path), true);
+  for (int i = 0; i < 100; ++i) sink.add(full_record());
+  EXPECT_EQ(sink.writes(), 0u);  // nothing written before the batch ends
+  sink.flush();
+  EXPECT_EQ(sink.writes(), 1u);
+  sink.flush();  // an empty batch writes nothing
+  EXPECT_EQ(sink.writes(), 1u);
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 101u);
+  EXPECT_EQ(lines[0], "an earlier line");
+}
+
+TEST(access_log_sink, drops_get_a_line_of_their_own) {
+  temp_log log;
+  access_log_sink sink(open_access_log_file(log.path), true);
+  sink.dropped(7, 12);
+  sink.flush();
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const auto v = boost::json::parse(lines[0]).as_object();
+  EXPECT_EQ(v.at("type").as_string(), "records_dropped");
+  EXPECT_EQ(v.at("records").as_int64(), 7);
+  EXPECT_EQ(v.at("total").as_int64(), 12);
+}
+
+TEST(access_log_sink, a_failed_write_counts_its_lines_and_does_not_throw) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);  // nobody reads: the write fails with EPIPE
+  std::signal(SIGPIPE, SIG_IGN);
+  access_log_sink sink(fds[1], true);
+  sink.add(full_record());
+  sink.add(full_record());
+  sink.flush();
+  EXPECT_EQ(sink.lost_lines(), 2u);
+}
+
+TEST(access_log_sink, a_path_that_cannot_be_opened_is_named_in_the_error) {
+  try {
+    open_access_log_file("/nonexistent-dir/access.log");
+    ADD_FAILURE() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("access_log.path: cannot open \"/nonexistent-dir/access.log\""),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace llmgw::usage
