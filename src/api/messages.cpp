@@ -39,16 +39,8 @@ boost::system::result<providers::messages_request_info, gateway_error> parse_cou
 
 asio::awaitable<void> gateway::handle_messages(request_scope& rs) {
   auto& body = rs.req.body();
-  // Both are relayed to Anthropic in our request head.
-  std::string_view bad_header;
-  for (std::string_view name : {"anthropic-version", "anthropic-beta"}) {
-    if (has_control_char(rs.req.header(name))) bad_header = name;
-  }
-  if (!bad_header.empty()) {
-    co_await send_error(
-        rs, invalid_request(std::string(bad_header) + ": control characters are not allowed", std::string(bad_header)));
-    co_return;
-  }
+  // anthropic-version / anthropic-beta are relayed to Anthropic as they
+  // came: the request parser already refused any control character in them.
   // count_tokens bodies have no max_tokens (and are only passed through).
   // A messages body is read once: the translation, if the route needs one,
   // reuses the validated document.

@@ -20,20 +20,6 @@ constexpr std::array<bool, 256> make_tchar_table() {
 }
 constexpr auto k_tchar = make_tchar_table();
 
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s)
-    if (!k_tchar[c]) return false;
-  return true;
-}
-
-// Field values: VCHAR, obs-text, SP and HTAB; no other control character.
-bool is_field_value(std::string_view s) {
-  for (unsigned char c : s)
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-  return true;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -192,6 +178,19 @@ head_result interpret_fields(request_head& head) {
 }
 
 }  // namespace
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (!k_tchar[c]) return false;
+  return true;
+}
+
+bool is_field_value(std::string_view s) {
+  for (unsigned char c : s)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  return true;
+}
 
 int status_of(framing_error e) {
   switch (e) {

@@ -73,6 +73,12 @@ struct head_result {
 // read and empty before (so an error can be answered in the API called).
 head_result parse_head(std::string_view buf, const request_limits& limits, request_head& head);
 
+// RFC 9110 §5.6.2 token (a method, a field name).
+bool is_token(std::string_view s);
+// A field value as RFC 9110 §5.5 allows it here: VCHAR, obs-text, SP and
+// HTAB; no CR, LF, NUL or other control character.
+bool is_field_value(std::string_view s);
+
 // True for the methods the server knows (RFC 9110 §9 and PATCH); others get 501.
 bool is_known_method(std::string_view method);
 

@@ -214,17 +214,10 @@ void append_status_line(std::string& out, int status) {
   out.append("\r\n");
 }
 
-bool safe_header_value(std::string_view v) {
-  for (unsigned char c : v)
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-  return true;
-}
-
 // The last line of defence against response splitting: a name that is not a
 // token or a value with CR, LF or another control character is left out.
 void append_header(std::string& out, std::string_view name, std::string_view value) {
-  if (name.empty() || !safe_header_value(name) || name.find_first_of(": ") != std::string_view::npos ||
-      !safe_header_value(value)) {
+  if (!is_token(name) || !is_field_value(value)) {
     std::fprintf(stderr,
                  "{\"level\":\"error\",\"msg\":\"response header left out: control character\",\"name_len\":%zu}\n",
                  name.size());
@@ -323,6 +316,16 @@ void cancel_request(session_io& io, cancel_reason why) {
 
 void start_watch(session_io& io);
 
+// What a readable socket holds, seen without consuming it.
+enum class peer_state : std::uint8_t { gone, data, nothing_yet };
+peer_state probe_peer(tcp::socket& sock) {
+  char byte;
+  const auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return peer_state::data;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return peer_state::nothing_yet;
+  return peer_state::gone;  // EOF or an error
+}
+
 // The socket became readable while a request runs: a close (EOF, reset)
 // cancels it; bytes of a next request end the watch (a close behind them
 // cannot be seen without reading them).
@@ -332,10 +335,9 @@ void on_watch_event(const std::shared_ptr<session_link>& w, boost::system::error
   session_io& io = *w->io;
   if (!io.on_cancel || io.closed) return;  // no request is listening: the next one re-arms
   if (!ec) {
-    char probe;
-    const auto n = ::recv(io.stream.socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) return;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    const auto peer = probe_peer(io.stream.socket());
+    if (peer == peer_state::data) return;
+    if (peer == peer_state::nothing_yet) {
       start_watch(io);
       return;
     }
@@ -564,10 +566,9 @@ asio::awaitable<bool> response_writer::wait_client_gone() {
     if (ec) co_return true;
     // Readable: either the peer closed (EOF) or it sent the next request
     // early. Peek to tell which, without consuming anything.
-    char probe;
-    const auto n = ::recv(sock.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-    if (n <= 0) co_return true;
+    const auto peer = probe_peer(sock);
+    if (peer == peer_state::nothing_yet) continue;
+    if (peer == peer_state::gone) co_return true;
     // Pipelined bytes are waiting: we cannot watch for a close any more
     // without consuming them, so stop watching (the stream goes on).
     asio::steady_timer forever(sock.get_executor(), asio::steady_timer::time_point::max());
