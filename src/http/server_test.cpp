@@ -11,6 +11,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,13 @@ std::string render_for_test(const protocol_error& e) {
 asio::awaitable<void> handle(request& req, response_writer& out) {
   out.use_request_id(k_handler_id);
   if (req.path() == "/throw") throw std::runtime_error("handler failed on purpose");
+  if (req.path() == "/inject") {
+    // A value with CR LF and a name that is not a token must never reach the wire.
+    const std::array<header_field, 3> extra{
+        {{"x-model", "m\r\nset-cookie: a=b"}, {"x-bad name", "v"}, {"x-fine", "kept"}}};
+    co_await out.send(200, "text/plain", "ok", extra);
+    co_return;
+  }
   const bool read = co_await req.read_body();
   if (read) co_await out.send(200, "text/plain", "ok");
 }
@@ -155,6 +163,16 @@ TEST_F(server_errors, a_body_that_does_not_arrive_in_time_quotes_the_handlers_id
   EXPECT_EQ(a.status, 408);
   EXPECT_EQ(a.body, "408 path=/v1/messages");
   EXPECT_EQ(a.request_id, k_handler_id);
+}
+
+TEST_F(server_errors, header_values_with_control_characters_are_left_out) {
+  auto a = exchange("GET /inject HTTP/1.1\r\nhost: gw\r\nconnection: close\r\n\r\n");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.raw.find("set-cookie"), std::string::npos) << a.raw;
+  EXPECT_EQ(a.raw.find("x-model"), std::string::npos) << a.raw;
+  EXPECT_EQ(a.raw.find("x-bad name"), std::string::npos) << a.raw;
+  EXPECT_NE(a.raw.find("x-fine: kept\r\n"), std::string::npos) << a.raw;
+  EXPECT_EQ(a.body, "ok");
 }
 
 }  // namespace
