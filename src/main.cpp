@@ -142,7 +142,7 @@ int run_serve(const serve_args& args) {
       auto gw = std::make_shared<api::gateway>(ioc, state, budget, queue);
       return http::worker_handlers{
           [gw](http::request& req, http::response_writer& out) { return gw->handle(req, out); },
-          &api::gateway::render_protocol_error};
+          &api::gateway::render_protocol_error, [gw](const http::rejected_request& r) { gw->record_rejection(r); }};
     });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "llmgw: cannot listen on %s:%u: %s\n", opts.host.c_str(), opts.port,
@@ -193,7 +193,7 @@ int run_mock(const mock_args& args) {
     opts.host = host;
     opts.port = mo.port;
     pool.start(opts, [shared](boost::asio::io_context&, memory_budget&) {
-      return http::worker_handlers{shared->handler(), &mock::mock_vendor::render_protocol_error};
+      return http::worker_handlers{shared->handler(), &mock::mock_vendor::render_protocol_error, {}};
     });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mock-vendor: cannot listen on %s:%d: %s\n", host.c_str(), port, listen_failure(e).c_str());

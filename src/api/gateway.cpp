@@ -1,17 +1,19 @@
-// Dispatch, authentication and the small endpoints. The proxying of chat
-// completions and embeddings lives in proxy.cpp.
+// The pipeline's driver and its first stages: dispatch, authenticate,
+// decode, route, admit and the cache lookup, the small endpoints, and the
+// account stage. The attempts at vendors live in attempts.cpp, the answers
+// to the client in respond.cpp.
 #include "api/gateway.hpp"
 
-#include <array>
+#include <boost/json.hpp>
 
-#include "api/access_log.hpp"
-#include "api/chat_request.hpp"
+#include <cstdio>
+
 #include "api/client_api.hpp"
-#include "api/embeddings_request.hpp"
+#include "api/decoded_request.hpp"
 #include "api/models.hpp"
-#include "api/request_scope.hpp"
+#include "api/request_context.hpp"
+#include "core/header_value.hpp"
 #include "core/json_escape.hpp"
-#include "providers/anthropic_inbound.hpp"
 
 namespace llmgw::api {
 
@@ -29,7 +31,83 @@ secret_scrubber vendor_secrets(const config& cfg) {
   return secret_scrubber(secrets);
 }
 
+// "/v1/chat/completions" and "/chat/completions" name the same endpoint:
+// clients are configured both ways.
+std::string_view strip_v1(std::string_view path) {
+  if (path.starts_with("/v1/")) return path.substr(3);
+  if (path == "/v1") return "/";
+  return path;
+}
+
+// 401, telling a missing key from a wrong one in the words of the client's
+// API: OpenAI's SDKs send a bearer token, Anthropic's send x-api-key.
+gateway_error key_refused(client_api api, bool key_sent) {
+  gateway_error e = key_sent ? invalid_api_key() : missing_api_key();
+  if (api == client_api::anthropic) {
+    e.message = key_sent ? "invalid x-api-key: the gateway key sent is not one this gateway knows."
+                         : "x-api-key header is required: send your gateway key in it "
+                           "(an Authorization: Bearer header is accepted too).";
+  }
+  return e;
+}
+
+// What the record says when the server refused a body the handler asked for.
+std::string_view body_refusal(int status) {
+  switch (status) {
+    case 400:
+      return "malformed request body";
+    case 408:
+      return "request body timeout";
+    case 413:
+      return "request body too large";
+    case 503:
+      return "gateway memory limit";
+    default:
+      return "request body not read";
+  }
+}
+
+// count_tokens takes a Messages body without max_tokens, and is only ever
+// passed through to Anthropic, which checks the rest.
+boost::system::result<providers::messages_request, gateway_error> read_count_tokens_request(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return invalid_request("The request body is not a JSON object.");
+  const auto* model = doc.get_object().if_contains("model");
+  if (!model || !model->is_string() || model->get_string().empty())
+    return invalid_request("model: Field required", "model");
+  if (has_control_char(model->get_string()))
+    return invalid_request("model: Control characters are not allowed in a model name", "model");
+  const auto* messages = doc.get_object().if_contains("messages");
+  if (!messages || !messages->is_array()) return invalid_request("messages: Field required", "messages");
+  providers::messages_request r;
+  r.info.model = std::string(model->get_string());
+  return r;
+}
+
 }  // namespace
+
+std::string_view name_of(stage s) {
+  switch (s) {
+    case stage::authenticate:
+      return "authenticate";
+    case stage::decode:
+      return "decode";
+    case stage::route:
+      return "route";
+    case stage::admit:
+      return "admit";
+    case stage::cache_lookup:
+      return "cache_lookup";
+    case stage::attempts:
+      return "attempts";
+    case stage::respond:
+      return "respond";
+    case stage::account:
+      break;
+  }
+  return "account";
+}
 
 gateway_state::gateway_state(config c, bool demo)
     : cfg(std::move(c)), routes(cfg), keys(cfg), scrubber(vendor_secrets(cfg)), demo_mode(demo) {
@@ -50,125 +128,188 @@ std::string gateway::render_protocol_error(const http::protocol_error& p) {
   return body;
 }
 
+void gateway::record_rejection(const http::rejected_request& r) {
+  if (records_ == nullptr) return;
+  usage::request_record rec;
+  rec.ended = std::chrono::system_clock::now();
+  rec.request_id = r.request_id;
+  usage::assign_field(rec.method, r.method);
+  usage::assign_field(rec.path, r.error.path);
+  rec.client_api = client_api_for_path(r.error.path) == client_api::anthropic ? "anthropic" : "openai";
+  rec.status = r.error.status;
+  rec.error = r.error.message;
+  rec.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.began).count();
+  rec.bytes_out = static_cast<std::int64_t>(r.body_bytes_out);
+  records_->try_push([&](usage::request_record& slot) { usage::copy_record(rec, slot); });
+}
+
 const http::origin& gateway::origin_for(const provider_config& p) {
   auto it = origins_.find(&p);
   if (it == origins_.end()) it = origins_.emplace(&p, http::origin::make(p.host, p.port, p.tls)).first;
   return it->second;
 }
 
-asio::awaitable<void> gateway::send_error(request_scope& rs, const gateway_error& e) {
-  auto body = buffers_.take();
-  const int status = render_error(rs.api, e, *body);
-  rs.record.status = status;
-  if (rs.record.error.empty()) {
-    // Copied: `e` may live in a stage's frame that ends before the log is written.
-    rs.error_code = e.code.empty() ? e.type : e.code;
-    rs.record.error = rs.error_code;
-  }
-  std::array<http::header_field, 4> extra;
-  std::size_t n = rs.base_headers(extra);
-  if (!e.retry_after.empty()) extra[n++] = {"retry-after", e.retry_after};
-  co_await rs.out.send(status, "application/json", *body, {extra.data(), n});
+void gateway::enter(stage s, request_context& ctx) {
+  if (on_stage_) on_stage_(s, ctx);
 }
-
-namespace {
-
-// "/v1/chat/completions" and "/chat/completions" name the same endpoint:
-// clients are configured both ways.
-std::string_view strip_v1(std::string_view path) {
-  if (path.starts_with("/v1/")) return path.substr(3);
-  if (path == "/v1") return "/";
-  return path;
-}
-
-// 401, telling a missing key from a wrong one in the words of the client's
-// API: OpenAI's SDKs send a bearer token, Anthropic's send x-api-key.
-gateway_error key_refused(request_scope::client_api api, bool key_sent) {
-  gateway_error e = key_sent ? invalid_api_key() : missing_api_key();
-  if (api == request_scope::client_api::anthropic) {
-    e.message = key_sent ? "invalid x-api-key: the gateway key sent is not one this gateway knows."
-                         : "x-api-key header is required: send your gateway key in it "
-                           "(an Authorization: Bearer header is accepted too).";
-  }
-  return e;
-}
-
-}  // namespace
 
 asio::awaitable<void> gateway::handle(http::request& req, http::response_writer& out) {
-  request_scope rs(req, out, records_);
-  auto path = strip_v1(req.path());
-  auto method = req.method();
-  rs.record.method = method;
-  rs.record.path = req.path();
+  request_context ctx(req, out, records_);
+  bool failed = false;
+  try {
+    co_await run(ctx);
+  } catch (const std::exception& e) {
+    failed = true;
+    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"request failed\",\"request_id\":\"%.*s\",\"what\":\"%s\"}\n",
+                 static_cast<int>(ctx.id.view().size()), ctx.id.view().data(), e.what());
+  } catch (...) {
+    failed = true;
+  }
+  if (failed) {
+    // In the client's API and with the request's own id; a response already
+    // begun cannot be finished cleanly and is cut instead.
+    if (!out.started()) {
+      co_await respond_error(ctx, internal_error("The gateway failed while handling this request."));
+    } else {
+      ctx.set_error(ctx.record.status == 0 ? out.status() : ctx.record.status, "internal error");
+      out.abort();
+    }
+    ctx.record.error = "internal error";
+  }
+  account(ctx);
+}
+
+asio::awaitable<void> gateway::run(request_context& ctx) {
+  http::request& req = ctx.req;
+  const auto path = strip_v1(req.path());
+  const auto method = req.method();
 
   if (path == "/health" || path == "/health/ready" || path == "/health/live") {
     // Readiness: the configuration is loaded and workers are serving. A
     // gateway with no routable vendor is alive but not ready.
-    bool ready = path != "/health/ready" || state_->ready;
-    std::array<http::header_field, 1> extra{{{"x-request-id", rs.id.view()}}};
-    const int status = ready ? 200 : 503;
+    const bool ready = path != "/health/ready" || state_->ready;
     const std::string_view body = ready ? R"({"status":"ok"})" : R"({"status":"no provider"})";
-    co_await out.send(status, "application/json", body, extra);
-    co_return;  // health checks are not access-logged: load balancers poll them
+    const int status = ready ? 200 : 503;
+    const auto headers = ctx.headers();  // named: a temporary must not span the co_await (GCC 12)
+    co_await ctx.out.send(status, "application/json", body, headers);
+    ctx.skip_record();  // load balancers poll these: not in the access log
+    co_return;
   }
 
-  // Anthropic's SDK and tools call /v1/messages; answer them in their format
-  // from the first error on.
-  rs.api = client_api_for_path(req.path());
-  const bool messages = rs.api == client_api::anthropic;
-  rs.count_tokens = path == "/messages/count_tokens";
   const bool models = path == "/models" || path.starts_with("/models/");
-  bool known = messages || models || path == "/chat/completions" || path == "/embeddings";
+  const bool known = ctx.api == client_api::anthropic || models || path == "/chat/completions" || path == "/embeddings";
   if (!known) {
-    co_await send_error(rs, not_found_route(method, req.path()));
-    rs.finish();
+    co_await respond_error(ctx, not_found_route(method, req.path()));
     co_return;
   }
   // HEAD is GET without the body (the server leaves it out).
-  bool is_get = models;
-  if ((is_get && method != "GET" && method != "HEAD") || (!is_get && method != "POST")) {
-    co_await send_error(rs, method_not_allowed(method, req.path()));
-    rs.finish();
+  if ((models && method != "GET" && method != "HEAD") || (!models && method != "POST")) {
+    co_await respond_error(ctx, method_not_allowed(method, req.path()));
     co_return;
   }
 
-  auto presented = presented_key(req.header("authorization"), req.header("x-api-key"));
-  auto principal = presented ? state_->keys.lookup(*presented) : std::nullopt;
-  if (!principal) {
-    co_await send_error(rs, key_refused(rs.api, presented.has_value()));
-    rs.finish();
+  enter(stage::authenticate, ctx);
+  if (auto refused = authenticate(ctx)) {
+    co_await respond_error(ctx, *refused);
     co_return;
   }
-  rs.key_name = principal->name;
-  rs.record.key_name = rs.key_name;
-
   // Only now, with the key accepted, is the body read (and a client waiting
   // for "100 Continue" told to send it): an unauthenticated client cannot
   // make the gateway buffer anything.
   if (!co_await req.read_body()) {
-    rs.record.status = out.started() ? out.status() : 499;
-    rs.finish();
+    // The server has answered (400, 408, 413, 503), or the client is gone.
+    if (ctx.out.started()) {
+      ctx.set_error(ctx.out.status(), body_refusal(ctx.out.status()));
+    } else {
+      ctx.client_gone();
+    }
+    co_return;
+  }
+  ctx.record.bytes_in = static_cast<std::int64_t>(req.body().size());
+  if (models) {
+    co_await respond_models(ctx);
     co_return;
   }
 
-  if (path == "/chat/completions") {
-    co_await handle_chat(rs);
-  } else if (path == "/embeddings") {
-    co_await handle_embeddings(rs);
-  } else if (messages) {
-    co_await handle_messages(rs);
-  } else {
-    co_await handle_models(rs);
+  enter(stage::decode, ctx);
+  auto decoded = decode(ctx);
+  if (!decoded) {
+    co_await respond_error(ctx, decoded.error());
+    co_return;
   }
-  rs.finish();
+  enter(stage::route, ctx);
+  auto routed = route_request(ctx, *decoded);
+  if (!routed) {
+    co_await respond_error(ctx, routed.error());
+    co_return;
+  }
+  enter(stage::admit, ctx);
+  if (auto refused = admit(ctx, *decoded, *routed)) {
+    co_await respond_error(ctx, *refused);
+    co_return;
+  }
+  enter(stage::cache_lookup, ctx);
+  if (co_await cache_lookup(ctx, *decoded)) co_return;
+  enter(stage::attempts, ctx);
+  co_await attempts(ctx, *decoded, *routed);
 }
 
-asio::awaitable<void> gateway::handle_models(request_scope& rs) {
+std::optional<gateway_error> gateway::authenticate(request_context& ctx) {
+  const auto presented = presented_key(ctx.req.header("authorization"), ctx.req.header("x-api-key"));
+  const auto caller = presented ? state_->keys.lookup(*presented) : std::nullopt;
+  if (!caller) return key_refused(ctx.api, presented.has_value());
+  ctx.set_caller(*caller);
+  return std::nullopt;
+}
+
+gateway::decode_result gateway::decode(request_context& ctx) {
+  std::string& body = ctx.req.body();
+  const auto path = strip_v1(ctx.req.path());
+  decoded_request d;
+  if (path == "/chat/completions") {
+    auto parsed = parse_chat_request(body);
+    if (!parsed) return parsed.error();
+    d.chat = *parsed;
+    d.stream = parsed->stream;
+    d.client_wants_usage = parsed->client_include_usage;
+    ctx.set_model(parsed->model.name());
+  } else if (path == "/embeddings") {
+    auto parsed = parse_embeddings_request(body);
+    if (!parsed) return parsed.error();
+    d.ep = endpoint::embeddings;
+    d.embeddings = *parsed;
+    ctx.set_model(parsed->model.name());
+  } else {
+    // A messages body is read once: a translation, if a deployment needs
+    // one, reuses the validated document. count_tokens bodies have no
+    // max_tokens (and are only passed through).
+    auto parsed = ctx.count_tokens ? read_count_tokens_request(body) : providers::read_messages_request(body);
+    if (!parsed) return parsed.error();
+    d.stream = parsed->info.stream;
+    d.client_wants_usage = true;  // a streamed Anthropic answer needs the usage chunk for its message_delta
+    ctx.set_model(parsed->info.model);
+    d.messages = std::move(*parsed);
+  }
+  d.client_body = body;  // after parsing: the parser may have moved it to make room for its padding
+  ctx.record.stream = d.stream;
+  return d;
+}
+
+route_result gateway::route_request(request_context& ctx, const decoded_request&) {
+  return state_->routes.resolve(ctx.model, rng_());
+}
+
+std::optional<gateway_error> gateway::admit(request_context&, const decoded_request&, const route&) {
+  return std::nullopt;
+}
+
+asio::awaitable<bool> gateway::cache_lookup(request_context&, const decoded_request&) { co_return false; }
+
+asio::awaitable<void> gateway::respond_models(request_context& ctx) {
   const auto& listed = state_->routes.list_models();
   auto body = buffers_.take();
   auto& b = *body;
-  const std::string_view path = strip_v1(rs.req.path());
+  const std::string_view path = strip_v1(ctx.req.path());
   if (path == "/models") {
     append_model_list(b, listed);
   } else {
@@ -177,79 +318,18 @@ asio::awaitable<void> gateway::handle_models(request_scope& rs) {
     const auto id = model_id_from_path(rest);
     const model_info* m = id ? find_model(listed, *id) : nullptr;
     if (m == nullptr) {
-      co_await send_error(rs, model_not_found(id ? std::string_view(*id) : rest));
+      co_await respond_error(ctx, model_not_found(id ? std::string_view(*id) : rest));
       co_return;
     }
-    rs.model = m->id;
-    rs.record.model = rs.model;
+    ctx.set_model(m->id);
     append_model(b, *m);
   }
-  rs.record.status = 200;
-  std::array<http::header_field, 3> extra;
-  std::size_t n = rs.base_headers(extra);
-  co_await rs.out.send(200, "application/json", b, {extra.data(), n});
+  ctx.record.status = 200;
+  const auto headers = ctx.headers();
+  co_await ctx.out.send(200, "application/json", b, headers);
+  ctx.mark_first_byte();
 }
 
-asio::awaitable<void> gateway::handle_chat(request_scope& rs) {
-  auto& body = rs.req.body();
-  auto parsed = parse_chat_request(body);
-  if (!parsed) {
-    co_await send_error(rs, parsed.error());
-    co_return;
-  }
-  const chat_request_info& info = *parsed;
-  rs.model.assign(info.model.name());
-  rs.record.model = rs.model;
-  rs.record.stream = info.stream;
-  rs.chat_info = &info;
-
-  auto routed = state_->routes.resolve(info.model.name(), rng_());
-  if (!routed) {
-    co_await send_error(rs, routed.error());
-    co_return;
-  }
-  const route& r = *routed;
-
-  // Forward the client's bytes unchanged unless the model name must change
-  // (alias or group) or a stream needs usage reporting switched on.
-  bool inject_usage = info.stream && !info.client_include_usage;
-  bool rename = r.attempts.front().model_rewritten;
-  if (!inject_usage && !rename) {
-    co_await proxy(rs, r, endpoint::chat_completions, body, info.stream, info.client_include_usage);
-    co_return;
-  }
-  // Deployments of a group may each want a different model id; the body is
-  // rewritten per attempt inside proxy() when they differ from the first.
-  auto rewritten = buffers_.take();
-  *rewritten = rewrite_chat_body(
-      body, info, rename ? std::optional<std::string_view>(r.attempts.front().model) : std::nullopt, inject_usage);
-  co_await proxy(rs, r, endpoint::chat_completions, *rewritten, info.stream, info.client_include_usage);
-}
-
-asio::awaitable<void> gateway::handle_embeddings(request_scope& rs) {
-  auto& body = rs.req.body();
-  auto parsed = parse_embeddings_request(body);
-  if (!parsed) {
-    co_await send_error(rs, parsed.error());
-    co_return;
-  }
-  const embeddings_request_info& info = *parsed;
-  rs.model.assign(info.model.name());
-  rs.record.model = rs.model;
-  rs.embeddings_info = &info;
-  auto routed = state_->routes.resolve(info.model.name(), rng_());
-  if (!routed) {
-    co_await send_error(rs, routed.error());
-    co_return;
-  }
-  const route& r = *routed;
-  if (!r.attempts.front().model_rewritten) {
-    co_await proxy(rs, r, endpoint::embeddings, body, false, false);
-    co_return;
-  }
-  auto rewritten = buffers_.take();
-  *rewritten = rewrite_model(body, info.model.offset, info.model.length, r.attempts.front().model);
-  co_await proxy(rs, r, endpoint::embeddings, *rewritten, false, false);
-}
+void gateway::account(request_context& ctx) { ctx.finish(); }
 
 }  // namespace llmgw::api

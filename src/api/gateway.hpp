@@ -1,13 +1,18 @@
 #pragma once
-// The gateway's request handler for one worker: authenticate, decode and
-// validate, route, call the upstream (with failover) and respond. It owns no
-// shared state: the immutable snapshot is shared by all workers, the
-// connection pool and scratch buffers belong to this worker alone.
+// The gateway's request handler for one worker: the request pipeline of
+// src/README.md, one named member function per stage —
+//   authenticate → decode → route → admit → cache lookup → attempts →
+//   respond → account
+// — over one request_context that each stage fills in. It owns no shared
+// state: the immutable snapshot is shared by all workers, the connection
+// pool and scratch buffers belong to this worker alone.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/system/result.hpp>
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -42,7 +47,13 @@ struct gateway_state {
   gateway_state(config c, bool demo);
 };
 
-class request_scope;
+class request_context;
+struct decoded_request;
+struct attempt_plan;
+
+// The stages, in the order a request meets them.
+enum class stage : std::uint8_t { authenticate, decode, route, admit, cache_lookup, attempts, respond, account };
+std::string_view name_of(stage s);
 
 class gateway {
  public:
@@ -57,23 +68,52 @@ class gateway {
   // Body for errors the HTTP server answers itself (400, 408, 413, 431,
   // 500…), in the shape of the API the request's path belongs to.
   static std::string render_protocol_error(const http::protocol_error& e);
+  // A request the server answered before the handler saw it: its record.
+  void record_rejection(const http::rejected_request& r);
+
+  // Called as each stage begins (tracing, stage timings; tests use it to
+  // make a stage fail). May throw: the request then ends with a 500.
+  using stage_listener = std::function<void(stage, request_context&)>;
+  void set_stage_listener(stage_listener f) { on_stage_ = std::move(f); }
 
  private:
-  boost::asio::awaitable<void> handle_chat(request_scope& rs);
-  boost::asio::awaitable<void> handle_embeddings(request_scope& rs);
-  boost::asio::awaitable<void> handle_models(request_scope& rs);
-  // POST /v1/messages and /v1/messages/count_tokens (messages.cpp).
-  boost::asio::awaitable<void> handle_messages(request_scope& rs);
-  boost::asio::awaitable<void> send_error(request_scope& rs, const gateway_error& e);
+  using decode_result = boost::system::result<decoded_request, gateway_error>;
+
+  // Runs the stages; every early return leaves an answer sent.
+  boost::asio::awaitable<void> run(request_context& ctx);
+  void enter(stage s, request_context& ctx);
+
+  // authenticate: the key → the caller; nullopt when refused (answer the error).
+  std::optional<gateway_error> authenticate(request_context& ctx);
+  // decode: validate the body in the client's API.
+  decode_result decode(request_context& ctx);
+  // route: model → deployments.
+  route_result route_request(request_context& ctx, const decoded_request& d);
+  // admit: limits and budgets (the seam of the rate-limit issue; admits everything now).
+  std::optional<gateway_error> admit(request_context& ctx, const decoded_request& d, const route& r);
+  // cache lookup: true when the cache answered (the seam of the cache issue; always a miss now).
+  boost::asio::awaitable<bool> cache_lookup(request_context& ctx, const decoded_request& d);
+  // attempts: the deployments in order, until one answers or none is left.
+  boost::asio::awaitable<void> attempts(request_context& ctx, const decoded_request& d, const route& r);
+  // One place decides an attempt's vendor head and body; a gateway_error
+  // when this deployment cannot serve the request (`retry` says whether
+  // the next one may).
+  std::optional<gateway_error> plan_attempt(request_context& ctx, const decoded_request& d, const route_attempt& a,
+                                            attempt_plan& plan, bool& retry);
+  // respond: the vendor's answer, in the client's API.
+  boost::asio::awaitable<std::optional<gateway_error>> respond_json(request_context& ctx, const decoded_request& d,
+                                                                    http::upstream_call& call, const attempt_plan& plan,
+                                                                    std::size_t attempt, bool& retry);
+  boost::asio::awaitable<void> relay_stream(request_context& ctx, const decoded_request& d, http::upstream_call& call,
+                                            const attempt_plan& plan);
+  boost::asio::awaitable<void> respond_error(request_context& ctx, const gateway_error& e);
+  // The small endpoints.
+  boost::asio::awaitable<void> respond_models(request_context& ctx);
+  // account: the record goes to the writer (exactly once).
+  void account(request_context& ctx);
+
   // Removes vendor credentials from every field of a vendor's error.
   void scrub(gateway_error& e) const;
-
-  struct attempt_result;
-  boost::asio::awaitable<void> proxy(request_scope& rs, const route& r, endpoint ep, std::string_view body, bool stream,
-                                     bool client_wants_usage);
-  boost::asio::awaitable<bool> relay_stream(request_scope& rs, http::upstream_call& call, bool client_wants_usage,
-                                            const providers::provider* adapter, bool passthrough);
-
   const http::origin& origin_for(const provider_config& p);
   // The cached start of the request head for this provider and endpoint;
   // nullptr when the provider has no such endpoint. Valid until the next call
@@ -89,6 +129,7 @@ class gateway {
   std::unordered_map<const provider_config*, std::array<std::optional<std::string>, 3>> head_prefixes_;
   std::string azure_head_;
   std::mt19937_64 rng_;
+  stage_listener on_stage_;
 };
 
 }  // namespace llmgw::api

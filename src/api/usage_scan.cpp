@@ -85,16 +85,18 @@ bool read_usage(ondemand::object& usage, token_usage& out) {
       const auto total = read_count(v);
       out.total_tokens = total.value_or(0);
       has_total = total.has_value();
-    } else if (key == "prompt_tokens_details") {
+    } else if (key == "prompt_tokens_details" || key == "completion_tokens_details") {
+      // prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens
+      const bool prompt = key == "prompt_tokens_details";
       ondemand::object details;
       if (v.get_object().get(details)) continue;  // null or absent details
       for (auto detail : details) {
         ondemand::raw_json_string detail_key;
         if (detail.key().get(detail_key)) return false;
-        if (detail_key == "cached_tokens") {
+        if (prompt ? detail_key == "cached_tokens" : detail_key == "reasoning_tokens") {
           ondemand::value count;
           if (detail.value().get(count)) return false;
-          out.cached_tokens = read_count(count).value_or(0);
+          (prompt ? out.cached_tokens : out.reasoning_tokens) = read_count(count).value_or(0);
         }
       }
     }

@@ -18,6 +18,15 @@ TEST(usage_scan, full_response) {
   EXPECT_EQ(*usage, (token_usage{12, 3, 15, 8}));
 }
 
+TEST(usage_scan, reasoning_tokens_from_completion_details) {
+  const auto usage = scan_usage(R"({"usage":{"prompt_tokens":10,"completion_tokens":90,"total_tokens":100,)"
+                                R"("completion_tokens_details":{"audio_tokens":0,"reasoning_tokens":64},)"
+                                R"("prompt_tokens_details":{"reasoning_tokens":7,"cached_tokens":2}}})");
+  ASSERT_TRUE(usage);
+  EXPECT_EQ(usage->reasoning_tokens, 64);  // not the prompt details' field of the same name
+  EXPECT_EQ(usage->cached_tokens, 2);
+}
+
 TEST(usage_scan, total_is_computed_when_missing) {
   const auto usage = scan_usage(R"({"usage": {"prompt_tokens": 5, "completion_tokens": 7}})");
   ASSERT_TRUE(usage);

@@ -24,15 +24,21 @@ bool iequals(std::string_view a, std::string_view b) {
 key_store::key_store(const config& cfg) : key_store(cfg.keys, cfg.master_key_sha256) {}
 
 key_store::key_store(const std::vector<key_entry>& keys, const std::optional<std::string>& master_key_sha256) {
-  for (const auto& k : keys) add(k.key_sha256, {k.name, false});
+  for (const auto& k : keys) add(k.key_sha256, {k.name, false, {}});
   // Added last so that the master key keeps every right even if a config key
   // happens to have the same value.
-  if (master_key_sha256) add(*master_key_sha256, {"master", true});
+  if (master_key_sha256) add(*master_key_sha256, {"master", true, {}});
 }
 
 void key_store::add(const std::string& key_sha256, entry who) {
   const auto digest = parse_sha256_hex(key_sha256);
   if (!digest) throw config_error("key " + who.name + ": key_sha256 must be 64 hex characters");
+  static constexpr char k_hex[] = "0123456789abcdef";
+  who.id = "key_";
+  for (std::size_t i = 0; i < 6; ++i) {
+    who.id.push_back(k_hex[(*digest)[i] >> 4]);
+    who.id.push_back(k_hex[(*digest)[i] & 0xF]);
+  }
   by_digest_.insert_or_assign(*digest, std::move(who));
 }
 
@@ -44,7 +50,7 @@ std::optional<principal> key_store::lookup(std::string_view presented_key) const
 std::optional<principal> key_store::lookup_digest(const sha256_digest& digest) const {
   const auto it = by_digest_.find(digest);
   if (it == by_digest_.end()) return std::nullopt;
-  return principal{it->second.name, it->second.is_master};
+  return principal{it->second.name, it->second.id, it->second.is_master};
 }
 
 std::optional<std::string_view> bearer_token(std::string_view authorization) {

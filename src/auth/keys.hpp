@@ -17,7 +17,10 @@ namespace llmgw {
 // Who is calling. Limits, allowed models and budgets join later.
 // Cheap to copy: `name` views the store's copy and is valid as long as the store.
 struct principal {
-  std::string_view name;  // the key's id in logs and usage records; never the key
+  std::string_view name;  // the key's name in logs and usage records; never the key
+  // "key_" + the first 12 hex digits of the key's SHA-256: tells two keys of
+  // one name apart in records (a rotated key) and reveals nothing usable.
+  std::string_view id;
   bool is_master = false;
 };
 
@@ -48,6 +51,7 @@ class key_store {
   struct entry {
     std::string name;
     bool is_master = false;
+    std::string id;
   };
   void add(const std::string& key_sha256, entry who);
 

@@ -66,6 +66,11 @@ TEST(keys, config_keys_and_master_key_are_looked_up_by_hash) {
   EXPECT_TRUE(master->is_master);
 
   EXPECT_EQ(store.lookup_digest(sha256("team-a-key"))->name, "team-a");
+
+  // The id is the hash's first 12 hex digits: stable, distinct per key, not the key.
+  EXPECT_EQ(a->id, "key_" + sha256_hex("team-a-key").substr(0, 12));
+  EXPECT_NE(a->id, b->id);
+  EXPECT_EQ(a->id.find("team-a-key"), std::string_view::npos);
 }
 
 TEST(keys, wrong_keys_are_rejected) {

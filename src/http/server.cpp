@@ -141,6 +141,7 @@ class session_io {
   request_head parsed;
   budget_charge body_charge;
   clock::time_point read_deadline{};
+  clock::time_point request_began{};
   // The read deadline needs a timer only when a request takes more than one
   // read; when it fires, the pending read is cancelled and the client told 408.
   asio::steady_timer deadline_timer;
@@ -191,6 +192,7 @@ struct server_shared {
   request_limits limits;
   handler on_request;
   error_renderer render_error;
+  rejection_observer on_rejected;
   memory_budget* budget;
   std::optional<tcp::acceptor> acceptor;
   std::list<session_io*> sessions;
@@ -290,12 +292,17 @@ asio::awaitable<void> reject(session_io& io, int status, std::string_view messag
   const auto fresh = request_id::generate();
   const std::string_view id = io.request_id.empty() ? fresh.view() : std::string_view(io.request_id);
   const std::array<header_field, 1> extra{{{"x-request-id", id}}};
-  if (io.current && !io.current->started()) {
-    co_await io.current->send(status, "application/json", body, extra);
+  if (io.current) {
+    // The handler runs (reading its body, or it threw): its own record covers the request.
+    if (!io.current->started()) co_await io.current->send(status, "application/json", body, extra);
     co_return;
   }
   response_writer w(io);
   co_await w.send(status, "application/json", body, extra);
+  if (io.shared.on_rejected) {
+    const rejected_request r{e, io.parsed.method, id, io.request_began, w.body_bytes()};
+    io.shared.on_rejected(r);
+  }
 }
 
 std::string limit_message(int status, const server_options& o, std::string_view why) {
@@ -520,6 +527,7 @@ asio::awaitable<bool> response_writer::send(int status, std::string_view content
   head.append("\r\n\r\n");
   finished_ = true;
   if (io_.head_only) co_return co_await write_or_close(io_, asio::buffer(head));
+  body_bytes_ += body.size();
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
   co_return co_await write_or_close(io_, bufs);
 }
@@ -540,6 +548,7 @@ asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view
 asio::awaitable<bool> response_writer::write_chunk(std::string_view data) {
   if (!started_ || finished_ || io_.closed) co_return false;
   if (data.empty() || io_.head_only) co_return true;  // an empty chunk would end the stream
+  body_bytes_ += data.size();
   if (io_.parsed.version_minor == 0) co_return co_await write_or_close(io_, asio::buffer(data.data(), data.size()));
   char size_line[20];
   auto r = std::to_chars(size_line, size_line + 16, data.size(), 16);
@@ -605,8 +614,8 @@ void response_writer::abort() {
 struct server::impl {
   server_shared shared;
 
-  impl(asio::io_context& ioc, server_options o, handler h, error_renderer r, memory_budget* b)
-      : shared{ioc, std::move(o), {}, std::move(h), std::move(r), b, std::nullopt, {}, false, {}} {
+  impl(asio::io_context& ioc, server_options o, handler h, error_renderer r, memory_budget* b, rejection_observer j)
+      : shared{ioc, std::move(o), {}, std::move(h), std::move(r), std::move(j), b, std::nullopt, {}, false, {}} {
     shared.limits.max_header_bytes = shared.options.max_header_bytes;
     shared.limits.max_body_bytes = shared.options.max_body_bytes;
     if (!shared.options.connection_count)
@@ -696,7 +705,8 @@ asio::awaitable<void> do_session(session_io& io) {
 
     // The whole request, head and body, must arrive within read_timeout:
     // a client trickling bytes cannot hold the connection longer than that.
-    io.read_deadline = clock::now() + opt.read_timeout;
+    io.request_began = clock::now();
+    io.read_deadline = io.request_began + opt.read_timeout;
     io.continue_sent = false;
     io.timed_out = false;
     io.linger = k_linger_time;
@@ -844,8 +854,10 @@ asio::awaitable<void> do_accept(server_shared& shared) {
 
 }  // namespace
 
-server::server(asio::io_context& ioc, server_options options, handler h, error_renderer render, memory_budget* budget)
-    : impl_(std::make_unique<impl>(ioc, std::move(options), std::move(h), std::move(render), budget)) {}
+server::server(asio::io_context& ioc, server_options options, handler h, error_renderer render, memory_budget* budget,
+               rejection_observer on_rejected)
+    : impl_(std::make_unique<impl>(ioc, std::move(options), std::move(h), std::move(render), budget,
+                                   std::move(on_rejected))) {}
 
 server::~server() = default;
 

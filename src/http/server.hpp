@@ -133,12 +133,15 @@ class response_writer {
   bool started() const { return started_; }
   bool finished() const { return finished_; }
   int status() const { return status_; }
+  // Body bytes handed to the connection so far (chunk framing not counted).
+  std::uint64_t body_bytes() const { return body_bytes_; }
 
  private:
   session_io& io_;
   bool started_ = false;
   bool finished_ = false;
   int status_ = 0;
+  std::uint64_t body_bytes_ = 0;
 };
 
 using handler = std::function<boost::asio::awaitable<void>(request&, response_writer&)>;
@@ -156,12 +159,25 @@ struct protocol_error {
 // format of the API the client called.
 using error_renderer = std::function<std::string(const protocol_error&)>;
 
+// A request the server answered itself before any handler saw it (a
+// malformed or oversized head, a head that came too late, an unknown
+// method): told to the application once, after the answer, so that every
+// request that reached the server leaves a record.
+struct rejected_request {
+  protocol_error error;
+  std::string_view method;                      // empty when the request line was not read
+  std::string_view request_id;                  // the x-request-id the answer carried
+  std::chrono::steady_clock::time_point began;  // the request's first byte
+  std::uint64_t body_bytes_out = 0;
+};
+using rejection_observer = std::function<void(const rejected_request&)>;
+
 class server {
  public:
   // `budget` (optional, owned by the caller) bounds the request bodies this
   // server holds at once; the handler may charge its own buffers to it too.
   server(boost::asio::io_context& ioc, server_options options, handler h, error_renderer render = {},
-         memory_budget* budget = nullptr);
+         memory_budget* budget = nullptr, rejection_observer on_rejected = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

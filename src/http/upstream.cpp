@@ -328,10 +328,17 @@ upstream_failure upstream_call::timed_out(upstream_failure step_kind) const {
 }
 
 asio::awaitable<upstream_failure> upstream_call::start(std::string_view head, std::string_view body) {
-  deadline_ = call_deadline(clock::now(), timeouts_.total);
+  started_ = clock::now();
+  timing_ = {};
+  const auto since_start = [this] {
+    return std::chrono::duration<double, std::milli>(clock::now() - started_).count();
+  };
+  deadline_ = call_deadline(started_, timeouts_.total);
   conn_ = pool_.take_idle(origin_);
   if (conn_) {
+    timing_.connect_ms = 0;
     auto f = co_await exchange(head, body);
+    if (f == upstream_failure::none) timing_.first_byte_ms = since_start();
     // A reused connection the peer closed meanwhile fails before any byte of
     // a response: that request most likely never reached the vendor, so send
     // it again on a fresh connection. Once the vendor began to answer, it had.
@@ -341,8 +348,11 @@ asio::awaitable<upstream_failure> upstream_call::start(std::string_view head, st
   }
   auto f = co_await connect_fresh();
   if (f != upstream_failure::none) co_return f;
+  timing_.connect_ms = since_start();
   if (cancelled_) co_return upstream_failure::cancelled;
-  co_return co_await exchange(head, body);
+  f = co_await exchange(head, body);
+  if (f == upstream_failure::none) timing_.first_byte_ms = since_start();
+  co_return f;
 }
 
 int upstream_call::status() const { return conn_ && conn_->parser ? conn_->parser->get().result_int() : 0; }

@@ -71,6 +71,12 @@ struct exchange_progress {
 // and billed, the work: never.
 bool is_retryable(upstream_failure f, const exchange_progress& p);
 
+// Where the time of a call went, in ms from start(): -1 for what did not happen.
+struct call_timing {
+  double connect_ms = -1;     // connected (TCP and TLS); 0 on a reused connection
+  double first_byte_ms = -1;  // the response headers arrived
+};
+
 struct upstream_connection;
 
 // One worker's connections. Not thread-safe: one pool per io_context.
@@ -136,6 +142,7 @@ class upstream_call {
   bool body_done() const;
   // What the last exchange got to (after start(), and after a failed read).
   const exchange_progress& progress() const { return progress_; }
+  call_timing timing() const { return timing_; }
 
   // Closes the connection at once: pending reads fail with `cancelled`.
   // Safe to call from another coroutine on the same thread.
@@ -159,6 +166,8 @@ class upstream_call {
   std::unique_ptr<upstream_connection> conn_;
   call_deadline deadline_;
   exchange_progress progress_;
+  std::chrono::steady_clock::time_point started_{};
+  call_timing timing_;
   bool armed_at_deadline_ = false;  // the current expiry is the deadline, not the step's own timeout
   bool cancelled_ = false;
 };

@@ -67,8 +67,8 @@ void worker_pool::start(server_options options,
   for (auto& w : workers_) {
     w->budget = std::make_unique<memory_budget>(options.max_buffer_bytes);
     auto h = make(w->ioc, *w->budget);
-    w->srv =
-        std::make_unique<server>(w->ioc, options, std::move(h.on_request), std::move(h.render_error), w->budget.get());
+    w->srv = std::make_unique<server>(w->ioc, options, std::move(h.on_request), std::move(h.render_error),
+                                      w->budget.get(), std::move(h.on_rejected));
     port_ = w->srv->listen();
     options.port = port_;  // the others join the first one's port
     options.share_port = true;

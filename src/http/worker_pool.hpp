@@ -19,6 +19,7 @@ namespace llmgw::http {
 struct worker_handlers {
   handler on_request;
   error_renderer render_error;
+  rejection_observer on_rejected;  // optional
 };
 
 class worker_pool {

@@ -133,7 +133,7 @@ TEST(GeminiDialectReply, TheAdapterReadsTextAndToolCallReplies) {
   const auto openai = json::parse(*decoded);
   EXPECT_EQ(openai.at("choices").at(0).at("message").at("content").as_string(), "Hello there.");
   EXPECT_EQ(openai.at("choices").at(0).at("finish_reason").as_string(), "length");
-  EXPECT_EQ(u, (token_usage{7, 3, 10, 0, 0}));
+  EXPECT_EQ(u, (token_usage{7, 3, 10, 0, 0, 0}));
 
   const tool_call call{"call_x", "lookup", R"({"id":42})"};
   reply tool{meta, "", &call, "tool_calls", usage_counts{7, 2}};

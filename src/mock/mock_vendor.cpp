@@ -713,7 +713,7 @@ mock_vendor_thread::mock_vendor_thread(mock_options options)
   so.host = vendor_->options().host;
   so.port = vendor_->options().port;
   pool_.start(so, [this](asio::io_context&, memory_budget&) {
-    return http::worker_handlers{vendor_->handler(), &mock_vendor::render_protocol_error};
+    return http::worker_handlers{vendor_->handler(), &mock_vendor::render_protocol_error, {}};
   });
 }
 

@@ -25,6 +25,7 @@ token_usage read_usage(const json::object& u) {
   // grounding) are input. So prompt + completion adds up to Gemini's total.
   t.prompt_tokens = count_of(u, "promptTokenCount") + count_of(u, "toolUsePromptTokenCount");
   t.completion_tokens = count_of(u, "candidatesTokenCount") + count_of(u, "thoughtsTokenCount");
+  t.reasoning_tokens = count_of(u, "thoughtsTokenCount");
   t.total_tokens = count_of(u, "totalTokenCount");
   if (t.total_tokens == 0) t.total_tokens = t.prompt_tokens + t.completion_tokens;
   t.cached_tokens = count_of(u, "cachedContentTokenCount");

@@ -73,7 +73,7 @@ TEST(GeminiDecode, ReportsUsageAndRandomIdsWithoutResponseId) {
   auto a = gemini_provider().decode_chat(body, "m", &u);
   auto b = gemini_provider().decode_chat(body, "m", nullptr);
   ASSERT_TRUE(a && b);
-  EXPECT_EQ(u, (token_usage{5, 9, 14, 0, 0}));
+  EXPECT_EQ(u, (token_usage{5, 9, 14, 0, 0, 5}));  // thinking is reasoning, within completion
   auto id_of = [](const std::string& s) {
     return std::string(json::parse(s).at("choices").at(0).at("message").at("tool_calls").at(0).at("id").as_string());
   };

@@ -34,6 +34,14 @@ void append_ms(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
+void append_ms_or_null(std::string& out, double v) {
+  if (v < 0) {
+    out.append("null");
+  } else {
+    append_ms(out, v);
+  }
+}
+
 // `key` is the field's separator, quoted name and colon in one literal
 // (`,"model":`): one append instead of four, on a path run per record.
 void field(std::string& out, std::string_view key, std::string_view value) {
@@ -113,26 +121,51 @@ void access_log_sink::add(const request_record& r) {
   field(buffer_, ",\"request_id\":", r.request_id);
   field(buffer_, ",\"method\":", r.method);
   field(buffer_, ",\"path\":", r.path);
+  field(buffer_, ",\"api\":", r.client_api);
   field(buffer_, ",\"key\":", r.key_name);
+  field(buffer_, ",\"key_id\":", r.key_id);
   field(buffer_, ",\"model\":", r.model);
   field(buffer_, ",\"served_model\":", r.served_model);
   field(buffer_, ",\"provider\":", r.provider);
   field_int(buffer_, ",\"status\":", r.status);
   buffer_.append(r.stream ? ",\"stream\":true" : ",\"stream\":false");
-  field_int(buffer_, ",\"attempts\":", r.attempts);
+  field_int(buffer_, ",\"attempts\":", static_cast<std::int64_t>(r.attempts.size()));
   buffer_.append(",\"latency_ms\":");
   append_ms(buffer_, r.latency_ms);
   buffer_.append(",\"ttfb_ms\":");
-  if (r.ttfb_ms < 0) {
-    buffer_.append("null");
-  } else {
-    append_ms(buffer_, r.ttfb_ms);
-  }
+  append_ms_or_null(buffer_, r.ttfb_ms);
   field_int(buffer_, ",\"prompt_tokens\":", r.prompt_tokens);
   field_int(buffer_, ",\"completion_tokens\":", r.completion_tokens);
   field_int(buffer_, ",\"total_tokens\":", r.total_tokens);
   field_int(buffer_, ",\"cached_tokens\":", r.cached_tokens);
+  field_int(buffer_, ",\"cache_write_tokens\":", r.cache_write_tokens);
+  field_int(buffer_, ",\"reasoning_tokens\":", r.reasoning_tokens);
+  field(buffer_, ",\"usage_source\":", name_of(r.usage));
+  field(buffer_, ",\"cache\":", name_of(r.cache));
+  field_int(buffer_, ",\"bytes_in\":", r.bytes_in);
+  field_int(buffer_, ",\"bytes_out\":", r.bytes_out);
   if (!r.error.empty()) field(buffer_, ",\"error\":", r.error);
+  // Every call to a vendor, in order: which deployment, what it answered,
+  // how long connecting and the first byte took.
+  if (!r.attempts.empty()) {
+    buffer_.append(",\"route\":[");
+    for (std::size_t i = 0; i < r.attempts.size(); ++i) {
+      const attempt_record& a = r.attempts[i];
+      buffer_.append(i == 0 ? "{" : ",{");
+      field(buffer_, "\"provider\":", a.provider);
+      field(buffer_, ",\"model\":", a.model);
+      field_int(buffer_, ",\"status\":", a.status);
+      if (!a.error.empty()) field(buffer_, ",\"error\":", a.error);
+      buffer_.append(",\"connect_ms\":");
+      append_ms_or_null(buffer_, a.connect_ms);
+      buffer_.append(",\"first_byte_ms\":");
+      append_ms_or_null(buffer_, a.first_byte_ms);
+      buffer_.append(",\"ms\":");
+      append_ms(buffer_, a.total_ms);
+      buffer_.append("}");
+    }
+    buffer_.append("]");
+  }
   buffer_.append("}\n");
   ++lines_;
   if (buffer_.size() >= k_max_buffer) flush();

@@ -45,7 +45,15 @@ request_record full_record() {
   r.provider = "openai";
   r.status = 200;
   r.stream = true;
-  r.attempts = 2;
+  r.client_api = "openai";
+  r.key_id = "key_0123456789ab";
+  r.attempts.resize(2);
+  r.attempts[0] = {"dead", "gpt-4o-mini", 0, "could not connect", 1.25, -1, 1.5};
+  r.attempts[1] = {"openai", "gpt-4o-mini-2024-07-18", 200, "", 0, 2.5, 10};
+  r.reasoning_tokens = 2;
+  r.usage = usage_source::vendor;
+  r.bytes_in = 120;
+  r.bytes_out = 480;
   r.latency_ms = 12.345;
   r.ttfb_ms = 3.5;
   r.prompt_tokens = 10;
@@ -83,7 +91,31 @@ TEST(access_log_sink, one_json_line_per_record_with_type_access) {
   EXPECT_EQ(v.at("completion_tokens").as_int64(), 5);
   EXPECT_EQ(v.at("total_tokens").as_int64(), 15);
   EXPECT_EQ(v.at("cached_tokens").as_int64(), 0);
+  EXPECT_TRUE(v.at("cache_write_tokens").is_null());
+  EXPECT_EQ(v.at("reasoning_tokens").as_int64(), 2);
+  EXPECT_EQ(v.at("usage_source").as_string(), "vendor");
+  EXPECT_EQ(v.at("cache").as_string(), "none");
+  EXPECT_EQ(v.at("api").as_string(), "openai");
+  EXPECT_EQ(v.at("key_id").as_string(), "key_0123456789ab");
+  EXPECT_EQ(v.at("bytes_in").as_int64(), 120);
+  EXPECT_EQ(v.at("bytes_out").as_int64(), 480);
   EXPECT_FALSE(v.contains("error"));
+  // Every attempt in order, what it got and where its time went.
+  const auto& route = v.at("route").as_array();
+  ASSERT_EQ(route.size(), 2u);
+  const auto& dead = route[0].as_object();
+  EXPECT_EQ(dead.at("provider").as_string(), "dead");
+  EXPECT_EQ(dead.at("status").as_int64(), 0);
+  EXPECT_EQ(dead.at("error").as_string(), "could not connect");
+  EXPECT_DOUBLE_EQ(dead.at("connect_ms").to_number<double>(), 1.25);
+  EXPECT_TRUE(dead.at("first_byte_ms").is_null());
+  const auto& ok = route[1].as_object();
+  EXPECT_EQ(ok.at("model").as_string(), "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(ok.at("status").as_int64(), 200);
+  EXPECT_FALSE(ok.contains("error"));
+  EXPECT_DOUBLE_EQ(ok.at("connect_ms").to_number<double>(), 0);
+  EXPECT_DOUBLE_EQ(ok.at("first_byte_ms").to_number<double>(), 2.5);
+  EXPECT_DOUBLE_EQ(ok.at("ms").to_number<double>(), 10);
 }
 
 TEST(access_log_sink, unknown_values_are_null_and_an_error_is_named) {

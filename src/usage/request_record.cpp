@@ -1,5 +1,7 @@
 #include "usage/request_record.hpp"
 
+#include <algorithm>
+
 namespace llmgw::usage {
 
 namespace {
@@ -10,7 +12,43 @@ constexpr std::size_t k_kept_capacity = 64;
 
 bool continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
+void copy_attempt(const attempt_record& from, attempt_record& to) {
+  assign_field(to.provider, from.provider);
+  assign_field(to.model, from.model);
+  assign_field(to.error, from.error);
+  to.status = from.status;
+  to.connect_ms = from.connect_ms;
+  to.first_byte_ms = from.first_byte_ms;
+  to.total_ms = from.total_ms;
+}
+
 }  // namespace
+
+std::string_view name_of(usage_source s) {
+  switch (s) {
+    case usage_source::vendor:
+      return "vendor";
+    case usage_source::estimated:
+      return "estimated";
+    case usage_source::none:
+      break;
+  }
+  return "none";
+}
+
+std::string_view name_of(cache_status s) {
+  switch (s) {
+    case cache_status::miss:
+      return "miss";
+    case cache_status::hit:
+      return "hit";
+    case cache_status::bypass:
+      return "bypass";
+    case cache_status::not_looked_up:
+      break;
+  }
+  return "none";
+}
 
 void assign_field(std::string& to, std::string_view from) {
   if (from.size() > k_max_field_bytes) {
@@ -22,10 +60,46 @@ void assign_field(std::string& to, std::string_view from) {
   to.assign(from);
 }
 
+void copy_record(const request_record& from, request_record& to) {
+  to.ended = from.ended;
+  assign_field(to.request_id, from.request_id);
+  assign_field(to.method, from.method);
+  assign_field(to.path, from.path);
+  to.client_api = from.client_api;
+  assign_field(to.key_id, from.key_id);
+  assign_field(to.key_name, from.key_name);
+  assign_field(to.model, from.model);
+  assign_field(to.served_model, from.served_model);
+  assign_field(to.provider, from.provider);
+  assign_field(to.error, from.error);
+  to.status = from.status;
+  to.stream = from.stream;
+  const std::size_t n = std::min(from.attempts.size(), k_max_attempts);
+  to.attempts.resize(n);  // keeps the slot's attempt buffers for the next record
+  for (std::size_t i = 0; i < n; ++i) copy_attempt(from.attempts[i], to.attempts[i]);
+  to.latency_ms = from.latency_ms;
+  to.ttfb_ms = from.ttfb_ms;
+  to.prompt_tokens = from.prompt_tokens;
+  to.completion_tokens = from.completion_tokens;
+  to.total_tokens = from.total_tokens;
+  to.cached_tokens = from.cached_tokens;
+  to.cache_write_tokens = from.cache_write_tokens;
+  to.reasoning_tokens = from.reasoning_tokens;
+  to.usage = from.usage;
+  to.cache = from.cache;
+  to.bytes_in = from.bytes_in;
+  to.bytes_out = from.bytes_out;
+}
+
 void release_large_fields(request_record& r) {
   for (std::string* s :
-       {&r.request_id, &r.method, &r.path, &r.key_name, &r.model, &r.served_model, &r.provider, &r.error}) {
+       {&r.request_id, &r.method, &r.path, &r.key_id, &r.key_name, &r.model, &r.served_model, &r.provider, &r.error}) {
     if (s->capacity() > k_kept_capacity) std::string().swap(*s);
+  }
+  for (auto& a : r.attempts) {
+    for (std::string* s : {&a.provider, &a.model, &a.error}) {
+      if (s->capacity() > k_kept_capacity) std::string().swap(*s);
+    }
   }
 }
 

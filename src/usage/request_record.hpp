@@ -7,28 +7,66 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmgw::usage {
+
+// Where a record's token counts came from.
+enum class usage_source : std::uint8_t {
+  none,       // no counts (the request never reached a vendor, or the vendor sent none)
+  vendor,     // the vendor's own usage fields
+  estimated,  // counted by the gateway (a stream cut before the vendor's usage)
+};
+
+// What the response cache did for the request.
+enum class cache_status : std::uint8_t {
+  not_looked_up,  // no cache stage ran (error before it, or the endpoint is not cached)
+  miss,
+  hit,
+  bypass,  // the cache was asked not to answer (no-cache, disabled for the model)
+};
+
+std::string_view name_of(usage_source s);
+std::string_view name_of(cache_status s);
+
+// One call to one deployment.
+struct attempt_record {
+  std::string provider;       // the configured provider's name
+  std::string model;          // the vendor's model id
+  int status = 0;             // the vendor's HTTP status; 0: none received
+  std::string error;          // why it failed ("connect", "first byte timeout", "upstream error"…); empty: answered
+  double connect_ms = -1;     // 0 on a reused connection; -1: never connected
+  double first_byte_ms = -1;  // start of the call → response headers; -1: none
+  double total_ms = 0;        // start of the call → the attempt's end
+};
 
 struct request_record {
   std::chrono::system_clock::time_point ended;  // wall clock, for the log's timestamp
   std::string request_id;
   std::string method;
   std::string path;
-  std::string key_name;      // empty when unauthenticated
-  std::string model;         // as requested by the client
-  std::string served_model;  // the vendor's model id that answered
-  std::string provider;      // the vendor that answered
-  std::string error;         // short reason for failures
+  std::string_view client_api;  // "openai" | "anthropic" (static text)
+  std::string key_id;           // a short, non-secret id of the gateway key (hash prefix); empty: unauthenticated
+  std::string key_name;         // empty when unauthenticated
+  std::string model;            // as requested by the client
+  std::string served_model;     // the vendor's model id that answered
+  std::string provider;         // the vendor that answered
+  std::string error;            // short reason for failures
   int status = 0;
   bool stream = false;
-  int attempts = 0;
+  std::vector<attempt_record> attempts;  // in order; empty when no vendor was called
   double latency_ms = 0;
-  double ttfb_ms = -1;              // -1: not measured
+  double ttfb_ms = -1;              // to the first response byte sent to the client; -1: none sent
   std::int64_t prompt_tokens = -1;  // -1: unknown
   std::int64_t completion_tokens = -1;
   std::int64_t total_tokens = -1;
-  std::int64_t cached_tokens = -1;
+  std::int64_t cached_tokens = -1;       // prompt tokens read from the vendor's prompt cache
+  std::int64_t cache_write_tokens = -1;  // prompt tokens written to it
+  std::int64_t reasoning_tokens = -1;
+  usage_source usage = usage_source::none;
+  cache_status cache = cache_status::not_looked_up;
+  std::int64_t bytes_in = 0;   // request body bytes read
+  std::int64_t bytes_out = 0;  // response body bytes written
 };
 
 // Longest text a record keeps per field. A client chooses the model name and
@@ -36,9 +74,17 @@ struct request_record {
 // naming a 10 MB model would pin 10 MB in a slot and write it to the log.
 inline constexpr std::size_t k_max_field_bytes = 256;
 
+// At most this many attempts are kept per record (the rest are counted in
+// the last one's place): a group of a hundred deployments cannot grow a slot.
+inline constexpr std::size_t k_max_attempts = 16;
+
 // Copies `from` into `to`, reusing `to`'s buffer, cut to k_max_field_bytes
 // at a UTF-8 character boundary.
 void assign_field(std::string& to, std::string_view from);
+
+// Copies a whole record into a queue slot (reusing the slot's buffers),
+// every text field cut as assign_field() does.
+void copy_record(const request_record& from, request_record& to);
 
 // Frees the buffers of fields that grew past what a typical record needs,
 // so an idle queue slot holds little (called after the slot was written).

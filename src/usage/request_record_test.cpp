@@ -39,5 +39,51 @@ TEST(request_record, large_buffers_are_released_small_ones_kept) {
   EXPECT_EQ(r.request_id.data(), id_data);  // kept for the next record in this slot
 }
 
+TEST(request_record, a_reused_slot_keeps_nothing_of_the_previous_record) {
+  request_record slot;
+  request_record failed;
+  failed.request_id = "req_1";
+  failed.path = "/v1/chat/completions";
+  failed.model = "gpt-4o";
+  failed.status = 502;
+  failed.error = "upstream_error";
+  failed.prompt_tokens = 3;
+  failed.attempts.resize(3);
+  failed.attempts[2].error = "connect";
+  copy_record(failed, slot);
+  EXPECT_EQ(slot.error, "upstream_error");
+  EXPECT_EQ(slot.attempts.size(), 3u);
+  EXPECT_EQ(slot.attempts[2].error, "connect");
+
+  request_record ok;
+  ok.request_id = "req_2";
+  ok.status = 200;
+  ok.ended = std::chrono::system_clock::now();
+  ok.attempts.resize(1);
+  ok.attempts[0].provider = "openai";
+  copy_record(ok, slot);
+  EXPECT_EQ(slot.request_id, "req_2");
+  EXPECT_EQ(slot.ended, ok.ended);
+  EXPECT_TRUE(slot.path.empty());
+  EXPECT_TRUE(slot.model.empty());
+  EXPECT_TRUE(slot.error.empty());
+  EXPECT_EQ(slot.status, 200);
+  EXPECT_EQ(slot.prompt_tokens, -1);
+  ASSERT_EQ(slot.attempts.size(), 1u);
+  EXPECT_EQ(slot.attempts[0].provider, "openai");
+  EXPECT_TRUE(slot.attempts[0].error.empty());
+}
+
+TEST(request_record, client_chosen_text_is_cut_and_attempts_are_bounded) {
+  request_record r;
+  r.model.assign(1 << 20, 'm');
+  r.attempts.resize(k_max_attempts + 50);
+  r.attempts.back().model.assign(1 << 20, 'x');
+  request_record slot;
+  copy_record(r, slot);
+  EXPECT_EQ(slot.model.size(), k_max_field_bytes);
+  EXPECT_EQ(slot.attempts.size(), k_max_attempts);
+}
+
 }  // namespace
 }  // namespace llmgw::usage

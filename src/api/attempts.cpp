@@ -1,0 +1,362 @@
+// The attempts stage: the route's deployments in order (failover while no
+// byte has reached the client), each planned in one place — plan_attempt()
+// decides how the vendor is spoken to, the head and the body — then called.
+// A deployment that answers hands over to the respond stage (respond.cpp).
+#include <boost/asio/use_awaitable.hpp>
+
+#include <charconv>
+
+#include "api/attempt_plan.hpp"
+#include "api/body_model.hpp"
+#include "api/decoded_request.hpp"
+#include "api/gateway.hpp"
+#include "api/request_context.hpp"
+#include "api/upstream_failure_error.hpp"
+#include "core/header_value.hpp"
+#include "core/version.hpp"
+#include "providers/anthropic.hpp"
+#include "providers/anthropic_inbound.hpp"
+#include "providers/openai_errors.hpp"
+#include "providers/registry.hpp"
+
+namespace llmgw::api {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Largest vendor error body we read (the rest is dropped with the connection).
+constexpr std::size_t k_max_error_body = 1024 * 1024;
+
+void append_number(std::string& out, std::size_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_line(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+// The request head for the vendor: the request line and host, then the
+// caller's headers (our credentials, never the client's), then these.
+void begin_head(std::string& out, std::string_view target, std::string_view host) {
+  out.clear();
+  out.append("POST ");
+  out.append(target);
+  out.append(" HTTP/1.1\r\n");
+  append_line(out, "host", host);
+}
+
+void end_head(std::string& out, std::size_t body_size, bool stream) {
+  out.append("content-type: application/json\r\n");
+  out.append(stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n");
+  out.append("user-agent: llmgw/");
+  out.append(k_version);
+  out.append("\r\ncontent-length: ");
+  append_number(out, body_size);
+  out.append("\r\n\r\n");
+}
+
+// Everything of an OpenAI-compatible request head that does not depend on
+// the body: request line, host, credentials, vendor headers.
+std::string head_prefix(const upstream_target& t) {
+  std::string out;
+  begin_head(out, t.target, t.host_header);
+  if (!t.auth_header_name.empty()) append_line(out, t.auth_header_name, t.auth_header_value);
+  for (const auto& [name, value] : t.extra_headers) append_line(out, name, value);
+  return out;
+}
+
+bool retryable_status(int status) { return status == 429 || status >= 500; }
+
+const providers::provider* adapter_for(provider_kind kind) {
+  switch (kind) {
+    case provider_kind::anthropic:
+      return providers::find_adapter("anthropic");
+    case provider_kind::gemini:
+      return providers::find_adapter("gemini");
+    case provider_kind::bedrock:
+      return providers::find_adapter("bedrock");
+    default:
+      return nullptr;
+  }
+}
+
+providers::vendor_endpoint vendor_endpoint_of(const provider_config& p) {
+  providers::vendor_endpoint e;
+  e.host = p.host_header;
+  e.base_path = p.path_prefix;
+  e.api_key = p.api_key;
+  e.api_version = p.api_version;
+  e.aws_access_key_id = p.aws_access_key_id;
+  e.aws_secret_access_key = p.aws_secret_access_key;
+  e.aws_session_token = p.aws_session_token;
+  e.aws_region = p.aws_region;
+  return e;
+}
+
+// An Anthropic client's request to Anthropic: its own body, and its
+// anthropic-version / anthropic-beta headers (so betas it opted into keep
+// working; the request parser already refused control characters in them);
+// our key, never the client's.
+void passthrough_head(std::string& out, const provider_config& p, const http::request& client, std::size_t body_size,
+                      bool stream, bool count_tokens) {
+  std::string target = p.path_prefix;
+  target.append(count_tokens ? "/v1/messages/count_tokens" : "/v1/messages");
+  begin_head(out, target, p.host_header);
+  append_line(out, "x-api-key", p.api_key);
+  std::string_view version = client.header("anthropic-version");
+  if (version.empty()) version = p.api_version.empty() ? providers::k_anthropic_default_version : p.api_version;
+  append_line(out, "anthropic-version", version);
+  if (auto beta = client.header("anthropic-beta"); !beta.empty()) append_line(out, "anthropic-beta", beta);
+  end_head(out, body_size, stream);
+}
+
+// While it lives, a client that hangs up (or a shutdown past the drain time)
+// cancels the upstream call: the server watches the client's socket and
+// calls back, so nothing runs per request beyond one registered callback.
+class cancel_on_stop {
+ public:
+  cancel_on_stop(http::response_writer& out, http::upstream_call& call) : out_(out) {
+    out_.on_cancel([&call](http::cancel_reason) { call.cancel(); });
+  }
+  ~cancel_on_stop() { out_.clear_cancel(); }
+  cancel_on_stop(const cancel_on_stop&) = delete;
+  cancel_on_stop& operator=(const cancel_on_stop&) = delete;
+
+ private:
+  http::response_writer& out_;
+};
+
+}  // namespace
+
+void finish_attempt(request_context& ctx, std::size_t index, int status, std::string_view error,
+                    const http::upstream_call& call) {
+  const http::call_timing t = call.timing();
+  ctx.end_attempt(index, status, error, t.connect_ms, t.first_byte_ms);
+}
+
+void gateway::scrub(gateway_error& e) const {
+  const secret_scrubber& s = state_->scrubber;
+  for (std::string* field : {&e.message, &e.type, &e.code, &e.param, &e.retry_after}) s.scrub(*field);
+}
+
+const std::string* gateway::head_prefix_for(const provider_config& p, endpoint ep, std::string_view model) {
+  // Azure puts the model in the URL: build its head per request. The others
+  // have one head per endpoint, built once per worker.
+  if (p.kind == provider_kind::azure) {
+    auto t = make_target(p, ep, model);
+    if (!t) return nullptr;
+    azure_head_ = head_prefix(*t);
+    return &azure_head_;
+  }
+  auto& slots = head_prefixes_[&p];
+  auto& slot = slots[static_cast<std::size_t>(ep)];
+  if (!slot) {
+    auto t = make_target(p, ep, model);
+    if (!t) return nullptr;
+    slot = head_prefix(*t);
+  }
+  return &*slot;
+}
+
+std::optional<gateway_error> gateway::plan_attempt(request_context& ctx, const decoded_request& d,
+                                                   const route_attempt& a, attempt_plan& plan, bool& retry) {
+  const provider_config& p = *a.provider;
+  const bool anthropic_client = d.messages.has_value();
+  plan.provider = &p;
+  plan.vendor_model = a.model;
+  plan.adapter = nullptr;
+  plan.encoded.reset();
+  plan.scratch->clear();
+  retry = true;  // another deployment may serve what this one cannot
+
+  if (anthropic_client && p.kind == provider_kind::anthropic) {
+    // The client's own bytes, renamed when the route names another model.
+    plan.kind = wire::anthropic_passthrough;
+    plan.to_anthropic = false;
+    plan.body = d.client_body;
+    if (a.model_rewritten) {
+      *plan.scratch = with_model(d.client_body, a.model);
+      plan.body = *plan.scratch;
+    }
+    passthrough_head(*plan.head, p, ctx.req, plan.body.size(), d.stream, ctx.count_tokens);
+    return std::nullopt;
+  }
+  if (ctx.count_tokens) {
+    return not_found_error("Token counting is offered for models served by Anthropic; `" + ctx.model + "` routes to " +
+                           p.name + ".");
+  }
+  plan.to_anthropic = anthropic_client;
+  // The request in the OpenAI API: the client's bytes, or the translation
+  // of an Anthropic client's (naming this deployment's model).
+  std::string_view openai_body = d.client_body;
+  if (anthropic_client) {
+    auto t = providers::messages_to_openai(*d.messages, a.model);
+    if (!t) {
+      retry = false;  // the request itself cannot be expressed
+      return t.error();
+    }
+    *plan.scratch = std::move(*t);
+    openai_body = *plan.scratch;
+  }
+
+  if (const providers::provider* adapter = adapter_for(p.kind)) {
+    plan.kind = wire::adapter;
+    plan.adapter = adapter;
+    const providers::vendor_endpoint vep = vendor_endpoint_of(p);
+    auto enc = d.ep == endpoint::embeddings
+                   ? adapter->encode_embeddings(openai_body, vep, a.model)
+                   : adapter->encode_chat(openai_body, vep,
+                                          providers::chat_encode_options{.vendor_model = a.model, .stream = d.stream});
+    if (!enc) {
+      retry = false;  // the request cannot be expressed for this vendor
+      return enc.error();
+    }
+    plan.encoded.emplace(std::move(*enc));
+    plan.body = plan.encoded->body;
+    begin_head(*plan.head, plan.encoded->target, p.host_header);
+    for (const auto& [name, value] : plan.encoded->headers) append_line(*plan.head, name, value);
+    end_head(*plan.head, plan.body.size(), d.stream);
+    return std::nullopt;
+  }
+  if (p.kind != provider_kind::openai_compatible && p.kind != provider_kind::azure) {
+    return not_implemented("Model `" + ctx.model + "` routes to " + p.name +
+                           ", whose adapter is not available in this build of llmgw.");
+  }
+
+  plan.kind = wire::openai_compatible;
+  const std::string* prefix = head_prefix_for(p, d.ep, a.model);
+  if (!prefix) return not_implemented("Provider " + p.name + " does not offer this endpoint.");
+  plan.body = openai_body;
+  // The client's bytes go unchanged unless the model name must change (an
+  // alias or a group) or a stream needs the usage chunk asked for.
+  if (d.chat) {
+    const bool ask_usage = d.stream && !d.client_wants_usage;
+    if (a.model_rewritten || ask_usage) {
+      *plan.scratch =
+          rewrite_chat_body(d.client_body, *d.chat,
+                            a.model_rewritten ? std::optional<std::string_view>(a.model) : std::nullopt, ask_usage);
+      plan.body = *plan.scratch;
+    }
+  } else if (d.embeddings && a.model_rewritten) {
+    *plan.scratch = rewrite_model(d.client_body, d.embeddings->model.offset, d.embeddings->model.length, a.model);
+    plan.body = *plan.scratch;
+  }
+  plan.head->assign(*prefix);
+  end_head(*plan.head, plan.body.size(), d.stream);
+  return std::nullopt;
+}
+
+asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_request& d, const route& r) {
+  const auto& up = state_->cfg.upstream;
+  const http::upstream_timeouts timeouts{up.connect_timeout, up.first_byte_timeout, up.idle_timeout, up.total_timeout};
+  const std::size_t max_attempts = std::min<std::size_t>(std::max(1u, up.max_attempts), r.attempts.size());
+
+  attempt_plan plan(buffers_);
+  std::optional<gateway_error> last_error;
+  // A vendor's error body, held against the worker's memory budget. An
+  // Anthropic error answered to an Anthropic client is relayed as it came.
+  auto error_body = buffers_.take();
+  budget_charge error_charge(&budget_);
+  std::optional<int> raw_error_status;
+
+  for (std::size_t i = 0; i < max_attempts; ++i) {
+    const route_attempt& a = r.attempts[i];
+    const provider_config& p = *a.provider;
+    raw_error_status.reset();
+    bool retry = true;
+    if (auto refused = plan_attempt(ctx, d, a, plan, retry)) {
+      last_error = std::move(refused);
+      if (retry) continue;
+      break;
+    }
+
+    const std::size_t index = ctx.begin_attempt(p.name, a.model);
+    http::upstream_call call(pool_, origin_for(p), timeouts);
+    cancel_on_stop stop(ctx.out, call);
+    http::upstream_failure f = co_await call.start(*plan.head, plan.body);
+    if (f == http::upstream_failure::cancelled) {
+      finish_attempt(ctx, index, 0, http::describe(f), call);
+      if (ctx.out.cancelled() == http::cancel_reason::shutdown) {
+        last_error = shutting_down();
+        break;
+      }
+      ctx.client_gone();
+      co_return;
+    }
+    if (f != http::upstream_failure::none) {
+      finish_attempt(ctx, index, 0, http::describe(f), call);
+      last_error = upstream_failure_error(f, p.name, state_->cfg);
+      ctx.record.error = http::describe(f);
+      if (http::is_retryable(f, call.progress())) continue;
+      break;
+    }
+
+    const int status = call.status();
+    if (status < 200 || status >= 300) {
+      error_body->clear();
+      // A body cut short (too large, timed out) is still decoded for what it says.
+      f = co_await call.read_all(*error_body, k_max_error_body, &error_charge);
+      finish_attempt(ctx, index, status, "upstream error", call);
+      if (f == http::upstream_failure::over_budget) {
+        last_error = upstream_failure_error(f, p.name, state_->cfg);
+        ctx.record.error = http::describe(f);
+        break;
+      }
+      if (plan.kind == wire::anthropic_passthrough) {
+        last_error = providers::decode_anthropic_error(status, *error_body);
+        raw_error_status = status;
+      } else if (plan.kind == wire::adapter) {
+        last_error = plan.adapter->decode_error(status, *error_body);
+      } else {
+        last_error = providers::decode_openai_error(status, *error_body, p.name, p.api_key);
+      }
+      // The vendor's header wins; an adapter may have found one in the body (Gemini's RetryInfo).
+      if (auto ra = call.header("retry-after"); !ra.empty()) last_error->retry_after = std::string(ra);
+      ctx.record.error = "upstream error";
+      if (retryable_status(status)) continue;
+      break;
+    }
+
+    enter(stage::respond, ctx);
+    const bool sse = call.header("content-type").starts_with("text/event-stream");
+    if (d.stream && (plan.kind == wire::adapter || sse)) {
+      ctx.answered_by(index);
+      co_await relay_stream(ctx, d, call, plan);
+      finish_attempt(ctx, index, status, ctx.record.status == status ? std::string_view{} : ctx.record.error, call);
+      co_return;
+    }
+    auto failure = co_await respond_json(ctx, d, call, plan, index, retry);
+    if (!failure) co_return;
+    last_error = std::move(failure);
+    if (!retry) break;
+  }
+
+  if (last_error) {
+    // What a vendor said reaches the client without our credentials in any
+    // field, and its retry-after only when it is one (a CR LF in it would
+    // forge headers; a key in it would leak).
+    scrub(*last_error);
+    if (!is_retry_after(last_error->retry_after)) last_error->retry_after.clear();
+  }
+  if (raw_error_status) {
+    // Anthropic's own error for an Anthropic client: status, body and
+    // retry-after as sent (less our credentials).
+    state_->scrubber.scrub(*error_body);
+    ctx.record.status = *raw_error_status;
+    auto headers = ctx.headers();
+    if (!last_error->retry_after.empty()) headers.add("retry-after", last_error->retry_after);
+    co_await ctx.out.send(*raw_error_status, "application/json", *error_body, headers);
+    co_return;
+  }
+  // A named variable, not a ?: temporary across co_await: GCC 12 destroys such a temporary twice.
+  if (!last_error) last_error = upstream_unavailable("No deployment could serve the request.");
+  co_await respond_error(ctx, *last_error);
+}
+
+}  // namespace llmgw::api

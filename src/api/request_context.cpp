@@ -1,0 +1,123 @@
+#include "api/request_context.hpp"
+
+namespace llmgw::api {
+
+namespace {
+
+std::string_view api_name(client_api a) { return a == client_api::anthropic ? "anthropic" : "openai"; }
+
+}  // namespace
+
+request_context::request_context(http::request& r, http::response_writer& w, usage::record_queue* records)
+    : req(r),
+      out(w),
+      id(request_id::generate()),
+      started(clock::now()),
+      api(client_api_for_path(r.path())),
+      count_tokens(r.path().ends_with("/messages/count_tokens")),
+      records_(records) {
+  record.request_id = id.view();
+  record.method = r.method();
+  record.path = r.path();
+  record.client_api = api_name(api);
+  w.use_request_id(id.view());  // the server's own answers to this request quote it too
+}
+
+request_context::~request_context() {
+  // Only when no stage finished the request: its frame is being destroyed
+  // with the worker (shutdown), or a path forgot to. Still one record.
+  if (finished_) return;
+  if (record.status == 0 && !out.started()) set_error(499, "request stopped before an answer");
+  finish();
+}
+
+void request_context::set_caller(const principal& p) {
+  record.key_name = p.name;
+  record.key_id = p.id;
+}
+
+void request_context::set_model(std::string_view requested) {
+  model.assign(requested);
+  usage::assign_field(record.model, requested);
+}
+
+std::size_t request_context::begin_attempt(std::string_view provider, std::string_view vendor_model) {
+  auto& a = record.attempts.emplace_back();
+  a.provider = provider;
+  a.model = vendor_model;
+  a.total_ms = elapsed_ms();  // the start, until end_attempt() turns it into a duration
+  return record.attempts.size() - 1;
+}
+
+void request_context::end_attempt(std::size_t index, int status, std::string_view error, double connect_ms,
+                                  double first_byte_ms) {
+  auto& a = record.attempts[index];
+  a.status = status;
+  a.error = error;
+  a.connect_ms = connect_ms;
+  a.first_byte_ms = first_byte_ms;
+  a.total_ms = elapsed_ms() - a.total_ms;
+}
+
+void request_context::answered_by(std::size_t index) {
+  const auto& a = record.attempts[index];
+  record.provider = a.provider;
+  record.served_model = a.model;
+  record.error.clear();
+}
+
+void request_context::unanswered() {
+  record.provider.clear();
+  record.served_model.clear();
+}
+
+void request_context::take_usage(const token_usage& u, usage::usage_source source) {
+  record.prompt_tokens = u.prompt_tokens;
+  record.completion_tokens = u.completion_tokens;
+  record.total_tokens = u.total_tokens;
+  record.cached_tokens = u.cached_tokens;
+  record.cache_write_tokens = u.cache_creation_tokens;
+  record.reasoning_tokens = u.reasoning_tokens;
+  record.usage = source;
+}
+
+void request_context::set_error(int status, std::string_view what) {
+  record.status = status;
+  if (record.error.empty()) record.error = what;
+}
+
+void request_context::client_gone() {
+  record.status = 499;
+  record.error = "client closed the connection";
+}
+
+void request_context::mark_first_byte() {
+  if (record.ttfb_ms < 0) record.ttfb_ms = elapsed_ms();
+}
+
+double request_context::elapsed_ms() const {
+  return std::chrono::duration<double, std::milli>(clock::now() - started).count();
+}
+
+http::response_headers request_context::headers() const {
+  http::response_headers h;
+  h.add("x-request-id", id.view());
+  if (!record.provider.empty()) {
+    h.add("x-llmgw-provider", record.provider);
+    h.add("x-llmgw-model", record.served_model);
+  }
+  return h;
+}
+
+void request_context::finish() {
+  if (finished_) return;
+  finished_ = true;
+  record.latency_ms = elapsed_ms();
+  if (record.status == 0) record.status = out.status();
+  record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
+  if (records_ == nullptr) return;
+  record.ended = std::chrono::system_clock::now();
+  records_->try_push([&](usage::request_record& slot) { usage::copy_record(record, slot); });
+}
+
+}  // namespace llmgw::api

@@ -1,0 +1,82 @@
+#pragma once
+// One request's context: everything the stages learn about it — who calls,
+// in which API, for which model, every attempt at a vendor, the usage, the
+// cache status, timings and bytes — owned here (no stage views another's
+// frame), and finished exactly once: by the account stage on every path the
+// pipeline returns through, or by the destructor when the request's frame is
+// destroyed before (a worker stopped mid-request). Finishing hands an owned
+// copy of the record to the worker's queue for the background writer.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "api/client_api.hpp"
+#include "auth/keys.hpp"
+#include "core/request_id.hpp"
+#include "core/token_usage.hpp"
+#include "http/response_headers.hpp"
+#include "http/server.hpp"
+#include "usage/record_queue.hpp"
+#include "usage/request_record.hpp"
+
+namespace llmgw::api {
+
+class request_context {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  // `records`: the worker's queue to the background writer; nullptr when
+  // nothing records requests (--no-access-log).
+  request_context(http::request& r, http::response_writer& w, usage::record_queue* records);
+  ~request_context();
+  request_context(const request_context&) = delete;
+  request_context& operator=(const request_context&) = delete;
+
+  http::request& req;
+  http::response_writer& out;
+  const request_id id;
+  const clock::time_point started;
+  const client_api api;     // told by the path: errors and answers are written in it
+  const bool count_tokens;  // POST /v1/messages/count_tokens
+  std::string model;        // as the client asked, whole (the record keeps a cut copy)
+  usage::request_record record;
+
+  // The caller, once authenticated.
+  void set_caller(const principal& p);
+  void set_model(std::string_view requested);
+
+  // An attempt at one deployment begins; returns its index in record.attempts.
+  std::size_t begin_attempt(std::string_view provider, std::string_view vendor_model);
+  // Its outcome: the vendor's status (0: none) and, when it failed, why.
+  void end_attempt(std::size_t index, int status, std::string_view error, double connect_ms, double first_byte_ms);
+  // The attempt whose answer the client gets: its deployment names the
+  // response (x-llmgw-provider / x-llmgw-model) and the record.
+  void answered_by(std::size_t index);
+  // The answer could not be relayed after all (a body that failed to read).
+  void unanswered();
+
+  void take_usage(const token_usage& u, usage::usage_source source = usage::usage_source::vendor);
+  // The failure this request ends with (the error type or code, for the record).
+  void set_error(int status, std::string_view what);
+  void client_gone();
+  void mark_first_byte();
+  double elapsed_ms() const;
+
+  // x-request-id always; x-llmgw-provider and x-llmgw-model once answered.
+  // The views point into this context: valid until it ends.
+  http::response_headers headers() const;
+
+  // Hands the record to the writer (once; later calls do nothing). Never
+  // waits: a full queue drops the record and counts it.
+  void finish();
+  bool finished() const { return finished_; }
+  // Health checks: answered, not recorded (load balancers poll them).
+  void skip_record() { finished_ = true; }
+
+ private:
+  usage::record_queue* records_;
+  bool finished_ = false;
+};
+
+}  // namespace llmgw::api
