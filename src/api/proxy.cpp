@@ -76,18 +76,7 @@ std::string head_prefix(const upstream_target& t) {
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }
 
-const providers::provider* adapter_for(provider_kind kind) {
-  switch (kind) {
-    case provider_kind::anthropic:
-      return providers::find_adapter("anthropic");
-    case provider_kind::gemini:
-      return providers::find_adapter("gemini");
-    case provider_kind::bedrock:
-      return providers::find_adapter("bedrock");
-    default:
-      return nullptr;
-  }
-}
+const providers::provider* adapter_for(provider_kind kind) { return providers::adapter_of(kind); }
 
 providers::vendor_endpoint vendor_endpoint_of(const provider_config& p) {
   providers::vendor_endpoint e;
