@@ -73,19 +73,6 @@ std::string head_prefix(const upstream_target& t) {
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }
 
-const providers::provider* adapter_for(provider_kind kind) {
-  switch (kind) {
-    case provider_kind::anthropic:
-      return providers::find_adapter("anthropic");
-    case provider_kind::gemini:
-      return providers::find_adapter("gemini");
-    case provider_kind::bedrock:
-      return providers::find_adapter("bedrock");
-    default:
-      return nullptr;
-  }
-}
-
 providers::vendor_endpoint vendor_endpoint_of(const provider_config& p) {
   providers::vendor_endpoint e;
   e.host = p.host_header;
@@ -205,7 +192,7 @@ std::optional<gateway_error> gateway::plan_attempt(request_context& ctx, const d
     openai_body = *plan.scratch;
   }
 
-  if (const providers::provider* adapter = adapter_for(p.kind)) {
+  if (const providers::provider* adapter = providers::adapter_of(p.kind)) {
     plan.kind = wire::adapter;
     plan.adapter = adapter;
     const providers::vendor_endpoint vep = vendor_endpoint_of(p);
@@ -298,6 +285,7 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
     }
 
     const int status = call.status();
+    ctx.record.attempts[index].status = status;
     if (status < 200 || status >= 300) {
       error_body->clear();
       // A body cut short (too large, timed out) is still decoded for what it says.

@@ -45,7 +45,8 @@ std::size_t request_context::begin_attempt(std::string_view provider, std::strin
   auto& a = record.attempts.emplace_back();
   a.provider = provider;
   a.model = vendor_model;
-  a.total_ms = elapsed_ms();  // the start, until end_attempt() turns it into a duration
+  attempt_open_ = true;
+  attempt_started_ms_ = elapsed_ms();
   return record.attempts.size() - 1;
 }
 
@@ -56,7 +57,8 @@ void request_context::end_attempt(std::size_t index, int status, std::string_vie
   a.error = error;
   a.connect_ms = connect_ms;
   a.first_byte_ms = first_byte_ms;
-  a.total_ms = elapsed_ms() - a.total_ms;
+  a.total_ms = elapsed_ms() - attempt_started_ms_;
+  attempt_open_ = false;
 }
 
 void request_context::answered_by(std::size_t index) {
@@ -113,6 +115,13 @@ void request_context::finish() {
   if (finished_) return;
   finished_ = true;
   record.latency_ms = elapsed_ms();
+  if (attempt_open_) {
+    // The request ended inside an attempt (an exception, a stopped worker).
+    auto& a = record.attempts.back();
+    a.total_ms = record.latency_ms - attempt_started_ms_;
+    if (a.error.empty()) a.error = "interrupted";
+    attempt_open_ = false;
+  }
   if (record.status == 0) record.status = out.status();
   record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
   if (records_ == nullptr) return;

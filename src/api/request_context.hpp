@@ -77,6 +77,10 @@ class request_context {
  private:
   usage::record_queue* records_;
   bool finished_ = false;
+  // The attempt under way (attempts run one after another), closed by
+  // end_attempt() or, when the request ends first, by finish().
+  bool attempt_open_ = false;
+  double attempt_started_ms_ = 0;
 };
 
 }  // namespace llmgw::api

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "config/builtin_providers.hpp"
 #include "config/yaml_duplicates.hpp"
 #include "core/header_value.hpp"
 #include "core/path_segment.hpp"
@@ -258,10 +259,7 @@ provider_config load_provider(const loader& l, const YAML::Node& node, const std
   // Start from the vendor of that type as the environment configures it, so a
   // YAML entry only states what differs.
   provider_config p;
-  if (type == k_openai_compatible) {
-    p.kind = provider_kind::openai_compatible;
-    p.auth = auth_style::bearer;
-  } else {
+  if (type != k_openai_compatible) {
     try {
       p = *builtin_vendor(type, l.env());
     } catch (const std::invalid_argument& e) {

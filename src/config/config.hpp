@@ -4,7 +4,7 @@
 // is immutable after load (main may still override server fields from CLI
 // flags and add the demo-mode provider before building the router).
 #include "config/env_subst.hpp"
-#include "routing/vendors.hpp"
+#include "config/provider_config.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "config/builtin_providers.hpp"
 #include "core/sha256.hpp"
 
 #include <gtest/gtest.h>

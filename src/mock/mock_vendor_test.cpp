@@ -2,6 +2,8 @@
 // blocking Beast client.
 #include "mock/mock_vendor.hpp"
 
+#include "http/test_client.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -27,44 +29,8 @@ namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
-struct reply {
-  int status = 0;
-  bhttp::fields headers;
-  std::string body;
-  boost::system::error_code ec;
-};
-
-class client {
- public:
-  explicit client(std::uint16_t port) : socket_(ioc_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  }
-
-  reply exchange(bhttp::verb method, std::string target, std::string body = {},
-                 std::vector<std::pair<std::string, std::string>> headers = {{"authorization", "Bearer sk-test"}}) {
-    bhttp::request<bhttp::string_body> req{method, target, 11};
-    req.set(bhttp::field::host, "127.0.0.1");
-    for (auto& [k, v] : headers) req.set(k, v);
-    if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
-    req.body() = std::move(body);
-    req.prepare_payload();
-    bhttp::write(socket_, req);
-    bhttp::response<bhttp::string_body> res;
-    reply r;
-    bhttp::read(socket_, buffer_, res, r.ec);
-    r.status = res.result_int();
-    r.headers = res.base();
-    r.body = std::move(res.body());
-    return r;
-  }
-
-  tcp::socket& socket() { return socket_; }
-
- private:
-  asio::io_context ioc_;
-  tcp::socket socket_;
-  boost::beast::flat_buffer buffer_;
-};
+using http::testing::client;
+using http::testing::reply;
 
 std::string chat_body(std::string_view content, bool stream, bool include_usage = false, std::string_view extra = "") {
   std::string body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":")";

@@ -7,7 +7,7 @@
 //   OpenAI SSE chunks  → Anthropic SSE events      (anthropic_inbound_stream.cpp)
 //   gateway_error      → Anthropic error body      (anthropic_inbound_errors.cpp)
 // When the route leads to Anthropic itself the api layer passes the client's
-// body through instead (api/messages.cpp), so nothing here needs to be lossless.
+// body through instead (api/attempts.cpp), so nothing here needs to be lossless.
 #include <boost/json/fwd.hpp>
 #include <boost/system/result.hpp>
 

@@ -244,5 +244,15 @@ TEST(GoldenFixtures, Anthropic) { EXPECT_GE(run_vendor("anthropic"), 10); }
 TEST(GoldenFixtures, Gemini) { EXPECT_GE(run_vendor("gemini"), 10); }
 TEST(GoldenFixtures, Bedrock) { EXPECT_GE(run_vendor("bedrock"), 8); }
 
+// A family with an adapter comes with its golden cases, in the folder named
+// as its row in registry.cpp.
+TEST(GoldenFixtures, EveryAdapterFamilyHasCases) {
+  for (const vendor_family& f : vendor_families()) {
+    if (f.adapter == nullptr) continue;
+    ASSERT_TRUE(fs::is_directory(k_fixtures / f.name)) << "no tests/fixtures/" << f.name;
+    EXPECT_GT(run_vendor(f.name), 0) << f.name;
+  }
+}
+
 }  // namespace
 }  // namespace llmgw::providers
