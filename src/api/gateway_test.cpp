@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/request_context.hpp"
+#include "config/test_env.hpp"
 #include "http/test_client.hpp"
 #include "mock/mock_vendor.hpp"
 
@@ -37,13 +38,8 @@ constexpr std::string_view k_messages =
 class gateway_pipeline : public testing::Test {
  protected:
   void SetUp() override {
-    const std::map<std::string, std::string> vars{
-        {"OPENAI_API_KEY", "sk-vendor"}, {"OPENAI_BASE_URL", mock_.base_url()}, {"LLMGW_MASTER_KEY", "sk-test"}};
-    env_lookup env = [vars](std::string_view name) -> std::optional<std::string> {
-      auto it = vars.find(std::string(name));
-      if (it == vars.end()) return std::nullopt;
-      return it->second;
-    };
+    const env_lookup env = fake_env(
+        {{"OPENAI_API_KEY", "sk-vendor"}, {"OPENAI_BASE_URL", mock_.base_url()}, {"LLMGW_MASTER_KEY", "sk-test"}});
     auto state = std::make_shared<const gateway_state>(load_config_from_string("{}", env), false);
     gateway_ = std::make_shared<gateway>(ioc_, state, budget_, &records_);
     http::server_options o;

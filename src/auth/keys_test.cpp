@@ -2,17 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "config/test_env.hpp"
+
 #include <map>
 
 namespace llmgw {
 namespace {
-
-env_lookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
 
 TEST(sha256, known_vectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/test_env.hpp"
+
 #include <unistd.h>
 #include <cstdio>
 #include <fstream>
@@ -12,13 +14,6 @@
 
 namespace llmgw {
 namespace {
-
-env_lookup fake_env(std::map<std::string, std::string> vars = {}) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
 
 config load(std::string_view yaml, std::map<std::string, std::string> env = {}) {
   return load_config_from_string(yaml, fake_env(std::move(env)), "gw.yaml");

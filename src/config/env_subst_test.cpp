@@ -2,18 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "config/test_env.hpp"
+
 #include <cstdlib>
 #include <map>
 
 namespace llmgw {
 namespace {
-
-env_lookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
 
 TEST(env_subst, text_without_references_is_unchanged) {
   const auto env = fake_env({});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/test_env.hpp"
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -9,13 +11,6 @@
 
 namespace llmgw {
 namespace {
-
-env_lookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
 
 const std::map<std::string, std::string> k_all_keys = {
     {"OPENAI_API_KEY", "sk"},  {"ANTHROPIC_API_KEY", "ant"}, {"GROQ_API_KEY", "gsk"},

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/test_env.hpp"
+
 #include <map>
 #include <stdexcept>
 
@@ -11,17 +13,8 @@
 namespace llmgw {
 namespace {
 
-env_lookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    if (auto it = vars.find(std::string(name)); it != vars.end()) return it->second;
-    return std::nullopt;
-  };
-}
-
 provider_config vendor(std::string_view name, std::map<std::string, std::string> vars) {
-  auto p = builtin_vendor(name, fake_env(std::move(vars)));
-  if (!p) throw std::logic_error("no built-in vendor " + std::string(name));
-  return *p;
+  return builtin_vendor_for_test(name, std::move(vars));
 }
 
 TEST(vendors, bearer_target_for_each_endpoint) {
