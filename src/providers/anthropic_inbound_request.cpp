@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -71,6 +72,12 @@ problem check_image_source(const json::object& block, const std::string& path) {
   const json::string& type = s.at("type").get_string();
   if (type == "base64") {
     if (auto p = require_string(s, "media_type", source_path)) return p;
+    // The four types the Messages API documents for base64 images; anything
+    // else is Anthropic's 400, and would not make a data URL for the others.
+    const json::string& media = s.at("media_type").get_string();
+    if (media != "image/jpeg" && media != "image/png" && media != "image/gif" && media != "image/webp")
+      return field_error(at(source_path, "media_type"),
+                         "Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
     return require_string(s, "data", source_path);
   }
   if (type == "url") return require_string(s, "url", source_path);
@@ -170,6 +177,13 @@ problem check_tools(const json::object& root) {
     if (auto p = require_string(tool, "name", path)) return p;
     const json::value* type = find_set(tool, "type");
     if (type != nullptr && type->get_string() != "custom") continue;  // Anthropic's server tools have their own fields
+    // Anthropic's pattern for a custom tool's name, ^[a-zA-Z0-9_-]{1,128}$;
+    // an empty one would also be refused by every vendor it is translated for.
+    const json::string& name = tool.at("name").get_string();
+    const bool name_ok = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+    if (!name_ok) return field_error(at(path, "name"), "String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
     if (auto p = optional_type(tool, "description", path, json::kind::string, "Input should be a valid string"))
       return p;
     const json::value* schema = find(tool, "input_schema");

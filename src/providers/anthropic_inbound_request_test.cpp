@@ -106,6 +106,33 @@ TEST(anthropic_inbound_request, names_the_path_inside_messages) {
       "messages.0.content.0.content.0.text", "messages.0.content.0.content.0.text: Field required");
 }
 
+// Both found by the Anthropic inbound request fuzzer: a request the
+// validator passed whose translation the other vendors' adapters refuse.
+TEST(anthropic_inbound_request, an_image_media_type_must_be_one_anthropic_documents) {
+  const std::string head = R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image",)";
+  expect_rejected(head + R"("source":{"type":"base64","media_type":"image/pn,g","data":"AA"}}]}]})",
+                  "messages.0.content.0.source.media_type",
+                  "messages.0.content.0.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or "
+                  "'image/webp'");
+  for (const char* ok : {"image/jpeg", "image/png", "image/gif", "image/webp"}) {
+    EXPECT_EQ(rejection(head + R"("source":{"type":"base64","media_type":")" + ok + R"(","data":"AA"}}]}]})").message,
+              "")
+        << ok;
+  }
+}
+
+TEST(anthropic_inbound_request, a_custom_tool_name_must_match_anthropics_pattern) {
+  const std::string head = R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"a"}],"tools":[)";
+  const std::string tail = R"(,"input_schema":{"type":"object"}}]})";
+  for (const char* bad : {R"("")", R"("has space")", R"("dot.ted")"}) {
+    expect_rejected(head + R"({"name":)" + bad + tail, "tools.0.name",
+                    "tools.0.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
+  }
+  expect_rejected(head + R"({"name":")" + std::string(129, 'a') + '"' + tail, "tools.0.name",
+                  "tools.0.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
+  EXPECT_EQ(rejection(head + R"({"name":"get_weather-2")" + tail).message, "");
+}
+
 TEST(anthropic_inbound_request, type_checks_optional_fields) {
   const std::string head = R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"a"}],)";
   expect_rejected(head + R"("stream":"yes"})", "stream", "stream: Input should be a valid boolean");

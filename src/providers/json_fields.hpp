@@ -9,7 +9,8 @@
 
 namespace llmgw::providers {
 
-// An integer field (a double is truncated); 0 when absent, not a number or out of range.
+// A count field (a double is truncated); 0 when absent, not a number,
+// negative or beyond 2^50.
 std::int64_t count_of(const boost::json::object& o, std::string_view key);
 // A string field, viewing `o`; empty when absent or not a string.
 std::string_view string_in(const boost::json::object& o, std::string_view key);

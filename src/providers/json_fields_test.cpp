@@ -18,6 +18,13 @@ TEST(JsonFields, CountsReadLenientlyAndNeverOverflow) {
   EXPECT_EQ(count_of(o, "e"), 0);
   EXPECT_EQ(count_of(o, "f"), 0);
   EXPECT_EQ(count_of(o, "missing"), 0);
+  // Found by the response decoder fuzzer: a vendor's negative count reached the usage record.
+  const auto n =
+      boost::json::parse(R"({"neg":-10,"negd":-3.5,"big":1125899906842625,"edge":1125899906842624})").as_object();
+  EXPECT_EQ(count_of(n, "neg"), 0);
+  EXPECT_EQ(count_of(n, "negd"), 0);
+  EXPECT_EQ(count_of(n, "big"), 0);
+  EXPECT_EQ(count_of(n, "edge"), 1125899906842624);
   EXPECT_EQ(string_in(o, "s"), "x");
   EXPECT_EQ(string_in(o, "a"), "");
   EXPECT_NE(object_in(o, "o"), nullptr);
