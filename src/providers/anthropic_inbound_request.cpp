@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,6 +63,16 @@ problem optional_type(const json::object& o, std::string_view key, const std::st
   return field_error(at(path, key), what);
 }
 
+bool is_web_url(std::string_view url) {
+  const auto starts_with_nocase = [&](std::string_view prefix) {
+    if (url.size() <= prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(url[i])) != prefix[i]) return false;
+    return true;
+  };
+  return starts_with_nocase("https://") || starts_with_nocase("http://");
+}
+
 problem check_image_source(const json::object& block, const std::string& path) {
   const json::value* source = find(block, "source");
   if (source == nullptr) return field_error(at(path, "source"), "Field required");
@@ -80,7 +91,15 @@ problem check_image_source(const json::object& block, const std::string& path) {
                          "Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
     return require_string(s, "data", source_path);
   }
-  if (type == "url") return require_string(s, "url", source_path);
+  if (type == "url") {
+    if (auto p = require_string(s, "url", source_path)) return p;
+    // A url source is fetched by the vendor: only a web address makes sense,
+    // and anything else (a data: URL, a bare path) would reach an OpenAI-shaped
+    // vendor as an image_url it refuses or misreads.
+    if (!is_web_url(s.at("url").get_string()))
+      return field_error(at(source_path, "url"), "Input should be an http or https URL");
+    return std::nullopt;
+  }
   return std::nullopt;  // other sources (file) are Anthropic's to judge
 }
 

@@ -106,8 +106,19 @@ TEST(anthropic_inbound_request, names_the_path_inside_messages) {
       "messages.0.content.0.content.0.text", "messages.0.content.0.content.0.text: Field required");
 }
 
-// Both found by the Anthropic inbound request fuzzer: a request the
+// Found by the Anthropic inbound request fuzzer, like the two tests below: a request the
 // validator passed whose translation the other vendors' adapters refuse.
+TEST(anthropic_inbound_request, an_image_url_source_must_be_a_web_address) {
+  const std::string head = R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image",)";
+  for (const char* bad : {"data:https://example.com/cat.jpg", "data:image/png;base64,AA", "/etc/passwd", "https://"}) {
+    expect_rejected(head + R"("source":{"type":"url","url":")" + bad + R"("}}]}]})", "messages.0.content.0.source.url",
+                    "messages.0.content.0.source.url: Input should be an http or https URL");
+  }
+  for (const char* ok : {"https://example.com/cat.jpg", "HTTP://example.com/a.png"}) {
+    EXPECT_EQ(rejection(head + R"("source":{"type":"url","url":")" + ok + R"("}}]}]})").message, "") << ok;
+  }
+}
+
 TEST(anthropic_inbound_request, an_image_media_type_must_be_one_anthropic_documents) {
   const std::string head = R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image",)";
   expect_rejected(head + R"("source":{"type":"base64","media_type":"image/pn,g","data":"AA"}}]}]})",
