@@ -154,7 +154,7 @@ void gateway::enter(stage s, request_context& ctx) {
 }
 
 asio::awaitable<void> gateway::handle(http::request& req, http::response_writer& out) {
-  request_context ctx(req, out, records_);
+  request_context ctx(req, out, records_, record_pool_);
   bool failed = false;
   try {
     co_await run(ctx);

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "api/request_context.hpp"
 #include "auth/keys.hpp"
 #include "config/config.hpp"
 #include "core/memory_budget.hpp"
@@ -47,7 +48,6 @@ struct gateway_state {
   gateway_state(config c, bool demo);
 };
 
-class request_context;
 struct decoded_request;
 struct attempt_plan;
 
@@ -130,6 +130,7 @@ class gateway {
   std::string azure_head_;
   std::mt19937_64 rng_;
   stage_listener on_stage_;
+  record_pool record_pool_;
 };
 
 }  // namespace llmgw::api

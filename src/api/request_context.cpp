@@ -8,17 +8,48 @@ std::string_view api_name(client_api a) { return a == client_api::anthropic ? "a
 
 }  // namespace
 
-request_context::request_context(http::request& r, http::response_writer& w, usage::record_queue* records)
+std::unique_ptr<usage::request_record> record_pool::take() {
+  if (free_.empty()) return std::make_unique<usage::request_record>();
+  auto r = std::move(free_.back());
+  free_.pop_back();
+  return r;
+}
+
+void record_pool::give_back(std::unique_ptr<usage::request_record> r) {
+  if (free_.size() >= 256) return;
+  usage::release_large_fields(*r);
+  // Every value back to a fresh record's, keeping the buffers: the cleared
+  // strings and attempt list move into a fresh record, which replaces the old.
+  auto& x = *r;
+  usage::request_record fresh;
+  for (auto field :
+       {&usage::request_record::request_id, &usage::request_record::method, &usage::request_record::path,
+        &usage::request_record::key_id, &usage::request_record::key_name, &usage::request_record::model,
+        &usage::request_record::served_model, &usage::request_record::provider, &usage::request_record::error}) {
+    (x.*field).clear();
+    (fresh.*field).swap(x.*field);
+  }
+  x.attempts.clear();
+  fresh.attempts.swap(x.attempts);
+  x = std::move(fresh);
+  free_.push_back(std::move(r));
+}
+
+request_context::request_context(http::request& r, http::response_writer& w, usage::record_queue* records,
+                                 record_pool& pool)
     : req(r),
       out(w),
       id(request_id::generate()),
       started(clock::now()),
       api(client_api_for_path(r.path())),
       count_tokens(r.path().ends_with("/messages/count_tokens")),
+      pool_(pool),
+      owned_(pool.take()),
+      record(*owned_),
       records_(records) {
   record.request_id = id.view();
   record.method = r.method();
-  record.path = r.path();
+  usage::assign_field(record.path, r.path());
   record.client_api = api_name(api);
   w.use_request_id(id.view());  // the server's own answers to this request quote it too
 }
@@ -26,9 +57,11 @@ request_context::request_context(http::request& r, http::response_writer& w, usa
 request_context::~request_context() {
   // Only when no stage finished the request: its frame is being destroyed
   // with the worker (shutdown), or a path forgot to. Still one record.
-  if (finished_) return;
-  if (record.status == 0 && !out.started()) set_error(499, "request stopped before an answer");
-  finish();
+  if (!finished_) {
+    if (record.status == 0 && !out.started()) set_error(499, "request stopped before an answer");
+    finish();
+  }
+  pool_.give_back(std::move(owned_));
 }
 
 void request_context::set_caller(const principal& p) {

@@ -8,8 +8,10 @@
 // copy of the record to the worker's queue for the background writer.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/client_api.hpp"
 #include "auth/keys.hpp"
@@ -22,13 +24,26 @@
 
 namespace llmgw::api {
 
+// Records with warm buffers for one worker's requests: a request borrows one
+// for its life and gives it back, so after warm-up a request allocates
+// nothing for its id, path, names or attempt list.
+class record_pool {
+ public:
+  std::unique_ptr<usage::request_record> take();
+  // Cleared (buffers kept, large ones freed); at most 256 are kept.
+  void give_back(std::unique_ptr<usage::request_record> r);
+
+ private:
+  std::vector<std::unique_ptr<usage::request_record>> free_;
+};
+
 class request_context {
  public:
   using clock = std::chrono::steady_clock;
 
   // `records`: the worker's queue to the background writer; nullptr when
   // nothing records requests (--no-access-log).
-  request_context(http::request& r, http::response_writer& w, usage::record_queue* records);
+  request_context(http::request& r, http::response_writer& w, usage::record_queue* records, record_pool& pool);
   ~request_context();
   request_context(const request_context&) = delete;
   request_context& operator=(const request_context&) = delete;
@@ -40,7 +55,13 @@ class request_context {
   const client_api api;     // told by the path: errors and answers are written in it
   const bool count_tokens;  // POST /v1/messages/count_tokens
   std::string model;        // as the client asked, whole (the record keeps a cut copy)
-  usage::request_record record;
+
+ private:
+  record_pool& pool_;
+  std::unique_ptr<usage::request_record> owned_;
+
+ public:
+  usage::request_record& record;  // owned_, borrowed from the worker's pool
 
   // The caller, once authenticated.
   void set_caller(const principal& p);
