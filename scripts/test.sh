@@ -2,9 +2,14 @@
 # The whole test suite, from a fresh clone: dependencies, the formatting check,
 # the ASan+UBSan build (warnings are errors: the dev preset sets LLMGW_WERROR),
 # unit tests, then the integration and end-to-end tests (Node) against the real
-# binary with a real Redis and PostgreSQL. Exits non-zero if anything fails.
+# binary with a real Redis and PostgreSQL, and the fuzz smoke run
+# (scripts/fuzz-smoke.sh). Exits non-zero if anything fails.
 #
 #   scripts/test.sh
+#
+# Once the ASan build is done, the fuzz smoke run (its clang build, then each
+# target for a fixed 10 s) goes on in the background beside the tests, which
+# mostly wait on sockets and timers; its output is printed when it ends.
 #
 # Env: LLMGW_JOBS (build parallelism, default: cores), LLMGW_SKIP_DEPS=1 (skip
 # install-deps), LLMGW_TEST_FILTER (node --test-name-pattern),
@@ -59,7 +64,11 @@ summary() {
 
 services_env=$repo_root/build/dev/services.env
 services_started=0
+fuzz_pid=""
 cleanup() {
+  if [[ -n $fuzz_pid ]]; then  # its own process group: the build or the fuzzers with it
+    kill -TERM -- "-$fuzz_pid" 2>/dev/null || true
+  fi
   if [[ $services_started -eq 1 ]]; then
     scripts/services.sh stop "$services_env" >/dev/null 2>&1 || true
   fi
@@ -91,8 +100,33 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_stri
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0"
 
-step "unit tests (ctest --preset dev)" ctest --preset dev -j "$jobs"
-step "fuzz smoke (clang libFuzzer, 10 s per target)" scripts/fuzz-smoke.sh 10
+# The fuzz smoke run in its own process group (so cleanup can stop all of it),
+# its output kept for the end.
+fuzz_name="fuzz smoke (clang libFuzzer, 10 s per target, beside the tests)"
+fuzz_log=$repo_root/build/fuzz-smoke.log
+mkdir -p "$(dirname "$fuzz_log")"
+fuzz_t0=$SECONDS
+setsid scripts/fuzz-smoke.sh 10 >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+finish_fuzz() {
+  echo
+  echo "==> $fuzz_name"
+  local rc=0
+  wait "$fuzz_pid" || rc=$?
+  fuzz_pid=""
+  cat "$fuzz_log"
+  if [[ $rc -eq 0 ]]; then
+    results+=("ok    $fuzz_name ($((SECONDS - fuzz_t0)) s)")
+  else
+    results+=("FAIL  $fuzz_name ($((SECONDS - fuzz_t0)) s, exit $rc)")
+    failed=1
+  fi
+}
+
+# One process for the whole binary (ctest --preset dev runs the same tests one
+# process each, ten times the CPU for the sanitizers' start-up); --gtest_brief
+# prints only the failures and the totals.
+step "unit tests (build/dev/llmgw_unit_tests)" build/dev/llmgw_unit_tests --gtest_brief=1
 
 must "start redis + postgresql" scripts/services.sh start "$services_env"
 services_started=1
@@ -109,10 +143,10 @@ node_tests() {
   rm -rf "$san_dir"
   mkdir -p "$san_dir"
   # log_path sends each process's report to $san_dir/asan.PID (or ubsan.PID).
-  ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$san_dir/asan" \
-  UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$san_dir/ubsan" \
   # Safety nets against a hang (a test that never ends, a child process that
   # keeps a test file alive): a per-test timeout, and one for the whole run.
+  ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$san_dir/asan" \
+  UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$san_dir/ubsan" \
   LLMGW_BIN="$repo_root/build/dev/llmgw" \
     timeout --kill-after=30 "${LLMGW_SUITE_TIMEOUT_S:-2400}" \
     node --test --test-timeout="${LLMGW_TEST_TIMEOUT_MS:-300000}" \
@@ -137,5 +171,6 @@ else
   step "integration + e2e tests (node --test ${test_dirs[*]})" node_tests
 fi
 
+finish_fuzz
 summary
 exit $failed
