@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <initializer_list>
 #include <vector>
 
 #include "mock/claude_models.hpp"
@@ -71,6 +72,35 @@ std::optional<std::string> tool_pairing_violation(const json::array& messages) {
   return std::nullopt;
 }
 
+// True when the model id (bare, or after a region prefix such as "us.")
+// starts with one of `families`.
+bool model_of(std::string_view model, std::initializer_list<std::string_view> families) {
+  for (auto family : families) {
+    const auto at = model.find(family);
+    if (at != std::string_view::npos && (at == 0 || model[at - 1] == '.')) return true;
+  }
+  return false;
+}
+
+// Forcing a tool is for some models only: `tool` for Claude 3 and later and
+// Nova, `any` for Claude 3 and later and Mistral Large
+// (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolChoice.html).
+std::optional<std::string> tool_choice_violation(const json::object& request, std::string_view model) {
+  const auto* config = request.if_contains("toolConfig");
+  const auto* choice = config && config->is_object() ? config->get_object().if_contains("toolChoice") : nullptr;
+  if (!choice || !choice->is_object()) return std::nullopt;
+  for (const auto& kv : choice->get_object()) {
+    bool supported = true;
+    if (kv.key() == "tool") supported = model_of(model, {"anthropic.claude-", "amazon.nova-"});
+    if (kv.key() == "any") supported = model_of(model, {"anthropic.claude-", "mistral.mistral-large"});
+    if (!supported) {
+      const std::string field = "toolConfig.toolChoice." + std::string(kv.key());
+      return "This model doesn't support the " + field + " field. Remove " + field + " and try again.";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> bedrock_rule_violation(std::string_view body, std::string_view model) {
@@ -116,6 +146,8 @@ std::optional<std::string> bedrock_rule_violation(std::string_view body, std::st
         return "The toolConfig field must be defined when using toolUse and toolResult content blocks.";
     }
   }
+
+  if (auto violation = tool_choice_violation(request, model)) return violation;
 
   // Claude models that take temperature or topP but not both refuse them
   // on Bedrock too, in the model's own words

@@ -87,6 +87,23 @@ TEST(BedrockRules, TemperatureAndTopPTogetherOnClaudeModelsThatRefuseBoth) {
   }
 }
 
+TEST(BedrockRules, ForcingAToolIsForTheModelsThatSupportIt) {
+  constexpr std::string_view forced = R"({"messages":[{"role":"user","content":[{"text":"a"}]}],
+      "toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object"}}}}],"toolChoice":{"tool":{"name":"f"}}}})";
+  EXPECT_EQ(
+      violation(forced, "meta.llama3-70b-instruct-v1:0"),
+      "This model doesn't support the toolConfig.toolChoice.tool field. Remove toolConfig.toolChoice.tool and try "
+      "again.");
+  EXPECT_EQ(violation(forced, "us.anthropic.claude-3-5-haiku-20241022-v1:0"), "");
+  EXPECT_EQ(violation(forced, "amazon.nova-lite-v1:0"), "");
+  std::string any(forced);
+  any.replace(any.find(R"("tool":{"name":"f"})"), 19, R"("any":{})");
+  EXPECT_EQ(violation(any, "amazon.nova-pro-v1:0"),
+            "This model doesn't support the toolConfig.toolChoice.any field. Remove toolConfig.toolChoice.any and try "
+            "again.");
+  EXPECT_EQ(violation(any, "mistral.mistral-large-2407-v1:0"), "");
+}
+
 TEST(BedrockRules, TheDialectAnswersWithAValidationException) {
   std::string body =
       R"({"messages":[{"role":"user","content":[{"text":"a"}]},{"role":"user","content":[{"text":"b"}]}]})";
