@@ -215,8 +215,10 @@ bool is_string_type(const json::object& schema) {
 // anything else) and the Schema checks that come after parsing.
 class walker {
  public:
-  void walk(const json::object& o, const message_spec& spec, const std::string& proto_path,
-            const std::string& request_path) {
+  // `proto_path` names the object as parse errors do (snake_case fields,
+  // map entries by position), `request_path` as the later checks do (map
+  // entries by key). Both grow while descending and are restored after.
+  void walk(const json::object& o, const message_spec& spec, std::string& proto_path, std::string& request_path) {
     for (const auto& kv : o) {
       const field_spec* f = find_field(spec, kv.key());
       if (!f) {
@@ -224,34 +226,37 @@ class walker {
         continue;
       }
       if (!f->message) continue;
-      const std::string child = proto_path.empty() ? std::string(f->name) : proto_path + "." + std::string(f->name);
-      const std::string request_child = request_path + "." + std::string(f->name);
+      const std::size_t proto_size = proto_path.size();
+      const std::size_t request_size = request_path.size();
+      if (!proto_path.empty()) proto_path.push_back('.');
+      proto_path.append(f->name);
+      request_path.append(".").append(f->name);
       const json::value& v = kv.value();
       if (f->how == shape::single && v.is_object()) {
-        walk(v.get_object(), *f->message, child, request_child);
+        walk(v.get_object(), *f->message, proto_path, request_path);
       } else if (f->how == shape::repeated && v.is_array()) {
         const auto& items = v.get_array();
         for (std::size_t i = 0; i < items.size(); ++i) {
+          if (!items[i].is_object()) continue;
           const std::string at = "[" + std::to_string(i) + "]";
-          if (items[i].is_object()) walk(items[i].get_object(), *f->message, child + at, request_child + at);
+          descend(items[i].get_object(), *f->message, proto_path, at, request_path, at);
         }
       } else if (f->how == shape::map && v.is_object()) {
-        // Map entries are named by position in parse errors and by key in
-        // the checks after parsing.
         std::size_t n = 0;
         for (const auto& entry : v.get_object()) {
           if (entry.value().is_object()) {
-            walk(entry.value().get_object(), *f->message, child + "[" + std::to_string(n) + "].value",
-                 request_child + "[" + std::string(entry.key()) + "]");
+            descend(entry.value().get_object(), *f->message, proto_path, "[" + std::to_string(n) + "].value",
+                    request_path, "[" + std::string(entry.key()) + "]");
           }
           ++n;
         }
       }
+      proto_path.resize(proto_size);
+      request_path.resize(request_size);
     }
-    // enum is for STRING schemas only: "Possible values of the element of
-    // Type.STRING with enum format" (https://ai.google.dev/api/caching#Schema).
+    // enum belongs to STRING schemas only (https://ai.google.dev/api/caching#Schema).
     if (spec.is_schema && o.contains("enum") && !is_string_type(o))
-      checks_.append("* " + request_path + ".enum: only allowed for STRING type\n");
+      checks_.append("* ").append(request_path).append(".enum: only allowed for STRING type\n");
   }
 
   bool any_unknown() const { return !unknown_.empty(); }
@@ -268,6 +273,17 @@ class walker {
   const std::string& checks() const { return checks_; }
 
  private:
+  void descend(const json::object& o, const message_spec& spec, std::string& proto_path, std::string_view proto_step,
+               std::string& request_path, std::string_view request_step) {
+    const std::size_t proto_size = proto_path.size();
+    const std::size_t request_size = request_path.size();
+    proto_path.append(proto_step);
+    request_path.append(request_step);
+    walk(o, spec, proto_path, request_path);
+    proto_path.resize(proto_size);
+    request_path.resize(request_size);
+  }
+
   void unknown_name(std::string_view name, const std::string& proto_path) {
     std::string message = "Invalid JSON payload received. Unknown name \"" + std::string(name) + "\"";
     if (!proto_path.empty()) message.append(" at '").append(proto_path).append("'");
@@ -321,7 +337,9 @@ std::optional<gemini_violation> gemini_rule_violation(std::string_view body) {
   if (ec || !root.is_object()) return std::nullopt;
 
   walker w;
-  w.walk(root.get_object(), k_request, {}, "GenerateContentRequest");
+  std::string proto_path;
+  std::string request_path = "GenerateContentRequest";
+  w.walk(root.get_object(), k_request, proto_path, request_path);
   if (w.any_unknown()) return w.unknown_names();
   if (has_invalid_role(root.get_object())) return gemini_violation{"Please use a valid role: user, model.", {}};
   if (!w.checks().empty()) return gemini_violation{w.checks(), {}};
