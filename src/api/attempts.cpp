@@ -160,6 +160,7 @@ std::optional<gateway_error> gateway::plan_attempt(request_context& ctx, const d
   plan.adapter = nullptr;
   plan.encoded.reset();
   plan.scratch->clear();
+  ctx.record.dropped_params.clear();
   retry = true;  // another deployment may serve what this one cannot
 
   if (anthropic_client && p.kind == provider_kind::anthropic) {
@@ -205,6 +206,7 @@ std::optional<gateway_error> gateway::plan_attempt(request_context& ctx, const d
       return enc.error();
     }
     plan.encoded.emplace(std::move(*enc));
+    ctx.record.dropped_params = plan.encoded->dropped_params;
     plan.body = plan.encoded->body;
     begin_head(*plan.head, plan.encoded->target, p.host_header);
     for (const auto& [name, value] : plan.encoded->headers) append_line(*plan.head, name, value);

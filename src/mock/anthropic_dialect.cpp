@@ -9,6 +9,7 @@
 
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
+#include "mock/anthropic_rules.hpp"
 #include "mock/dialect.hpp"
 #include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
@@ -260,6 +261,7 @@ class anthropic final : public dialect {
     if (!have_model) return field_required("model");
     if (!have_messages) return field_required("messages");
     if (!out.max_tokens) return field_required("max_tokens");
+    if (auto message = anthropic_rule_violation(body)) return invalid_request(*message);
     // Anthropic's usage always comes with a stream: nothing to ask for.
     out.include_usage = false;
     return std::nullopt;

@@ -92,7 +92,8 @@ TEST(AnthropicDialect, RequiredFieldsAreAnthropicErrors) {
     EXPECT_EQ(e->status, 400);
     EXPECT_EQ(error_type(*e), "invalid_request_error");
   }
-  std::string none = R"({"model":"m","max_tokens":5,"messages":[],"tool_choice":{"type":"none"}})";
+  std::string none =
+      R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tool_choice":{"type":"none"}})";
   chat_request_info info;
   ASSERT_FALSE(d().read_chat(none, {}, false, info));
   EXPECT_TRUE(info.tool_choice_none);

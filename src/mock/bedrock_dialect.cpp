@@ -11,6 +11,7 @@
 
 #include "core/eventstream.hpp"
 #include "core/json_escape.hpp"
+#include "mock/bedrock_rules.hpp"
 #include "mock/dialect.hpp"
 #include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
@@ -309,6 +310,7 @@ class bedrock final : public dialect {
       }
     }
     if (!have_messages) return missing("messages");
+    if (auto message = bedrock_rule_violation(body, out.model)) return validation(*message);
     return std::nullopt;
   }
 

@@ -110,7 +110,8 @@ TEST(BedrockDialect, ToolResultsAreNotTheUsersQuestion) {
       {"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":"{}"}}]},
       {"role":"tool","tool_call_id":"t1","content":"42"}],"tools":[{"type":"function","function":{"name":"f"}}]})");
   chat_request_info info;
-  ASSERT_FALSE(d().read_chat(r.body, "m", false, info));
+  // A model that can be made to call a tool (toolChoice "any").
+  ASSERT_FALSE(d().read_chat(r.body, "anthropic.claude-3-haiku-20240307-v1%3A0", false, info));
   EXPECT_FALSE(info.last_message_is_user);
   EXPECT_TRUE(info.tool_choice_required);
   EXPECT_NE(info.last_user_content.find("Q [mock:tool]"), std::string_view::npos);

@@ -11,6 +11,7 @@
 #include "core/json_escape.hpp"
 #include "mock/embeddings.hpp"
 #include "mock/gemini_dialect.hpp"
+#include "mock/gemini_rules.hpp"
 #include "mock/json_reading.hpp"
 #include "mock/tool_calls.hpp"
 
@@ -429,6 +430,7 @@ class gemini final : public dialect {
       }
     }
     if (!any_content) return invalid_argument("* GenerateContentRequest.contents: contents is not specified\n");
+    if (auto v = gemini_rule_violation(body)) return google_error(400, v->message, "INVALID_ARGUMENT", v->details);
     const bool question = last_role == "user" && !holds_function_response(last_parts, body);
     out.last_message_is_user = question;
     if (question) out.last_user_content = last_parts;

@@ -1,6 +1,7 @@
 // The OpenAI wire format as a mock dialect: the mock's original API, kept
 // on the fast path (simdjson request reading, hand-written responses).
 #include "mock/dialect.hpp"
+#include "mock/openai_rules.hpp"
 #include "mock/tool_calls.hpp"
 
 namespace llmgw::mock {
@@ -71,7 +72,8 @@ class openai_dialect_impl final : public dialect {
 
   std::optional<mock_error> read_chat(std::string& body, std::string_view path_model, bool,
                                       chat_request_info& out) const override {
-    return read_chat_request(body, out, path_model);
+    if (auto e = read_chat_request(body, out, path_model)) return e;
+    return openai_rule_violation(body);
   }
 
   std::optional<tool_call> make_tool_call(std::string_view body, std::string_view wanted) const override {

@@ -238,8 +238,12 @@ encode_result encode_anthropic_messages(const chat_request& r, const vendor_endp
     for (const auto& s : r.stop) stops.push_back(json::string(s));
     body["stop_sequences"] = std::move(stops);
   }
+  // Recent Claude models refuse temperature and top_p together, and many
+  // OpenAI clients send both by default: temperature, the one clients tune,
+  // is kept, and the request is answered instead of refused.
+  const bool drop_top_p = r.temperature && r.top_p && claude_refuses_temperature_with_top_p(model);
   if (r.temperature) body["temperature"] = *r.temperature;
-  if (r.top_p) body["top_p"] = *r.top_p;
+  if (r.top_p && !drop_top_p) body["top_p"] = *r.top_p;
   if (auto e = encode_tools(r, body)) return *e;
   if (!r.user.empty()) body["metadata"] = json::object{{"user_id", r.user}};
   if (o.stream) body["stream"] = true;
@@ -250,6 +254,7 @@ encode_result encode_anthropic_messages(const chat_request& r, const vendor_endp
   out.headers.emplace_back("anthropic-version",
                            std::string(ep.api_version.empty() ? k_anthropic_default_version : ep.api_version));
   out.body = json::serialize(body);
+  if (drop_top_p) out.dropped_params.push_back("top_p");
   return out;
 }
 

@@ -39,6 +39,32 @@ std::string header(const upstream_request& r, std::string_view name) {
   return "<absent>";
 }
 
+// Claude Sonnet 4.5 and later refuse temperature and top_p together
+// (https://docs.claude.com/en/docs/about-claude/models/migrating-to-claude-4);
+// many OpenAI clients send both, so top_p goes and the request is answered.
+TEST(AnthropicEncode, TopPBesideTemperatureIsDroppedForModelsThatRefuseBoth) {
+  auto r = encode(
+      R"({"model":"claude-sonnet-4-5","temperature":0.3,"top_p":0.9,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(r);
+  auto body = json::parse(r->body).as_object();
+  EXPECT_EQ(body.at("temperature"), 0.3);
+  EXPECT_FALSE(body.contains("top_p"));
+  EXPECT_EQ(r->dropped_params, std::vector<std::string_view>{"top_p"});
+
+  // top_p alone is kept; both are kept for a model that takes both.
+  r = encode(R"({"model":"claude-sonnet-4-5","top_p":0.9,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::parse(r->body).at("top_p"), 0.9);
+  EXPECT_TRUE(r->dropped_params.empty());
+  r = encode(
+      R"({"model":"claude-3-7-sonnet-20250219","temperature":0.3,"top_p":0.9,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(r);
+  body = json::parse(r->body).as_object();
+  EXPECT_EQ(body.at("temperature"), 0.3);
+  EXPECT_EQ(body.at("top_p"), 0.9);
+  EXPECT_TRUE(r->dropped_params.empty());
+}
+
 TEST(AnthropicEncode, TargetAndHeadersFollowTheEndpoint) {
   auto ep = endpoint();
   ep.base_path = "/proxy/anthropic";

@@ -35,4 +35,44 @@ std::optional<std::int64_t> claude_max_output_tokens(std::string_view model) {
   return std::nullopt;
 }
 
+namespace {
+
+// The number at the start of `s` ("5" of "5-20250929"), removed from it;
+// nullopt when `s` does not start with one, or with a date (8 digits).
+std::optional<int> take_version(std::string_view& s) {
+  std::size_t n = 0;
+  while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+  if (n == 0 || n > 2) return std::nullopt;
+  int v = 0;
+  for (std::size_t i = 0; i < n; ++i) v = v * 10 + (s[i] - '0');
+  s.remove_prefix(n);
+  return v;
+}
+
+}  // namespace
+
+bool claude_refuses_temperature_with_top_p(std::string_view model) {
+  // "claude-<family>-<major>[-<minor>]…", alone or after a vendor prefix
+  // ("anthropic/", Bedrock's "anthropic." and region).
+  constexpr std::string_view k_claude = "claude-";
+  const auto at = model.find(k_claude);
+  if (at == std::string_view::npos || (at != 0 && model[at - 1] != '.' && model[at - 1] != '/')) return false;
+  std::string_view rest = model.substr(at + k_claude.size());
+  std::string_view family;
+  for (std::string_view f : {"opus-", "sonnet-", "haiku-"}) {
+    if (rest.starts_with(f)) family = f;
+  }
+  if (family.empty()) return false;  // claude-3-…: the older naming, which takes both
+  rest.remove_prefix(family.size());
+  const auto major = take_version(rest);
+  if (!major) return false;
+  int minor = 0;
+  if (rest.starts_with('-')) {
+    rest.remove_prefix(1);
+    minor = take_version(rest).value_or(0);
+  }
+  if (*major != 4) return *major > 4;
+  return family == "opus-" ? minor >= 1 : minor >= 5;
+}
+
 }  // namespace llmgw::providers

@@ -14,4 +14,11 @@ namespace llmgw::providers {
 // claude-3-5-haiku-latest) resolve too. nullopt for models not known here.
 std::optional<std::int64_t> claude_max_output_tokens(std::string_view model);
 
+// True when `model` is a Claude model that refuses temperature and top_p
+// together: Opus 4.1, Sonnet and Haiku 4.5, and every later version
+// (https://docs.claude.com/en/docs/about-claude/models/migrating-to-claude-4).
+// Takes Anthropic ids (claude-sonnet-4-5, claude-opus-4-1-20250805) and
+// Bedrock ones (us.anthropic.claude-sonnet-4-5-20250929-v1:0).
+bool claude_refuses_temperature_with_top_p(std::string_view model);
+
 }  // namespace llmgw::providers

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/path_segment.hpp"
+#include "providers/anthropic_models.hpp"
 #include "providers/aws_sigv4.hpp"
 #include "providers/bedrock.hpp"
 
@@ -158,7 +159,8 @@ std::optional<json::object> tool_config(const chat_request& r, const history_too
   return config;
 }
 
-boost::system::result<std::string, gateway_error> converse_body(const chat_request& r) {
+// `drop_top_p`: leave topP out (Claude models that refuse it beside temperature).
+boost::system::result<std::string, gateway_error> converse_body(const chat_request& r, bool drop_top_p) {
   json::array system;
   message_list messages;
   history_tools history;
@@ -192,7 +194,7 @@ boost::system::result<std::string, gateway_error> converse_body(const chat_reque
   json::object inference;
   if (r.max_tokens) inference["maxTokens"] = *r.max_tokens;
   if (r.temperature) inference["temperature"] = *r.temperature;
-  if (r.top_p) inference["topP"] = *r.top_p;
+  if (r.top_p && !drop_top_p) inference["topP"] = *r.top_p;
   if (!r.stop.empty()) {
     json::array stops;
     for (const auto& s : r.stop) stops.push_back(json::string(s));
@@ -217,10 +219,14 @@ boost::system::result<upstream_request, gateway_error> encode_bedrock_converse(c
   if (!usable_in_path(model))
     return invalid_request("Invalid 'model': a Bedrock model id must not be \".\" or \"..\".", "model");
 
-  auto body = converse_body(r);
+  // Claude on Bedrock refuses temperature and topP together as it does on
+  // Anthropic's API: temperature is kept (see encode_anthropic_messages).
+  const bool drop_top_p = r.temperature && r.top_p && claude_refuses_temperature_with_top_p(model);
+  auto body = converse_body(r, drop_top_p);
   if (!body) return body.error();
 
   upstream_request out;
+  if (drop_top_p) out.dropped_params.push_back("top_p");
   out.target.append(ep.base_path).append("/model/").append(aws::uri_encode(model, false));
   out.target.append(o.stream ? "/converse-stream" : "/converse");
   out.body = std::move(*body);

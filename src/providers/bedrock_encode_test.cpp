@@ -47,6 +47,24 @@ boost::system::result<upstream_request, gateway_error> encode(std::string_view b
 
 constexpr std::string_view k_hello = R"({"model":"m","messages":[{"role":"user","content":"Hi"}]})";
 
+// Claude on Bedrock refuses temperature and topP together as it does on
+// Anthropic's API: topP goes, temperature stays.
+TEST(bedrock_encode, top_p_beside_temperature_is_dropped_for_claude_models_that_refuse_both) {
+  constexpr std::string_view both =
+      R"({"model":"m","temperature":0.3,"top_p":0.9,"messages":[{"role":"user","content":"hi"}]})";
+  auto r = encode(both, endpoint(), options("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+  ASSERT_TRUE(r);
+  const auto inference = json::parse(r->body).at("inferenceConfig").as_object();
+  EXPECT_EQ(inference.at("temperature"), 0.3);
+  EXPECT_FALSE(inference.contains("topP"));
+  EXPECT_EQ(r->dropped_params, std::vector<std::string_view>{"top_p"});
+
+  r = encode(both, endpoint(), options("anthropic.claude-3-haiku-20240307-v1:0"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::parse(r->body).at("inferenceConfig").at("topP"), 0.9);
+  EXPECT_TRUE(r->dropped_params.empty());
+}
+
 TEST(bedrock_encode, session_token_is_sent_and_signed) {
   auto ep = endpoint();
   ep.aws_session_token = "FQoGZXIvYXdzEXAMPLETOKEN";

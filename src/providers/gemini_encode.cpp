@@ -117,6 +117,18 @@ json::object clean_object(const json::object& s, int depth) {
       out[key] = v;
     }
   }
+  // enum belongs to STRING schemas only; elsewhere Gemini answers 400
+  // "enum: only allowed for STRING type". An enum of strings without a type
+  // (a JSON-schema const, or an untyped enum) is a string; under any other
+  // type the enum goes.
+  if (out.contains("enum")) {
+    const auto* type = out.if_contains("type");
+    if (!type && !out.contains("anyOf")) {
+      out["type"] = "STRING";
+    } else if (!type || *type != "STRING") {
+      out.erase("enum");
+    }
+  }
   // "required" may only name declared properties.
   if (auto* req = out.if_contains("required"); req && req->is_array()) {
     const auto* props = out.if_contains("properties");

@@ -35,9 +35,18 @@ TEST(GeminiSchema, TypeListsBecomeNullableOrAnyOf) {
   EXPECT_EQ(cleaned(R"({"type":"null"})"), json::parse(R"({"type":"NULL"})"));
 }
 
-TEST(GeminiSchema, OneOfBecomesAnyOfAndConstBecomesEnum) {
+TEST(GeminiSchema, OneOfBecomesAnyOfAndConstBecomesAStringEnum) {
+  // Gemini takes enum on STRING schemas only (https://ai.google.dev/api/caching#Schema).
   EXPECT_EQ(cleaned(R"({"oneOf":[{"const":"a"},{"type":"integer","format":"uint8"}]})"),
-            json::parse(R"({"anyOf":[{"enum":["a"]},{"type":"INTEGER"}]})"));
+            json::parse(R"({"anyOf":[{"type":"STRING","enum":["a"]},{"type":"INTEGER"}]})"));
+  EXPECT_EQ(cleaned(R"({"enum":["x","y"]})"), json::parse(R"({"type":"STRING","enum":["x","y"]})"));
+}
+
+TEST(GeminiSchema, EnumsUnderOtherTypesAreDropped) {
+  EXPECT_EQ(cleaned(R"({"type":"integer","enum":["1","2"]})"), json::parse(R"({"type":"INTEGER"})"));
+  EXPECT_EQ(cleaned(R"({"type":["string","integer"],"enum":["a"]})"),
+            json::parse(R"({"anyOf":[{"type":"STRING"},{"type":"INTEGER"}]})"));
+  EXPECT_EQ(cleaned(R"({"type":"string","enum":["a"]})"), json::parse(R"({"type":"STRING","enum":["a"]})"));
 }
 
 TEST(GeminiSchema, DropsNonStringEnumsAndUnknownFormats) {

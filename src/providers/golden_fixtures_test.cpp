@@ -113,6 +113,13 @@ void check_encode(const provider& p, std::string_view vendor, const fs::path& di
   if (fs::exists(dir / "vendor_target.txt")) {
     EXPECT_EQ(r->target, trimmed(read_file(dir / "vendor_target.txt"))) << dir;
   }
+  // What the adapter left out of the client's request: nothing, unless
+  // dropped_params.json lists it.
+  json::array dropped;
+  for (auto name : r->dropped_params) dropped.emplace_back(name);
+  const json::value expected_dropped =
+      fs::exists(dir / "dropped_params.json") ? json::parse(read_file(dir / "dropped_params.json")) : json::array();
+  EXPECT_EQ(json::value(dropped), expected_dropped) << dir << ": dropped parameters";
   if (fs::exists(dir / "vendor_headers.json")) {
     const auto expected = json::parse(read_file(dir / "vendor_headers.json")).as_object();
     for (const auto& [name, value] : expected) {

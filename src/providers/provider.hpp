@@ -43,6 +43,11 @@ struct upstream_request {
   std::string target;  // path and query, e.g. "/v1/messages"
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Client parameters left out because the vendor refuses them in this
+  // combination (top_p beside temperature for recent Claude models): the
+  // request is still answered, and the access log says what was dropped.
+  // Static names.
+  std::vector<std::string_view> dropped_params;
 };
 
 struct chat_encode_options {

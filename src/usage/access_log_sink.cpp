@@ -145,6 +145,15 @@ void access_log_sink::add(const request_record& r) {
   field_int(buffer_, ",\"bytes_in\":", r.bytes_in);
   field_int(buffer_, ",\"bytes_out\":", r.bytes_out);
   if (!r.error.empty()) field(buffer_, ",\"error\":", r.error);
+  // What the gateway left out of the client's request to get it answered.
+  if (!r.dropped_params.empty()) {
+    buffer_.append(",\"dropped_params\":[");
+    for (std::size_t i = 0; i < r.dropped_params.size(); ++i) {
+      if (i) buffer_.push_back(',');
+      append_json_string(buffer_, r.dropped_params[i]);
+    }
+    buffer_.push_back(']');
+  }
   // Every call to a vendor, in order: which deployment, what it answered,
   // how long connecting and the first byte took.
   if (!r.attempts.empty()) {

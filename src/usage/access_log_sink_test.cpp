@@ -138,6 +138,19 @@ TEST(access_log_sink, unknown_values_are_null_and_an_error_is_named) {
   }
   EXPECT_EQ(v.at("path").as_string(), "/v1/nope\n");
   EXPECT_EQ(v.at("error").as_string(), "not_found");
+  EXPECT_FALSE(v.contains("dropped_params"));  // only when something was dropped
+}
+
+TEST(access_log_sink, dropped_parameters_are_listed) {
+  temp_log log;
+  access_log_sink sink(open_access_log_file(log.path), true);
+  request_record r = full_record();
+  r.dropped_params = {"top_p", "seed"};
+  sink.add(r);
+  sink.flush();
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(boost::json::parse(lines[0]).at("dropped_params"), boost::json::parse(R"(["top_p","seed"])"));
 }
 
 TEST(access_log_sink, a_batch_is_one_write_and_the_file_is_appended_to) {

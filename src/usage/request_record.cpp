@@ -89,6 +89,7 @@ void copy_record(const request_record& from, request_record& to) {
   to.cache = from.cache;
   to.bytes_in = from.bytes_in;
   to.bytes_out = from.bytes_out;
+  to.dropped_params.assign(from.dropped_params.begin(), from.dropped_params.end());
 }
 
 void release_large_fields(request_record& r) {

@@ -67,6 +67,9 @@ struct request_record {
   cache_status cache = cache_status::not_looked_up;
   std::int64_t bytes_in = 0;   // request body bytes read
   std::int64_t bytes_out = 0;  // response body bytes written
+  // Client parameters the last attempt's adapter left out because the vendor
+  // refuses them (providers::upstream_request::dropped_params): static names.
+  std::vector<std::string_view> dropped_params;
 };
 
 // Longest text a record keeps per field. A client chooses the model name and

@@ -50,8 +50,10 @@ TEST(request_record, a_reused_slot_keeps_nothing_of_the_previous_record) {
   failed.prompt_tokens = 3;
   failed.attempts.resize(3);
   failed.attempts[2].error = "connect";
+  failed.dropped_params = {"top_p"};
   copy_record(failed, slot);
   EXPECT_EQ(slot.error, "upstream_error");
+  EXPECT_EQ(slot.dropped_params, std::vector<std::string_view>{"top_p"});
   EXPECT_EQ(slot.attempts.size(), 3u);
   EXPECT_EQ(slot.attempts[2].error, "connect");
 
@@ -72,6 +74,7 @@ TEST(request_record, a_reused_slot_keeps_nothing_of_the_previous_record) {
   ASSERT_EQ(slot.attempts.size(), 1u);
   EXPECT_EQ(slot.attempts[0].provider, "openai");
   EXPECT_TRUE(slot.attempts[0].error.empty());
+  EXPECT_TRUE(slot.dropped_params.empty());
 }
 
 TEST(request_record, client_chosen_text_is_cut_and_attempts_are_bounded) {
