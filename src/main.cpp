@@ -166,6 +166,10 @@ struct mock_args {
   int port = 9090;
   int workers = 1;
   std::string api_key;
+  std::string anthropic_api_key;
+  std::string gemini_api_key;
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
   std::string script;  // default behaviour, in the marker syntax: "status=503,latency_ms=20"
   bool record = true;
 };
@@ -179,6 +183,10 @@ int run_mock(const mock_args& args) {
   mo.host = host;
   mo.port = static_cast<std::uint16_t>(port);
   mo.api_key = args.api_key;
+  mo.anthropic_api_key = args.anthropic_api_key;
+  mo.gemini_api_key = args.gemini_api_key;
+  mo.aws_access_key_id = args.aws_access_key_id;
+  mo.aws_secret_access_key = args.aws_secret_access_key;
   mo.record_last_request = args.record;
   if (!args.script.empty() && mock::apply_markers("[mock:" + args.script + "]", mo.defaults) == 0) {
     std::fprintf(stderr, "mock-vendor: --script: nothing understood in \"%s\"\n", args.script.c_str());
@@ -240,8 +248,25 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--host", margs.host, "Address to listen on");
   mock_cmd->add_option("--port", margs.port, "Port to listen on (0 picks a free port)")->check(CLI::Range(0, 65535));
   mock_cmd->add_option("--workers", margs.workers, "Worker threads")->check(CLI::Range(1, 1024));
-  mock_cmd->add_option("--api-key", margs.api_key, "Require this bearer key (default: any non-empty key is accepted)")
+  mock_cmd
+      ->add_option("--api-key", margs.api_key,
+                   "Require this key from every vendor API: the OpenAI bearer key, Anthropic's x-api-key, Gemini's "
+                   "x-goog-api-key, the access key id of Bedrock's signature (default: any non-empty key is "
+                   "accepted)")
       ->envname("MOCK_VENDOR_API_KEY");
+  mock_cmd->add_option("--anthropic-api-key", margs.anthropic_api_key, "Require this x-api-key instead of --api-key")
+      ->envname("MOCK_VENDOR_ANTHROPIC_API_KEY");
+  mock_cmd->add_option("--gemini-api-key", margs.gemini_api_key, "Require this Gemini key instead of --api-key")
+      ->envname("MOCK_VENDOR_GEMINI_API_KEY");
+  mock_cmd
+      ->add_option("--aws-access-key-id", margs.aws_access_key_id,
+                   "Require this access key id in Bedrock's signature instead of --api-key")
+      ->envname("MOCK_VENDOR_AWS_ACCESS_KEY_ID");
+  mock_cmd
+      ->add_option("--aws-secret-access-key", margs.aws_secret_access_key,
+                   "Verify Bedrock's SigV4 signatures with this secret, as AWS does (default: only their shape and "
+                   "access key id are checked)")
+      ->envname("MOCK_VENDOR_AWS_SECRET_ACCESS_KEY");
   mock_cmd->add_option("--script", margs.script,
                        "Default behaviour of every request, as in markers: e.g. status=503 or tps=20,tokens=100");
   mock_cmd->add_flag("!--no-record", margs.record, "Do not keep the last request for /_mock/last_request");

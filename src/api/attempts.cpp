@@ -249,7 +249,8 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
   attempt_plan plan(buffers_);
   std::optional<gateway_error> last_error;
   // A vendor's error body, held against the worker's memory budget. An
-  // Anthropic error answered to an Anthropic client is relayed as it came.
+  // Anthropic error answered to an Anthropic client is relayed as it came,
+  // unless it refuses the gateway's credentials.
   auto error_body = buffers_.take();
   budget_charge error_charge(&budget_);
   std::optional<int> raw_error_status;
@@ -300,7 +301,9 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
       }
       if (plan.kind == wire::anthropic_passthrough) {
         last_error = providers::decode_anthropic_error(status, *error_body);
-        raw_error_status = status;
+        // Not a refusal of the gateway's own credentials: relayed raw, the
+        // client would read "invalid x-api-key" as about its gateway key.
+        if (status != 401 && status != 403) raw_error_status = status;
       } else if (plan.kind == wire::adapter) {
         last_error = plan.adapter->decode_error(status, *error_body);
       } else {

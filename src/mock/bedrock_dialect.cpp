@@ -1,6 +1,7 @@
 // The mock vendor speaking Bedrock's Converse API: SigV4-shaped
-// Authorization headers (the shape is checked, not the signature: the mock
-// holds no secret), Converse request bodies with the model in the path,
+// Authorization headers (here the shape and access key id; the signature
+// itself is verified by sigv4_check.cpp when the mock is given the secret),
+// Converse request bodies with the model in the path,
 // Converse responses, ConverseStream as real application/vnd.amazon.eventstream
 // frames, and Bedrock's {"message":…} errors with the type in x-amzn-errortype.
 #include <simdjson.h>

@@ -80,10 +80,10 @@ bool apply_setting(std::string_view key, std::string_view value, mock_script& sc
     script.hang_after = *v;
     return true;
   }
-  if (key == "hang" || key == "echo" || key == "leak") {
+  if (key == "hang" || key == "echo" || key == "digest" || key == "leak") {
     auto v = parse_flag(value);
     if (!v) return false;
-    (key == "hang" ? script.hang : key == "echo" ? script.echo : script.leak) = *v;
+    (key == "hang" ? script.hang : key == "echo" ? script.echo : key == "digest" ? script.digest : script.leak) = *v;
     return true;
   }
   if (key == "tool") {

@@ -7,7 +7,7 @@
 //
 // Marker grammar: `[mock:` setting (`,` setting)* `]`, setting = key or
 // key=value. Keys: status, latency_ms, tokens, tps, reset_after, error_after, hang,
-// hang_after, echo, tool, leak. Unknown keys and bad values are ignored, so a
+// hang_after, echo, digest, tool, leak. Unknown keys and bad values are ignored, so a
 // typo in a test shows up as "nothing happened", never as a mock crash.
 #include <cstdint>
 #include <optional>
@@ -26,6 +26,9 @@ struct mock_script {
   bool hang = false;                         // accept the request and never answer
   std::optional<std::uint32_t> hang_after;   // stream N content chunks, then stall forever
   bool echo = false;                         // reply content = JSON of the received request headers
+  // Reply content = what the vendor received, in one shape for every
+  // dialect (request_digest.hpp); never cut by max_tokens.
+  bool digest = false;
   // A careless vendor that echoes the credential it was sent: in every
   // string (and null) of a scripted error, in a retry-after and an
   // x-mock-leaked header beside it; or, without a status, in the reply text.
@@ -47,7 +50,7 @@ int apply_markers(std::string_view text, mock_script& script);
 
 // Applies an `x-mock-<key>` header (name compared case-insensitively, `-`
 // in the key read as `_`, so `x-mock-latency-ms: 50` = `latency_ms=50`).
-// For flags (hang, echo, tool, leak) any value but "0"/"false" switches them on.
+// For flags (hang, echo, digest, tool, leak) any value but "0"/"false" switches them on.
 // Returns false when the header is not an x-mock header or not understood.
 bool apply_header(std::string_view name, std::string_view value, mock_script& script);
 

@@ -65,6 +65,15 @@ TEST(mock_script, leak_flag) {
   EXPECT_FALSE(s.leak);
 }
 
+TEST(mock_script, digest_flag) {
+  mock_script s;
+  EXPECT_EQ(apply_markers("[mock:digest]", s), 1);
+  EXPECT_TRUE(s.digest);
+  EXPECT_FALSE(s.echo);
+  EXPECT_TRUE(apply_header("x-mock-digest", "false", s));
+  EXPECT_FALSE(s.digest);
+}
+
 TEST(mock_script, works_on_raw_json_text) {
   mock_script s;
   EXPECT_EQ(apply_markers(R"("Say hi \"now\" [mock:tokens=3]\n")", s), 1);

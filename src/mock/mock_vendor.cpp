@@ -18,7 +18,9 @@
 #include "mock/gemini_dialect.hpp"
 #include "mock/openai_responses.hpp"
 #include "mock/reply_text.hpp"
+#include "mock/request_digest.hpp"
 #include "mock/request_reader.hpp"
+#include "mock/sigv4_check.hpp"
 #include "mock/tool_calls.hpp"
 
 namespace llmgw::mock {
@@ -125,6 +127,18 @@ asio::awaitable<void> send_error(http::response_writer& out, const mock_error& e
 }  // namespace
 
 // ---------------------------------------------------------------- state
+
+std::string_view mock_options::key_for(const dialect& d) const {
+  const std::string* own = nullptr;
+  if (&d == &anthropic_dialect()) {
+    own = &anthropic_api_key;
+  } else if (&d == &gemini_dialect()) {
+    own = &gemini_api_key;
+  } else if (&d == &bedrock_dialect()) {
+    own = &aws_access_key_id;
+  }
+  return own && !own->empty() ? *own : api_key;
+}
 
 struct mock_vendor::counters {
   std::atomic<std::uint64_t> requests{0};
@@ -349,9 +363,20 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
   const std::string_view target = req.target();
   const auto q = target.find('?');
   const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  if (auto denied = d.check_auth([&req](std::string_view name) { return req.header(name); }, query, options_.api_key)) {
+  if (auto denied =
+          d.check_auth([&req](std::string_view name) { return req.header(name); }, query, options_.key_for(d))) {
     co_await send_error(out, *denied, id.view());
     co_return;
+  }
+  if (&d == &bedrock_dialect() && !options_.aws_secret_access_key.empty()) {
+    sigv4_request signed_request{req.method(), target, {}, req.body()};
+    req.for_each_header(
+        [&](std::string_view name, std::string_view value) { signed_request.headers.emplace_back(name, value); });
+    if (auto denied = verify_sigv4(signed_request,
+                                   {options_.aws_secret_access_key, "bedrock", std::chrono::system_clock::now()})) {
+      co_await send_error(out, *denied, id.view());
+      co_return;
+    }
   }
 
   mock_script script = options_.defaults;
@@ -540,7 +565,9 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
       ++fragments;
     plan.usage.completion = fragments + 1;
   } else {
-    if (script.echo) {
+    if (script.digest) {
+      plan.text = request_digest(d.name(), req.body());
+    } else if (script.echo) {
       const auto headers = collect_headers(req);
       append_headers_json(plan.text, headers, headers.size());
     } else if (script.leak) {
@@ -560,7 +587,8 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
     }
     plan.finish_reason = "stop";
     std::size_t tokens = count_tokens(plan.text);
-    if (info.max_tokens && *info.max_tokens < tokens) {
+    // A digest is a receipt, not an answer: cutting it would garble it.
+    if (info.max_tokens && *info.max_tokens < tokens && !script.digest) {
       plan.text.resize(prefix_of_tokens(plan.text, *info.max_tokens));
       tokens = *info.max_tokens;
       plan.finish_reason = "length";

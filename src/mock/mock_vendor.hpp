@@ -32,12 +32,25 @@ namespace llmgw::mock {
 struct mock_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  // When non-empty, requests must carry `Authorization: Bearer <api_key>`
-  // (or Azure's `api-key: <api_key>`); otherwise any non-empty key passes.
+  // When non-empty, every dialect requires this key where its vendor
+  // carries one: OpenAI's `Authorization: Bearer` (or Azure's `api-key`),
+  // Anthropic's `x-api-key`, Gemini's `x-goog-api-key` (or `?key=`), the
+  // access key id of Bedrock's SigV4 credential. Otherwise any non-empty
+  // key passes. A wrong key gets the vendor's own 401/403.
   std::string api_key;
+  // Per-vendor keys, each replacing api_key for its dialect when set, so a
+  // test can tell one vendor's key from another's.
+  std::string anthropic_api_key;
+  std::string gemini_api_key;
+  std::string aws_access_key_id;
+  // When set, Bedrock requests must be signed with this secret: the mock
+  // recomputes the SigV4 signature over what it received (sigv4_check.hpp).
+  std::string aws_secret_access_key;
   // Behaviour for every request; x-mock-* headers and [mock:…] markers
   // override it per request.
   mock_script defaults;
+  // The key `d` requires (empty: any).
+  std::string_view key_for(const dialect& d) const;
   // Keep a copy of the last API request for GET /_mock/last_request. Costs
   // a copy of every body: benchmarks may turn it off.
   bool record_last_request = true;

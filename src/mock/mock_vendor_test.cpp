@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "providers/bedrock.hpp"
+
 namespace llmgw::mock {
 namespace {
 
@@ -185,6 +187,85 @@ TEST_F(mock_vendor_http, auth_errors) {
                            R"({"messages":[{"role":"user","content":"x"}]})", {{"api-key", "sk-the-right-key-123456"}});
   EXPECT_EQ(azure.status, 200);
   EXPECT_EQ(json::parse(azure.body).at("model").as_string(), "my-gpt");
+}
+
+// Each dialect asks for its own key where its vendor carries one, and a
+// Bedrock request must be signed with the secret the mock holds.
+TEST(mock_vendor_keys, each_vendor_its_own_key_and_bedrock_signatures_verified) {
+  mock_options o;
+  o.api_key = "sk-openai-key";
+  o.anthropic_api_key = "sk-ant-key";
+  o.gemini_api_key = "gemini-key";
+  o.aws_access_key_id = "AKIDMOCK";
+  o.aws_secret_access_key = "mock/secret";
+  mock_vendor_thread mock(o);
+  client c(mock.port());
+  const auto post = [&](std::string target, std::string body, client::header_pairs h) {
+    return c.exchange(bhttp::verb::post, std::move(target), std::move(body), std::move(h));
+  };
+
+  EXPECT_EQ(post("/v1/chat/completions", chat_body("x", false), {{"authorization", "Bearer sk-openai-key"}}).status,
+            200);
+  EXPECT_EQ(post("/v1/chat/completions", chat_body("x", false), {{"authorization", "Bearer sk-ant-key"}}).status, 401);
+
+  const std::string messages = R"({"model":"claude","max_tokens":5,"messages":[{"role":"user","content":"x"}]})";
+  EXPECT_EQ(post("/v1/messages", messages, {{"x-api-key", "sk-ant-key"}, {"anthropic-version", "2023-06-01"}}).status,
+            200);
+  auto anthropic =
+      post("/v1/messages", messages, {{"x-api-key", "sk-openai-key"}, {"anthropic-version", "2023-06-01"}});
+  EXPECT_EQ(anthropic.status, 401);
+  EXPECT_EQ(json::parse(anthropic.body).at("error").at("type"), "authentication_error");
+
+  const std::string contents = R"({"contents":[{"role":"user","parts":[{"text":"x"}]}]})";
+  EXPECT_EQ(
+      post("/v1beta/models/gemini-2.0-flash:generateContent", contents, {{"x-goog-api-key", "gemini-key"}}).status,
+      200);
+  EXPECT_EQ(post("/v1beta/models/gemini-2.0-flash:generateContent?key=gemini-key", contents, {}).status, 200);
+  auto gemini =
+      post("/v1beta/models/gemini-2.0-flash:generateContent", contents, {{"x-goog-api-key", "sk-openai-key"}});
+  EXPECT_EQ(gemini.status, 400);
+  EXPECT_NE(gemini.body.find("API_KEY_INVALID"), std::string::npos);
+
+  // Signed by the gateway's own Bedrock encoder.
+  const auto bedrock = [&](std::string_view key_id, std::string_view secret) {
+    providers::vendor_endpoint ep;
+    ep.host = "127.0.0.1";
+    ep.aws_access_key_id = key_id;
+    ep.aws_secret_access_key = secret;
+    ep.aws_region = "us-east-1";
+    providers::chat_encode_options eo;
+    eo.vendor_model = "anthropic.claude-3-haiku-20240307-v1:0";
+    auto up = providers::bedrock_provider().encode_chat(chat_body("x", false), ep, eo);
+    EXPECT_TRUE(up);
+    client::header_pairs h(up->headers.begin(), up->headers.end());
+    return post(up->target, up->body, std::move(h));
+  };
+  EXPECT_EQ(bedrock("AKIDMOCK", "mock/secret").status, 200);
+  auto wrong_secret = bedrock("AKIDMOCK", "another/secret");
+  EXPECT_EQ(wrong_secret.status, 403);
+  EXPECT_TRUE(wrong_secret.headers["x-amzn-errortype"].starts_with("InvalidSignatureException"));
+  auto wrong_id = bedrock("AKIDOTHER", "mock/secret");
+  EXPECT_EQ(wrong_id.status, 403);
+  EXPECT_EQ(wrong_id.headers["x-amzn-errortype"], "UnrecognizedClientException");
+}
+
+TEST_F(mock_vendor_http, digest_answers_with_what_was_received_uncut) {
+  client c(port());
+  // The marker sits in the user's question; the tool result comes last.
+  const std::string body = R"({"model":"claude","max_tokens":3,"system":"Be brief.","messages":[
+    {"role":"user","content":"weather? [mock:digest]"},
+    {"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}]},
+    {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"21C"}]}]})";
+  auto r =
+      c.exchange(bhttp::verb::post, "/v1/messages", body, {{"x-api-key", "k"}, {"anthropic-version", "2023-06-01"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto reply = json::parse(r.body);
+  EXPECT_EQ(reply.at("stop_reason"), "end_turn") << "a digest is never cut by max_tokens";
+  const auto digest = json::parse(reply.at("content").at(0).at("text").as_string());
+  EXPECT_EQ(digest.at("system"), json::parse(R"(["Be brief."])"));
+  EXPECT_EQ(digest.at("max_tokens"), 3);
+  EXPECT_EQ(digest.at("messages").at(2).at("tool_results"),
+            json::parse(R"([{"id":"toolu_1","name":"get_weather","content":"21C"}])"));
 }
 
 TEST_F(mock_vendor_http, scripted_errors_by_marker_and_header) {

@@ -41,6 +41,10 @@ gateway_error make_error(int bedrock_status, std::string message, std::string co
   }
   if (bedrock_status == 401 || bedrock_status == 403) {
     // The client's gateway key was fine; AWS refused the gateway's credentials.
+    // A signature mismatch goes on, after a blank line, with the canonical
+    // request AWS computed (upstream host, signed headers, the session
+    // token's place): the signer's diagnosis, not the client's business.
+    if (const auto cut = message.find("\n\n"); cut != std::string::npos) message.resize(cut);
     message = "The upstream provider bedrock rejected the gateway's credentials: " + message;
   }
   e.message = std::move(message);

@@ -66,6 +66,17 @@ TEST(bedrock_decode, error_statuses) {
   }
 }
 
+TEST(bedrock_decode, refused_credentials_say_so_without_awss_canonical_request) {
+  const auto g = decode_bedrock_error(
+      403,
+      R"({"message":"The request signature we calculated does not match the signature you provided.\n\n)"
+      R"(The Canonical String for this request should have been\n'POST\n/model/m/converse\n\nhost:10.0.0.7:8443\n'"})");
+  EXPECT_EQ(g.status, 403);
+  EXPECT_EQ(g.message,
+            "The upstream provider bedrock rejected the gateway's credentials: The request signature we calculated "
+            "does not match the signature you provided.");
+}
+
 TEST(bedrock_decode, error_without_a_message_says_the_status) {
   const auto g = decode_bedrock_error(500, "<html>oops</html>");
   EXPECT_EQ(g.message, "The upstream provider bedrock answered with HTTP status 500.");

@@ -3,7 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { startMock, startGateway, allVendorsEnv, lastUpstreamRequest, MASTER_KEY } from '../lib/harness.mjs';
+import {
+  startMock, startGateway, allVendorsEnv, lastUpstreamRequest, MASTER_KEY, ANTHROPIC_VENDOR_KEY,
+} from '../lib/harness.mjs';
+import { digestOfAnthropic, expectedFor } from '../lib/digest.mjs';
 
 let mock;
 let gw;
@@ -81,6 +84,26 @@ async function script(model) {
   assert.equal(answer.stop_reason, 'end_turn');
   assert.equal(answer.content[0].type, 'text');
 
+  // The same history, one turn on, as the vendor received it in its own
+  // format: system prompt, the call and the result under its id, the texts,
+  // an image beside the new question, stop sequences and the limit.
+  const history = {
+    model, max_tokens: 500, tools, system: 'Answer with the weather.', stop_sequences: ['END'],
+    messages: [
+      { role: 'user', content: 'weather in Paris?' },
+      { role: 'assistant', content: [use] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '{"temp_c":21}' }] },
+      { role: 'assistant', content: 'It is 21 °C in Paris.' },
+      { role: 'user', content: [
+        { type: 'text', text: 'and what is this? [mock:digest]' },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: pixelBase64 } },
+      ] },
+    ],
+  };
+  const receipt = await client.messages.create(history);
+  assert.deepEqual(JSON.parse(receipt.content[0].text), expectedFor(model, digestOfAnthropic(history)),
+    'what the vendor received');
+
   // An image block, translated into each vendor's image part.
   const seen = await client.messages.create({
     model, max_tokens: 256,
@@ -115,7 +138,8 @@ test('routed to Anthropic, the body and the client\'s anthropic headers pass thr
   await client.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] },
     { headers: { 'anthropic-version': '2099-01-01' } });
   assert.equal((await lastUpstreamRequest(mock.url)).headers['anthropic-version'], '2099-01-01');
-  assert.notEqual(req.headers['x-api-key'], MASTER_KEY, 'the gateway key never goes upstream');
+  assert.equal(req.headers['x-api-key'], ANTHROPIC_VENDOR_KEY, 'the vendor key, not the gateway key, goes upstream');
+  assert.equal(req.headers.authorization, undefined);
 });
 
 test('count_tokens is passed through to Anthropic', async () => {

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import {
   startMock, startGateway, allVendorsEnv, lastUpstreamRequest, MASTER_KEY, CROSS_VENDOR_MODELS,
+  VENDOR_KEY, ANTHROPIC_VENDOR_KEY, GEMINI_VENDOR_KEY, AWS_ACCESS_KEY,
 } from '../lib/harness.mjs';
+import { digestOfOpenAI, expectedFor } from '../lib/digest.mjs';
 
 let mock;
 let gw;
@@ -47,6 +49,20 @@ async function script(model) {
   assert.match(c.choices[0].message.content, /mock/);
   assert.equal(c.choices[0].finish_reason, 'stop');
   assert.ok(c.usage.prompt_tokens > 0 && c.usage.completion_tokens > 0);
+
+  // What the vendor received, in its own format, read back through the
+  // mock's digest: the system prompt, the text and the image with its media
+  // type, the stop sequence and the token limit.
+  const asked = {
+    model, max_tokens: 500, stop: ['END'],
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: [{ type: 'text', text: 'what is this? [mock:digest]' }, { type: 'image_url', image_url: { url: pixel } }] },
+    ],
+  };
+  const receipt = await client.chat.completions.create(asked);
+  assert.deepEqual(JSON.parse(receipt.choices[0].message.content), expectedFor(model, digestOfOpenAI(asked)),
+    'what the vendor received');
 
   // Streamed text, with usage at the end.
   const stream = await client.chat.completions.create({
@@ -92,6 +108,23 @@ async function script(model) {
   assert.equal(after.choices[0].finish_reason, 'stop');
   assert.ok(after.choices[0].message.content.length > 0);
 
+  // The same history, one turn on, as the vendor received it: the call and
+  // the result under the call's id, the texts around them, the system prompt.
+  const history = {
+    model, tools, max_tokens: 500,
+    messages: [
+      { role: 'system', content: 'Answer with the weather.' },
+      { role: 'user', content: 'weather in Paris?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: call.function }] },
+      { role: 'tool', tool_call_id: call.id, content: '{"temp_c":21}' },
+      { role: 'assistant', content: 'It is 21 °C in Paris.' },
+      { role: 'user', content: 'and tomorrow? [mock:digest]' },
+    ],
+  };
+  const received = await client.chat.completions.create(history);
+  assert.deepEqual(JSON.parse(received.choices[0].message.content), expectedFor(model, digestOfOpenAI(history)),
+    'what the vendor received of the tool round trip');
+
   // An image by data URL.
   const img = await client.chat.completions.create({
     model,
@@ -106,21 +139,48 @@ for (const model of CROSS_VENDOR_MODELS) {
   });
 }
 
-test('each vendor received its own wire format', async () => {
-  await client.chat.completions.create({ model: 'claude-3-5-haiku-latest', messages: [{ role: 'user', content: 'x' }] });
+// Every vendor's own credential, exactly, in its own header and nowhere
+// else (the mock refuses any other with the vendor's 401/403, and verifies
+// Bedrock's signature over the bytes it received).
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'x-amz-security-token'];
+function assertOnlyCredential(req, name, value) {
+  for (const h of CREDENTIAL_HEADERS) {
+    if (h === name) continue;
+    assert.equal(req.headers[h], undefined, `no ${h} header beside ${name}`);
+  }
+  if (typeof value === 'string') {
+    assert.equal(req.headers[name], value);
+  } else {
+    assert.match(req.headers[name], value);
+  }
+}
+
+test('each vendor received its own wire format and exactly its own key', async () => {
+  await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
   let req = await lastUpstreamRequest(mock.url);
+  assert.equal(req.target, '/v1/chat/completions');
+  assertOnlyCredential(req, 'authorization', `Bearer ${VENDOR_KEY}`);
+
+  await client.chat.completions.create({ model: 'claude-3-5-haiku-latest', messages: [{ role: 'user', content: 'x' }] });
+  req = await lastUpstreamRequest(mock.url);
   assert.equal(req.target, '/v1/messages');
   assert.ok(JSON.parse(req.body).max_tokens > 0, 'max_tokens filled for Anthropic');
+  assertOnlyCredential(req, 'x-api-key', ANTHROPIC_VENDOR_KEY);
 
   await client.chat.completions.create({ model: 'gemini-2.0-flash', messages: [{ role: 'user', content: 'x' }] });
   req = await lastUpstreamRequest(mock.url);
-  assert.equal(req.target, '/v1beta/models/gemini-2.0-flash:generateContent');
+  assert.equal(req.target, '/v1beta/models/gemini-2.0-flash:generateContent', 'the key is not in the URL');
   assert.ok(JSON.parse(req.body).contents[0].parts[0].text === 'x');
+  assertOnlyCredential(req, 'x-goog-api-key', GEMINI_VENDOR_KEY);
 
   await client.chat.completions.create({ model: 'bedrock/anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: 'x' }] });
   req = await lastUpstreamRequest(mock.url);
-  assert.match(req.target, /^\/model\/anthropic\.claude-3-haiku-20240307-v1(%3A|:)0\/converse$/);
-  assert.match(req.headers.authorization, /^AWS4-HMAC-SHA256 Credential=AKIDMOCKEXAMPLE\/\d{8}\/us-east-1\/bedrock\/aws4_request/);
+  // The path AWS gets is the one that was signed: ':' sent as %3A (and
+  // signed as %253A); the mock answered, so the signature verified on it.
+  assert.equal(req.target, '/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse');
+  assertOnlyCredential(req, 'authorization', new RegExp(
+    `^AWS4-HMAC-SHA256 Credential=${AWS_ACCESS_KEY}/\\d{8}/us-east-1/bedrock/aws4_request, ` +
+    'SignedHeaders=host;x-amz-date, Signature=[0-9a-f]{64}$'));
 });
 
 test('errors of every vendor raise the SDK\'s typed exceptions', async () => {
@@ -155,6 +215,5 @@ test('embeddings through Gemini\'s batchEmbedContents, in the SDK\'s default bas
   assert.ok(Math.abs(floats.data[0].embedding[0] - res.data[0].embedding[0]) < 1e-6);
   const req = await lastUpstreamRequest(mock.url);
   assert.equal(req.target, '/v1beta/models/text-embedding-004:batchEmbedContents');
-  assert.ok(req.headers['x-goog-api-key'], 'the vendor key goes in x-goog-api-key');
-  assert.notEqual(req.headers['x-goog-api-key'], MASTER_KEY);
+  assertOnlyCredential(req, 'x-goog-api-key', GEMINI_VENDOR_KEY);
 });

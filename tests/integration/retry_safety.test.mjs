@@ -105,7 +105,7 @@ before(async () => {
 
   const providers = Object.entries(vendors).map(([name, v]) =>
     `  - {name: ${name}, type: openai-compatible, base_url: "${v.url}/v1", api_key: x, models: [m]}`);
-  providers.push(`  - {name: resetting, type: openai-compatible, base_url: "${resetting.url}/v1", api_key: x, models: [m]}`);
+  providers.push(`  - {name: resetting, type: openai-compatible, base_url: "${resetting.url}/v1", api_key: "${VENDOR_KEY}", models: [m]}`);
   providers.push(`  - {name: dead, type: openai-compatible, base_url: "http://127.0.0.1:${deadPort}/v1", api_key: x, models: [m]}`);
   const groups = [...Object.keys(vendors), 'resetting', 'dead'].map((name) => `  via-${name}:
     - {provider: ${name}, model: gpt-4o-mini, weight: 1}

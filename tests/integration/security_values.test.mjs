@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startMock, startGateway, post, rawRequest, lastUpstreamRequest, allVendorsEnv, chatBody,
-  MASTER_KEY, VENDOR_KEY,
+  MASTER_KEY, VENDOR_KEY, VENDOR_SECRETS,
 } from '../lib/harness.mjs';
 
 // Bedrock's secret key never travels; its session token does, so that is
@@ -68,7 +68,7 @@ function fragmentOf(secret, text, n = 8) {
 }
 
 function assertNoSecret(text) {
-  for (const secret of [VENDOR_KEY, SESSION_TOKEN]) {
+  for (const secret of [...VENDOR_SECRETS, SESSION_TOKEN]) {
     const f = fragmentOf(secret, text);
     assert.equal(f, null, `a fragment of a vendor secret (${f}) reached the client:\n${text}`);
   }

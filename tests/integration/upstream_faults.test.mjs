@@ -30,7 +30,7 @@ upstream:
   idle_timeout_ms: 1000
 providers:
   - {name: dead, type: openai-compatible, base_url: "http://127.0.0.1:${closedPort}/v1", api_key: x, models: [m]}
-  - {name: flaky, type: openai-compatible, base_url: "${failing.url}/v1", api_key: y, models: [m]}
+  - {name: flaky, type: openai-compatible, base_url: "${failing.url}/v1", api_key: "${VENDOR_KEY}", models: [m]}
 model_groups:
   via-dead:
     - {provider: dead, model: gpt-4o-mini, weight: 1}

@@ -9,7 +9,15 @@ import net from 'node:net';
 export const BIN = process.env.LLMGW_BIN ?? path.resolve('build/dev/llmgw');
 
 export const MASTER_KEY = 'sk-test-master';
-export const VENDOR_KEY = 'sk-vendor-secret-0123456789';
+// Each vendor has its own key, and every mock requires them (startMock), so
+// a key sent to the wrong vendor, or none, is refused as the vendor would.
+export const VENDOR_KEY = 'sk-vendor-secret-0123456789';  // OpenAI (and Azure)
+export const ANTHROPIC_VENDOR_KEY = 'sk-ant-vendor-secret-4567';
+export const GEMINI_VENDOR_KEY = 'AIzaMockGeminiVendorKey8901';
+export const AWS_ACCESS_KEY = 'AKIDMOCKEXAMPLE';
+export const AWS_SECRET = 'mock/secret/key/EXAMPLEKEY';
+// Every credential the gateway holds for the mocks: none may reach a client or a log.
+export const VENDOR_SECRETS = [VENDOR_KEY, ANTHROPIC_VENDOR_KEY, GEMINI_VENDOR_KEY, AWS_SECRET];
 
 // A running child process with its output captured line by line.
 class Running {
@@ -77,8 +85,24 @@ function start(args, env, ready, name) {
   });
 }
 
+// The mock-vendor options that make a mock require the vendor keys above
+// and verify Bedrock's signatures with AWS_SECRET.
+export const MOCK_KEY_ARGS = [
+  '--api-key', VENDOR_KEY,
+  '--anthropic-api-key', ANTHROPIC_VENDOR_KEY,
+  '--gemini-api-key', GEMINI_VENDOR_KEY,
+  '--aws-access-key-id', AWS_ACCESS_KEY,
+  '--aws-secret-access-key', AWS_SECRET,
+];
+
+// A mock vendor requiring the vendor keys (MOCK_KEY_ARGS); a key option in
+// `extraArgs` replaces the default one, so a test can start one with others.
 export function startMock(extraArgs = []) {
-  return start(['mock-vendor', '--host', '127.0.0.1', '--port', '0', ...extraArgs], {},
+  const keys = [];
+  for (let i = 0; i < MOCK_KEY_ARGS.length; i += 2) {
+    if (!extraArgs.includes(MOCK_KEY_ARGS[i])) keys.push(MOCK_KEY_ARGS[i], MOCK_KEY_ARGS[i + 1]);
+  }
+  return start(['mock-vendor', '--host', '127.0.0.1', '--port', '0', ...keys, ...extraArgs], {},
                /mock-vendor listening on (http:\/\/\S+)/, 'mock-vendor');
 }
 
@@ -173,13 +197,11 @@ export async function lastUpstreamRequest(mockUrl) {
 
 // Environment pointing every vendor with its own wire format at the mock,
 // which speaks each of their APIs (Anthropic, Gemini, Bedrock).
-export const AWS_ACCESS_KEY = 'AKIDMOCKEXAMPLE';
-export const AWS_SECRET = 'mock/secret/key/EXAMPLEKEY';
 export function allVendorsEnv(mockUrl) {
   return {
-    ANTHROPIC_API_KEY: VENDOR_KEY,
+    ANTHROPIC_API_KEY: ANTHROPIC_VENDOR_KEY,
     ANTHROPIC_BASE_URL: mockUrl,
-    GEMINI_API_KEY: VENDOR_KEY,
+    GEMINI_API_KEY: GEMINI_VENDOR_KEY,
     GEMINI_BASE_URL: `${mockUrl}/v1beta`,
     AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY,
     AWS_SECRET_ACCESS_KEY: AWS_SECRET,
