@@ -16,6 +16,10 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 seconds=${1:-10}
+# A fixed seed: a smoke run that gates a commit walks the same inputs on every
+# machine, so its verdict does not depend on luck; set LLMGW_FUZZ_SEED=0 for
+# a random walk when hunting.
+seed=${LLMGW_FUZZ_SEED:-1}
 jobs=${LLMGW_JOBS:-$(nproc)}
 
 cmake --preset fuzz >/dev/null
@@ -33,13 +37,19 @@ run_target() {
   local name=$1 seeds=() rc=0
   mkdir -p "$work/$name"
   [[ -d tests/fuzz/corpus/$name ]] && seeds=("tests/fuzz/corpus/$name")
-  "build/fuzz/$name" -max_total_time="$seconds" -rss_limit_mb=2048 -artifact_prefix="$artifacts/$name-" \
+  "build/fuzz/$name" -seed="$seed" -max_total_time="$seconds" -rss_limit_mb=2048 -artifact_prefix="$artifacts/$name-" \
     "$work/$name" "${seeds[@]}" >"$work/$name.log" 2>&1 || rc=$?
   echo "$rc" >"$work/$name.rc"
 }
 
 names=()
-for src in tests/fuzz/*_fuzz.cpp; do names+=("$(basename "$src" .cpp)"); done
+for src in tests/fuzz/*_fuzz.cpp; do
+  [[ -e $src ]] && names+=("$(basename "$src" .cpp)")
+done
+if [[ ${#names[@]} -eq 0 ]]; then
+  echo "fuzz-smoke: no target found (tests/fuzz/*_fuzz.cpp): a smoke run of nothing does not pass"
+  exit 1
+fi
 echo "fuzz-smoke: ${#names[@]} targets, ${seconds}s each, $jobs at a time"
 running=0
 for name in "${names[@]}"; do
@@ -59,7 +69,17 @@ for name in "${names[@]}"; do
     echo "fuzz-smoke: $name FAILED (reproduce: build/fuzz/$name $artifacts/$name-crash-…)"
     failed=1
   else
-    echo "fuzz-smoke: $name: $(grep -m1 -E '^#[0-9]+[[:space:]]+DONE' "$work/$name.log" || echo 'done')"
+    # libFuzzer's last line, "#RUNS DONE ...": a target that ran no input
+    # (an empty loop, a crash in set-up it swallowed) fails too.
+    done_line=$(grep -m1 -E '^#[0-9]+[[:space:]]+DONE' "$work/$name.log" || true)
+    runs=$(sed -nE 's/^#([0-9]+)[[:space:]]+DONE.*/\1/p' <<<"$done_line")
+    if [[ -z $runs || $runs -eq 0 ]]; then
+      tail -20 "$work/$name.log"
+      echo "fuzz-smoke: $name FAILED: it ran no input"
+      failed=1
+    else
+      echo "fuzz-smoke: $name: $done_line"
+    fi
   fi
 done
 if [[ $failed -ne 0 ]]; then exit 1; fi

@@ -29,6 +29,9 @@ set -uo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root" || exit 1
 
+# shellcheck source=lib/test-counts.sh
+source scripts/lib/test-counts.sh
+
 jobs=${LLMGW_JOBS:-$(nproc)}
 results=()
 failed=0
@@ -90,6 +93,7 @@ check_format() {
   clang-format --dry-run --Werror "${files[@]}"
 }
 step "clang-format --dry-run --Werror (src, tests/fuzz)" check_format
+step "the runner's own checks (tests/runner)" tests/runner/test_counts_test.sh
 
 must "configure (cmake --preset dev)" cmake --preset dev
 must "build (ASan+UBSan, -Werror)" cmake --build --preset dev -j "$jobs"
@@ -126,31 +130,31 @@ finish_fuzz() {
 # One process for the whole binary (ctest --preset dev runs the same tests one
 # process each, ten times the CPU for the sanitizers' start-up); --gtest_brief
 # prints only the failures and the totals.
-step "unit tests (build/dev/llmgw_unit_tests)" build/dev/llmgw_unit_tests --gtest_brief=1
+step "unit tests (build/dev/llmgw_unit_tests)" gtest_counted build/dev/llmgw_unit_tests --gtest_brief=1
 
 must "start redis + postgresql" scripts/services.sh start "$services_env"
 services_started=1
 # shellcheck disable=SC1090
 source "$services_env"
 
-test_dirs=()
-for d in tests/integration tests/e2e; do
-  if compgen -G "$d/*.test.mjs" >/dev/null; then test_dirs+=("$d"); fi
-done
-
+# node_tests NAME DIR: every DIR/*.test.mjs, named one by one (Node 21 and
+# later read a folder argument as a glob), through node_counted: no file, a
+# file that runs no test, or a skipped test fails the category.
 node_tests() {
-  local san_dir=$repo_root/build/dev/sanitizer
+  local name=$1 dir=$2 files=()
+  local san_dir=$repo_root/build/dev/sanitizer/$name
   rm -rf "$san_dir"
   mkdir -p "$san_dir"
+  mapfile -t files < <(find "$dir" -maxdepth 1 -name '*.test.mjs' | sort)
   # log_path sends each process's report to $san_dir/asan.PID (or ubsan.PID).
   # Safety nets against a hang (a test that never ends, a child process that
-  # keeps a test file alive): a per-test timeout, and one for the whole run.
+  # keeps a test file alive): a per-test timeout, and one for the whole run
+  # (node_counted's LLMGW_SUITE_TIMEOUT_S).
   ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$san_dir/asan" \
   UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$san_dir/ubsan" \
   LLMGW_BIN="$repo_root/build/dev/llmgw" \
-    timeout --kill-after=30 "${LLMGW_SUITE_TIMEOUT_S:-2400}" \
-    node --test --test-timeout="${LLMGW_TEST_TIMEOUT_MS:-300000}" \
-      ${LLMGW_TEST_FILTER:+--test-name-pattern="$LLMGW_TEST_FILTER"} "${test_dirs[@]}"
+    node_counted "$name" "${files[@]}" -- --test-timeout="${LLMGW_TEST_TIMEOUT_MS:-300000}" \
+      ${LLMGW_TEST_FILTER:+--test-name-pattern="$LLMGW_TEST_FILTER"}
   local rc=$?
   local reports=("$san_dir"/*)
   if [[ -e "${reports[0]}" ]]; then
@@ -165,10 +169,9 @@ node_tests() {
 if [[ ! -x build/dev/llmgw ]]; then
   results+=("FAIL  integration + e2e tests (build/dev/llmgw missing)")
   failed=1
-elif [[ ${#test_dirs[@]} -eq 0 ]]; then
-  results+=("skip  integration + e2e tests (none found under tests/integration, tests/e2e)")
 else
-  step "integration + e2e tests (node --test ${test_dirs[*]})" node_tests
+  step "integration tests (node --test tests/integration/*.test.mjs)" node_tests integration tests/integration
+  step "end-to-end tests (node --test tests/e2e/*.test.mjs)" node_tests e2e tests/e2e
 fi
 
 finish_fuzz

@@ -32,7 +32,9 @@ export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:history_size=4:supp
 no_aslr=()
 if setarch "$(uname -m)" -R true 2>/dev/null; then no_aslr=(setarch "$(uname -m)" -R); fi
 rc=0
-"${no_aslr[@]}" build/tsan/llmgw_unit_tests --gtest_brief=1 "$@" || rc=$?
+# shellcheck source=lib/test-counts.sh
+source scripts/lib/test-counts.sh
+gtest_counted "${no_aslr[@]}" build/tsan/llmgw_unit_tests --gtest_brief=1 "$@" || rc=$?
 if [[ $rc -eq 0 ]]; then
   echo "tsan.sh: all passed, no ThreadSanitizer report, in $((SECONDS - started)) s"
 else
