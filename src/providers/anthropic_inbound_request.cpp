@@ -89,7 +89,12 @@ problem check_image_source(const json::object& block, const std::string& path) {
     if (media != "image/jpeg" && media != "image/png" && media != "image/gif" && media != "image/webp")
       return field_error(at(source_path, "media_type"),
                          "Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
-    return require_string(s, "data", source_path);
+    if (auto p = require_string(s, "data", source_path)) return p;
+    // An image of no bytes is no image; Anthropic refuses it, and as an
+    // empty data URL no other vendor could be given it either.
+    if (s.at("data").get_string().empty())
+      return field_error(at(source_path, "data"), "String should have at least 1 character");
+    return std::nullopt;
   }
   if (type == "url") {
     if (auto p = require_string(s, "url", source_path)) return p;
@@ -103,10 +108,26 @@ problem check_image_source(const json::object& block, const std::string& path) {
   return std::nullopt;  // other sources (file) are Anthropic's to judge
 }
 
+// Anthropic's pattern for tool names and tool-use ids, ^[a-zA-Z0-9_-]+$
+// (names also at most 128 long). An empty or odd id would also be refused by
+// every vendor it is translated for, which pair calls and results by it.
+bool is_tool_identifier(std::string_view s, std::size_t max_size) {
+  return !s.empty() && s.size() <= max_size && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+problem require_tool_id(const json::object& block, std::string_view key, const std::string& path) {
+  if (auto p = require_string(block, key, path)) return p;
+  if (!is_tool_identifier(block.at(key).get_string(), std::string_view::npos))
+    return field_error(at(path, key), "String should match pattern '^[a-zA-Z0-9_-]+$'");
+  return std::nullopt;
+}
+
 problem check_block(const json::value& v, const std::string& path, std::string_view role);
 
 problem check_tool_result(const json::object& block, const std::string& path) {
-  if (auto p = require_string(block, "tool_use_id", path)) return p;
+  if (auto p = require_tool_id(block, "tool_use_id", path)) return p;
   if (auto p = optional_type(block, "is_error", path, json::kind::bool_, "Input should be a valid boolean")) return p;
   const json::value* content = find_set(block, "content");
   if (content == nullptr || content->is_string()) return std::nullopt;
@@ -134,7 +155,7 @@ problem check_block(const json::value& v, const std::string& path, std::string_v
   if (type == "tool_use") {
     if (role != "assistant")
       return field_error(at(path, "type"), "tool_use blocks are only allowed in assistant messages");
-    if (auto p = require_string(block, "id", path)) return p;
+    if (auto p = require_tool_id(block, "id", path)) return p;
     if (auto p = require_string(block, "name", path)) return p;
     const json::value* input = find(block, "input");
     if (input == nullptr) return field_error(at(path, "input"), "Field required");
@@ -196,13 +217,8 @@ problem check_tools(const json::object& root) {
     if (auto p = require_string(tool, "name", path)) return p;
     const json::value* type = find_set(tool, "type");
     if (type != nullptr && type->get_string() != "custom") continue;  // Anthropic's server tools have their own fields
-    // Anthropic's pattern for a custom tool's name, ^[a-zA-Z0-9_-]{1,128}$;
-    // an empty one would also be refused by every vendor it is translated for.
-    const json::string& name = tool.at("name").get_string();
-    const bool name_ok = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    });
-    if (!name_ok) return field_error(at(path, "name"), "String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
+    if (!is_tool_identifier(tool.at("name").get_string(), 128))
+      return field_error(at(path, "name"), "String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
     if (auto p = optional_type(tool, "description", path, json::kind::string, "Input should be a valid string"))
       return p;
     const json::value* schema = find(tool, "input_schema");
@@ -221,6 +237,18 @@ problem check_tool_choice(const json::object& root) {
   const json::string& type = c.at("type").get_string();
   if (type == "tool") {
     if (auto p = require_string(c, "name", "tool_choice")) return p;
+    // Forcing a tool the request does not declare is refused by Anthropic,
+    // and translated it would force a function no vendor was given.
+    const json::string& name = c.at("name").get_string();
+    const json::value* tools = find_set(root, "tools");
+    const bool declared = tools != nullptr && tools->is_array() &&
+                          std::any_of(tools->get_array().begin(), tools->get_array().end(), [&](const json::value& t) {
+                            const json::value* n = t.is_object() ? t.get_object().if_contains("name") : nullptr;
+                            return n != nullptr && n->is_string() && n->get_string() == name;
+                          });
+    if (!declared)
+      return field_error("tool_choice.name",
+                         "Tool '" + std::string(name) + "' is not one of the tools given in 'tools'");
   } else if (type != "auto" && type != "any" && type != "none") {
     return field_error("tool_choice.type", "Input should be 'auto', 'any', 'tool' or 'none'");
   }

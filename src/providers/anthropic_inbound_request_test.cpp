@@ -125,6 +125,9 @@ TEST(anthropic_inbound_request, an_image_media_type_must_be_one_anthropic_docume
                   "messages.0.content.0.source.media_type",
                   "messages.0.content.0.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or "
                   "'image/webp'");
+  expect_rejected(head + R"("source":{"type":"base64","media_type":"image/png","data":""}}]}]})",
+                  "messages.0.content.0.source.data",
+                  "messages.0.content.0.source.data: String should have at least 1 character");
   for (const char* ok : {"image/jpeg", "image/png", "image/gif", "image/webp"}) {
     EXPECT_EQ(rejection(head + R"("source":{"type":"base64","media_type":")" + ok + R"(","data":"AA"}}]}]})").message,
               "")
@@ -142,6 +145,34 @@ TEST(anthropic_inbound_request, a_custom_tool_name_must_match_anthropics_pattern
   expect_rejected(head + R"({"name":")" + std::string(129, 'a') + '"' + tail, "tools.0.name",
                   "tools.0.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
   EXPECT_EQ(rejection(head + R"({"name":"get_weather-2")" + tail).message, "");
+}
+
+TEST(anthropic_inbound_request, tool_use_ids_must_match_anthropics_pattern) {
+  const std::string head = R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"a"},)";
+  const auto turns = [&](const std::string& use_id, const std::string& result_id) {
+    return head + R"({"role":"assistant","content":[{"type":"tool_use","id":")" + use_id +
+           R"(","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":")" + result_id +
+           R"(","content":"ok"}]}]})";
+  };
+  for (const char* bad : {"", "has space", "dot.ted"}) {
+    expect_rejected(turns(bad, "toolu_1"), "messages.1.content.0.id",
+                    "messages.1.content.0.id: String should match pattern '^[a-zA-Z0-9_-]+$'");
+    expect_rejected(turns("toolu_1", bad), "messages.2.content.0.tool_use_id",
+                    "messages.2.content.0.tool_use_id: String should match pattern '^[a-zA-Z0-9_-]+$'");
+  }
+  EXPECT_EQ(rejection(turns("toolu_01-A", "toolu_01-A")).message, "");
+}
+
+TEST(anthropic_inbound_request, a_forced_tool_must_be_one_of_the_tools) {
+  const std::string head = R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"a"}],)";
+  const std::string tools = R"("tools":[{"name":"get_weather","input_schema":{"type":"object"}}],)";
+  expect_rejected(head + tools + R"("tool_choice":{"type":"tool","name":""}})", "tool_choice.name",
+                  "tool_choice.name: Tool '' is not one of the tools given in 'tools'");
+  expect_rejected(head + tools + R"("tool_choice":{"type":"tool","name":"get_time"}})", "tool_choice.name",
+                  "tool_choice.name: Tool 'get_time' is not one of the tools given in 'tools'");
+  expect_rejected(head + R"("tool_choice":{"type":"tool","name":"get_weather"}})", "tool_choice.name",
+                  "tool_choice.name: Tool 'get_weather' is not one of the tools given in 'tools'");
+  EXPECT_EQ(rejection(head + tools + R"("tool_choice":{"type":"tool","name":"get_weather"}})").message, "");
 }
 
 TEST(anthropic_inbound_request, type_checks_optional_fields) {
