@@ -17,6 +17,8 @@
 #                           (nginx buffered, buffer=64k flush=1s; llmgw access_log.path);
 #                           stdout: the same for nginx, llmgw's log on stdout sent to a file
 #   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
+#   BENCH_NGINX_LOG_FORMAT [json]  nginx's access log line: json (request id, upstream
+#                           timings; bench/nginx.conf.in's gateway_json) or combined
 #   BENCH_TARGETS ["direct nginx llmgw"]
 #   LLMGW_BIN [build/release/llmgw, built when missing]
 #   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
@@ -30,7 +32,7 @@ quick=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +52,11 @@ access_log=${BENCH_ACCESS_LOG:-off}
 [[ $access_log != on ]] || access_log=file
 case "$access_log" in off|file|stdout) ;; *) echo "bench: BENCH_ACCESS_LOG=$access_log: expected off, file or stdout" >&2; exit 2 ;; esac
 nginx_request_buffering=${BENCH_NGINX_REQUEST_BUFFERING:-on}
+case "${BENCH_NGINX_LOG_FORMAT:-json}" in
+  json) nginx_log_format=gateway_json ;;
+  combined) nginx_log_format=combined ;;
+  *) echo "bench: BENCH_NGINX_LOG_FORMAT=$BENCH_NGINX_LOG_FORMAT: expected json or combined" >&2; exit 2 ;;
+esac
 targets=${BENCH_TARGETS:-direct nginx llmgw}
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
@@ -233,7 +240,7 @@ start_nginx() {
   # our temp folder; keep the worker as the user running the benchmark.
   [[ $(id -u) -ne 0 ]] || user_line="user root root;"
   # Buffered as a production nginx logs: one write per 64 KB or per second.
-  [[ $access_log == off ]] || access="$tmp/nginx-access.log combined buffer=64k flush=1s"
+  [[ $access_log == off ]] || access="$tmp/nginx-access.log $nginx_log_format buffer=64k flush=1s"
   mkdir -p "$tmp/nginx"
   sed -e "s|@TMP@|$tmp/nginx|g" -e "s|@USER_LINE@|$user_line|" -e "s|@ACCESS_LOG@|$access|" \
       -e "s|@REQUEST_BUFFERING@|$nginx_request_buffering|" -e "s|@UPSTREAM_PORT@|$mock_port|" \

@@ -43,7 +43,7 @@ class Running {
   }
 
   // The first access log line matching `pred`. A background thread writes
-  // the log within ~20 ms of a request's end (100 ms promised), so a line is
+  // the log within ~2 ms of a request's end (100 ms promised), so a line is
   // waited for rather than expected at once; undefined after `timeoutMs`.
   async waitForAccessLog(pred, { timeoutMs = 2000 } = {}) {
     const deadline = performance.now() + timeoutMs;
