@@ -16,10 +16,13 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 seconds=${1:-10}
-# A fixed seed: a smoke run that gates a commit walks the same inputs on every
-# machine, so its verdict does not depend on luck; set LLMGW_FUZZ_SEED=0 for
-# a random walk when hunting.
+# A fixed seed and a fixed number of inputs: a smoke run that gates a commit
+# walks the same inputs on every machine (a slower one, cut by the time
+# bound, walks a prefix of them), so its verdict does not depend on luck or
+# on the machine's speed. Set LLMGW_FUZZ_SEED=0 (and a larger
+# LLMGW_FUZZ_RUNS) for a random walk when hunting.
 seed=${LLMGW_FUZZ_SEED:-1}
+runs=${LLMGW_FUZZ_RUNS:-30000}
 jobs=${LLMGW_JOBS:-$(nproc)}
 
 cmake --preset fuzz >/dev/null
@@ -37,7 +40,7 @@ run_target() {
   local name=$1 seeds=() rc=0
   mkdir -p "$work/$name"
   [[ -d tests/fuzz/corpus/$name ]] && seeds=("tests/fuzz/corpus/$name")
-  "build/fuzz/$name" -seed="$seed" -max_total_time="$seconds" -rss_limit_mb=2048 -artifact_prefix="$artifacts/$name-" \
+  "build/fuzz/$name" -seed="$seed" -runs="$runs" -max_total_time="$seconds" -rss_limit_mb=2048 -artifact_prefix="$artifacts/$name-" \
     "$work/$name" "${seeds[@]}" >"$work/$name.log" 2>&1 || rc=$?
   echo "$rc" >"$work/$name.rc"
 }
@@ -72,8 +75,8 @@ for name in "${names[@]}"; do
     # libFuzzer's last line, "#RUNS DONE ...": a target that ran no input
     # (an empty loop, a crash in set-up it swallowed) fails too.
     done_line=$(grep -m1 -E '^#[0-9]+[[:space:]]+DONE' "$work/$name.log" || true)
-    runs=$(sed -nE 's/^#([0-9]+)[[:space:]]+DONE.*/\1/p' <<<"$done_line")
-    if [[ -z $runs || $runs -eq 0 ]]; then
+    done_runs=$(sed -nE 's/^#([0-9]+)[[:space:]]+DONE.*/\1/p' <<<"$done_line")
+    if [[ -z $done_runs || $done_runs -eq 0 ]]; then
       tail -20 "$work/$name.log"
       echo "fuzz-smoke: $name FAILED: it ran no input"
       failed=1

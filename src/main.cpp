@@ -82,7 +82,10 @@ int run_serve(const serve_args& args) {
                  "llmgw: demo mode: no vendor API key is set (e.g. OPENAI_API_KEY), so an in-process mock vendor "
                  "serves models named mock/<anything>, e.g. mock/gpt-4o-mini.\n");
     if (cfg.keys.empty() && !cfg.master_key_sha256) {
-      cfg.keys.push_back({"demo", sha256_hex(k_demo_key)});
+      key_entry demo;
+      demo.name = "demo";
+      demo.key_sha256 = sha256_hex(k_demo_key);
+      cfg.keys.push_back(std::move(demo));
       std::fprintf(stderr, "llmgw: demo mode: no gateway key is configured; the demo key %.*s is accepted.\n",
                    static_cast<int>(k_demo_key.size()), k_demo_key.data());
     }

@@ -14,6 +14,7 @@
 #include "api/request_context.hpp"
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
+#include "limits/memory_limiter.hpp"
 
 namespace llmgw::api {
 
@@ -110,7 +111,12 @@ std::string_view name_of(stage s) {
 }
 
 gateway_state::gateway_state(config c, bool demo)
-    : cfg(std::move(c)), routes(cfg), keys(cfg), scrubber(vendor_secrets(cfg)), demo_mode(demo) {
+    : cfg(std::move(c)),
+      routes(cfg),
+      keys(cfg),
+      scrubber(vendor_secrets(cfg)),
+      limiter(std::make_shared<limits::memory_limiter>()),
+      demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
 
@@ -244,7 +250,7 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
     co_return;
   }
   enter(stage::admit, ctx);
-  if (auto refused = admit(ctx, *decoded, *routed)) {
+  if (auto refused = co_await admit(ctx, *decoded, *routed)) {
     co_await respond_error(ctx, *refused);
     co_return;
   }
@@ -299,8 +305,25 @@ route_result gateway::route_request(request_context& ctx, const decoded_request&
   return state_->routes.resolve(ctx.model, rng_());
 }
 
-std::optional<gateway_error> gateway::admit(request_context&, const decoded_request&, const route&) {
-  return std::nullopt;
+asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ctx, const decoded_request& d,
+                                                             const route&) {
+  const key_limits* limits = ctx.caller_limits;
+  if (limits == nullptr) co_return std::nullopt;  // the common case costs one branch
+  // What the answer may cost: the prompt by its size, the output by the
+  // request's own bound (times its choices), else the reservation.
+  std::optional<std::int64_t> max_output;
+  if (d.chat && d.chat->max_tokens) max_output = *d.chat->max_tokens * std::max<std::int64_t>(1, d.chat->n);
+  if (d.messages && !ctx.count_tokens) max_output = d.messages->info.max_tokens;
+  if (d.embeddings || ctx.count_tokens) max_output = 0;  // no output tokens
+  const std::uint64_t fallback = limits->reserve_output_tokens.value_or(state_->cfg.limits.reserve_output_tokens);
+  const std::uint64_t tokens = admission::reserve_for(d.client_body.size(), max_output, max_output ? 0 : fallback);
+  ctx.limits.charge_key(ctx.record.key_id, ctx.model, *limits, tokens);
+  if (ctx.limits.empty()) co_return std::nullopt;
+  limits::limiter& limiter = *state_->limiter;
+  const limits::decision decision = co_await limiter.take(ctx.limits.charges());
+  if (!decision.admitted) co_return ctx.limits.refusal(decision, ctx.limits.charges());
+  ctx.limits.admitted(limiter, decision);
+  co_return std::nullopt;
 }
 
 asio::awaitable<bool> gateway::cache_lookup(request_context&, const decoded_request&) { co_return false; }

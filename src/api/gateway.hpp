@@ -28,6 +28,7 @@
 #include "core/string_pool.hpp"
 #include "http/server.hpp"
 #include "http/upstream.hpp"
+#include "limits/limiter.hpp"
 #include "providers/provider.hpp"
 #include "routing/router.hpp"
 #include "usage/record_queue.hpp"
@@ -42,6 +43,9 @@ struct gateway_state {
   // Every vendor credential of cfg (API keys, AWS secret key and session
   // token): what a vendor sends back is cleaned of them before a client sees it.
   secret_scrubber scrubber;
+  // Shared by every worker (and, with Redis, every instance); mutable state
+  // behind a const gateway_state.
+  std::shared_ptr<limits::limiter> limiter;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -89,8 +93,10 @@ class gateway {
   decode_result decode(request_context& ctx);
   // route: model → deployments.
   route_result route_request(request_context& ctx, const decoded_request& d);
-  // admit: limits and budgets (the seam of the rate-limit issue; admits everything now).
-  std::optional<gateway_error> admit(request_context& ctx, const decoded_request& d, const route& r);
+  // admit: the caller's rate limits (key, key + model), all or nothing; the
+  // error when refused. Deployment limits are taken per attempt.
+  boost::asio::awaitable<std::optional<gateway_error>> admit(request_context& ctx, const decoded_request& d,
+                                                             const route& r);
   // cache lookup: true when the cache answered (the seam of the cache issue; always a miss now).
   boost::asio::awaitable<bool> cache_lookup(request_context& ctx, const decoded_request& d);
   // attempts: the deployments in order, until one answers or none is left.

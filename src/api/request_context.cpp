@@ -67,6 +67,7 @@ request_context::~request_context() {
 void request_context::set_caller(const principal& p) {
   record.key_name = p.name;
   record.key_id = p.id;
+  caller_limits = p.limits;
 }
 
 void request_context::set_model(std::string_view requested) {
@@ -141,6 +142,7 @@ http::response_headers request_context::headers() const {
     h.add("x-llmgw-provider", record.provider);
     h.add("x-llmgw-model", record.served_model);
   }
+  limits.add_headers(h);
   return h;
 }
 
@@ -156,6 +158,13 @@ void request_context::finish() {
     attempt_open_ = false;
   }
   if (record.status == 0) record.status = out.status();
+  // The reservation trued up to what the vendor counted; without a count
+  // (an error before any usage, a stream cut early) the estimate stands.
+  std::optional<std::uint64_t> used;
+  if (record.prompt_tokens >= 0 || record.completion_tokens >= 0)
+    used = static_cast<std::uint64_t>(std::max<std::int64_t>(0, record.prompt_tokens) +
+                                      std::max<std::int64_t>(0, record.completion_tokens));
+  limits.settle(used);
   record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
   if (records_ == nullptr) return;
   record.ended = std::chrono::system_clock::now();

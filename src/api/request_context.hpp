@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/admission.hpp"
 #include "api/client_api.hpp"
 #include "auth/keys.hpp"
 #include "core/request_id.hpp"
@@ -62,6 +63,10 @@ class request_context {
 
  public:
   usage::request_record& record;  // owned_, borrowed from the worker's pool
+  // What the admit stage charged; settled when the request finishes.
+  admission limits;
+  // The caller's limits (nullptr: none), from set_caller.
+  const key_limits* caller_limits = nullptr;
 
   // The caller, once authenticated.
   void set_caller(const principal& p);

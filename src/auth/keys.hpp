@@ -22,6 +22,9 @@ struct principal {
   // one name apart in records (a rotated key) and reveals nothing usable.
   std::string_view id;
   bool is_master = false;
+  // What the key may use; nullptr: no limits (the master key, keys without).
+  // Lives as long as the key store.
+  const key_limits* limits = nullptr;
 };
 
 class key_store {
@@ -52,6 +55,7 @@ class key_store {
     std::string name;
     bool is_master = false;
     std::string id;
+    key_limits limits;
   };
   void add(const std::string& key_sha256, entry who);
 

@@ -9,6 +9,13 @@
 namespace llmgw {
 namespace {
 
+key_entry entry(std::string name, std::string hash) {
+  key_entry e;
+  e.name = std::move(name);
+  e.key_sha256 = std::move(hash);
+  return e;
+}
+
 TEST(sha256, known_vectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -69,7 +76,7 @@ TEST(keys, config_keys_and_master_key_are_looked_up_by_hash) {
 }
 
 TEST(keys, wrong_keys_are_rejected) {
-  const key_store store({{"team-a", sha256_hex("right")}}, sha256_hex("master"));
+  const key_store store({entry("team-a", sha256_hex("right"))}, sha256_hex("master"));
   EXPECT_FALSE(store.lookup("wrong"));
   EXPECT_FALSE(store.lookup(""));
   EXPECT_FALSE(store.lookup("right "));
@@ -85,16 +92,18 @@ TEST(keys, empty_store) {
 }
 
 TEST(keys, master_key_wins_over_a_config_key_with_the_same_value) {
-  const key_store store({{"team-a", sha256_hex("same")}}, sha256_hex("same"));
+  const key_store store({entry("team-a", sha256_hex("same"))}, sha256_hex("same"));
   const auto p = store.lookup("same");
   ASSERT_TRUE(p);
   EXPECT_TRUE(p->is_master);
 }
 
-TEST(keys, malformed_hash_is_a_config_error) { EXPECT_THROW(key_store({{"bad", "abc"}}, std::nullopt), config_error); }
+TEST(keys, malformed_hash_is_a_config_error) {
+  EXPECT_THROW(key_store({entry("bad", "abc")}, std::nullopt), config_error);
+}
 
 TEST(keys, principal_name_outlives_the_lookup_but_not_the_store) {
-  const key_store store({{"a-rather-long-team-name-beyond-sso", sha256_hex("k")}}, std::nullopt);
+  const key_store store({entry("a-rather-long-team-name-beyond-sso", sha256_hex("k"))}, std::nullopt);
   std::string_view name;
   {
     const auto p = store.lookup("k");

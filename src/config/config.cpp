@@ -158,6 +158,23 @@ class loader {
     return std::chrono::milliseconds(integer<std::int64_t>(node, path, 1, k_one_day_ms));
   }
 
+  // `{rpm, tpm, max_parallel}`, each a whole number from 1; `max_parallel`
+  // only where a concurrency limit makes sense.
+  rate_limits limits(const YAML::Node& node, std::string_view path, bool allow_parallel = true) const {
+    if (allow_parallel) {
+      check_fields(node, path, {"rpm", "tpm", "max_parallel"});
+    } else {
+      check_fields(node, path, {"rpm", "tpm"});
+    }
+    constexpr std::uint64_t k_max = 1'000'000'000'000ull;
+    rate_limits r;
+    if (auto n = node["rpm"]; present(n)) r.rpm = integer<std::uint64_t>(n, join(path, "rpm"), 1, k_max);
+    if (auto n = node["tpm"]; present(n)) r.tpm = integer<std::uint64_t>(n, join(path, "tpm"), 1, k_max);
+    if (auto n = node["max_parallel"]; present(n))
+      r.max_parallel = integer<std::uint64_t>(n, join(path, "max_parallel"), 1, 1'000'000);
+    return r;
+  }
+
   std::vector<std::string> model_list(const YAML::Node& node, std::string_view path) const {
     if (!node.IsSequence()) fail(node, path, "expected a list of strings");
     std::vector<std::string> out;
@@ -320,7 +337,7 @@ void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = loader::index("keys", i);
     const YAML::Node item = node[i];
-    l.check_fields(item, path, {"name", "key_sha256", "key"});
+    l.check_fields(item, path, {"name", "key_sha256", "key", "limits", "model_limits", "reserve_output_tokens"});
     if (!loader::present(item["name"])) l.fail(item, path, "a key needs a name");
     key_entry entry;
     entry.name = l.non_empty_string(item["name"], path + ".name");
@@ -337,6 +354,19 @@ void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
       entry.key_sha256 = sha256_hex(plain);
       secure_wipe(plain);
     }
+    if (auto n = item["limits"]; loader::present(n)) entry.limits.key = l.limits(n, path + ".limits");
+    if (auto n = item["model_limits"]; loader::present(n)) {
+      l.expect_map(n, path + ".model_limits");
+      for (const auto& m : n) {
+        const std::string model = loader::name_of(m.first);
+        const std::string mpath = loader::join(path + ".model_limits", model);
+        if (model.empty() || has_control_char(model))
+          l.fail(m.first, path + ".model_limits", "a model name must be non-empty, without control characters");
+        entry.limits.per_model[model] = l.limits(m.second, mpath, false);
+      }
+    }
+    if (auto n = item["reserve_output_tokens"]; loader::present(n))
+      entry.limits.reserve_output_tokens = l.integer<std::uint64_t>(n, path + ".reserve_output_tokens", 0, 10'000'000);
     if (!names.insert(entry.name).second) l.fail(item, path + ".name", "duplicate key name \"" + entry.name + "\"");
     if (!hashes.insert(entry.key_sha256).second) {
       l.fail(item, path, "the same key is listed twice (also under another name)");
@@ -388,7 +418,7 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string dpath = loader::index(path, i);
       const YAML::Node d = list[i];
-      l.check_fields(d, dpath, {"provider", "model", "weight"});
+      l.check_fields(d, dpath, {"provider", "model", "weight", "limits"});
       if (!loader::present(d["provider"])) l.fail(d, dpath, "a deployment needs a provider");
       if (!loader::present(d["model"])) l.fail(d, dpath, "a deployment needs a model");
       deployment_entry entry;
@@ -400,10 +430,27 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
       if (auto n = d["weight"]; loader::present(n)) {
         entry.weight = l.integer<unsigned>(n, dpath + ".weight", 0, 1'000'000);
       }
+      if (auto n = d["limits"]; loader::present(n)) entry.limits = l.limits(n, dpath + ".limits");
       deployments.push_back(std::move(entry));
     }
     cfg.model_groups[name] = std::move(deployments);
   }
+}
+
+void load_limits(const loader& l, const YAML::Node& node, limits_config& c) {
+  l.check_fields(node, "limits", {"on_store_error", "reserve_output_tokens"});
+  if (auto n = node["on_store_error"]; loader::present(n)) {
+    const std::string policy = l.string(n, "limits.on_store_error");
+    if (policy == "fail_open") {
+      c.on_store_error = limits_config::store_error_policy::fail_open;
+    } else if (policy == "fail_closed") {
+      c.on_store_error = limits_config::store_error_policy::fail_closed;
+    } else {
+      l.fail(n, "limits.on_store_error", "expected fail_open or fail_closed, got \"" + policy + "\"");
+    }
+  }
+  if (auto n = node["reserve_output_tokens"]; loader::present(n))
+    c.reserve_output_tokens = l.integer<std::uint64_t>(n, "limits.reserve_output_tokens", 0, 10'000'000);
 }
 
 void load_yaml(const loader& l, std::string_view text, config& cfg) {
@@ -424,10 +471,12 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
                        ": duplicate key (first at line " + std::to_string(d->first_line) + ")");
   }
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
-  l.check_fields(root, "", {"server", "upstream", "access_log", "providers", "keys", "aliases", "model_groups"});
+  l.check_fields(root, "",
+                 {"server", "upstream", "access_log", "limits", "providers", "keys", "aliases", "model_groups"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
   if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
   if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);
+  if (auto n = root["limits"]; loader::present(n)) load_limits(l, n, cfg.limits);
   if (auto n = root["providers"]; loader::present(n)) load_providers(l, n, cfg);
   if (auto n = root["keys"]; loader::present(n)) load_keys(l, n, cfg);
   if (auto n = root["aliases"]; loader::present(n)) load_aliases(l, n, cfg);

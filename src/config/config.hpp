@@ -4,6 +4,7 @@
 // is immutable after load (main may still override server fields from CLI
 // flags and add the demo-mode provider before building the router).
 #include "config/env_subst.hpp"
+#include "config/limits_config.hpp"
 #include "config/provider_config.hpp"
 
 #include <chrono>
@@ -63,6 +64,7 @@ struct access_log_config {
 struct key_entry {
   std::string name;
   std::string key_sha256;  // 64 lowercase hex
+  key_limits limits;       // `limits`, `model_limits`, `reserve_output_tokens`
 };
 
 // One member of a model group.
@@ -70,6 +72,7 @@ struct deployment_entry {
   std::string provider;  // provider name (built-in or from `providers:`)
   std::string model;     // the vendor's model id
   unsigned weight = 1;   // share of first picks; 0: failover only
+  rate_limits limits;    // the vendor quota of this deployment (max_parallel too)
   std::string where;     // "file:line" of the provider field, for errors found later; may be empty
 };
 
@@ -77,6 +80,7 @@ struct config {
   server_config server;
   upstream_config upstream;
   access_log_config access_log;
+  limits_config limits;
   // Built-in vendors (enabled or not, resolved against the environment) with
   // the YAML `providers:` entries applied: same name overrides, new name appends.
   std::vector<provider_config> providers;

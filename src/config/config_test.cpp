@@ -464,3 +464,50 @@ TEST(config, access_log_path) {
 
 }  // namespace
 }  // namespace llmgw
+
+namespace llmgw {
+namespace {
+
+TEST(config_limits, keys_model_limits_deployments_and_the_limits_section_load) {
+  const config c = load(R"(
+limits: {on_store_error: fail_closed, reserve_output_tokens: 256}
+keys:
+  - name: team-a
+    key: k-a
+    limits: {rpm: 60, tpm: 100000, max_parallel: 8}
+    model_limits: {gpt-4o: {rpm: 10, tpm: 20000}}
+    reserve_output_tokens: 64
+model_groups:
+  main:
+    - {provider: openai, model: gpt-4o-mini, weight: 3, limits: {rpm: 500, tpm: 200000}}
+)",
+                        {{"OPENAI_API_KEY", "sk-x"}});
+  EXPECT_EQ(c.limits.on_store_error, limits_config::store_error_policy::fail_closed);
+  EXPECT_EQ(c.limits.reserve_output_tokens, 256u);
+  ASSERT_EQ(c.keys.size(), 1u);
+  const key_limits& k = c.keys[0].limits;
+  EXPECT_EQ(k.key.rpm, 60u);
+  EXPECT_EQ(k.key.tpm, 100000u);
+  EXPECT_EQ(k.key.max_parallel, 8u);
+  EXPECT_EQ(k.per_model.at("gpt-4o").rpm, 10u);
+  EXPECT_EQ(k.per_model.at("gpt-4o").tpm, 20000u);
+  EXPECT_EQ(k.reserve_output_tokens, 64u);
+  EXPECT_EQ(c.model_groups.at("main")[0].limits.rpm, 500u);
+  EXPECT_FALSE(c.model_groups.at("main")[0].limits.max_parallel);
+}
+
+TEST(config_limits, bad_limits_name_the_file_line_and_field) {
+  EXPECT_EQ(error_of("keys:\n  - name: a\n    key: k\n    limits: {rpm: 0}\n"),
+            "gw.yaml:4: keys[0].limits.rpm: expected an integer from 1 to 1000000000000, got \"0\"");
+  EXPECT_EQ(error_of("keys:\n  - name: a\n    key: k\n    limits: {rpn: 5}\n"),
+            "gw.yaml:4: keys[0].limits.rpn: unknown field (expected one of: rpm, tpm, max_parallel)");
+  EXPECT_EQ(error_of("keys:\n  - name: a\n    key: k\n    model_limits: {m: {max_parallel: 2}}\n"),
+            "gw.yaml:4: keys[0].model_limits.m.max_parallel: unknown field (expected one of: rpm, tpm)");
+  EXPECT_EQ(error_of("limits: {on_store_error: maybe}\n"),
+            "gw.yaml:1: limits.on_store_error: expected fail_open or fail_closed, got \"maybe\"");
+  EXPECT_EQ(error_of("limits: {burst: 3}\n"),
+            "gw.yaml:1: limits.burst: unknown field (expected one of: on_store_error, reserve_output_tokens)");
+}
+
+}  // namespace
+}  // namespace llmgw

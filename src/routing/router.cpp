@@ -60,7 +60,7 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
                             quoted(d.provider) + " " + p->disabled_reason);
         continue;
       }
-      g.members.push_back({p, d.model, d.weight});
+      g.members.push_back({p, d.model, d.weight, d.limits});
       g.total_weight += d.weight;
     }
     if (g.members.empty()) {
@@ -116,7 +116,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
     named_vendor = find_provider(model.substr(0, slash));
     if (named_vendor != nullptr && named_vendor->enabled) {
       const std::string_view vendor_model = model.substr(slash + 1);  // empty: refused by resolve()
-      out.push_back({named_vendor, std::string(vendor_model), 1, false});
+      out.push_back({named_vendor, std::string(vendor_model), 1, false, nullptr});
       return true;
     }
   }
@@ -149,7 +149,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
     if (!model.starts_with(rule.prefix)) continue;
     const provider_config* p = find_provider(rule.vendor);
     if (p != nullptr && p->enabled) {
-      out.push_back({p, std::string(model), 1, false});
+      out.push_back({p, std::string(model), 1, false, nullptr});
       return true;
     }
     if (p != nullptr) why = "it is served by vendor " + quoted(rule.vendor) + ", which " + p->disabled_reason;
@@ -174,7 +174,8 @@ void router::pick(const group& g, std::uint64_t random, std::vector<route_attemp
   }
   out.reserve(g.members.size());
   const auto add = [&](std::size_t i) {
-    out.push_back({g.members[i].provider, g.members[i].model, g.members[i].weight, false});
+    const group_member& m = g.members[i];
+    out.push_back({m.provider, m.model, m.weight, false, m.limits.any() ? &m.limits : nullptr});
   };
   add(first);
   for (std::size_t i : g.failover) {

@@ -35,6 +35,8 @@ struct route_attempt {
   std::string model;                          // the vendor's model id, sent upstream
   unsigned weight = 1;
   bool model_rewritten = false;  // model differs from the client's string: the body must be rewritten
+  // The deployment's own quota (model groups only; nullptr: none). Owned by the router.
+  const rate_limits* limits = nullptr;
 };
 
 struct route {
@@ -84,6 +86,7 @@ class router {
     const provider_config* provider;
     std::string model;
     unsigned weight;
+    rate_limits limits;
   };
   struct group {
     std::vector<group_member> members;  // enabled ones, in config order

@@ -1,0 +1,162 @@
+#include "api/admission.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmgw::api {
+
+namespace {
+
+std::string bucket(std::string_view tag, std::string_view rest) {
+  std::string b;
+  b.reserve(tag.size() + rest.size() + 3);
+  b.append("{").append(tag).append("}").append(rest);
+  return b;
+}
+
+std::string whole(double v) { return std::to_string(static_cast<long long>(std::floor(std::max(0.0, v)))); }
+
+std::string_view per_minute_unit(limits::unit u) {
+  switch (u) {
+    case limits::unit::requests:
+      return "requests per minute";
+    case limits::unit::tokens:
+      return "tokens per minute";
+    case limits::unit::parallel:
+      return "requests at once";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string reset_duration(std::chrono::milliseconds ms) {
+  const long long total = std::max<long long>(0, ms.count());
+  if (total < 1000) return std::to_string(total) + "ms";
+  const long long s = (total + 999) / 1000;  // whole seconds, rounded up
+  if (s < 60) return std::to_string(s) + "s";
+  return std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
+}
+
+std::uint64_t admission::reserve_for(std::size_t body_bytes, std::optional<std::int64_t> max_output,
+                                     std::uint64_t default_output) {
+  const std::uint64_t prompt = (body_bytes + 3) / 4;
+  const std::uint64_t output = max_output && *max_output > 0 ? static_cast<std::uint64_t>(*max_output) : default_output;
+  return prompt + output;
+}
+
+void admission::charge_key(std::string_view key_id, std::string_view model, const key_limits& limits,
+                           std::uint64_t tokens) {
+  reserved_ = tokens;
+  const auto add = [&](const rate_limits& r, std::string_view scope, std::string_view rpm_label,
+                       std::string_view tpm_label, std::string_view parallel_label) {
+    if (r.rpm)
+      charges_.push_back({bucket(key_id, std::string(scope) + "rpm"), rpm_label, limits::unit::requests,
+                          static_cast<double>(*r.rpm), 1});
+    if (r.tpm)
+      charges_.push_back({bucket(key_id, std::string(scope) + "tpm"), tpm_label, limits::unit::tokens,
+                          static_cast<double>(*r.tpm), static_cast<double>(tokens)});
+    if (r.max_parallel)
+      charges_.push_back({bucket(key_id, std::string(scope) + "parallel"), parallel_label, limits::unit::parallel,
+                          static_cast<double>(*r.max_parallel), 1});
+  };
+  add(limits.key, ":", "key:rpm", "key:tpm", "key:max_parallel");
+  if (auto it = limits.per_model.find(model); it != limits.per_model.end()) {
+    add(it->second, ":m:" + std::string(model) + ":", "key-model:rpm", "key-model:tpm", "key-model:max_parallel");
+  }
+}
+
+std::vector<limits::charge> admission::deployment_charges(std::string_view deployment, const rate_limits& r) const {
+  std::vector<limits::charge> out;
+  const std::string tag = "dep:" + std::string(deployment);
+  if (r.rpm)
+    out.push_back({bucket(tag, ":rpm"), "deployment:rpm", limits::unit::requests, static_cast<double>(*r.rpm), 1});
+  if (r.tpm)
+    out.push_back({bucket(tag, ":tpm"), "deployment:tpm", limits::unit::tokens, static_cast<double>(*r.tpm),
+                   static_cast<double>(reserved_)});
+  if (r.max_parallel)
+    out.push_back({bucket(tag, ":parallel"), "deployment:max_parallel", limits::unit::parallel,
+                   static_cast<double>(*r.max_parallel), 1});
+  return out;
+}
+
+void admission::admitted(limits::limiter& l, const limits::decision& d) {
+  limiter_ = &l;
+  held_ = charges_;
+  // The tightest bucket of each kind speaks for the request in the headers.
+  std::optional<std::size_t> requests, tokens;
+  for (std::size_t i = 0; i < charges_.size() && i < d.states.size(); ++i) {
+    const auto& c = charges_[i];
+    const double left = d.states[i].remaining / c.amount;
+    if (c.kind == limits::unit::requests &&
+        (!requests || left < d.states[*requests].remaining / charges_[*requests].amount))
+      requests = i;
+    if (c.kind == limits::unit::tokens && (!tokens || left < d.states[*tokens].remaining / charges_[*tokens].amount))
+      tokens = i;
+  }
+  if (requests) {
+    limit_requests_ = whole(charges_[*requests].amount);
+    remaining_requests_ = whole(d.states[*requests].remaining);
+    reset_requests_ = reset_duration(d.states[*requests].reset);
+  }
+  if (tokens) {
+    limit_tokens_ = whole(charges_[*tokens].amount);
+    remaining_tokens_ = whole(d.states[*tokens].remaining);
+    reset_tokens_ = reset_duration(d.states[*tokens].reset);
+  }
+}
+
+void admission::hold_deployment(limits::limiter& l, std::vector<limits::charge> charges) {
+  limiter_ = &l;
+  refused_label_.clear();
+  for (auto& c : charges) held_.push_back(std::move(c));
+}
+
+gateway_error admission::refusal(const limits::decision& d, std::span<const limits::charge> charges) {
+  const limits::charge& c = charges[d.refused];
+  refused_label_ = std::string(c.label);
+  gateway_error e;
+  e.status = 429;
+  e.type = "rate_limit_exceeded";
+  e.code = "gateway_rate_limit";
+  const std::string allows = whole(c.amount) + " " + std::string(per_minute_unit(c.kind));
+  if (d.never_fits) {
+    e.message = "This request needs about " + whole(c.cost) + " tokens, more than " + refused_label_ + " allows (" +
+                allows + "): it can never be admitted. Lower max_tokens or shorten the prompt.";
+    return e;
+  }
+  const long long seconds = std::max<long long>(1, (d.retry_after.count() + 999) / 1000);
+  e.retry_after = std::to_string(seconds);
+  e.message = "Rate limit of the gateway reached: " + refused_label_ + " allows " + allows + ". Retry in " +
+              e.retry_after + " s.";
+  return e;
+}
+
+void admission::add_headers(http::response_headers& h) const {
+  if (!limit_requests_.empty()) {
+    h.add("x-ratelimit-limit-requests", limit_requests_);
+    h.add("x-ratelimit-remaining-requests", remaining_requests_);
+    h.add("x-ratelimit-reset-requests", reset_requests_);
+  }
+  if (!limit_tokens_.empty()) {
+    h.add("x-ratelimit-limit-tokens", limit_tokens_);
+    h.add("x-ratelimit-remaining-tokens", remaining_tokens_);
+    h.add("x-ratelimit-reset-tokens", reset_tokens_);
+  }
+  if (!refused_label_.empty()) h.add("x-llmgw-limit", refused_label_);
+}
+
+void admission::settle(std::optional<std::uint64_t> used) {
+  if (settled_ || limiter_ == nullptr) return;
+  settled_ = true;
+  const double delta = used ? static_cast<double>(*used) - static_cast<double>(reserved_) : 0.0;
+  for (const auto& c : held_) {
+    if (c.kind == limits::unit::parallel) {
+      limiter_->release(c);
+    } else if (c.kind == limits::unit::tokens && delta != 0) {
+      limiter_->adjust(c, delta);
+    }
+  }
+}
+
+}  // namespace llmgw::api

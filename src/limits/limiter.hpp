@@ -1,0 +1,62 @@
+#pragma once
+// The limiter behind the admit stage: token buckets with continuous refill,
+// decided all or nothing for every dimension of a request at once. Backends:
+// memory (shared by the workers of one process, limits/memory_limiter.hpp)
+// and, later, Redis (one Lua script, shared by every instance).
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmgw::limits {
+
+enum class unit : std::uint8_t {
+  requests,  // a bucket of per_minute requests, refilled continuously
+  tokens,    // a bucket of per_minute tokens, refilled continuously
+  parallel,  // at most per_minute requests in flight (no refill: released)
+};
+
+// One dimension a request is charged on.
+struct charge {
+  std::string bucket;      // the store's name for it; all of one key's share "{key_id}"
+  std::string_view label;  // "key:rpm", "key-model:tpm", "deployment:rpm"…: errors and x-llmgw-limit
+  unit kind = unit::requests;
+  double amount = 0;  // the per-minute amount (burst = it), or the in-flight bound
+  double cost = 0;    // what this request takes: 1 request, its reserved tokens
+};
+
+// A bucket after the decision, for the x-ratelimit-* headers.
+struct bucket_state {
+  double remaining = 0;
+  std::chrono::milliseconds reset{0};  // until it is full again
+};
+
+struct decision {
+  bool admitted = true;
+  // The charge that ran out (index into the charges), when refused.
+  std::size_t refused = 0;
+  // It can never be admitted: its cost exceeds the bucket's whole amount.
+  bool never_fits = false;
+  std::chrono::milliseconds retry_after{0};
+  std::vector<bucket_state> states;  // one per charge, after the decision
+};
+
+class limiter {
+ public:
+  virtual ~limiter() = default;
+  // Takes every charge or none, atomically with respect to every other
+  // caller of this limiter (all workers, and with Redis all instances).
+  virtual boost::asio::awaitable<decision> take(std::span<const charge> charges) = 0;
+  // Settles a token reservation: `delta` > 0 takes more, < 0 gives back
+  // (never above the bucket's amount). A bucket may go below zero: the
+  // requests after it wait until the refill has paid the debt.
+  virtual void adjust(const charge& c, double delta) = 0;
+  // Gives back one in-flight slot of a `parallel` charge.
+  virtual void release(const charge& c) = 0;
+};
+
+}  // namespace llmgw::limits
