@@ -22,6 +22,7 @@
 
 #include "api/request_context.hpp"
 #include "auth/keys.hpp"
+#include "cache/cache.hpp"
 #include "config/config.hpp"
 #include "core/memory_budget.hpp"
 #include "core/secret_scrubber.hpp"
@@ -42,6 +43,9 @@ struct gateway_state {
   // Every vendor credential of cfg (API keys, AWS secret key and session
   // token): what a vendor sends back is cleaned of them before a client sees it.
   secret_scrubber scrubber;
+  // The response cache, shared by every worker (it locks inside); null when
+  // the configuration has none.
+  std::shared_ptr<cache::response_cache> cache;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -91,8 +95,13 @@ class gateway {
   route_result route_request(request_context& ctx, const decoded_request& d);
   // admit: limits and budgets (the seam of the rate-limit issue; admits everything now).
   std::optional<gateway_error> admit(request_context& ctx, const decoded_request& d, const route& r);
-  // cache lookup: true when the cache answered (the seam of the cache issue; always a miss now).
-  boost::asio::awaitable<bool> cache_lookup(request_context& ctx, const decoded_request& d);
+  // cache lookup: true when the request was answered (a hit, or a bad
+  // cache header); otherwise ctx.cache_store says whether and how the answer
+  // is stored.
+  boost::asio::awaitable<bool> cache_lookup(request_context& ctx, const decoded_request& d, const route& r);
+  boost::asio::awaitable<void> respond_cached(request_context& ctx, const decoded_request& d, const cache::cache_hit& hit);
+  // After a complete answer: stores it when the lookup planned a store.
+  boost::asio::awaitable<void> cache_store(request_context& ctx, std::optional<cache::cached_answer> answer);
   // attempts: the deployments in order, until one answers or none is left.
   boost::asio::awaitable<void> attempts(request_context& ctx, const decoded_request& d, const route& r);
   // One place decides an attempt's vendor head and body; a gateway_error

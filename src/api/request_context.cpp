@@ -141,6 +141,10 @@ http::response_headers request_context::headers() const {
     h.add("x-llmgw-provider", record.provider);
     h.add("x-llmgw-model", record.served_model);
   }
+  if (record.cache != usage::cache_status::not_looked_up) {
+    h.add("x-llmgw-cache", usage::name_of(record.cache));
+    if (record.cache == usage::cache_status::hit) h.add("age", cache_age);
+  }
   return h;
 }
 
