@@ -355,6 +355,11 @@ std::string resolved_model(const route& r) {
 asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_request& d, const route& r) {
   const cache_config& conf = state_->cfg.cache;
   if (!state_->cache || d.ep != endpoint::chat_completions || ctx.count_tokens) co_return false;
+  // The cache holds one choice: n > 1 is answered uncached.
+  if (d.chat && d.chat->n != 1) {
+    ctx.record.cache = usage::cache_status::skip;
+    co_return false;
+  }
   std::chrono::seconds ttl = conf.ttl;
   if (auto g = conf.groups.find(ctx.model); g != conf.groups.end()) {
     if (!g->second.enabled) {
