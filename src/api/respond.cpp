@@ -191,14 +191,15 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
   if (!is_media_type(content_type)) content_type = "application/json";
   // A vendor that echoes our key in an answer must not hand it to the client.
   state_->scrubber.scrub(*response);
-  co_await ctx.out.send(status, content_type, *response, headers);
-  ctx.mark_first_byte();
   if (ctx.cache_store && status == 200 && d.ep == endpoint::chat_completions) {
-    // Made from what the client got, so a later hit in its API is these bytes.
+    // Made from what the client gets, so a later hit in its API is these
+    // bytes; stored before they go out, so the client's next request finds it.
     auto answer = ctx.api == client_api::anthropic ? cache::answer_from_anthropic_json(*response)
                                                    : cache::answer_from_openai_json(*response);
     co_await cache_store(ctx, std::move(answer));
   }
+  co_await ctx.out.send(status, content_type, *response, headers);
+  ctx.mark_first_byte();
   co_return std::nullopt;
 }
 
@@ -233,7 +234,12 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, const decoded_
     // split across two upstream reads is seen as two pieces, each found only
     // if it is k_min_fragment long itself: events are not held back to join them.
     state_->scrubber.scrub(*out);
-    if (assembler) assembler->feed(*out);
+    if (assembler) {
+      assembler->feed(*out);
+      // Stored before the stream's end goes out, so the client's next
+      // request finds it.
+      if (ended && !reader.failure()) co_await cache_store(ctx, assembler->take());
+    }
     bool delivered = true;
     if (!out->empty()) delivered = co_await ctx.out.write_chunk(*out);  // not inside && (GCC 12)
     const bool stopping = ctx.out.cancelled() == http::cancel_reason::shutdown;
@@ -271,7 +277,6 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, const decoded_
     if (ended) break;
   }
   co_await ctx.out.end_stream();
-  if (assembler) co_await cache_store(ctx, assembler->take());
 }
 
 }  // namespace llmgw::api
