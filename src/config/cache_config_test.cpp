@@ -54,6 +54,7 @@ TEST(cache_config, backend_defaults_to_redis_with_redis_url_which_memory_serves_
   const config plain = load("cache: {ttl: 5}\n");
   EXPECT_EQ(plain.cache.backend, cache_backend::memory);
   EXPECT_FALSE(plain.cache.redis_requested);
+  EXPECT_EQ(plain.cache.ttl, 5s);  // not the default (300)
   const config redis = load("cache: {ttl: 5}\n", {{"REDIS_URL", "redis://127.0.0.1:6379"}});
   EXPECT_EQ(redis.cache.backend, cache_backend::memory);
   EXPECT_TRUE(redis.cache.redis_requested);
