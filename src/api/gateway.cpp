@@ -6,12 +6,15 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "api/client_api.hpp"
 #include "api/decoded_request.hpp"
 #include "api/models.hpp"
 #include "api/request_context.hpp"
+#include "cache/memory_cache.hpp"
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
 #include "limits/memory_limiter.hpp"
@@ -110,12 +113,19 @@ std::string_view name_of(stage s) {
   return "account";
 }
 
+std::shared_ptr<cache::response_cache> make_cache(const cache_config& c) {
+  // Redis is not yet a cache backend: memory serves (describe() says so at start-up).
+  if (c.backend == cache_backend::off) return nullptr;
+  return std::make_shared<cache::memory_cache>(c.max_bytes);
+}
+
 gateway_state::gateway_state(config c, bool demo)
     : cfg(std::move(c)),
       routes(cfg),
       keys(cfg),
       scrubber(vendor_secrets(cfg)),
       limiter(std::make_shared<limits::memory_limiter>()),
+      cache(make_cache(cfg.cache)),
       demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
@@ -255,7 +265,7 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
     co_return;
   }
   enter(stage::cache_lookup, ctx);
-  if (co_await cache_lookup(ctx, *decoded)) co_return;
+  if (co_await cache_lookup(ctx, *decoded, *routed)) co_return;
   enter(stage::attempts, ctx);
   co_await attempts(ctx, *decoded, *routed);
 }
@@ -326,7 +336,149 @@ asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ct
   co_return std::nullopt;
 }
 
-asio::awaitable<bool> gateway::cache_lookup(request_context&, const decoded_request&) { co_return false; }
+namespace {
+
+// The comma-separated directives of a Cache-Control header, case-insensitively.
+bool has_directive(std::string_view header, std::string_view directive) {
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.size() == directive.size() &&
+        std::equal(item.begin(), item.end(), directive.begin(), [](char a, char b) { return (a | 0x20) == b; })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// What the request may reach, in a stable order: the same for every weighted
+// pick of a group, and for an alias and what it names.
+std::string resolved_model(const route& r) {
+  std::vector<std::string> names;
+  for (const auto& a : r.attempts) names.push_back(a.provider->name + "/" + a.model);
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& n : names) {
+    out.append(n);
+    out.push_back('\n');
+  }
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_request& d, const route& r) {
+  const cache_config& conf = state_->cfg.cache;
+  if (!state_->cache || d.ep != endpoint::chat_completions || ctx.count_tokens) co_return false;
+  // The cache holds one choice: n > 1 is answered uncached.
+  if (d.chat && d.chat->n != 1) {
+    ctx.record.cache = usage::cache_status::skip;
+    co_return false;
+  }
+  std::chrono::seconds ttl = conf.ttl;
+  if (auto g = conf.groups.find(ctx.model); g != conf.groups.end()) {
+    if (!g->second.enabled) {
+      ctx.record.cache = usage::cache_status::skip;
+      co_return false;
+    }
+    if (g->second.ttl) ttl = *g->second.ttl;
+  }
+  if (const auto asked = ctx.req.header("x-llmgw-cache-ttl"); !asked.empty()) {
+    std::int64_t seconds = 0;
+    const auto [end, ec] = std::from_chars(asked.data(), asked.data() + asked.size(), seconds);
+    constexpr std::int64_t k_max_ttl = 365ll * 24 * 3600;
+    if (ec != std::errc{} || end != asked.data() + asked.size() || seconds < 1 || seconds > k_max_ttl) {
+      co_await respond_error(
+          ctx, invalid_request(
+                   "x-llmgw-cache-ttl: expected whole seconds from 1 to 31536000, got \"" + std::string(asked) + "\"",
+                   "x-llmgw-cache-ttl"));
+      co_return true;
+    }
+    ttl = std::chrono::seconds(seconds);
+  }
+  const auto canonical =
+      d.chat ? cache::canonical_openai_chat(d.client_body) : cache::canonical_anthropic_messages(*d.messages);
+  if (!canonical) {
+    // A request the canonical form cannot hold (a part no adapter reads) is answered uncached.
+    ctx.record.cache = usage::cache_status::skip;
+    co_return false;
+  }
+  std::string space;
+  if (auto shared = conf.namespaces.find(ctx.record.key_name); shared != conf.namespaces.end()) {
+    space = "shared:" + shared->second;
+  } else {
+    space = "key:" + ctx.record.key_id;
+  }
+  const auto key = cache::make_key(space, resolved_model(r), *canonical);
+  const std::string_view control = ctx.req.header("cache-control");
+  if (!has_directive(control, "no-store")) ctx.cache_store = request_context::cache_store_plan{key, ttl};
+  if (has_directive(control, "no-cache")) {
+    ctx.record.cache = usage::cache_status::skip;
+    co_return false;
+  }
+  auto hit = co_await state_->cache->lookup(key);
+  if (!hit) {
+    ctx.record.cache = usage::cache_status::miss;
+    co_return false;
+  }
+  ctx.record.cache = usage::cache_status::hit;
+  ctx.cache_store.reset();  // the entry is already there
+  co_await respond_cached(ctx, d, *hit);
+  co_return true;
+}
+
+asio::awaitable<void> gateway::respond_cached(request_context& ctx, const decoded_request& d,
+                                              const cache::cache_hit& hit) {
+  const cache::cached_answer& a = *hit.answer;
+  ctx.cache_age = std::to_string(hit.age.count());
+  ctx.record.status = 200;
+  const auto headers = ctx.headers();
+  auto body = buffers_.take();
+  if (!d.stream) {
+    *body = ctx.api == client_api::anthropic ? cache::render_anthropic_json(a) : cache::render_openai_json(a);
+    co_await ctx.out.send(200, "application/json", *body, headers);
+    ctx.mark_first_byte();
+    co_return;
+  }
+  if (ctx.api == client_api::anthropic) {
+    *body = cache::render_anthropic_stream(a);
+  } else {
+    std::string id = "chatcmpl-";
+    id.append(ctx.id.view().substr(request_id::prefix.size()));
+    const auto created =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    *body = cache::render_openai_stream(a, id, created, d.client_wants_usage);
+  }
+  if (!co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers)) {
+    ctx.client_gone();
+    co_return;
+  }
+  ctx.mark_first_byte();
+  if (!co_await ctx.out.write_chunk(*body)) {
+    ctx.client_gone();
+    co_return;
+  }
+  co_await ctx.out.end_stream();
+}
+
+asio::awaitable<void> gateway::cache_store(request_context& ctx, std::optional<cache::cached_answer> answer) {
+  if (!ctx.cache_store || !answer || !cache::storable(*answer, state_->cfg.cache.store_truncated)) co_return;
+  // The usage the gateway read from the vendor (every wire reports it here).
+  const auto count = [](std::int64_t n) { return n < 0 ? 0 : n; };
+  token_usage& u = answer->completion.usage;
+  u.prompt_tokens = count(ctx.record.prompt_tokens);
+  u.completion_tokens = count(ctx.record.completion_tokens);
+  u.total_tokens = count(ctx.record.total_tokens);
+  u.cached_tokens = count(ctx.record.cached_tokens);
+  u.cache_creation_tokens = count(ctx.record.cache_write_tokens);
+  u.reasoning_tokens = count(ctx.record.reasoning_tokens);
+  const auto plan = *ctx.cache_store;
+  ctx.cache_store.reset();
+  co_await state_->cache->store(plan.key, std::make_shared<const cache::cached_answer>(std::move(*answer)), plan.ttl);
+}
 
 asio::awaitable<void> gateway::respond_models(request_context& ctx) {
   const auto& listed = state_->routes.list_models();

@@ -22,6 +22,7 @@
 
 #include "api/request_context.hpp"
 #include "auth/keys.hpp"
+#include "cache/cache.hpp"
 #include "config/config.hpp"
 #include "core/memory_budget.hpp"
 #include "core/secret_scrubber.hpp"
@@ -46,6 +47,9 @@ struct gateway_state {
   // Shared by every worker (and, with Redis, every instance); mutable state
   // behind a const gateway_state.
   std::shared_ptr<limits::limiter> limiter;
+  // The response cache, shared by every worker (it locks inside); null when
+  // the configuration has none.
+  std::shared_ptr<cache::response_cache> cache;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -97,8 +101,14 @@ class gateway {
   // error when refused. Deployment limits are taken per attempt.
   boost::asio::awaitable<std::optional<gateway_error>> admit(request_context& ctx, const decoded_request& d,
                                                              const route& r);
-  // cache lookup: true when the cache answered (the seam of the cache issue; always a miss now).
-  boost::asio::awaitable<bool> cache_lookup(request_context& ctx, const decoded_request& d);
+  // cache lookup: true when the request was answered (a hit, or a bad
+  // cache header); otherwise ctx.cache_store says whether and how the answer
+  // is stored.
+  boost::asio::awaitable<bool> cache_lookup(request_context& ctx, const decoded_request& d, const route& r);
+  boost::asio::awaitable<void> respond_cached(request_context& ctx, const decoded_request& d,
+                                              const cache::cache_hit& hit);
+  // After a complete answer: stores it when the lookup planned a store.
+  boost::asio::awaitable<void> cache_store(request_context& ctx, std::optional<cache::cached_answer> answer);
   // attempts: the deployments in order, until one answers or none is left.
   boost::asio::awaitable<void> attempts(request_context& ctx, const decoded_request& d, const route& r);
   // One place decides an attempt's vendor head and body; a gateway_error

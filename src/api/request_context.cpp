@@ -143,6 +143,10 @@ http::response_headers request_context::headers() const {
     h.add("x-llmgw-model", record.served_model);
   }
   limits.add_headers(h);
+  if (record.cache != usage::cache_status::not_looked_up) {
+    h.add("x-llmgw-cache", usage::name_of(record.cache));
+    if (record.cache == usage::cache_status::hit) h.add("age", cache_age);
+  }
   return h;
 }
 
@@ -164,6 +168,8 @@ void request_context::finish() {
   if (record.prompt_tokens >= 0 || record.completion_tokens >= 0)
     used = static_cast<std::uint64_t>(std::max<std::int64_t>(0, record.prompt_tokens) +
                                       std::max<std::int64_t>(0, record.completion_tokens));
+  // A cache hit counts as a request but costs no tokens: all given back.
+  if (record.cache == usage::cache_status::hit) used = 0;
   limits.settle(used);
   record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
   if (records_ == nullptr) return;

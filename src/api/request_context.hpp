@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "api/admission.hpp"
 #include "api/client_api.hpp"
 #include "auth/keys.hpp"
+#include "cache/cache_key.hpp"
 #include "core/request_id.hpp"
 #include "core/token_usage.hpp"
 #include "http/response_headers.hpp"
@@ -67,6 +69,18 @@ class request_context {
   admission limits;
   // The caller's limits (nullptr: none), from set_caller.
   const key_limits* caller_limits = nullptr;
+
+  // What the cache lookup decided for the store after the answer: set when
+  // a complete answer to this request may be stored, under which key and
+  // for how long.
+  struct cache_store_plan {
+    cache::cache_key key;
+    std::chrono::seconds ttl{0};
+  };
+  std::optional<cache_store_plan> cache_store;
+  // A hit's age in seconds, as the `age` header says it (its text lives here
+  // because headers are views).
+  std::string cache_age;
 
   // The caller, once authenticated.
   void set_caller(const principal& p);

@@ -13,6 +13,7 @@
 #include "api/request_context.hpp"
 #include "api/upstream_failure_error.hpp"
 #include "api/usage_scan.hpp"
+#include "cache/cached_answer.hpp"
 #include "core/header_value.hpp"
 #include "core/sse_reader.hpp"
 #include "providers/anthropic.hpp"
@@ -190,6 +191,13 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
   if (!is_media_type(content_type)) content_type = "application/json";
   // A vendor that echoes our key in an answer must not hand it to the client.
   state_->scrubber.scrub(*response);
+  if (ctx.cache_store && status == 200 && d.ep == endpoint::chat_completions) {
+    // Made from what the client gets, so a later hit in its API is these
+    // bytes; stored before they go out, so the client's next request finds it.
+    auto answer = ctx.api == client_api::anthropic ? cache::answer_from_anthropic_json(*response)
+                                                   : cache::answer_from_openai_json(*response);
+    co_await cache_store(ctx, std::move(answer));
+  }
   co_await ctx.out.send(status, content_type, *response, headers);
   ctx.mark_first_byte();
   co_return std::nullopt;
@@ -206,6 +214,11 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, const decoded_
   ctx.mark_first_byte();
 
   stream_reader reader(ctx, d, plan);
+  // A stream that ends normally is stored, assembled from what the client got.
+  std::optional<cache::stream_assembler> assembler;
+  if (ctx.cache_store) {
+    assembler.emplace(ctx.api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai);
+  }
   auto in = buffers_.take();
   auto out = buffers_.take();
   auto scratch = buffers_.take();
@@ -221,6 +234,12 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, const decoded_
     // split across two upstream reads is seen as two pieces, each found only
     // if it is k_min_fragment long itself: events are not held back to join them.
     state_->scrubber.scrub(*out);
+    if (assembler) {
+      assembler->feed(*out);
+      // Stored before the stream's end goes out, so the client's next
+      // request finds it.
+      if (ended && !reader.failure()) co_await cache_store(ctx, assembler->take());
+    }
     bool delivered = true;
     if (!out->empty()) delivered = co_await ctx.out.write_chunk(*out);  // not inside && (GCC 12)
     const bool stopping = ctx.out.cancelled() == http::cancel_reason::shutdown;

@@ -453,6 +453,68 @@ void load_limits(const loader& l, const YAML::Node& node, limits_config& c) {
     c.reserve_output_tokens = l.integer<std::uint64_t>(n, "limits.reserve_output_tokens", 0, 10'000'000);
 }
 
+// cache: — see config/cache_config.hpp. Read after keys:, whose names
+// `namespaces` refers to.
+void load_cache(const loader& l, const YAML::Node& node, config& cfg) {
+  l.check_fields(node, "cache", {"backend", "ttl", "max_bytes", "store_truncated", "groups", "namespaces"});
+  cache_config& c = cfg.cache;
+  std::string backend;
+  if (auto n = node["backend"]; loader::present(n)) {
+    backend = l.string(n, "cache.backend");
+    if (backend != "memory" && backend != "redis" && backend != "off") {
+      l.fail(n, "cache.backend", "expected memory, redis or off, got \"" + backend + "\"");
+    }
+  } else {
+    const auto redis_url = l.env()("REDIS_URL");
+    backend = redis_url && !redis_url->empty() ? "redis" : "memory";
+  }
+  // Redis is not yet a cache backend: the memory one serves (start-up logs it).
+  c.redis_requested = backend == "redis";
+  c.backend = backend == "off" ? cache_backend::off : cache_backend::memory;
+  constexpr std::uint64_t k_max_ttl = 365ull * 24 * 3600;
+  if (auto n = node["ttl"]; loader::present(n)) {
+    c.ttl = std::chrono::seconds(l.integer<std::int64_t>(n, "cache.ttl", 1, k_max_ttl));
+  }
+  if (auto n = node["max_bytes"]; loader::present(n)) {
+    c.max_bytes = l.integer<std::size_t>(n, "cache.max_bytes", 1024 * 1024, 1ull << 40);
+  }
+  if (auto n = node["store_truncated"]; loader::present(n)) c.store_truncated = l.boolean(n, "cache.store_truncated");
+  if (auto groups = node["groups"]; loader::present(groups)) {
+    l.expect_map(groups, "cache.groups");
+    for (const auto& item : groups) {
+      const std::string name = loader::name_of(item.first);
+      const std::string path = "cache.groups." + name;
+      cache_group_config g;
+      if (loader::present(item.second)) {
+        l.check_fields(item.second, path, {"ttl", "enabled"});
+        if (auto n = item.second["ttl"]; loader::present(n)) {
+          g.ttl = std::chrono::seconds(l.integer<std::int64_t>(n, path + ".ttl", 1, k_max_ttl));
+        }
+        if (auto n = item.second["enabled"]; loader::present(n)) g.enabled = l.boolean(n, path + ".enabled");
+      }
+      c.groups[name] = g;
+    }
+  }
+  if (auto spaces = node["namespaces"]; loader::present(spaces)) {
+    l.expect_map(spaces, "cache.namespaces");
+    for (const auto& item : spaces) {
+      const std::string name = loader::name_of(item.first);
+      const std::string path = "cache.namespaces." + name;
+      if (name.empty()) l.fail(item.first, path, "a namespace needs a name");
+      if (!item.second.IsSequence()) l.fail(item.second, path, "expected a list of key names");
+      for (std::size_t i = 0; i < item.second.size(); ++i) {
+        const std::string key = l.non_empty_string(item.second[i], loader::index(path, i));
+        const bool known = std::any_of(cfg.keys.begin(), cfg.keys.end(), [&](const auto& k) { return k.name == key; });
+        if (!known && key != "master")
+          l.fail(item.second[i], loader::index(path, i), "no key is named \"" + key + "\"");
+        if (!c.namespaces.emplace(key, name).second) {
+          l.fail(item.second[i], loader::index(path, i), "key \"" + key + "\" is in two namespaces");
+        }
+      }
+    }
+  }
+}
+
 void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (text.find(k_ref_open) != std::string_view::npos || text.find(k_ref_close) != std::string_view::npos) {
     throw config_error(l.source() + ": the characters U+E000 and U+E001 are reserved and may not appear");
@@ -471,8 +533,9 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
                        ": duplicate key (first at line " + std::to_string(d->first_line) + ")");
   }
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
-  l.check_fields(root, "",
-                 {"server", "upstream", "access_log", "limits", "providers", "keys", "aliases", "model_groups"});
+  l.check_fields(
+      root, "",
+      {"server", "upstream", "access_log", "limits", "providers", "keys", "aliases", "model_groups", "cache"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
   if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
   if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);
@@ -481,6 +544,7 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (auto n = root["keys"]; loader::present(n)) load_keys(l, n, cfg);
   if (auto n = root["aliases"]; loader::present(n)) load_aliases(l, n, cfg);
   if (auto n = root["model_groups"]; loader::present(n)) load_groups(l, n, cfg);
+  if (auto n = root["cache"]; loader::present(n)) load_cache(l, n, cfg);
 }
 
 // Credentials and versions go into upstream request headers: a control
@@ -599,6 +663,11 @@ std::string describe(const config& cfg) {
   for (const auto& [name, deployments] : cfg.model_groups) {
     out << "group " << name << ":";
     for (const auto& d : deployments) out << " " << d.provider << "/" << d.model << " (weight " << d.weight << ")";
+    out << "\n";
+  }
+  if (cfg.cache.backend != cache_backend::off) {
+    out << "response cache: memory, ttl " << cfg.cache.ttl.count() << " s, max " << cfg.cache.max_bytes << " bytes";
+    if (cfg.cache.redis_requested) out << " (redis asked for: not yet a cache backend, memory serves)";
     out << "\n";
   }
   return out.str();

@@ -3,6 +3,7 @@
 // start-up from an optional YAML file and the environment. Everything below
 // is immutable after load (main may still override server fields from CLI
 // flags and add the demo-mode provider before building the router).
+#include "config/cache_config.hpp"
 #include "config/env_subst.hpp"
 #include "config/limits_config.hpp"
 #include "config/provider_config.hpp"
@@ -88,6 +89,7 @@ struct config {
   std::optional<std::string> master_key_sha256;  // from LLMGW_MASTER_KEY
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
+  cache_config cache;  // off unless the YAML has a cache: section
   std::string source = "environment";  // the YAML file's path when there is one
 };
 

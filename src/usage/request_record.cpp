@@ -42,8 +42,8 @@ std::string_view name_of(cache_status s) {
       return "miss";
     case cache_status::hit:
       return "hit";
-    case cache_status::bypass:
-      return "bypass";
+    case cache_status::skip:
+      return "skip";
     case cache_status::not_looked_up:
       break;
   }

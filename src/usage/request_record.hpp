@@ -23,7 +23,7 @@ enum class cache_status : std::uint8_t {
   not_looked_up,  // no cache stage ran (error before it, or the endpoint is not cached)
   miss,
   hit,
-  bypass,  // the cache was asked not to answer (no-cache, disabled for the model)
+  skip,  // the cache was asked not to answer (no-cache, disabled for the model, not cacheable)
 };
 
 std::string_view name_of(usage_source s);
