@@ -177,11 +177,11 @@ boost::system::result<std::string, gateway_error> canonical_openai_chat(std::str
   // Not an answer's input: stream, stream_options, user, metadata, store
   // (OpenAI's own retention of the answer) and the model (the resolved one
   // goes into the key apart).
-  json::object extra = extras(
-      doc.get_object(),
-      {"model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "temperature", "top_p",
-       "max_tokens", "max_completion_tokens", "stop", "seed", "presence_penalty", "frequency_penalty", "user", "stream",
-       "stream_options", "metadata", "store"});
+  json::object extra =
+      extras(doc.get_object(),
+             {"model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "temperature",
+              "top_p", "max_tokens", "max_completion_tokens", "stop", "seed", "presence_penalty", "frequency_penalty",
+              "user", "stream", "stream_options", "metadata", "store"});
   // n = 1 is what an absent n means.
   if (const auto* n = extra.if_contains("n"); n && n->is_number() && n->to_number<double>() == 1.0) extra.erase("n");
   return finish(canonical_request(*parsed), "openai_extra", std::move(extra));
@@ -192,9 +192,8 @@ boost::system::result<std::string, gateway_error> canonical_anthropic_messages(c
   if (!openai) return openai.error();
   auto parsed = providers::parse_chat_request(*openai);
   if (!parsed) return parsed.error();
-  json::object extra =
-      extras(r.doc->get_object(), {"model", "messages", "system", "max_tokens", "temperature", "top_p",
-                                   "stop_sequences", "metadata", "tools", "tool_choice", "stream"});
+  json::object extra = extras(r.doc->get_object(), {"model", "messages", "system", "max_tokens", "temperature", "top_p",
+                                                    "stop_sequences", "metadata", "tools", "tool_choice", "stream"});
   return finish(canonical_request(*parsed), "anthropic_extra", std::move(extra));
 }
 

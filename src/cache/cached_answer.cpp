@@ -73,8 +73,8 @@ std::string render_openai_stream(const cached_answer& a, std::string_view id, st
 
 std::string render_anthropic_json(const cached_answer& a) {
   if (!a.json_body.empty() && a.json_api == answer_api::anthropic) return a.json_body;
-  auto translated = providers::openai_to_messages_response(providers::render_chat_completion(a.completion, a.model),
-                                                           a.model);
+  auto translated =
+      providers::openai_to_messages_response(providers::render_chat_completion(a.completion, a.model), a.model);
   // Our own rendering always translates; the fallback is never taken.
   return translated ? std::move(*translated) : std::string();
 }
@@ -113,9 +113,9 @@ std::optional<cached_answer> answer_from_openai_json(std::string_view body) {
       if (!c.is_object()) return std::nullopt;
       const json::object* fn = object_at(c.get_object(), "function");
       if (fn == nullptr) return std::nullopt;
-      a.completion.tool_calls.push_back(
-          {std::string(string_at(c.get_object(), "id")), std::string(string_at(*fn, "name")),
-           std::string(string_at(*fn, "arguments"))});
+      a.completion.tool_calls.push_back({std::string(string_at(c.get_object(), "id")),
+                                         std::string(string_at(*fn, "name")),
+                                         std::string(string_at(*fn, "arguments"))});
     }
   }
   a.json_body = std::string(body);

@@ -42,8 +42,7 @@ struct cached_answer {
 std::string render_openai_json(const cached_answer& a);
 // chat.completion.chunk events: role, content, tool calls, the finish chunk,
 // the usage chunk when `include_usage`, then [DONE].
-std::string render_openai_stream(const cached_answer& a, std::string_view id, std::int64_t created,
-                                 bool include_usage);
+std::string render_openai_stream(const cached_answer& a, std::string_view id, std::int64_t created, bool include_usage);
 // An Anthropic message (a stored Anthropic body as it was, else translated).
 std::string render_anthropic_json(const cached_answer& a);
 // message_start … message_stop, through the gateway's OpenAI→Anthropic stream writer.

@@ -160,7 +160,8 @@ TEST(cached_answer, an_unfinished_or_failed_stream_gives_nothing) {
   EXPECT_FALSE(anthropic_cut.take());
   stream_assembler anthropic_error(answer_api::anthropic);
   anthropic_error.feed(events.substr(0, events.find("event: message_delta")));
-  anthropic_error.feed("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"x\"}}\n\n");
+  anthropic_error.feed(
+      "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"x\"}}\n\n");
   EXPECT_FALSE(anthropic_error.take());
 }
 

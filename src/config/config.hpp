@@ -89,7 +89,7 @@ struct config {
   std::optional<std::string> master_key_sha256;  // from LLMGW_MASTER_KEY
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
-  cache_config cache;  // off unless the YAML has a cache: section
+  cache_config cache;                  // off unless the YAML has a cache: section
   std::string source = "environment";  // the YAML file's path when there is one
 };
 
