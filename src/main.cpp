@@ -17,6 +17,7 @@
 #include "core/sha256.hpp"
 #include "core/version.hpp"
 #include "http/worker_pool.hpp"
+#include "limits/redis_limiter.hpp"
 #include "mock/mock_vendor.hpp"
 #include "usage/access_log_sink.hpp"
 #include "usage/record_writer.hpp"
@@ -104,6 +105,15 @@ int run_serve(const serve_args& args) {
   }
   for (const auto& w : state->routes.warnings()) std::fprintf(stderr, "llmgw: warning: %s\n", w.c_str());
   std::fprintf(stderr, "%s\n", describe(state->cfg).c_str());
+  if (!state->cfg.redis_url.empty()) {
+    try {
+      std::fprintf(stderr, "%s\n",
+                   limits::check_redis_at_start(state->cfg.redis_url, state->cfg.limits.on_store_error).c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
+      return 2;
+    }
+  }
 
   // Finished requests go to one background writer thread: a worker hands
   // each record to its own queue and never waits for the log's disk.

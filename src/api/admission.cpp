@@ -81,7 +81,7 @@ std::vector<limits::charge> admission::deployment_charges(std::string_view deplo
 }
 
 void admission::admitted(limits::limiter& l, const limits::decision& d) {
-  limiter_ = &l;
+  limiter_ = d.taken_by != nullptr ? d.taken_by : &l;
   held_ = charges_;
   // The tightest bucket of each kind speaks for the request in the headers.
   std::optional<std::size_t> requests, tokens;
@@ -113,6 +113,18 @@ void admission::hold_deployment(limits::limiter& l, std::vector<limits::charge> 
 }
 
 gateway_error admission::refusal(const limits::decision& d, std::span<const limits::charge> charges) {
+  if (d.unavailable) {
+    // limits.on_store_error: fail_closed, and Redis cannot be asked.
+    gateway_error e;
+    e.status = 503;
+    e.type = "api_error";
+    e.code = "rate_limiter_unavailable";
+    e.message =
+        "The gateway cannot check this key's rate limits right now (its shared store is unreachable); "
+        "try again shortly.";
+    e.retry_after = "1";
+    return e;
+  }
   const limits::charge& c = charges[d.refused];
   refused_label_ = std::string(c.label);
   gateway_error e;

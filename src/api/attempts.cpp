@@ -269,13 +269,12 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
       // A deployment at its own quota is skipped, not failed: the next one
       // is tried, and the client hears of it only when none is left.
       auto charges = ctx.limits.deployment_charges(p.name + "/" + a.model, *a.limits);
-      limits::limiter& limiter = *state_->limiter;
-      const limits::decision decision = co_await limiter.take(charges);
+      const limits::decision decision = co_await limiter_->take(charges);
       if (!decision.admitted) {
         last_error = ctx.limits.refusal(decision, charges);
         continue;
       }
-      ctx.limits.hold_deployment(limiter, std::move(charges));
+      ctx.limits.hold_deployment(decision.taken_by != nullptr ? *decision.taken_by : *limiter_, std::move(charges));
     }
 
     const std::size_t index = ctx.begin_attempt(p.name, a.model);

@@ -18,6 +18,7 @@
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
 #include "limits/memory_limiter.hpp"
+#include "limits/redis_limiter.hpp"
 
 namespace llmgw::api {
 
@@ -124,7 +125,7 @@ gateway_state::gateway_state(config c, bool demo)
       routes(cfg),
       keys(cfg),
       scrubber(vendor_secrets(cfg)),
-      limiter(std::make_shared<limits::memory_limiter>()),
+      memory_limiter(std::make_shared<limits::memory_limiter>()),
       cache(make_cache(cfg.cache)),
       demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
@@ -132,7 +133,16 @@ gateway_state::gateway_state(config c, bool demo)
 
 gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget,
                  usage::record_queue* records)
-    : state_(std::move(state)), budget_(budget), records_(records), pool_(ioc), rng_(std::random_device{}()) {}
+    : state_(std::move(state)), budget_(budget), records_(records), pool_(ioc), rng_(std::random_device{}()) {
+  // With REDIS_URL each worker asks Redis on its own connection; the
+  // process's memory limiter is its fallback when Redis cannot be asked.
+  if (state_->cfg.redis_url.empty()) {
+    limiter_ = state_->memory_limiter;
+  } else {
+    limiter_ = limits::make_redis_limiter(ioc, state_->cfg.redis_url, state_->memory_limiter,
+                                          state_->cfg.limits.on_store_error);
+  }
+}
 
 std::string gateway::render_protocol_error(const http::protocol_error& p) {
   gateway_error e;
@@ -329,10 +339,9 @@ asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ct
   const std::uint64_t tokens = admission::reserve_for(d.client_body.size(), max_output, max_output ? 0 : fallback);
   ctx.limits.charge_key(ctx.record.key_id, ctx.model, *limits, tokens);
   if (ctx.limits.empty()) co_return std::nullopt;
-  limits::limiter& limiter = *state_->limiter;
-  const limits::decision decision = co_await limiter.take(ctx.limits.charges());
+  const limits::decision decision = co_await limiter_->take(ctx.limits.charges());
   if (!decision.admitted) co_return ctx.limits.refusal(decision, ctx.limits.charges());
-  ctx.limits.admitted(limiter, decision);
+  ctx.limits.admitted(*limiter_, decision);
   co_return std::nullopt;
 }
 

@@ -30,6 +30,7 @@
 #include "http/server.hpp"
 #include "http/upstream.hpp"
 #include "limits/limiter.hpp"
+#include "limits/memory_limiter.hpp"
 #include "providers/provider.hpp"
 #include "routing/router.hpp"
 #include "usage/record_queue.hpp"
@@ -46,7 +47,7 @@ struct gateway_state {
   secret_scrubber scrubber;
   // Shared by every worker (and, with Redis, every instance); mutable state
   // behind a const gateway_state.
-  std::shared_ptr<limits::limiter> limiter;
+  std::shared_ptr<limits::memory_limiter> memory_limiter;
   // The response cache, shared by every worker (it locks inside); null when
   // the configuration has none.
   std::shared_ptr<cache::response_cache> cache;
@@ -147,6 +148,8 @@ class gateway {
   std::mt19937_64 rng_;
   stage_listener on_stage_;
   record_pool record_pool_;
+  // The state's memory limiter, or this worker's Redis limiter (REDIS_URL).
+  std::shared_ptr<limits::limiter> limiter_;
 };
 
 }  // namespace llmgw::api

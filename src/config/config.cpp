@@ -589,6 +589,8 @@ config load(std::optional<std::string_view> yaml_text, const env_lookup& env, st
     }
   }
   check_credentials(cfg);
+  // Shared limits (and, later, the shared cache) between instances.
+  if (auto redis = env("REDIS_URL"); redis && !redis->empty()) cfg.redis_url = *redis;
   if (auto master = env("LLMGW_MASTER_KEY"); master && !master->empty()) {
     cfg.master_key_sha256 = sha256_hex(*master);
     secure_wipe(*master);

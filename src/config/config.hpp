@@ -87,6 +87,9 @@ struct config {
   std::vector<provider_config> providers;
   std::vector<key_entry> keys;
   std::optional<std::string> master_key_sha256;  // from LLMGW_MASTER_KEY
+  // REDIS_URL: rate limits shared by every instance through Redis; empty:
+  // each process limits on its own. May hold a password: never printed.
+  std::string redis_url;
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
   cache_config cache;                  // off unless the YAML has a cache: section

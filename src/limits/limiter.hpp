@@ -43,6 +43,12 @@ struct decision {
   bool never_fits = false;
   std::chrono::milliseconds retry_after{0};
   std::vector<bucket_state> states;  // one per charge, after the decision
+  // The shared store could not be asked and the policy is fail_closed: the
+  // request is refused with 503, not 429.
+  bool unavailable = false;
+  // The limiter that really took the charges, when not the one asked (the
+  // Redis limiter's in-memory fallback): settle with it.
+  class limiter* taken_by = nullptr;
 };
 
 class limiter {

@@ -1,0 +1,99 @@
+#pragma once
+// The Redis side of limits/token_bucket.hpp: one Lua script that decides all
+// of a request's buckets at once, atomically, on the Redis server's clock (so
+// instances with skewed clocks agree). KEYS are the buckets of one request;
+// they share one {hash tag}, so on Redis Cluster they live in one slot.
+//
+// ARGV[1] is the operation; then three values per key: kind ("r" requests,
+// "t" tokens, "p" in flight), the per-minute amount (or in-flight bound), and
+// the cost (take) or the change (adjust, release).
+//   take    → {admitted, refused (1-based, 0: none), never_fits, retry_after_ms,
+//              then per key: remaining, ms until full}
+//   adjust  → 1 (tokens trued up; never above the amount, may go below zero)
+//   release → 1 (in-flight slots given back)
+// A bucket is a hash {l = level, t = ms of the last update} that expires
+// once it would be full again: an absent bucket is a full one.
+#include <string_view>
+
+namespace llmgw::limits {
+
+inline constexpr std::string_view k_bucket_script = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local op = ARGV[1]
+local function arg(i, j) return ARGV[1 + (i - 1) * 3 + j] end
+local function level_of(key, amount)
+  local v = redis.call('HMGET', key, 'l', 't')
+  if not v[1] then return amount end
+  local lvl = tonumber(v[1]) + (now - tonumber(v[2])) * amount / 60000
+  if lvl > amount then lvl = amount end
+  return lvl
+end
+local function save(key, lvl, amount)
+  redis.call('HSET', key, 'l', tostring(lvl), 't', tostring(now))
+  redis.call('PEXPIRE', key, math.ceil((amount - lvl) * 60000 / amount) + 1000)
+end
+if op == 'take' then
+  local levels = {}
+  local admitted, refused, never, wait = 1, 0, 0, 0
+  for i = 1, #KEYS do
+    local kind, amount, cost = arg(i, 1), tonumber(arg(i, 2)), tonumber(arg(i, 3))
+    local room = true
+    if kind == 'p' then
+      levels[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
+      room = levels[i] + cost <= amount
+    else
+      levels[i] = level_of(KEYS[i], amount)
+      room = levels[i] >= cost
+      if not room then
+        local w = math.ceil((cost - levels[i]) * 60000 / amount)
+        if w > wait then wait = w end
+      end
+    end
+    if cost > amount and never == 0 then
+      admitted, never, refused = 0, 1, i
+    elseif not room and admitted == 1 then
+      admitted, refused = 0, i
+    end
+  end
+  local out = {admitted, refused, never, wait}
+  for i = 1, #KEYS do
+    local kind, amount, cost = arg(i, 1), tonumber(arg(i, 2)), tonumber(arg(i, 3))
+    local lvl = levels[i]
+    if kind == 'p' then
+      if admitted == 1 then
+        lvl = redis.call('INCRBY', KEYS[i], cost)
+        redis.call('PEXPIRE', KEYS[i], 600000)
+      end
+      out[#out + 1] = math.floor(amount - lvl)
+      out[#out + 1] = 0
+    else
+      if admitted == 1 then
+        lvl = lvl - cost
+        save(KEYS[i], lvl, amount)
+      end
+      local rem = lvl
+      if rem < 0 then rem = 0 end
+      out[#out + 1] = math.floor(rem)
+      out[#out + 1] = math.ceil((amount - lvl) * 60000 / amount)
+    end
+  end
+  return out
+elseif op == 'adjust' then
+  for i = 1, #KEYS do
+    local amount, delta = tonumber(arg(i, 2)), tonumber(arg(i, 3))
+    local lvl = level_of(KEYS[i], amount) - delta
+    if lvl > amount then lvl = amount end
+    save(KEYS[i], lvl, amount)
+  end
+  return 1
+elseif op == 'release' then
+  for i = 1, #KEYS do
+    if redis.call('DECRBY', KEYS[i], tonumber(arg(i, 3))) <= 0 then redis.call('DEL', KEYS[i]) end
+  end
+  return 1
+end
+return redis.error_reply('llmgw bucket script: unknown operation ' .. tostring(op))
+)lua";
+
+}  // namespace llmgw::limits

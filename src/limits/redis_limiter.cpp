@@ -1,0 +1,193 @@
+#include "limits/redis_limiter.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/json_escape.hpp"
+#include "limits/bucket_script.hpp"
+#include "limits/memory_limiter.hpp"
+#include "store/redis_client.hpp"
+#include "store/redis_url.hpp"
+
+namespace llmgw::limits {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string_view kind_arg(unit u) {
+  switch (u) {
+    case unit::requests:
+      return "r";
+    case unit::tokens:
+      return "t";
+    case unit::parallel:
+      return "p";
+  }
+  return "r";
+}
+
+std::string number(double v) {
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%.17g", v);
+  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+// One operation's keys and arguments for the script.
+void add_args(const charge& c, double value, std::vector<std::string>& keys, std::vector<std::string>& args) {
+  keys.push_back(redis_key_of(c));
+  args.emplace_back(kind_arg(c.kind));
+  args.push_back(number(c.amount));
+  args.push_back(number(value));
+}
+
+}  // namespace
+
+std::string redis_key_of(const charge& c) { return "llmgw:rl:" + c.bucket; }
+
+std::string check_redis_at_start(const std::string& url, limits_config::store_error_policy policy) {
+  auto parsed = store::parse_redis_url(url);
+  if (!parsed) throw config_error("REDIS_URL: " + parsed.error().message);
+  const std::string shown = store::describe(*parsed);
+  store::redis_options options;
+  options.url = std::move(*parsed);
+  asio::io_context ioc;
+  auto client = store::make_redis_client(ioc, options, false);
+  std::optional<store::redis_error> failure;
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        failure = co_await client->connect();
+        done = true;
+      },
+      asio::detached);
+  ioc.run_for(options.connect_timeout + std::chrono::seconds(1));
+  if (done && !failure) return "redis: " + shown + ": connected; rate limits are shared by every instance";
+  const std::string why = !done ? "no answer in time" : failure->message;
+  return "redis: " + shown + ": cannot connect (" + why + "); rate limits " +
+         (policy == limits_config::store_error_policy::fail_open
+              ? "fail open (this instance's own limits) until it answers"
+              : "fail closed (503) until it answers");
+}
+
+std::shared_ptr<limiter> make_redis_limiter(asio::io_context& ioc, const std::string& url,
+                                            std::shared_ptr<memory_limiter> fallback,
+                                            limits_config::store_error_policy policy) {
+  auto parsed = store::parse_redis_url(url);
+  if (!parsed) throw config_error("REDIS_URL: " + parsed.error().message);
+  store::redis_options options;
+  options.url = std::move(*parsed);
+  // A limit check waits at most this long for Redis before the policy
+  // applies: a slow Redis must not become a slow gateway.
+  options.command_timeout = std::chrono::milliseconds(250);
+  std::shared_ptr<store::redis_client> client = store::make_redis_client(ioc, options, false);
+  return std::make_shared<redis_limiter>(ioc, std::move(client), std::move(fallback), policy);
+}
+
+redis_limiter::redis_limiter(asio::io_context& ioc, std::shared_ptr<store::redis_client> client,
+                             std::shared_ptr<memory_limiter> fallback, limits_config::store_error_policy policy)
+    : ioc_(ioc),
+      client_(std::move(client)),
+      fallback_(std::move(fallback)),
+      script_(std::make_shared<const store::redis_script>(std::string(k_bucket_script))),
+      health_(std::make_shared<health>(health{policy})) {}
+
+redis_limiter::~redis_limiter() = default;
+
+asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
+  std::vector<std::string> keys, args{"take"};
+  keys.reserve(charges.size());
+  args.reserve(1 + 3 * charges.size());
+  for (const auto& c : charges) add_args(c, c.cost, keys, args);
+  const store::redis_result r = co_await client_->evalsha(*script_, std::move(keys), std::move(args));
+  std::string why;
+  if (!r) {
+    why = r.error().message;
+  } else if (r->is_error()) {
+    why = "Redis answered: " + r->str;
+  } else if (!r->is_array() || r->elements.size() != 4 + 2 * charges.size()) {
+    why = "unexpected reply to the limit script";
+  }
+  if (!why.empty()) {
+    health_->failed(why);
+    decision d;
+    if (health_->policy == limits_config::store_error_policy::fail_closed) {
+      d.admitted = false;
+      d.unavailable = true;
+      d.states.resize(charges.size());
+      co_return d;
+    }
+    d = fallback_->take_now(charges, token_bucket::clock::now());
+    d.taken_by = fallback_.get();
+    co_return d;
+  }
+  health_->answered();
+  const auto& e = r->elements;
+  decision d;
+  d.admitted = e[0].integer == 1;
+  d.refused = e[1].integer > 0 ? static_cast<std::size_t>(e[1].integer - 1) : 0;
+  d.never_fits = e[2].integer == 1;
+  d.retry_after = std::chrono::milliseconds(e[3].integer);
+  d.states.resize(charges.size());
+  for (std::size_t i = 0; i < charges.size(); ++i) {
+    d.states[i].remaining = static_cast<double>(e[4 + 2 * i].integer);
+    d.states[i].reset = std::chrono::milliseconds(e[5 + 2 * i].integer);
+  }
+  co_return d;
+}
+
+void redis_limiter::adjust(const charge& c, double delta) {
+  if (c.kind == unit::parallel || delta == 0) return;
+  std::vector<std::string> keys, args{"adjust"};
+  add_args(c, delta, keys, args);
+  send(std::move(keys), std::move(args));
+}
+
+void redis_limiter::release(const charge& c) {
+  if (c.kind != unit::parallel) return;
+  std::vector<std::string> keys, args{"release"};
+  add_args(c, c.cost, keys, args);
+  send(std::move(keys), std::move(args));
+}
+
+void redis_limiter::send(std::vector<std::string> keys, std::vector<std::string> args) {
+  asio::co_spawn(
+      ioc_,
+      [client = client_, script = script_, h = health_, keys = std::move(keys),
+       args = std::move(args)]() mutable -> asio::awaitable<void> {
+        const auto r = co_await client->evalsha(*script, std::move(keys), std::move(args));
+        if (!r) h->failed(r.error().message);
+      },
+      asio::detached);
+}
+
+void redis_limiter::health::failed(const std::string& why) {
+  const auto now = std::chrono::steady_clock::now();
+  if (failing && now - last_log < std::chrono::seconds(10)) return;
+  failing = true;
+  last_log = now;
+  std::string line = R"({"level":"warning","msg":"rate limits: Redis cannot be asked; )";
+  line += policy == limits_config::store_error_policy::fail_open ? "failing open: this instance's own limits apply"
+                                                                 : "failing closed: limited requests get 503";
+  line += R"(","why":)";
+  append_json_string(line, why);
+  line += "}\n";
+  std::fputs(line.c_str(), stderr);
+}
+
+void redis_limiter::health::answered() {
+  if (!failing) return;
+  failing = false;
+  std::fputs(R"({"level":"info","msg":"rate limits: Redis answers again; limits are shared again"})"
+             "\n",
+             stderr);
+}
+
+}  // namespace llmgw::limits

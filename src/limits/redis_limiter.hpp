@@ -1,0 +1,77 @@
+#pragma once
+// The limiter shared by every gateway instance: each request's buckets are
+// decided by one Lua script (limits/bucket_script.hpp) on Redis, so limits
+// hold however many instances serve a key. One per worker, on the worker's
+// Redis client. When Redis cannot be asked, the configured policy applies:
+// fail_open decides with this process's own memory limiter (limits then hold
+// per instance), fail_closed refuses (503). A log line, at most one per
+// 10 s, says which mode is in force, and another when Redis is back.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "config/limits_config.hpp"
+#include "limits/limiter.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace llmgw::store {
+class redis_client;
+struct redis_script;
+}  // namespace llmgw::store
+
+namespace llmgw::limits {
+
+class memory_limiter;
+
+class redis_limiter final : public limiter {
+ public:
+  redis_limiter(boost::asio::io_context& ioc, std::shared_ptr<store::redis_client> client,
+                std::shared_ptr<memory_limiter> fallback, limits_config::store_error_policy policy);
+  ~redis_limiter() override;
+
+  boost::asio::awaitable<decision> take(std::span<const charge> charges) override;
+  // Sent without waiting for the reply (a failure is logged, not retried).
+  void adjust(const charge& c, double delta) override;
+  void release(const charge& c) override;
+
+  // Whether Redis answers, and the rate-limited log line that says so;
+  // shared with the detached settle calls, which may outlive the limiter.
+  struct health {
+    limits_config::store_error_policy policy;
+    bool failing = false;
+    std::chrono::steady_clock::time_point last_log{};
+    void failed(const std::string& why);
+    void answered();
+  };
+
+ private:
+  // Sends one settle operation without waiting.
+  void send(std::vector<std::string> keys, std::vector<std::string> args);
+
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<store::redis_client> client_;
+  std::shared_ptr<memory_limiter> fallback_;
+  std::shared_ptr<const store::redis_script> script_;
+  std::shared_ptr<health> health_;
+};
+
+// A Redis limiter for one worker, on its own client of `url` (a redis:// or
+// rediss:// URL; config_error when it cannot be parsed).
+std::shared_ptr<limiter> make_redis_limiter(boost::asio::io_context& ioc, const std::string& url,
+                                            std::shared_ptr<memory_limiter> fallback,
+                                            limits_config::store_error_policy policy);
+
+// At start-up, before listening: connects once to `url` and says how it
+// went, for the start-up log ("redis: redis://…:6379/0: connected; rate
+// limits are shared" or why not and which policy applies). Never throws for
+// an unreachable server; config_error for a malformed URL.
+std::string check_redis_at_start(const std::string& url, limits_config::store_error_policy policy);
+
+// The Redis key of a bucket: "llmgw:rl:" + its name (whose "{tag}" keeps a
+// request's buckets in one cluster slot).
+std::string redis_key_of(const charge& c);
+
+}  // namespace llmgw::limits

@@ -1,0 +1,100 @@
+// The bucket script on a real Redis, through the limiter the workers use:
+// the same decisions as the memory limiter, all or nothing, and the policy
+// when Redis cannot be asked.
+#include "limits/redis_limiter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "limits/memory_limiter.hpp"
+#include "store/test_redis_server.hpp"
+
+namespace llmgw::limits {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using store::testing::redis_server;
+using store::testing::run;
+
+charge rpm(double amount) { return {"{key_t}:rpm", "key:rpm", unit::requests, amount, 1}; }
+charge tpm(double amount, double cost) { return {"{key_t}:tpm", "key:tpm", unit::tokens, amount, cost}; }
+
+struct fixture {
+  redis_server server;
+  asio::io_context ioc;
+  std::shared_ptr<memory_limiter> fallback = std::make_shared<memory_limiter>();
+  std::shared_ptr<limiter> l;
+  explicit fixture(limits_config::store_error_policy policy = limits_config::store_error_policy::fail_open)
+      : l(make_redis_limiter(ioc, server.url(), fallback, policy)) {}
+  decision take(std::vector<charge> c) { return run(ioc, l->take(c)); }
+  // Lets the detached settle calls reach Redis.
+  void settle() {
+    ioc.run_for(100ms);
+    ioc.restart();
+  }
+};
+
+TEST(redis_limiter, a_full_bucket_admits_its_amount_then_refuses_with_the_wait) {
+  fixture f;
+  for (int i = 0; i < 3; ++i) {
+    const decision d = f.take({rpm(3)});
+    ASSERT_TRUE(d.admitted) << i;
+    EXPECT_EQ(d.taken_by, nullptr);
+    EXPECT_EQ(d.states[0].remaining, 2 - i);
+  }
+  const decision d = f.take({rpm(3)});
+  EXPECT_FALSE(d.admitted);
+  EXPECT_FALSE(d.never_fits);
+  EXPECT_GT(d.retry_after, 19000ms);  // one request of 3 per minute: 20 s
+  EXPECT_LE(d.retry_after, 20000ms);
+  EXPECT_NE(f.server.cli({"EXISTS", "llmgw:rl:{key_t}:rpm"}), "0");
+}
+
+TEST(redis_limiter, all_or_nothing_and_never_fits) {
+  fixture f;
+  ASSERT_TRUE(f.take({tpm(100, 90)}).admitted);
+  const decision refused = f.take({rpm(2), tpm(100, 50)});
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.refused, 1u);
+  EXPECT_EQ(refused.states[0].remaining, 2);  // rpm untouched
+  EXPECT_TRUE(f.take({rpm(2)}).admitted);
+  EXPECT_TRUE(f.take({rpm(2)}).admitted);
+  const decision never = f.take({tpm(100, 101)});
+  EXPECT_FALSE(never.admitted);
+  EXPECT_TRUE(never.never_fits);
+}
+
+TEST(redis_limiter, adjust_trues_up_a_reservation_and_release_gives_back_a_slot) {
+  fixture f;
+  const charge t = tpm(1000, 800);
+  ASSERT_TRUE(f.take({t}).admitted);
+  f.l->adjust(t, -700);  // used 100 of 800
+  f.settle();
+  EXPECT_NEAR(f.take({tpm(1000, 0)}).states[0].remaining, 900, 2);
+  const charge p{"{key_t}:parallel", "key:max_parallel", unit::parallel, 1, 1};
+  EXPECT_TRUE(f.take({p}).admitted);
+  EXPECT_FALSE(f.take({p}).admitted);
+  f.l->release(p);
+  f.settle();
+  EXPECT_TRUE(f.take({p}).admitted);
+}
+
+TEST(redis_limiter, redis_down_fails_open_to_the_memory_limiter_or_closed) {
+  fixture open;
+  open.server.stop();
+  const decision d = open.take({rpm(1)});
+  EXPECT_TRUE(d.admitted);
+  EXPECT_EQ(d.taken_by, open.fallback.get());  // settled with the memory limiter
+  EXPECT_FALSE(open.take({rpm(1)}).admitted);  // the memory bucket holds meanwhile
+
+  fixture closed(limits_config::store_error_policy::fail_closed);
+  closed.server.stop();
+  const decision c = closed.take({rpm(1)});
+  EXPECT_FALSE(c.admitted);
+  EXPECT_TRUE(c.unavailable);
+}
+
+}  // namespace
+}  // namespace llmgw::limits
