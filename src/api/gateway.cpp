@@ -15,6 +15,7 @@
 #include "api/models.hpp"
 #include "api/request_context.hpp"
 #include "cache/memory_cache.hpp"
+#include "cache/redis_cache.hpp"
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
 #include "limits/memory_limiter.hpp"
@@ -115,8 +116,8 @@ std::string_view name_of(stage s) {
 }
 
 std::shared_ptr<cache::response_cache> make_cache(const cache_config& c) {
-  // Redis is not yet a cache backend: memory serves (describe() says so at start-up).
-  if (c.backend == cache_backend::off) return nullptr;
+  // With Redis each worker makes its own (gateway::gateway); none is shared.
+  if (c.backend == cache_backend::off || c.redis_requested) return nullptr;
   return std::make_shared<cache::memory_cache>(c.max_bytes);
 }
 
@@ -136,11 +137,16 @@ gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> sta
     : state_(std::move(state)), budget_(budget), records_(records), pool_(ioc), rng_(std::random_device{}()) {
   // With REDIS_URL each worker asks Redis on its own connection; the
   // process's memory limiter is its fallback when Redis cannot be asked.
-  if (state_->cfg.redis_url.empty()) {
-    limiter_ = state_->memory_limiter;
-  } else {
-    limiter_ = limits::make_redis_limiter(ioc, state_->cfg.redis_url, state_->memory_limiter,
-                                          state_->cfg.limits.on_store_error);
+  // One Redis client per worker serves both the limiter and the cache.
+  limiter_ = state_->memory_limiter;
+  cache_ = state_->cache;
+  if (!state_->cfg.redis_url.empty()) {
+    auto redis = limits::make_redis_client_for(ioc, state_->cfg.redis_url);
+    limiter_ =
+        std::make_shared<limits::redis_limiter>(ioc, redis, state_->memory_limiter, state_->cfg.limits.on_store_error);
+    if (state_->cfg.cache.backend != cache_backend::off && state_->cfg.cache.redis_requested) {
+      cache_ = std::make_shared<cache::redis_cache>(redis);
+    }
   }
 }
 
@@ -381,7 +387,7 @@ std::string resolved_model(const route& r) {
 
 asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_request& d, const route& r) {
   const cache_config& conf = state_->cfg.cache;
-  if (!state_->cache || d.ep != endpoint::chat_completions || ctx.count_tokens) co_return false;
+  if (!cache_ || d.ep != endpoint::chat_completions || ctx.count_tokens) co_return false;
   // The cache holds one choice: n > 1 is answered uncached.
   if (d.chat && d.chat->n != 1) {
     ctx.record.cache = usage::cache_status::skip;
@@ -428,7 +434,7 @@ asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_
     ctx.record.cache = usage::cache_status::skip;
     co_return false;
   }
-  auto hit = co_await state_->cache->lookup(key);
+  auto hit = co_await cache_->lookup(key);
   if (!hit) {
     ctx.record.cache = usage::cache_status::miss;
     co_return false;
@@ -486,7 +492,7 @@ asio::awaitable<void> gateway::cache_store(request_context& ctx, std::optional<c
   u.reasoning_tokens = count(ctx.record.reasoning_tokens);
   const auto plan = *ctx.cache_store;
   ctx.cache_store.reset();
-  co_await state_->cache->store(plan.key, std::make_shared<const cache::cached_answer>(std::move(*answer)), plan.ttl);
+  co_await cache_->store(plan.key, std::make_shared<const cache::cached_answer>(std::move(*answer)), plan.ttl);
 }
 
 asio::awaitable<void> gateway::respond_models(request_context& ctx) {

@@ -150,6 +150,8 @@ class gateway {
   record_pool record_pool_;
   // The state's memory limiter, or this worker's Redis limiter (REDIS_URL).
   std::shared_ptr<limits::limiter> limiter_;
+  // The state's memory cache, or this worker's Redis cache; null: no cache.
+  std::shared_ptr<cache::response_cache> cache_;
 };
 
 }  // namespace llmgw::api

@@ -50,7 +50,7 @@ cache:
   EXPECT_FALSE(c.cache.redis_requested);
 }
 
-TEST(cache_config, backend_defaults_to_redis_with_redis_url_which_memory_serves_for_now) {
+TEST(cache_config, backend_defaults_to_redis_with_redis_url) {
   const config plain = load("cache: {ttl: 5}\n");
   EXPECT_EQ(plain.cache.backend, cache_backend::memory);
   EXPECT_FALSE(plain.cache.redis_requested);
@@ -58,7 +58,9 @@ TEST(cache_config, backend_defaults_to_redis_with_redis_url_which_memory_serves_
   const config redis = load("cache: {ttl: 5}\n", {{"REDIS_URL", "redis://127.0.0.1:6379"}});
   EXPECT_EQ(redis.cache.backend, cache_backend::memory);
   EXPECT_TRUE(redis.cache.redis_requested);
-  EXPECT_NE(describe(redis).find("not yet a cache backend"), std::string::npos);
+  EXPECT_NE(describe(redis).find("response cache: redis (shared by every instance)"), std::string::npos);
+  EXPECT_EQ(error_of("cache: {backend: redis}\n"),
+            "gw.yaml:1: cache.backend: redis needs REDIS_URL (redis://host:port) in the environment");
   EXPECT_EQ(load("cache: {backend: off}\n", {{"REDIS_URL", "redis://x"}}).cache.backend, cache_backend::off);
 }
 

@@ -468,7 +468,13 @@ void load_cache(const loader& l, const YAML::Node& node, config& cfg) {
     const auto redis_url = l.env()("REDIS_URL");
     backend = redis_url && !redis_url->empty() ? "redis" : "memory";
   }
-  // Redis is not yet a cache backend: the memory one serves (start-up logs it).
+  if (backend == "redis") {
+    const auto redis_url = l.env()("REDIS_URL");
+    if (!redis_url || redis_url->empty()) {
+      l.fail(node["backend"], "cache.backend", "redis needs REDIS_URL (redis://host:port) in the environment");
+    }
+  }
+  // Each worker then caches through its own Redis client (cache/redis_cache.hpp).
   c.redis_requested = backend == "redis";
   c.backend = backend == "off" ? cache_backend::off : cache_backend::memory;
   constexpr std::uint64_t k_max_ttl = 365ull * 24 * 3600;
@@ -668,9 +674,11 @@ std::string describe(const config& cfg) {
     out << "\n";
   }
   if (cfg.cache.backend != cache_backend::off) {
-    out << "response cache: memory, ttl " << cfg.cache.ttl.count() << " s, max " << cfg.cache.max_bytes << " bytes";
-    if (cfg.cache.redis_requested) out << " (redis asked for: not yet a cache backend, memory serves)";
-    out << "\n";
+    if (cfg.cache.redis_requested) {
+      out << "response cache: redis (shared by every instance), ttl " << cfg.cache.ttl.count() << " s\n";
+    } else {
+      out << "response cache: memory, ttl " << cfg.cache.ttl.count() << " s, max " << cfg.cache.max_bytes << " bytes\n";
+    }
   }
   return out.str();
 }

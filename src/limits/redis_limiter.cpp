@@ -77,18 +77,22 @@ std::string check_redis_at_start(const std::string& url, limits_config::store_er
               : "fail closed (503) until it answers");
 }
 
-std::shared_ptr<limiter> make_redis_limiter(asio::io_context& ioc, const std::string& url,
-                                            std::shared_ptr<memory_limiter> fallback,
-                                            limits_config::store_error_policy policy) {
+std::shared_ptr<store::redis_client> make_redis_client_for(asio::io_context& ioc, const std::string& url) {
   auto parsed = store::parse_redis_url(url);
   if (!parsed) throw config_error("REDIS_URL: " + parsed.error().message);
   store::redis_options options;
   options.url = std::move(*parsed);
-  // A limit check waits at most this long for Redis before the policy
-  // applies: a slow Redis must not become a slow gateway.
+  // A limit check or cache lookup waits at most this long for Redis before
+  // the policy applies (or it is a miss): a slow Redis must not become a
+  // slow gateway.
   options.command_timeout = std::chrono::milliseconds(250);
-  std::shared_ptr<store::redis_client> client = store::make_redis_client(ioc, options, false);
-  return std::make_shared<redis_limiter>(ioc, std::move(client), std::move(fallback), policy);
+  return store::make_redis_client(ioc, options, false);
+}
+
+std::shared_ptr<limiter> make_redis_limiter(asio::io_context& ioc, const std::string& url,
+                                            std::shared_ptr<memory_limiter> fallback,
+                                            limits_config::store_error_policy policy) {
+  return std::make_shared<redis_limiter>(ioc, make_redis_client_for(ioc, url), std::move(fallback), policy);
 }
 
 redis_limiter::redis_limiter(asio::io_context& ioc, std::shared_ptr<store::redis_client> client,

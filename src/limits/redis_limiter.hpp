@@ -58,8 +58,12 @@ class redis_limiter final : public limiter {
   std::shared_ptr<health> health_;
 };
 
-// A Redis limiter for one worker, on its own client of `url` (a redis:// or
-// rediss:// URL; config_error when it cannot be parsed).
+// A worker's Redis client for `url` (a redis:// or rediss:// URL;
+// config_error when it cannot be parsed), with the short command timeout a
+// request path needs.
+std::shared_ptr<store::redis_client> make_redis_client_for(boost::asio::io_context& ioc, const std::string& url);
+
+// A Redis limiter for one worker, on its own client of `url`.
 std::shared_ptr<limiter> make_redis_limiter(boost::asio::io_context& ioc, const std::string& url,
                                             std::shared_ptr<memory_limiter> fallback,
                                             limits_config::store_error_policy policy);

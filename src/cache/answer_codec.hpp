@@ -1,0 +1,24 @@
+#pragma once
+// A cached answer as bytes, for a network backend: a version line, the time
+// it was stored, and the answer as a chat.completion body (an OpenAI JSON
+// answer as it was sent, so a hit still replays its very bytes) or the
+// Anthropic message an Anthropic client was sent.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cache/cached_answer.hpp"
+
+namespace llmgw::cache {
+
+std::string encode_answer(const cached_answer& a, std::chrono::system_clock::time_point stored_at);
+
+struct decoded_answer {
+  cached_answer answer;
+  std::chrono::system_clock::time_point stored_at;
+};
+// nullopt for bytes this version did not write (another version's entry).
+std::optional<decoded_answer> decode_answer(std::string_view bytes);
+
+}  // namespace llmgw::cache
