@@ -15,7 +15,7 @@ const rows = fs
 const fmt = (v, digits = 0) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(digits));
 const ratio = (a, b) => (a == null || b == null || b === 0 ? null : a / b);
 const fmtRatio = (r) => (r == null ? '–' : `${r.toFixed(2)}×`);
-const order = ['direct', 'nginx', 'llmgw'];
+const order = ['direct', 'nginx', 'llmgw', 'llmgw-redis'];
 const byOrder = (a, b) => order.indexOf(a.target) - order.indexOf(b.target);
 const verdicts = [];
 
@@ -27,21 +27,26 @@ const label = {
   '256k': '256 KB body',
   stream: 'stream of 20 tokens, pass-through',
   'stream-claude': 'stream of 20 tokens, OpenAI client → Anthropic upstream (translated)',
+  '1k-miss': '1 KB body, key limits in Redis + cache lookup that misses (Redis)',
+  '1k-hit': '1 KB body, key limits in Redis + cache hit (Redis)',
 };
+// Rows measured on llmgw alone compare with nginx's plain 1 KB row.
+const baseline = { '1k-miss': '1k', '1k-hit': '1k' };
 if (wrk.length) {
   console.log('POST /v1/chat/completions, whole responses per second (wrk)');
   console.log();
-  console.log('| test | target | req/s | p50 ms | p99 ms | req/s ÷ nginx | p99 ÷ nginx | errors |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| test | target | req/s | p50 ms | p99 ms | req/s ÷ nginx | p99 ÷ nginx | Redis cmds/req | errors |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const test of tests) {
     const set = wrk.filter((r) => r.test === test).sort(byOrder);
-    const nginx = set.find((r) => r.target === 'nginx')?.data;
-    for (const { target, data: d } of set) {
+    const nginx = wrk.find((r) => r.test === (baseline[test] ?? test) && r.target === 'nginx')?.data;
+    for (const { target, data: d, redis_calls: calls } of set) {
       const errors = d.err_connect + d.err_read + d.err_write + d.err_status + d.err_timeout;
+      const perRequest = calls ? fmt(calls / d.requests, 2) : '–';
       console.log(
         `| ${label[test] ?? test} | ${target} | ${fmt(d.rps)} | ${fmt(d.p50_us / 1000, 2)} | ${fmt(d.p99_us / 1000, 2)} | ` +
           `${target === 'nginx' ? '1.00×' : fmtRatio(ratio(d.rps, nginx?.rps))} | ` +
-          `${target === 'nginx' ? '1.00×' : fmtRatio(ratio(d.p99_us, nginx?.p99_us))} | ${errors} |`,
+          `${target === 'nginx' ? '1.00×' : fmtRatio(ratio(d.p99_us, nginx?.p99_us))} | ${perRequest} | ${errors} |`,
       );
       if (errors) verdicts.push(`WARN  ${target} ${test}: ${errors} errors (status ${d.err_status}, timeout ${d.err_timeout})`);
     }
@@ -119,6 +124,14 @@ if (accessLog !== 'off') {
   check(`1 KB p99 ≤ 1.2× nginx, access logs on (${accessLog})`, rp, rp <= 1.2, fmtRatio(rp));
   const r = ratio(l?.rps, n?.rps);
   check(`1 KB req/s ≥ 0.85× nginx, access logs on (${accessLog})`, r, r >= 0.85, fmtRatio(r));
+}
+{
+  // Issue #10: shared state through Redis must not cost the hop its place.
+  const n = get('1k', 'nginx');
+  const miss = ratio(get('1k-miss', 'llmgw-redis')?.rps, n?.rps);
+  check('Redis limits + cache miss req/s ≥ 0.75× nginx (1 KB)', miss, miss >= 0.75, fmtRatio(miss));
+  const hit = ratio(get('1k-hit', 'llmgw-redis')?.rps, n?.rps);
+  check('cache hit req/s > nginx proxying (1 KB)', hit, hit > 1, fmtRatio(hit));
 }
 {
   // The translated route's cost beside pass-through, on the same gateway.

@@ -19,7 +19,8 @@
 #   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
 #   BENCH_NGINX_LOG_FORMAT [json]  nginx's access log line: json (request id, upstream
 #                           timings; bench/nginx.conf.in's gateway_json) or combined
-#   BENCH_TARGETS ["direct nginx llmgw"]
+#   BENCH_TARGETS ["direct nginx llmgw llmgw-redis"]  llmgw-redis: a key with limits in Redis
+#                           and the response cache in Redis (miss and hit rows)
 #   LLMGW_BIN [build/release/llmgw, built when missing]
 #   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
 # The table is printed and also written to build/bench/latest.md.
@@ -32,7 +33,7 @@ quick=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -57,14 +58,16 @@ case "${BENCH_NGINX_LOG_FORMAT:-json}" in
   combined) nginx_log_format=combined ;;
   *) echo "bench: BENCH_NGINX_LOG_FORMAT=$BENCH_NGINX_LOG_FORMAT: expected json or combined" >&2; exit 2 ;;
 esac
-targets=${BENCH_TARGETS:-direct nginx llmgw}
+targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-redis}
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
 
 log() { echo "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-for tool in wrk nginx taskset node curl; do
+tools=(wrk nginx taskset node curl)
+[[ " $targets " != *" llmgw-redis "* ]] || tools+=(redis-server redis-cli)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-deps.sh --with-bench"
 done
 [[ $(nproc) -gt $((proxy_cpu > load_cpu ? proxy_cpu : load_cpu)) ]] || die "needs cores $proxy_cpu and $load_cpu"
@@ -196,16 +199,27 @@ check_target() {  # check_target NAME URL : one request must answer 200
   [[ $code == 200 ]] || { cat "$tmp/check-$1.txt" >&2 || true; die "$1: sanity request answered $code, not 200"; }
 }
 
-run_wrk() {  # run_wrk TARGET TEST BODYFILE URL
-  local target=$1 test=$2 body=$3 url=$4 out line
+# Commands the gateway sent to Redis so far (INFO commandstats), when a Redis
+# runs: those a client sends, not the ones the limit script runs inside.
+redis_calls() {
+  [[ -n $redis_port ]] || { echo 0; return; }
+  redis-cli -p "$redis_port" INFO commandstats |
+    sed -nE 's/^cmdstat_(evalsha|eval|get|set|script\|load|asking|ping):calls=([0-9]+),.*/\2/p' |
+    awk '{ s += $1 } END { print s + 0 }'
+}
+
+run_wrk() {  # run_wrk TARGET TEST BODYFILE URL [HEADER]
+  local target=$1 test=$2 body=$3 url=$4 header=${5:-} out line calls0 calls1
   out=$tmp/wrk-$target-$test.txt
-  BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key \
+  BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key BENCH_HEADER=$header \
     taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${warmup}s" --timeout 10s -s "$bench_dir/post.lua" "$url" >/dev/null
-  BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key \
+  calls0=$(redis_calls)
+  BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key BENCH_HEADER=$header \
     taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${duration}s" --timeout 10s --latency -s "$bench_dir/post.lua" "$url" >"$out"
+  calls1=$(redis_calls)
   line=$(grep -m1 '^BENCH_JSON ' "$out") || { cat "$out" >&2; die "wrk printed no summary"; }
   line=${line#BENCH_JSON }
-  record "{\"kind\":\"wrk\",\"target\":\"$target\",\"test\":\"$test\",\"data\":$line}"
+  record "{\"kind\":\"wrk\",\"target\":\"$target\",\"test\":\"$test\",\"redis_calls\":$((calls1 - calls0)),\"data\":$line}"
   log "$target $test: $(grep -E 'Requests/sec' "$out" | tr -s ' ')"
 }
 
@@ -254,24 +268,37 @@ nginx_worker() { pgrep -P "$nginx_master" | head -1; }
 stop_nginx() { stop_pid "$nginx_master"; forget_pid "$nginx_master"; }
 
 llmgw_port=""; llmgw_pid=""
-start_llmgw() {
-  local flags=(--host 127.0.0.1 --port 0 --workers 1)
+start_llmgw() {  # start_llmgw [EXTRA_YAML [EXTRA_ENV...]]
+  local flags=(--host 127.0.0.1 --port 0 --workers 1 --config "$tmp/llmgw.yaml") extra_yaml=${1:-}
+  shift || true
+  : >"$tmp/llmgw.yaml"
   case "$access_log" in
     off) flags+=(--no-access-log) ;;
-    file)
-      printf 'access_log:\n  path: %s\n' "$tmp/llmgw-access.log" >"$tmp/llmgw.yaml"
-      flags+=(--config "$tmp/llmgw.yaml") ;;
+    file) printf 'access_log:\n  path: %s\n' "$tmp/llmgw-access.log" >>"$tmp/llmgw.yaml" ;;
   esac
+  printf '%s\n' "$extra_yaml" >>"$tmp/llmgw.yaml"
   # Only the variables the benchmark means: no vendor key from the caller's
   # environment may change the routing.
   start_bg llmgw "$proxy_cpu" env -i PATH="$PATH" HOME="${HOME:-/root}" \
-    LLMGW_MASTER_KEY="$gateway_key" OPENAI_API_KEY="$upstream_key" \
+    LLMGW_MASTER_KEY="${master_key:-$gateway_key}" OPENAI_API_KEY="$upstream_key" \
     OPENAI_BASE_URL="http://127.0.0.1:$mock_port/v1" \
-    ANTHROPIC_API_KEY="$upstream_key" ANTHROPIC_BASE_URL="http://127.0.0.1:$mock_port" "$bin" serve "${flags[@]}"
+    ANTHROPIC_API_KEY="$upstream_key" ANTHROPIC_BASE_URL="http://127.0.0.1:$mock_port" "$@" "$bin" serve "${flags[@]}"
   llmgw_pid=$last_pid
   llmgw_port=$(wait_listening llmgw "$llmgw_pid")
 }
 stop_llmgw() { stop_pid "$llmgw_pid"; forget_pid "$llmgw_pid"; }
+
+redis_port=""; redis_pid=""
+start_redis() {
+  redis_port=$(free_port)
+  mkdir -p "$tmp/redis"
+  start_bg redis "$load_cpu" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$tmp/redis"
+  redis_pid=$last_pid
+  wait_port "$redis_port" || die "redis-server did not start"
+}
+stop_redis() { redis-cli -p "$redis_port" INFO commandstats >"$tmp/redis-commandstats.txt" 2>/dev/null || true
+  stop_pid "$redis_pid"; forget_pid "$redis_pid"; redis_port=""; }
 
 log "settings: ${duration}s runs after ${warmup}s warm-up, $conns connections; $streams streams of" \
     "$stream_tokens tokens at $stream_tps tokens/s; proxy on cpu $proxy_cpu, mock + load on cpu $load_cpu;" \
@@ -310,6 +337,27 @@ for target in $targets; do
         run_streams llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
         stop_llmgw
       fi
+      ;;
+    llmgw-redis)
+      # As deployed with shared state: Redis (on the load core) for the
+      # limits of a key with limits, and the response cache in Redis.
+      start_redis
+      # Its own key: the master key (the same value otherwise) has no limits.
+      master_key=$gateway_key
+      gateway_key=sk-bench-limited-key
+      start_llmgw "keys:
+  - {name: bench, key: $gateway_key, limits: {rpm: 1000000000, tpm: 1000000000000}}
+cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
+      log "llmgw (Redis limits + cache) on :$llmgw_port, cpu $proxy_cpu; redis on cpu $load_cpu"
+      url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      check_target llmgw-redis "$url"
+      # A lookup on every request that misses: no-store keeps identical bodies out.
+      run_wrk llmgw-redis 1k-miss "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
+      # The same body again and again: every request after the first is a hit.
+      run_wrk llmgw-redis 1k-hit "$tmp/body-1k.json" "$url"
+      stop_llmgw
+      stop_redis
+      gateway_key=$master_key
       ;;
     *) die "unknown target $target" ;;
   esac
