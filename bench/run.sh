@@ -148,6 +148,11 @@ wait_port() {
   return 1
 }
 
+cpu_ticks() {  # cpu_ticks PID : user + system clock ticks of a process so far (0 when none)
+  [[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return; }
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 kb_of() {  # kb_of PID FIELD : a /proc/PID/status field in kB
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
@@ -191,10 +196,10 @@ mock_pid=$last_pid
 mock_port=$(wait_listening mock "$mock_pid")
 log "mock vendor on :$mock_port (cpu $load_cpu)"
 
-check_target() {  # check_target NAME URL : one request must answer 200
+check_target() {  # check_target NAME URL [HEADER] : one request must answer 200
   local code
   code=$(curl -s -o "$tmp/check-$1.txt" -w '%{http_code}' -X POST "$2" \
-    -H 'content-type: application/json' -H "authorization: Bearer $gateway_key" \
+    -H 'content-type: application/json' -H "authorization: Bearer $gateway_key" ${3:+-H "$3"} \
     --data-binary "@$tmp/body-1k.json" || true)
   [[ $code == 200 ]] || { cat "$tmp/check-$1.txt" >&2 || true; die "$1: sanity request answered $code, not 200"; }
 }
@@ -214,9 +219,16 @@ run_wrk() {  # run_wrk TARGET TEST BODYFILE URL [HEADER]
   BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key BENCH_HEADER=$header \
     taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${warmup}s" --timeout 10s -s "$bench_dir/post.lua" "$url" >/dev/null
   calls0=$(redis_calls)
+  # Each process's CPU over the run: is the proxy the limit, or the load core?
+  local proxy_pid=${bench_proxy_pid:-} p0 r0 p1 r1 hz
+  hz=$(getconf CLK_TCK)
+  p0=$(cpu_ticks "$proxy_pid"); r0=$(cpu_ticks "$redis_pid")
   BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key BENCH_HEADER=$header \
     taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${duration}s" --timeout 10s --latency -s "$bench_dir/post.lua" "$url" >"$out"
   calls1=$(redis_calls)
+  p1=$(cpu_ticks "$proxy_pid"); r1=$(cpu_ticks "$redis_pid")
+  [[ -z $proxy_pid ]] || log "$target $test: CPU over ${duration}s: proxy $(((p1 - p0) * 100 / hz / duration))%," \
+    "redis $(((r1 - r0) * 100 / hz / duration))% (of one core)"
   line=$(grep -m1 '^BENCH_JSON ' "$out") || { cat "$out" >&2; die "wrk printed no summary"; }
   line=${line#BENCH_JSON }
   record "{\"kind\":\"wrk\",\"target\":\"$target\",\"test\":\"$test\",\"redis_calls\":$((calls1 - calls0)),\"data\":$line}"
@@ -350,13 +362,16 @@ for target in $targets; do
 cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
       log "llmgw (Redis limits + cache) on :$llmgw_port, cpu $proxy_cpu; redis on cpu $load_cpu"
       url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
-      check_target llmgw-redis "$url"
+      bench_proxy_pid=$llmgw_pid
+      # Stores nothing: the miss row must find the cache empty.
+      check_target llmgw-redis "$url" "Cache-Control: no-store"
       # A lookup on every request that misses: no-store keeps identical bodies out.
       run_wrk llmgw-redis 1k-miss "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
       # The same body again and again: every request after the first is a hit.
       run_wrk llmgw-redis 1k-hit "$tmp/body-1k.json" "$url"
       stop_llmgw
       stop_redis
+      bench_proxy_pid=""
       gateway_key=$master_key
       ;;
     *) die "unknown target $target" ;;
