@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <string_view>
 #include <vector>
@@ -33,10 +34,12 @@ std::string_view kind_arg(unit u) {
   return "r";
 }
 
+// The shortest text that reads back as `v` (amounts and costs are nearly
+// always whole numbers); printf's %.17g cost 2% of a request's CPU.
 std::string number(double v) {
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%.17g", v);
-  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("0");
 }
 
 // One operation's keys and arguments for the script.
