@@ -107,8 +107,10 @@ int run_serve(const serve_args& args) {
   std::fprintf(stderr, "%s\n", describe(state->cfg).c_str());
   if (!state->cfg.redis_url.empty()) {
     try {
-      std::fprintf(stderr, "%s\n",
-                   limits::check_redis_at_start(state->cfg.redis_url, state->cfg.limits.on_store_error).c_str());
+      std::fprintf(
+          stderr, "%s\n",
+          limits::check_redis_at_start(state->cfg.redis_url, state->cfg.redis_cluster, state->cfg.limits.on_store_error)
+              .c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
       return 2;

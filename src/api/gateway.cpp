@@ -141,7 +141,7 @@ gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> sta
   limiter_ = state_->memory_limiter;
   cache_ = state_->cache;
   if (!state_->cfg.redis_url.empty()) {
-    auto redis = limits::make_redis_client_for(ioc, state_->cfg.redis_url);
+    auto redis = limits::make_redis_client_for(ioc, state_->cfg.redis_url, state_->cfg.redis_cluster);
     limiter_ =
         std::make_shared<limits::redis_limiter>(ioc, redis, state_->memory_limiter, state_->cfg.limits.on_store_error);
     if (state_->cfg.cache.backend != cache_backend::off && state_->cfg.cache.redis_requested) {

@@ -597,6 +597,11 @@ config load(std::optional<std::string_view> yaml_text, const env_lookup& env, st
   check_credentials(cfg);
   // Shared limits (and, later, the shared cache) between instances.
   if (auto redis = env("REDIS_URL"); redis && !redis->empty()) cfg.redis_url = *redis;
+  if (auto cluster = env("REDIS_CLUSTER"); cluster && !cluster->empty()) {
+    if (*cluster != "0" && *cluster != "1" && *cluster != "true" && *cluster != "false")
+      throw config_error("environment: REDIS_CLUSTER: expected 1 or 0 (true or false), got \"" + *cluster + "\"");
+    cfg.redis_cluster = *cluster == "1" || *cluster == "true";
+  }
   if (auto master = env("LLMGW_MASTER_KEY"); master && !master->empty()) {
     cfg.master_key_sha256 = sha256_hex(*master);
     secure_wipe(*master);

@@ -90,6 +90,9 @@ struct config {
   // REDIS_URL: rate limits shared by every instance through Redis; empty:
   // each process limits on its own. May hold a password: never printed.
   std::string redis_url;
+  // REDIS_CLUSTER=1: REDIS_URL names one node of a Redis Cluster; the others
+  // are learnt from it.
+  bool redis_cluster = false;
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
   cache_config cache;                  // off unless the YAML has a cache: section

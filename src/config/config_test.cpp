@@ -509,5 +509,14 @@ TEST(config_limits, bad_limits_name_the_file_line_and_field) {
             "gw.yaml:1: limits.burst: unknown field (expected one of: on_store_error, reserve_output_tokens)");
 }
 
+TEST(config_limits, redis_url_and_cluster_come_from_the_environment) {
+  const config c = load("", {{"REDIS_URL", "redis://h:1"}, {"REDIS_CLUSTER", "1"}});
+  EXPECT_EQ(c.redis_url, "redis://h:1");
+  EXPECT_TRUE(c.redis_cluster);
+  EXPECT_FALSE(load("", {{"REDIS_URL", "redis://h:1"}}).redis_cluster);
+  EXPECT_EQ(error_of("", {{"REDIS_CLUSTER", "yes"}}),
+            "environment: REDIS_CLUSTER: expected 1 or 0 (true or false), got \"yes\"");
+}
+
 }  // namespace
 }  // namespace llmgw

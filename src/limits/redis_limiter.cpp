@@ -54,14 +54,14 @@ void add_args(const charge& c, double value, std::vector<std::string>& keys, std
 
 std::string redis_key_of(const charge& c) { return "llmgw:rl:" + c.bucket; }
 
-std::string check_redis_at_start(const std::string& url, limits_config::store_error_policy policy) {
+std::string check_redis_at_start(const std::string& url, bool cluster, limits_config::store_error_policy policy) {
   auto parsed = store::parse_redis_url(url);
   if (!parsed) throw config_error("REDIS_URL: " + parsed.error().message);
   const std::string shown = store::describe(*parsed);
   store::redis_options options;
   options.url = std::move(*parsed);
   asio::io_context ioc;
-  auto client = store::make_redis_client(ioc, options, false);
+  auto client = store::make_redis_client(ioc, options, cluster);
   std::optional<store::redis_error> failure;
   bool done = false;
   asio::co_spawn(
@@ -72,15 +72,17 @@ std::string check_redis_at_start(const std::string& url, limits_config::store_er
       },
       asio::detached);
   ioc.run_for(options.connect_timeout + std::chrono::seconds(1));
-  if (done && !failure) return "redis: " + shown + ": connected; rate limits are shared by every instance";
+  const std::string what = cluster ? " (cluster)" : "";
+  if (done && !failure) return "redis: " + shown + what + ": connected; rate limits are shared by every instance";
   const std::string why = !done ? "no answer in time" : failure->message;
-  return "redis: " + shown + ": cannot connect (" + why + "); rate limits " +
+  return "redis: " + shown + what + ": cannot connect (" + why + "); rate limits " +
          (policy == limits_config::store_error_policy::fail_open
               ? "fail open (this instance's own limits) until it answers"
               : "fail closed (503) until it answers");
 }
 
-std::shared_ptr<store::redis_client> make_redis_client_for(asio::io_context& ioc, const std::string& url) {
+std::shared_ptr<store::redis_client> make_redis_client_for(asio::io_context& ioc, const std::string& url,
+                                                           bool cluster) {
   auto parsed = store::parse_redis_url(url);
   if (!parsed) throw config_error("REDIS_URL: " + parsed.error().message);
   store::redis_options options;
@@ -89,7 +91,7 @@ std::shared_ptr<store::redis_client> make_redis_client_for(asio::io_context& ioc
   // the policy applies (or it is a miss): a slow Redis must not become a
   // slow gateway.
   options.command_timeout = std::chrono::milliseconds(250);
-  return store::make_redis_client(ioc, options, false);
+  return store::make_redis_client(ioc, options, cluster);
 }
 
 std::shared_ptr<limiter> make_redis_limiter(asio::io_context& ioc, const std::string& url,

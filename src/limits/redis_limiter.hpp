@@ -61,7 +61,8 @@ class redis_limiter final : public limiter {
 // A worker's Redis client for `url` (a redis:// or rediss:// URL;
 // config_error when it cannot be parsed), with the short command timeout a
 // request path needs.
-std::shared_ptr<store::redis_client> make_redis_client_for(boost::asio::io_context& ioc, const std::string& url);
+std::shared_ptr<store::redis_client> make_redis_client_for(boost::asio::io_context& ioc, const std::string& url,
+                                                           bool cluster = false);
 
 // A Redis limiter for one worker, on its own client of `url`.
 std::shared_ptr<limiter> make_redis_limiter(boost::asio::io_context& ioc, const std::string& url,
@@ -72,7 +73,7 @@ std::shared_ptr<limiter> make_redis_limiter(boost::asio::io_context& ioc, const 
 // went, for the start-up log ("redis: redis://…:6379/0: connected; rate
 // limits are shared" or why not and which policy applies). Never throws for
 // an unreachable server; config_error for a malformed URL.
-std::string check_redis_at_start(const std::string& url, limits_config::store_error_policy policy);
+std::string check_redis_at_start(const std::string& url, bool cluster, limits_config::store_error_policy policy);
 
 // The Redis key of a bucket: "llmgw:rl:" + its name (whose "{tag}" keeps a
 // request's buckets in one cluster slot).
