@@ -4,6 +4,11 @@
 // to the client in respond.cpp.
 #include "api/gateway.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -276,12 +281,33 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
     co_return;
   }
   enter(stage::admit, ctx);
-  if (auto refused = co_await admit(ctx, *decoded, *routed)) {
+  // What the cache will be asked is known before admission (no I/O), so a
+  // limit check and a lookup that both go to Redis leave in one write.
+  const cache_question question = co_await prepare_cache_lookup(ctx, *decoded, *routed);
+  if (question.answered) co_return;
+  std::optional<gateway_error> refused;
+  std::optional<cache::cache_hit> hit;
+  if (question.lookup && ctx.caller_limits != nullptr) {
+    const auto ex = co_await asio::this_coro::executor;
+    auto [order, admit_failed, admit_result, lookup_failed, lookup_result] =
+        co_await asio::experimental::make_parallel_group(
+            asio::co_spawn(ex, admit(ctx, *decoded, *routed), asio::deferred),
+            asio::co_spawn(ex, cache_->lookup(question.key), asio::deferred))
+            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    if (admit_failed) std::rethrow_exception(admit_failed);
+    if (lookup_failed) std::rethrow_exception(lookup_failed);
+    refused = std::move(admit_result);
+    hit = std::move(lookup_result);
+  } else {
+    refused = co_await admit(ctx, *decoded, *routed);
+    if (!refused && question.lookup) hit = co_await cache_->lookup(question.key);
+  }
+  if (refused) {
     co_await respond_error(ctx, *refused);
     co_return;
   }
   enter(stage::cache_lookup, ctx);
-  if (co_await cache_lookup(ctx, *decoded, *routed)) co_return;
+  if (question.lookup && co_await finish_cache_lookup(ctx, *decoded, std::move(hit))) co_return;
   enter(stage::attempts, ctx);
   co_await attempts(ctx, *decoded, *routed);
 }
@@ -385,19 +411,21 @@ std::string resolved_model(const route& r) {
 
 }  // namespace
 
-asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_request& d, const route& r) {
+asio::awaitable<gateway::cache_question> gateway::prepare_cache_lookup(request_context& ctx, const decoded_request& d,
+                                                                       const route& r) {
+  cache_question q;
   const cache_config& conf = state_->cfg.cache;
-  if (!cache_ || d.ep != endpoint::chat_completions || ctx.count_tokens) co_return false;
+  if (!cache_ || d.ep != endpoint::chat_completions || ctx.count_tokens) co_return q;
   // The cache holds one choice: n > 1 is answered uncached.
   if (d.chat && d.chat->n != 1) {
     ctx.record.cache = usage::cache_status::skip;
-    co_return false;
+    co_return q;
   }
   std::chrono::seconds ttl = conf.ttl;
   if (auto g = conf.groups.find(ctx.model); g != conf.groups.end()) {
     if (!g->second.enabled) {
       ctx.record.cache = usage::cache_status::skip;
-      co_return false;
+      co_return q;
     }
     if (g->second.ttl) ttl = *g->second.ttl;
   }
@@ -410,7 +438,8 @@ asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_
           ctx, invalid_request(
                    "x-llmgw-cache-ttl: expected whole seconds from 1 to 31536000, got \"" + std::string(asked) + "\"",
                    "x-llmgw-cache-ttl"));
-      co_return true;
+      q.answered = true;
+      co_return q;
     }
     ttl = std::chrono::seconds(seconds);
   }
@@ -419,7 +448,7 @@ asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_
   if (!canonical) {
     // A request the canonical form cannot hold (a part no adapter reads) is answered uncached.
     ctx.record.cache = usage::cache_status::skip;
-    co_return false;
+    co_return q;
   }
   std::string space;
   if (auto shared = conf.namespaces.find(ctx.record.key_name); shared != conf.namespaces.end()) {
@@ -432,9 +461,15 @@ asio::awaitable<bool> gateway::cache_lookup(request_context& ctx, const decoded_
   if (!has_directive(control, "no-store")) ctx.cache_store = request_context::cache_store_plan{key, ttl};
   if (has_directive(control, "no-cache")) {
     ctx.record.cache = usage::cache_status::skip;
-    co_return false;
+    co_return q;
   }
-  auto hit = co_await cache_->lookup(key);
+  q.lookup = true;
+  q.key = key;
+  co_return q;
+}
+
+asio::awaitable<bool> gateway::finish_cache_lookup(request_context& ctx, const decoded_request& d,
+                                                   std::optional<cache::cache_hit> hit) {
   if (!hit) {
     ctx.record.cache = usage::cache_status::miss;
     co_return false;

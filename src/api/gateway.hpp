@@ -102,10 +102,20 @@ class gateway {
   // error when refused. Deployment limits are taken per attempt.
   boost::asio::awaitable<std::optional<gateway_error>> admit(request_context& ctx, const decoded_request& d,
                                                              const route& r);
-  // cache lookup: true when the request was answered (a hit, or a bad
-  // cache header); otherwise ctx.cache_store says whether and how the answer
-  // is stored.
-  boost::asio::awaitable<bool> cache_lookup(request_context& ctx, const decoded_request& d, const route& r);
+  // cache lookup: ctx.cache_store says whether and how the answer is stored.
+  // Split in two so that, with Redis, the lookup goes out in the same write
+  // as the admit stage's limit check: first what to ask (the key, the TTL,
+  // the client's cache-control; `answered` when a bad cache header was
+  // answered with 400), then what the answer means (true: a hit was sent).
+  struct cache_question {
+    bool answered = false;
+    bool lookup = false;
+    cache::cache_key key;
+  };
+  boost::asio::awaitable<cache_question> prepare_cache_lookup(request_context& ctx, const decoded_request& d,
+                                                              const route& r);
+  boost::asio::awaitable<bool> finish_cache_lookup(request_context& ctx, const decoded_request& d,
+                                                   std::optional<cache::cache_hit> hit);
   boost::asio::awaitable<void> respond_cached(request_context& ctx, const decoded_request& d,
                                               const cache::cache_hit& hit);
   // After a complete answer: stores it when the lookup planned a store.

@@ -16,8 +16,9 @@ before(async () => {
   mock = await startMock();
   redis = await RedisServer.start();
   const env = { REDIS_URL: redis.url };
-  a = await startGateway({ mockUrl: mock.url, env, config: 'cache: {ttl: 30}\n' });
-  b = await startGateway({ mockUrl: mock.url, env, config: 'cache: {ttl: 30}\n' });
+  const config = 'cache: {ttl: 30}\nkeys:\n  - {name: limited, key: sk-limited, limits: {rpm: 100000}}\n';
+  a = await startGateway({ mockUrl: mock.url, env, config });
+  b = await startGateway({ mockUrl: mock.url, env, config });
 });
 
 after(async () => {
@@ -55,6 +56,26 @@ test('an answer stored by one instance is a byte-identical hit on the other, wit
   assert.equal(events.at(-1).data, '[DONE]');
   const content = events.slice(0, -1).map((e) => JSON.parse(e.data).choices[0]?.delta?.content ?? '').join('');
   assert.equal(content, JSON.parse(text).choices[0].message.content);
+});
+
+test('a limited key\'s limit check and cache lookup reach Redis in one read', async () => {
+  const body = chatBody('one round trip, please');
+  const first = await post(a.url, '/v1/chat/completions', body, { key: 'sk-limited' });
+  await first.text();
+  const reads = () => Number(/total_reads_processed:(\d+)/.exec(redis.cli('INFO', 'stats'))[1]);
+  const before = reads();
+  const n = 20;
+  for (let i = 0; i < n; i++) {
+    const r = await post(a.url, '/v1/chat/completions', body, { key: 'sk-limited' });
+    assert.equal(r.headers.get('x-llmgw-cache'), 'hit');
+    assert.ok(r.headers.get('x-ratelimit-remaining-requests'));
+    await r.text();
+  }
+  // Per hit: the limit script and the GET together (an rpm-only key has no
+  // tokens to settle). One after the other they would be two reads. (The
+  // INFO calls of this test are reads too: one more.)
+  const perRequest = (reads() - before - 1) / n;
+  assert.ok(perRequest <= 1.2, `${perRequest} reads per request`);
 });
 
 test('a Redis that is down is a miss: the request is served by the vendor', async () => {
