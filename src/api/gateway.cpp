@@ -32,6 +32,13 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Awaits `a` and keeps its result in `out`: two of these run side by side
+// in a parallel group, whose own result tuple then carries no values.
+template <class T>
+asio::awaitable<void> store_into(asio::awaitable<T> a, T& out) {
+  out = co_await std::move(a);
+}
+
 secret_scrubber vendor_secrets(const config& cfg) {
   std::vector<std::string_view> secrets;
   for (const auto& p : cfg.providers) {
@@ -289,15 +296,14 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
   std::optional<cache::cache_hit> hit;
   if (question.lookup && ctx.caller_limits != nullptr) {
     const auto ex = co_await asio::this_coro::executor;
-    auto [order, admit_failed, admit_result, lookup_failed, lookup_result] =
+    // Each writes its result here (they live in this frame until both end).
+    auto [order, admit_failed, lookup_failed] =
         co_await asio::experimental::make_parallel_group(
-            asio::co_spawn(ex, admit(ctx, *decoded, *routed), asio::deferred),
-            asio::co_spawn(ex, cache_->lookup(question.key), asio::deferred))
+            asio::co_spawn(ex, store_into(admit(ctx, *decoded, *routed), refused), asio::deferred),
+            asio::co_spawn(ex, store_into(cache_->lookup(question.key), hit), asio::deferred))
             .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
     if (admit_failed) std::rethrow_exception(admit_failed);
     if (lookup_failed) std::rethrow_exception(lookup_failed);
-    refused = std::move(admit_result);
-    hit = std::move(lookup_result);
   } else {
     refused = co_await admit(ctx, *decoded, *routed);
     if (!refused && question.lookup) hit = co_await cache_->lookup(question.key);
