@@ -22,10 +22,7 @@ void record_pool::give_back(std::unique_ptr<usage::request_record> r) {
   // strings and attempt list move into a fresh record, which replaces the old.
   auto& x = *r;
   usage::request_record fresh;
-  for (auto field :
-       {&usage::request_record::request_id, &usage::request_record::method, &usage::request_record::path,
-        &usage::request_record::key_id, &usage::request_record::key_name, &usage::request_record::model,
-        &usage::request_record::served_model, &usage::request_record::provider, &usage::request_record::error}) {
+  for (auto field : usage::k_text_fields) {
     (x.*field).clear();
     (fresh.*field).swap(x.*field);
   }

@@ -62,16 +62,8 @@ void assign_field(std::string& to, std::string_view from) {
 
 void copy_record(const request_record& from, request_record& to) {
   to.ended = from.ended;
-  assign_field(to.request_id, from.request_id);
-  assign_field(to.method, from.method);
-  assign_field(to.path, from.path);
+  for (auto field : k_text_fields) assign_field(to.*field, from.*field);
   to.client_api = from.client_api;
-  assign_field(to.key_id, from.key_id);
-  assign_field(to.key_name, from.key_name);
-  assign_field(to.model, from.model);
-  assign_field(to.served_model, from.served_model);
-  assign_field(to.provider, from.provider);
-  assign_field(to.error, from.error);
   to.status = from.status;
   to.stream = from.stream;
   const std::size_t n = std::min(from.attempts.size(), k_max_attempts);
@@ -87,15 +79,20 @@ void copy_record(const request_record& from, request_record& to) {
   to.reasoning_tokens = from.reasoning_tokens;
   to.usage = from.usage;
   to.cache = from.cache;
+  to.cost_known = from.cost_known;
+  to.cost_usd = from.cost_usd;
+  to.cost_input_usd = from.cost_input_usd;
+  to.cost_cached_input_usd = from.cost_cached_input_usd;
+  to.cost_cache_write_usd = from.cost_cache_write_usd;
+  to.cost_output_usd = from.cost_output_usd;
   to.bytes_in = from.bytes_in;
   to.bytes_out = from.bytes_out;
   to.dropped_params.assign(from.dropped_params.begin(), from.dropped_params.end());
 }
 
 void release_large_fields(request_record& r) {
-  for (std::string* s :
-       {&r.request_id, &r.method, &r.path, &r.key_id, &r.key_name, &r.model, &r.served_model, &r.provider, &r.error}) {
-    if (s->capacity() > k_kept_capacity) std::string().swap(*s);
+  for (auto field : k_text_fields) {
+    if ((r.*field).capacity() > k_kept_capacity) std::string().swap(r.*field);
   }
   for (auto& a : r.attempts) {
     for (std::string* s : {&a.provider, &a.model, &a.error}) {

@@ -48,6 +48,8 @@ struct request_record {
   std::string_view client_api;  // "openai" | "anthropic" (static text)
   std::string key_id;           // a short, non-secret id of the gateway key (hash prefix); empty: unauthenticated
   std::string key_name;         // empty when unauthenticated
+  std::string team;             // the key's team; empty: none
+  std::string user_id;          // the client's `user` (OpenAI) or metadata.user_id (Anthropic); empty: none
   std::string model;            // as requested by the client
   std::string served_model;     // the vendor's model id that answered
   std::string provider;         // the vendor that answered
@@ -65,11 +67,29 @@ struct request_record {
   std::int64_t reasoning_tokens = -1;
   usage_source usage = usage_source::none;
   cache_status cache = cache_status::not_looked_up;
+  // Cost in USD of the tokens above, each kind at its own rate. cost_known
+  // is false when the model has no price (the databases store null, never
+  // $0) or no tokens were counted.
+  bool cost_known = false;
+  double cost_usd = 0;
+  double cost_input_usd = 0;         // uncached prompt tokens
+  double cost_cached_input_usd = 0;  // prompt tokens read from the vendor's cache
+  double cost_cache_write_usd = 0;   // prompt tokens written to it
+  double cost_output_usd = 0;        // completion tokens, reasoning included
   std::int64_t bytes_in = 0;   // request body bytes read
   std::int64_t bytes_out = 0;  // response body bytes written
   // Client parameters the last attempt's adapter left out because the vendor
   // refuses them (providers::upstream_request::dropped_params): static names.
   std::vector<std::string_view> dropped_params;
+};
+
+// The record's text fields, for the code that copies, clears or trims every
+// one of them (a field added to the record is added here once).
+inline constexpr std::string request_record::* k_text_fields[] = {
+    &request_record::request_id, &request_record::method,   &request_record::path,
+    &request_record::key_id,     &request_record::key_name, &request_record::team,
+    &request_record::user_id,    &request_record::model,    &request_record::served_model,
+    &request_record::provider,   &request_record::error,
 };
 
 // Longest text a record keeps per field. A client chooses the model name and
