@@ -76,8 +76,8 @@ struct request_record {
   double cost_cached_input_usd = 0;  // prompt tokens read from the vendor's cache
   double cost_cache_write_usd = 0;   // prompt tokens written to it
   double cost_output_usd = 0;        // completion tokens, reasoning included
-  std::int64_t bytes_in = 0;   // request body bytes read
-  std::int64_t bytes_out = 0;  // response body bytes written
+  std::int64_t bytes_in = 0;         // request body bytes read
+  std::int64_t bytes_out = 0;        // response body bytes written
   // Client parameters the last attempt's adapter left out because the vendor
   // refuses them (providers::upstream_request::dropped_params): static names.
   std::vector<std::string_view> dropped_params;
@@ -85,11 +85,10 @@ struct request_record {
 
 // The record's text fields, for the code that copies, clears or trims every
 // one of them (a field added to the record is added here once).
-inline constexpr std::string request_record::* k_text_fields[] = {
-    &request_record::request_id, &request_record::method,   &request_record::path,
-    &request_record::key_id,     &request_record::key_name, &request_record::team,
-    &request_record::user_id,    &request_record::model,    &request_record::served_model,
-    &request_record::provider,   &request_record::error,
+inline constexpr std::string request_record::*k_text_fields[] = {
+    &request_record::request_id,   &request_record::method,   &request_record::path,    &request_record::key_id,
+    &request_record::key_name,     &request_record::team,     &request_record::user_id, &request_record::model,
+    &request_record::served_model, &request_record::provider, &request_record::error,
 };
 
 // Longest text a record keeps per field. A client chooses the model name and
