@@ -364,7 +364,7 @@ route_result gateway::route_request(request_context& ctx, const decoded_request&
 }
 
 asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ctx, const decoded_request& d,
-                                                             const route&) {
+                                                             const route& r) {
   const key_limits* limits = ctx.caller_limits;
   if (limits == nullptr) co_return std::nullopt;  // the common case costs one branch
   // What the answer may cost: the prompt by its size, the output by the
@@ -376,11 +376,27 @@ asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ct
   const std::uint64_t fallback = limits->reserve_output_tokens.value_or(state_->cfg.limits.reserve_output_tokens);
   const std::uint64_t tokens = admission::reserve_for(d.client_body.size(), max_output, max_output ? 0 : fallback);
   ctx.limits.charge_key(ctx.record.key_id, ctx.model, *limits, tokens);
+  if (!limits->budgets.empty() || !limits->team_budgets.empty()) {
+    const std::uint64_t prompt = admission::reserve_for(d.client_body.size(), 0, 0);
+    ctx.limits.charge_budgets(ctx.record.key_id, *limits, estimate_cost(r, prompt, tokens - prompt),
+                              std::chrono::system_clock::now());
+  }
+  // The team's budgets are another owner's buckets (in Redis Cluster another
+  // slot): decided first, given back below if the key's own refuse.
+  if (!ctx.limits.team_charges().empty()) {
+    const limits::decision team = co_await limiter_->take(ctx.limits.team_charges());
+    if (!team.admitted) co_return ctx.limits.refusal(team, ctx.limits.team_charges());
+    ctx.limits.team_admitted(team.taken_by != nullptr ? *team.taken_by : *limiter_);
+  }
   if (ctx.limits.empty()) co_return std::nullopt;
   const limits::decision decision = co_await limiter_->take(ctx.limits.charges());
   if (!decision.admitted) co_return ctx.limits.refusal(decision, ctx.limits.charges());
   ctx.limits.admitted(*limiter_, decision);
   co_return std::nullopt;
+}
+
+double gateway::estimate_cost(const route&, std::uint64_t, std::uint64_t) const {
+  return 0.0;  // no price table yet: a budget refuses once it is spent
 }
 
 namespace {
