@@ -140,13 +140,19 @@ gateway_state::gateway_state(config c, bool demo)
       scrubber(vendor_secrets(cfg)),
       memory_limiter(std::make_shared<limits::memory_limiter>()),
       cache(make_cache(cfg.cache)),
+      health(std::make_unique<deployment_health>(routes.deployment_count())),
       demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
 
 gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget,
                  usage::record_queue* records)
-    : state_(std::move(state)), budget_(budget), records_(records), pool_(ioc), rng_(std::random_device{}()) {
+    : state_(std::move(state)),
+      budget_(budget),
+      records_(records),
+      pool_(ioc),
+      rng_(std::random_device{}()),
+      balancer_(state_->routes.deployment_count()) {
   // With REDIS_URL each worker asks Redis on its own connection; the
   // process's memory limiter is its fallback when Redis cannot be asked.
   // One Redis client per worker serves both the limiter and the cache.

@@ -32,6 +32,8 @@
 #include "limits/limiter.hpp"
 #include "limits/memory_limiter.hpp"
 #include "providers/provider.hpp"
+#include "routing/balancer.hpp"
+#include "routing/deployment_health.hpp"
 #include "routing/router.hpp"
 #include "usage/record_queue.hpp"
 
@@ -51,6 +53,8 @@ struct gateway_state {
   // The response cache, shared by every worker (it locks inside); null when
   // the configuration has none.
   std::shared_ptr<cache::response_cache> cache;
+  // Which group deployments are cooling (every worker's failures count).
+  std::unique_ptr<deployment_health> health;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -103,6 +107,8 @@ class gateway {
   // taken per attempt.
   boost::asio::awaitable<std::optional<gateway_error>> admit(request_context& ctx, const decoded_request& d,
                                                              const route& r);
+  // Waits before a retry; false when the client left (or shutdown came) meanwhile.
+  boost::asio::awaitable<bool> pause(request_context& ctx, std::chrono::milliseconds wait);
   // What a request may cost at most in USD, for the budgets' reservation:
   // the dearest deployment of its route at these token counts (0: none of
   // them has a price).
@@ -161,6 +167,8 @@ class gateway {
   std::unordered_map<const provider_config*, std::array<std::optional<std::string>, 3>> head_prefixes_;
   std::string azure_head_;
   std::mt19937_64 rng_;
+  // This worker's in-flight counts and first-byte times per group deployment.
+  balancer balancer_;
   stage_listener on_stage_;
   record_pool record_pool_;
   // The state's memory limiter, or this worker's Redis limiter (REDIS_URL).

@@ -5,6 +5,7 @@
 // flags and add the demo-mode provider before building the router).
 #include "config/cache_config.hpp"
 #include "config/env_subst.hpp"
+#include "config/group_policy.hpp"
 #include "config/limits_config.hpp"
 #include "config/provider_config.hpp"
 
@@ -97,6 +98,8 @@ struct config {
   bool redis_cluster = false;
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
+  // The groups written as objects: their strategy, retries, cooldown, timeouts.
+  std::map<std::string, group_policy, std::less<>> group_policies;
   cache_config cache;                  // off unless the YAML has a cache: section
   std::string source = "environment";  // the YAML file's path when there is one
 };
