@@ -1,5 +1,7 @@
 #include "api/request_context.hpp"
 
+#include <charconv>
+
 namespace llmgw::api {
 
 namespace {
@@ -138,6 +140,11 @@ http::response_headers request_context::headers() const {
   if (!record.provider.empty()) {
     h.add("x-llmgw-provider", record.provider);
     h.add("x-llmgw-model", record.served_model);
+  }
+  if (!record.attempts.empty()) {
+    const auto [end, ec] =
+        std::to_chars(attempts_text_, attempts_text_ + sizeof attempts_text_, record.attempts.size());
+    if (ec == std::errc{}) h.add("x-llmgw-attempts", std::string_view(attempts_text_, end - attempts_text_));
   }
   limits.add_headers(h);
   if (record.cache != usage::cache_status::not_looked_up) {
