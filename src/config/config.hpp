@@ -7,6 +7,7 @@
 #include "config/env_subst.hpp"
 #include "config/limits_config.hpp"
 #include "config/provider_config.hpp"
+#include "config/usage_config.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -65,6 +66,7 @@ struct access_log_config {
 struct key_entry {
   std::string name;
   std::string key_sha256;  // 64 lowercase hex
+  std::string team;        // empty: none; written to usage records
   key_limits limits;       // `limits`, `model_limits`, `reserve_output_tokens`
 };
 
@@ -96,6 +98,7 @@ struct config {
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
   cache_config cache;                  // off unless the YAML has a cache: section
+  usage_config usage;                  // usage records (SQLite unless DATABASE_URL)
   std::string source = "environment";  // the YAML file's path when there is one
 };
 
