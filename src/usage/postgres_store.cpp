@@ -109,6 +109,8 @@ bool postgres_store::connect(std::string& error) {
     return false;
   }
   PQsetnonblocking(conn_, 1);
+  // Notices ("relation already exists, skipping") are not for the log.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   if (!migrate(error)) {
     disconnect();
     return false;
