@@ -87,9 +87,15 @@ void database_sink::to_spool() {
   if (spool_->append(batch_)) {
     rows_spooled_ += batch_rows_;
   } else {
+    // A full disk fails every batch: counted always, said once a second.
     const int err = errno;
-    std::fprintf(stderr, "llmgw: error: usage: %zu records lost: cannot write the spool %s (%s)\n", batch_rows_,
-                 spool_->path().c_str(), std::strerror(err));
+    rows_lost_ += batch_rows_;
+    const auto now = clock::now();
+    if (now - last_loss_report_ >= std::chrono::seconds(1)) {
+      last_loss_report_ = now;
+      std::fprintf(stderr, "llmgw: error: usage: records lost: cannot write the spool %s (%s); %llu lost so far\n",
+                   spool_->path().c_str(), std::strerror(err), static_cast<unsigned long long>(rows_lost_));
+    }
   }
   batch_.clear();
   batch_rows_ = 0;

@@ -48,6 +48,7 @@ class database_sink final : public record_sink {
   // For tests and the start-up log.
   std::uint64_t rows_inserted() const { return rows_inserted_; }
   std::uint64_t rows_spooled() const { return rows_spooled_; }
+  std::uint64_t rows_lost() const { return rows_lost_; }  // the spool could not be written
   bool spool_empty() const;
   const std::string& spool_path() const { return spool_->path(); }
   std::string describe() const { return store_->describe(); }
@@ -79,6 +80,8 @@ class database_sink final : public record_sink {
   clock::time_point last_warning_{};
   std::uint64_t rows_inserted_ = 0;
   std::uint64_t rows_spooled_ = 0;
+  std::uint64_t rows_lost_ = 0;
+  clock::time_point last_loss_report_{};
 };
 
 }  // namespace llmgw::usage

@@ -194,6 +194,29 @@ TEST(database_sink, a_stop_while_down_leaves_the_spool_to_the_next_start) {
   EXPECT_EQ(dir.spools(), 0u);
 }
 
+TEST(database_sink, close_sends_the_spool_to_a_database_that_is_back_whatever_the_backoff) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  switchable sw;
+  database_sink_options o = fast(dir);
+  o.min_backoff = o.max_backoff = 60s;  // no retry before close()
+  {
+    database_sink sink(std::make_unique<switchable_store>(db.string(), sw), o);
+    sw.down = true;
+    for (int i = 1; i <= 3; ++i) sink.add(record(i));
+    sink.flush();
+    EXPECT_EQ(sink.rows_spooled(), 3u);
+    sw.down = false;
+    sink.add(record(4));
+    sink.flush();  // behind the spool, and the backoff has not run out
+    sink.tick();
+    EXPECT_EQ(ids_in(db), std::vector<std::string>{});
+    sink.close();  // SIGTERM
+  }
+  EXPECT_EQ(ids_in(db), expected_ids(1, 4));
+  EXPECT_EQ(dir.spools(), 0u);
+}
+
 TEST(database_sink, two_processes_share_a_sqlite_file) {
   temp_dir dir;
   const fs::path db = dir.path / "usage.db";
