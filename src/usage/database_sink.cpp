@@ -33,6 +33,7 @@ bool database_sink::spool_empty() const {
 
 void database_sink::add(const request_record& r) {
   if (!fill_row(r, row_)) return;
+  if (batch_rows_ == 0) batch_started_ = clock::now();
   append_entry(row_, batch_);
   ++batch_rows_;
 }
@@ -103,6 +104,12 @@ void database_sink::to_spool() {
 
 void database_sink::flush() {
   if (batch_rows_ == 0) return;
+  if (batch_rows_ < options_.max_batch_rows && clock::now() - batch_started_ < options_.batch_interval) return;
+  write_batch();
+}
+
+void database_sink::write_batch() {
+  if (batch_rows_ == 0) return;
   // Order: while anything is spooled, newer rows queue behind it.
   if (!spool_empty() || !ready(false)) {
     to_spool();
@@ -152,6 +159,7 @@ bool database_sink::drain(bool bounded) {
 }
 
 void database_sink::tick() {
+  flush();
   if (!spool_empty() && ready(false)) drain(true);
 }
 
@@ -159,7 +167,7 @@ void database_sink::close() {
   if (!spool_) return;
   // One more try whatever the backoff: it is the last chance before exit.
   if (ready(true) && drain(false)) {
-    flush();
+    write_batch();
   } else {
     to_spool();
   }

@@ -101,7 +101,27 @@ database_sink_options fast(const temp_dir& dir) {
   o.spool_dir = dir.path.string();
   o.min_backoff = 1ms;
   o.max_backoff = 1ms;
+  o.batch_interval = 0ms;  // every flush() writes
   return o;
+}
+
+TEST(database_sink, a_batch_waits_for_its_interval_or_its_size) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  database_sink_options o = fast(dir);
+  o.batch_interval = 50ms;
+  o.max_batch_rows = 10;
+  database_sink sink(std::make_unique<sqlite_store>(db.string()), o);
+  sink.add(record(1));
+  sink.flush();
+  sink.tick();
+  EXPECT_EQ(ids_in(db), std::vector<std::string>{});  // one transaction for many writer wakes
+  std::this_thread::sleep_for(60ms);
+  sink.tick();
+  EXPECT_EQ(ids_in(db), expected_ids(1, 1));
+  for (int i = 2; i <= 11; ++i) sink.add(record(i));
+  sink.flush();  // 10 rows: written at once
+  EXPECT_EQ(ids_in(db), expected_ids(1, 11));
 }
 
 TEST(database_sink, one_row_per_model_request_and_a_duplicate_id_is_ignored) {
@@ -109,12 +129,13 @@ TEST(database_sink, one_row_per_model_request_and_a_duplicate_id_is_ignored) {
   const fs::path db = dir.path / "usage.db";
   {
     database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
-    sink.add(record(1));
+    const request_record one = record(1);
+    sink.add(one);
     sink.add(record(2, "/v1/embeddings"));
     sink.add(record(3, "/health"));  // not a model endpoint: no row
     sink.add(record(4, "/v1/models"));
     sink.flush();
-    sink.add(record(1));  // a replay of a row already stored
+    sink.add(one);  // a replay of a row already stored (same id, same time)
     sink.add(record(5, "/v1/messages"));
     sink.flush();
     EXPECT_EQ(sink.rows_spooled(), 0u);

@@ -1,7 +1,7 @@
 #pragma once
 // The PostgreSQL usage database (DATABASE_URL), through libpq: migrations at
 // connect under an advisory lock (gateways starting together apply each step
-// once), then batched multi-row INSERT … ON CONFLICT (request_id) DO NOTHING,
+// once), then batched multi-row INSERT … ON CONFLICT DO NOTHING,
 // every value a binary parameter. Each call has a deadline (connect 2 s, a
 // statement 5 s), so an unreachable or stalled server fails the call and the
 // sink spools. The password never appears in describe() or an error: libpq's

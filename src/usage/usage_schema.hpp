@@ -100,9 +100,9 @@ inline constexpr std::string_view k_migrations_table =
     "applied_at BIGINT NOT NULL)";
 
 enum class sql_dialect { sqlite, postgres };
-// INSERT INTO usage_records (...) VALUES (...), ... ON CONFLICT (request_id)
-// DO NOTHING, for `rows` rows: `?NNN` placeholders for SQLite, `$NNN` for
-// PostgreSQL. The unique request_id makes a replayed row a no-op.
+// INSERT INTO usage_records (...) VALUES (...), ... ON CONFLICT (started_at,
+// request_id) DO NOTHING, for `rows` rows: `?NNN` placeholders for SQLite, `$NNN` for
+// PostgreSQL. The key (started_at, request_id) makes a replayed row a no-op.
 std::string insert_sql(sql_dialect dialect, std::size_t rows);
 
 }  // namespace llmgw::usage

@@ -280,7 +280,7 @@ describe('PostgreSQL', () => {
       await l.stop();
       await waitFor('every row', () => countRows() === l.ids.length, 15000,
         () => `(${countRows()} rows, ${l.ids.length} requests)\n${gw.stderr}`);
-      assert.match(gw.stderr, /usage database .* answers again/);
+      await waitFor('the recovery line', () => /usage database .* answers again/.test(gw.stderr));
       assert.equal(Number(pg.query('SELECT count(DISTINCT request_id) FROM usage_records')), l.ids.length);
       const stored = new Set(pg.query('SELECT request_id FROM usage_records').split('\n'));
       for (const id of l.ids) assert.ok(stored.has(id), id);
