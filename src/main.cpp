@@ -269,8 +269,8 @@ int main(int argc, char** argv) {
                   "Share the port with another process already listening on it (SO_REUSEPORT); without it a port in "
                   "use stops start-up");
   serve->add_flag("!--no-access-log", sargs.access_log,
-                 "Do not print one JSON line per request (usage records are still written: `usage: {enabled: "
-                 "false}` turns them off)");
+                  "Do not print one JSON line per request (usage records are still written: `usage: {enabled: "
+                  "false}` turns them off)");
 
   mock_args margs;
   auto* mock_cmd = app.add_subcommand(

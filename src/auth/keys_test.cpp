@@ -47,10 +47,10 @@ TEST(sha256, secure_wipe_empties) {
 }
 
 TEST(keys, config_keys_and_master_key_are_looked_up_by_hash) {
-  const config cfg = load_config_from_string(
-      "keys:\n  - {name: team-a, key_sha256: " + sha256_hex("team-a-key") +
-          ", team: red}\n  - {name: team-b, key: ${TEAM_B}}\n",
-      fake_env({{"TEAM_B", "team-b-key"}, {"LLMGW_MASTER_KEY", "the-master-key"}}));
+  const config cfg =
+      load_config_from_string("keys:\n  - {name: team-a, key_sha256: " + sha256_hex("team-a-key") +
+                                  ", team: red}\n  - {name: team-b, key: ${TEAM_B}}\n",
+                              fake_env({{"TEAM_B", "team-b-key"}, {"LLMGW_MASTER_KEY", "the-master-key"}}));
   const key_store store(cfg);
   EXPECT_EQ(store.size(), 3u);
 

@@ -7,7 +7,7 @@
 namespace llmgw {
 
 struct usage_config {
-  bool enabled = true;                 // false: no usage database at all
+  bool enabled = true;                   // false: no usage database at all
   std::string sqlite_path = "usage.db";  // relative to the working directory
   // Where the spool files go while the database cannot take records.
   std::string spool_dir = ".";

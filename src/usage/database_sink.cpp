@@ -151,8 +151,7 @@ bool database_sink::drain(bool bounded) {
   if (!drain_file(*spool_, chunks, bounded)) return false;
   if (down_reported_) {
     down_reported_ = false;
-    std::fprintf(stderr, "llmgw: usage database %s answers again: the spool is replayed\n",
-                 store_->describe().c_str());
+    std::fprintf(stderr, "llmgw: usage database %s answers again: the spool is replayed\n", store_->describe().c_str());
   }
   failures_ = 0;
   return true;

@@ -73,13 +73,13 @@ class database_sink final : public record_sink {
 
   std::unique_ptr<usage_store> store_;
   database_sink_options options_;
-  std::vector<spool_file> orphans_;   // claimed at start, replayed first
-  std::optional<spool_file> spool_;   // ours
+  std::vector<spool_file> orphans_;  // claimed at start, replayed first
+  std::optional<spool_file> spool_;  // ours
   row row_;
   std::string batch_;  // encoded entries of the current batch
   std::size_t batch_rows_ = 0;
   clock::time_point batch_started_{};  // when the batch's first row came
-  std::string chunk_;  // a spool chunk being replayed
+  std::string chunk_;                  // a spool chunk being replayed
   bool connected_ = false;
   bool down_reported_ = false;
   int failures_ = 0;

@@ -110,7 +110,8 @@ bool postgres_store::connect(std::string& error) {
   }
   PQsetnonblocking(conn_, 1);
   // Notices ("relation already exists, skipping") are not for the log.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   if (!migrate(error)) {
     disconnect();
     return false;
@@ -196,8 +197,8 @@ bool postgres_store::migrate(std::string& error) {
         return false;
       }
     }
-    if (!exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (" + std::to_string(m.version) +
-                  ", '" + std::string(m.name) + "', " + std::to_string(now_ms()) + ")",
+    if (!exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (" + std::to_string(m.version) + ", '" +
+                  std::string(m.name) + "', " + std::to_string(now_ms()) + ")",
               error)) {
       return false;
     }
@@ -213,7 +214,8 @@ bool postgres_store::insert(std::string_view entries, std::size_t rows, std::str
   row r;
   std::size_t in_statement = 0;
   const auto send = [&]() {
-    const std::string partial = in_statement == k_rows_per_statement ? std::string() : insert_sql(sql_dialect::postgres, in_statement);
+    const std::string partial =
+        in_statement == k_rows_per_statement ? std::string() : insert_sql(sql_dialect::postgres, in_statement);
     const bool ok = run(partial.empty() ? sql_full_.c_str() : partial.c_str(),
                         static_cast<int>(in_statement * k_column_count), error);
     in_statement = 0;

@@ -52,8 +52,8 @@ class postgres_store final : public usage_store {
   std::vector<int> lengths_;
   std::vector<int> formats_;
   std::vector<unsigned> types_;
-  std::vector<char> scalars_;  // 8 bytes per integer or real value, big-endian
-  std::string sql_full_;       // the k_rows_per_statement-row INSERT
+  std::vector<char> scalars_;            // 8 bytes per integer or real value, big-endian
+  std::string sql_full_;                 // the k_rows_per_statement-row INSERT
   std::deque<std::string> text_copies_;  // texts changed for PostgreSQL (NUL bytes), this batch
   std::string last_value_;               // first value of the last query's result
 };

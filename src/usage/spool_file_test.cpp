@@ -98,8 +98,7 @@ TEST(row_codec, a_flipped_byte_or_a_cut_stops_the_reader) {
   }
   EXPECT_TRUE(reader.corrupt());
   EXPECT_EQ(reader.stopped_at(), one);
-  EXPECT_EQ(ids_in(std::string_view(bytes).substr(0, bytes.size() - 1)),
-            (std::vector<std::string>{"req-1", "req-2"}));
+  EXPECT_EQ(ids_in(std::string_view(bytes).substr(0, bytes.size() - 1)), (std::vector<std::string>{"req-1", "req-2"}));
 }
 
 TEST(spool_file, replays_in_order_across_chunks_and_empties_itself) {
@@ -150,9 +149,7 @@ TEST(spool_file, a_live_process_keeps_its_spool_and_an_ended_one_leaves_it_to_th
     ASSERT_TRUE(ended.append(entries(2, 1)));
     ended_path = ended.path();
   }  // closed: its lock is gone, as when its process exits
-  {
-    auto empty = spool_file::create(dir.path.string());
-  }
+  { auto empty = spool_file::create(dir.path.string()); }
   EXPECT_EQ(dir.spools().size(), 3u);
   auto orphans = spool_file::claim_orphans(dir.path.string());
   ASSERT_EQ(orphans.size(), 1u);  // not the live one; the empty one removed

@@ -57,8 +57,8 @@ TEST(usage_schema, endpoints_are_the_four_model_endpoints_only) {
   EXPECT_EQ(endpoint_of("/v1/messages"), "messages");
   EXPECT_EQ(endpoint_of("/v1/messages/count_tokens"), "messages/count_tokens");
   EXPECT_EQ(endpoint_of("/v1/chat/completions?x=1"), "chat/completions");
-  for (std::string_view other : {"/health", "/health/ready", "/metrics", "/v1/models", "/v1/models/gpt-4o",
-                                 "/v1/usage", "/v1/chat/completions/x", "/v2/chat/completions", "", "chat/completions"}) {
+  for (std::string_view other : {"/health", "/health/ready", "/metrics", "/v1/models", "/v1/models/gpt-4o", "/v1/usage",
+                                 "/v1/chat/completions/x", "/v2/chat/completions", "", "chat/completions"}) {
     EXPECT_EQ(endpoint_of(other), "") << other;
   }
 }
@@ -66,7 +66,7 @@ TEST(usage_schema, endpoints_are_the_four_model_endpoints_only) {
 TEST(usage_schema, derived_times_and_fallback) {
   const request_record r = answered_record();
   EXPECT_EQ(started_at_ms(r), 1'700'000'000'380);  // ended − latency (379.5), rounded
-  EXPECT_DOUBLE_EQ(upstream_ms(r), 110);                  // 30 + 80
+  EXPECT_DOUBLE_EQ(upstream_ms(r), 110);           // 30 + 80
   EXPECT_DOUBLE_EQ(overhead_ms(r), 10.5);
   EXPECT_TRUE(served_by_fallback(r));
 
