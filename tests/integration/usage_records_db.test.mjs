@@ -123,6 +123,18 @@ async function everyOutcome(gw) {
   want.messages = { id: m.headers.get('x-request-id'), endpoint: 'messages', client_api: 'anthropic',
     user_id: 'anthropic-user' };
 
+  // An Anthropic client's stream: the row has the vendor's counts its
+  // events carried.
+  const ms = await post(gw.url, '/v1/messages', {
+    model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x [mock:tokens=5]' }],
+  }, { key: null, headers: { 'x-api-key': 'sk-ci', 'anthropic-version': '2023-06-01' } });
+  const mevents = (await readEvents(ms)).map((ev) => JSON.parse(ev.data));
+  // Translated from an OpenAI stream, the counts come at the end, in message_delta.
+  const { input_tokens: input, output_tokens: output } = mevents.find((ev) => ev.type === 'message_delta').usage;
+  assert.ok(input > 0 && output > 0);
+  want.messagesStream = { id: ms.headers.get('x-request-id'), endpoint: 'messages', stream: true,
+    prompt_tokens: input, completion_tokens: output, tokens_estimated: false };
+
   const e = await post(gw.url, '/v1/embeddings', { model: 'text-embedding-3-small', input: 'x', user: 'emb-user' },
     { key: 'sk-ci' });
   assert.equal(e.status, 200, await e.text());
