@@ -31,8 +31,9 @@ struct database_sink_options {
   // row. Also what a SIGKILL can lose beyond the queues.
   std::chrono::milliseconds batch_interval{20};
   std::size_t max_batch_rows = 4096;
-  std::size_t replay_chunk_bytes = 1 << 20;  // spool read per insert
-  std::size_t replay_chunks_per_tick = 8;    // bounds the writer's time per wake
+  // Spool read per insert: a few hundred rows, well inside a statement's deadline.
+  std::size_t replay_chunk_bytes = 256 * 1024;
+  std::size_t replay_chunks_per_tick = 8;  // bounds the writer's time per wake
 };
 
 class database_sink final : public record_sink {

@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <bit>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -96,17 +97,49 @@ std::string postgres_store::fail(std::string_view what) {
   return message;
 }
 
+namespace {
+
+// Waits until `fd` is ready for `events` or the deadline passes.
+bool wait_for(int fd, short events, clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left));
+    if (n > 0) return true;
+    if (n == 0 || errno != EINTR) return false;
+  }
+}
+
+}  // namespace
+
 bool postgres_store::connect(std::string& error) {
   if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return true;
   disconnect();
   // expand_dbname: the URL is parsed as a whole; the keywords after it add
-  // what it does not say.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {url_.c_str(), "2", "llmgw", nullptr};
-  conn_ = PQconnectdbParams(keys, values, 1);
-  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
+  // what it does not say. Connected without blocking, so the deadline is
+  // ours (libpq's connect_timeout cannot go below 2 s); only a host name's
+  // lookup may block.
+  const char* keys[] = {"dbname", "application_name", nullptr};
+  const char* values[] = {url_.c_str(), "llmgw", nullptr};
+  conn_ = PQconnectStartParams(keys, values, 1);
+  if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
     error = fail("cannot connect");
     return false;
+  }
+  const auto deadline = clock::now() + timeout_;
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK) {
+    if (st == PGRES_POLLING_FAILED) {
+      error = fail("cannot connect");
+      return false;
+    }
+    if (!wait_for(PQsocket(conn_), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline)) {
+      disconnect();
+      error = "cannot connect within " + std::to_string(timeout_.count()) + " ms";
+      return false;
+    }
+    st = PQconnectPoll(conn_);
   }
   PQsetnonblocking(conn_, 1);
   // Notices ("relation already exists, skipping") are not for the log.
@@ -128,14 +161,9 @@ bool postgres_store::run(const char* sql, int params, std::string& error) {
     error = fail("cannot send");
     return false;
   }
-  const auto deadline = clock::now() + statement_timeout_;
+  const auto deadline = clock::now() + timeout_;
   const int fd = PQsocket(conn_);
-  const auto wait = [&](short events) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-    if (left <= 0) return false;
-    pollfd p{fd, events, 0};
-    return ::poll(&p, 1, static_cast<int>(left)) > 0;
-  };
+  const auto wait = [&](short events) { return wait_for(fd, events, deadline); };
   for (;;) {
     const int f = PQflush(conn_);
     if (f == 0) break;
@@ -156,7 +184,7 @@ bool postgres_store::run(const char* sql, int params, std::string& error) {
   for (;;) {
     while (PQisBusy(conn_) != 0) {
       if (!wait(POLLIN)) {
-        error = "no answer within " + std::to_string(statement_timeout_.count()) + " ms";
+        error = "no answer within " + std::to_string(timeout_.count()) + " ms";
         disconnect();
         return false;
       }

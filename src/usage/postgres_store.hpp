@@ -2,9 +2,10 @@
 // The PostgreSQL usage database (DATABASE_URL), through libpq: migrations at
 // connect under an advisory lock (gateways starting together apply each step
 // once), then batched multi-row INSERT … ON CONFLICT DO NOTHING,
-// every value a binary parameter. Each call has a deadline (connect 2 s, a
-// statement 5 s), so an unreachable or stalled server fails the call and the
-// sink spools. The password never appears in describe() or an error: libpq's
+// every value a binary parameter. Connecting and each statement have a
+// deadline of one second, so an unreachable or stalled server fails the call
+// and the sink spools instead of holding the writer thread (whose queues
+// hold about a second of records). The password never appears in describe() or an error: libpq's
 // messages are scrubbed of it.
 #include <chrono>
 #include <deque>
@@ -46,7 +47,7 @@ class postgres_store final : public usage_store {
   std::string password_;  // to scrub from messages
   std::string description_;
   pg_conn* conn_ = nullptr;
-  std::chrono::milliseconds statement_timeout_{5000};
+  std::chrono::milliseconds timeout_{1000};  // connect, and each statement
   // Parameter buffers, reused from batch to batch.
   std::vector<const char*> values_;
   std::vector<int> lengths_;

@@ -303,6 +303,29 @@ describe('PostgreSQL', () => {
     assert.deepEqual(spools(gw.cwd), []);
   });
 
+  test('PostgreSQL hung (SIGSTOP) during a load: answers keep flowing, and every row arrives once it resumes', async () => {
+    pg.query('DROP TABLE IF EXISTS usage_records, schema_migrations');
+    const gw = await startPg();
+    try {
+      const l = load(gw);
+      await sleep(300);
+      pg.pause();
+      const atPause = l.ids.length;
+      await sleep(2500);  // past the 1 s statement deadline: records go to the spool
+      const during = l.ids.length - atPause;
+      pg.resume();
+      assert.ok(during > 20, `only ${during} requests answered while the database hung`);
+      await sleep(300);
+      await l.stop();
+      await waitFor('every row', () => countRows() === l.ids.length, 15000,
+        () => `(${countRows()} rows, ${l.ids.length} requests)\n${gw.stderr}`);
+      assert.equal(Number(pg.query('SELECT count(DISTINCT request_id) FROM usage_records')), l.ids.length);
+      assert.match(gw.stderr, /no answer within 1000 ms/);
+    } finally {
+      assert.equal((await gw.stop()).code, 0, gw.stderr);
+    }
+  });
+
   test('SIGTERM during a load: every answered request has its row, once', async () => {
     pg.query('DROP TABLE IF EXISTS usage_records, schema_migrations');
     const gw = await startPg();

@@ -4,7 +4,7 @@
 // PostgreSQL refuses to run as root, so as root initdb and pg_ctl run as the
 // `postgres` user on a folder it owns (as scripts/services.sh does).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, chmodSync, chownSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, chmodSync, chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -69,6 +69,21 @@ export class PostgresServer {
     asPg('pg_ctl', ['-D', path.join(this.dir, 'data'), '-m', 'immediate', '-w', '-t', '30', 'stop']);
   }
 
+  // A server that stops answering without closing anything (SIGSTOP to the
+  // postmaster and every backend): the slow or hung database case.
+  pids() {
+    const master = readFileSync(path.join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0].trim();
+    let children = [];
+    try {
+      children = execFileSync('pgrep', ['-P', master], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    } catch { /* none */ }
+    return [master, ...children].map(Number);
+  }
+
+  pause() { for (const pid of this.pids()) process.kill(pid, 'SIGSTOP'); }
+
+  resume() { for (const pid of this.pids()) process.kill(pid, 'SIGCONT'); }
+
   // psql's unaligned, tuples-only output of `sql` in `db`.
   psql(db, sql) {
     return execFileSync('psql', ['-q', '-h', '127.0.0.1', '-p', String(this.port), '-U', 'llmgw', '-d', db, '-v',
@@ -78,6 +93,7 @@ export class PostgresServer {
   query(sql) { return this.psql('llmgw', sql); }
 
   close() {
+    try { this.resume(); } catch { /* not running */ }
     try { this.down(); } catch { /* already stopped */ }
     rmSync(this.dir, { recursive: true, force: true });
   }
