@@ -88,24 +88,28 @@ bool entry_reader::next(row& out) {
     v = value{};
     if (c >= columns) continue;
     std::uint8_t k = 0;
-    bool ok = get(p, k);
-    if (ok && k == k_integer) {
+    if (!get(p, k)) k = 0xFF;
+    // A value of another kind than its column's is not ours: the entry is bad.
+    const column_type t = k_columns[c].type;
+    const std::uint8_t expected = t == column_type::real ? k_real : t == column_type::text ? k_text : k_integer;
+    bool ok = true;
+    if (k == k_null) {
+      // stays null
+    } else if (k != expected) {
+      ok = false;
+    } else if (k == k_integer) {
       ok = get(p, v.i);
-      v.null = false;
-    } else if (ok && k == k_real) {
+    } else if (k == k_real) {
       ok = get(p, v.d);
-      v.null = false;
-    } else if (ok && k == k_text) {
+    } else {
       std::uint32_t n = 0;
       ok = get(p, n) && p.size() >= n;
       if (ok) {
         v.s = p.substr(0, n);
         p.remove_prefix(n);
-        v.null = false;
       }
-    } else if (ok && k != k_null) {
-      ok = false;
     }
+    v.null = k == k_null;
     if (!ok) {
       corrupt_ = true;
       return false;
