@@ -21,6 +21,8 @@
 #                           timings; bench/nginx.conf.in's gateway_json) or combined
 #   BENCH_TARGETS ["direct nginx llmgw llmgw-redis"]  llmgw-redis: a key with limits in Redis
 #                           and the response cache in Redis (miss and hit rows)
+#   BENCH_USAGE [sqlite]  llmgw's usage records: sqlite (usage.db in the temp folder, the
+#                           shipping default) or off (usage: {enabled: false})
 #   LLMGW_BIN [build/release/llmgw, built when missing]
 #   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
 # The table is printed and also written to build/bench/latest.md.
@@ -33,7 +35,7 @@ quick=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +52,8 @@ stream_ramp_ms=${BENCH_STREAM_RAMP_MS:-1000}
 proxy_cpu=${BENCH_PROXY_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
 access_log=${BENCH_ACCESS_LOG:-off}
+usage_records=${BENCH_USAGE:-sqlite}
+case "$usage_records" in off|sqlite) ;; *) echo "bench: BENCH_USAGE=$usage_records: expected sqlite or off" >&2; exit 2 ;; esac
 [[ $access_log != on ]] || access_log=file
 case "$access_log" in off|file|stdout) ;; *) echo "bench: BENCH_ACCESS_LOG=$access_log: expected off, file or stdout" >&2; exit 2 ;; esac
 nginx_request_buffering=${BENCH_NGINX_REQUEST_BUFFERING:-on}
@@ -288,6 +292,11 @@ start_llmgw() {  # start_llmgw [EXTRA_YAML [EXTRA_ENV...]]
     off) flags+=(--no-access-log) ;;
     file) printf 'access_log:\n  path: %s\n' "$tmp/llmgw-access.log" >>"$tmp/llmgw.yaml" ;;
   esac
+  if [[ $usage_records == off ]]; then
+    printf 'usage: {enabled: false}\n' >>"$tmp/llmgw.yaml"
+  else
+    printf 'usage: {sqlite_path: %s, spool_dir: %s}\n' "$tmp/usage.db" "$tmp" >>"$tmp/llmgw.yaml"
+  fi
   printf '%s\n' "$extra_yaml" >>"$tmp/llmgw.yaml"
   # Only the variables the benchmark means: no vendor key from the caller's
   # environment may change the routing.

@@ -49,6 +49,11 @@ TEST(layering, routing_uses_config_providers_and_core) {
   EXPECT_EQ(violations("routing", {"routing", "config", "providers", "core"}), std::vector<std::string>{});
 }
 
+TEST(layering, usage_uses_core_only) {
+  // The record writer and the usage databases know records, not the pipeline.
+  EXPECT_EQ(violations("usage", {"usage", "core"}), std::vector<std::string>{});
+}
+
 TEST(layering, store_uses_core_only) { EXPECT_EQ(violations("store", {"store", "core"}), std::vector<std::string>{}); }
 
 }  // namespace

@@ -20,7 +20,10 @@
 #include "limits/redis_limiter.hpp"
 #include "mock/mock_vendor.hpp"
 #include "usage/access_log_sink.hpp"
+#include "usage/database_sink.hpp"
+#include "usage/postgres_store.hpp"
 #include "usage/record_writer.hpp"
+#include "usage/sqlite_store.hpp"
 
 namespace {
 
@@ -118,23 +121,39 @@ int run_serve(const serve_args& args) {
   }
 
   // Finished requests go to one background writer thread: a worker hands
-  // each record to its own queue and never waits for the log's disk.
+  // each record to its own queue and never waits for the log's disk or the
+  // usage database.
   std::unique_ptr<usage::record_writer> records;
-  if (args.access_log) {
-    std::vector<std::unique_ptr<usage::record_sink>> sinks;
-    const std::string& path = state->cfg.access_log.path;
-    try {
+  std::vector<std::unique_ptr<usage::record_sink>> sinks;
+  try {
+    if (args.access_log) {
+      const std::string& path = state->cfg.access_log.path;
       if (path.empty()) {
         sinks.push_back(std::make_unique<usage::access_log_sink>(STDOUT_FILENO));
       } else {
         sinks.push_back(std::make_unique<usage::access_log_sink>(usage::open_access_log_file(path), true));
       }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
-      return 2;
     }
-    records = std::make_unique<usage::record_writer>(std::move(sinks));
+    const auto& uc = state->cfg.usage;
+    if (uc.enabled) {
+      std::unique_ptr<usage::usage_store> store;
+      if (!uc.database_url.empty()) {
+        store = std::make_unique<usage::postgres_store>(uc.database_url);
+      } else {
+        store = std::make_unique<usage::sqlite_store>(uc.sqlite_path);
+      }
+      usage::database_sink_options so;
+      so.spool_dir = uc.spool_dir;
+      auto sink = std::make_unique<usage::database_sink>(std::move(store), so);
+      std::fprintf(stderr, "llmgw: usage records: %s (spool %s)\n", sink->describe().c_str(),
+                   sink->spool_path().c_str());
+      sinks.push_back(std::move(sink));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
+    return 2;
   }
+  if (!sinks.empty()) records = std::make_unique<usage::record_writer>(std::move(sinks));
 
   const auto& sc = state->cfg.server;
   http::server_options opts;
@@ -249,7 +268,9 @@ int main(int argc, char** argv) {
   serve->add_flag("--reuse-port", sargs.reuse_port,
                   "Share the port with another process already listening on it (SO_REUSEPORT); without it a port in "
                   "use stops start-up");
-  serve->add_flag("!--no-access-log", sargs.access_log, "Do not print one JSON line per request");
+  serve->add_flag("!--no-access-log", sargs.access_log,
+                  "Do not print one JSON line per request (usage records are still written: `usage: {enabled: "
+                  "false}` turns them off)");
 
   mock_args margs;
   auto* mock_cmd = app.add_subcommand(

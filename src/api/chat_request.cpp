@@ -184,8 +184,13 @@ class chat_parser {
                            "a string or an object");
       case f_response_format:
         return check_typed(v, type, k_field_depth, param, {json_type::object}, "an object");
-      case f_user:
-        return check_typed(v, type, k_field_depth, param, {json_type::string}, "a string");
+      case f_user: {
+        // The end user the client names, for usage records.
+        std::string_view user;
+        if (auto err = read_short_string(v, type, param, user)) return err;
+        info_.user.assign(user);
+        return std::nullopt;
+      }
       case f_unknown:
         break;
     }

@@ -35,6 +35,7 @@ struct chat_request_info {
   std::optional<std::int64_t> max_tokens;  // max_completion_tokens, else max_tokens
   std::int64_t n = 1;                      // choices asked for
   std::size_t message_count = 0;
+  std::string user;  // the `user` field, unescaped; empty: not given
 
   // Where to splice include_usage in (see usage_splice).
   usage_splice usage_edit = usage_splice::add_stream_options;

@@ -70,6 +70,18 @@ TEST(chat_request, minimal_request) {
   EXPECT_EQ(r->message_count, 1u);
 }
 
+TEST(chat_request, user_is_read_unescaped_for_usage_records) {
+  auto r = parse(R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"user":"u\"1"})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->user, "u\"1");
+  auto none = parse(R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"user":null})");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->user, "");
+  auto bad = parse(R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"user":5})");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().param, "user");
+}
+
 TEST(chat_request, body_gets_padding_but_keeps_its_bytes) {
   std::string body = body_with("");
   body.shrink_to_fit();

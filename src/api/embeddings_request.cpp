@@ -52,9 +52,12 @@ class embeddings_parser {
         info_.dimensions = dimensions;
         return std::nullopt;
       }
-      default:
-        if (type != json_type::string) return wrong_type(param, "a string", type);
-        return check_string(v);
+      default: {
+        std::string_view user;
+        if (auto err = read_short_string(v, type, param, user)) return err;
+        info_.user.assign(user);
+        return std::nullopt;
+      }
     }
   }
 

@@ -53,6 +53,15 @@ TEST(embeddings_request, string_input) {
   EXPECT_FALSE(r->dimensions);
 }
 
+TEST(embeddings_request, user_is_read_for_usage_records) {
+  auto r = parse(R"({"model":"m","input":"x","user":"u-9"})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->user, "u-9");
+  auto bad = parse(R"({"model":"m","input":"x","user":[]})");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().param, "user");
+}
+
 TEST(embeddings_request, input_kinds) {
   auto r = parse(body_with(R"(["a","bc","def"])"));
   ASSERT_FALSE(r.has_error());

@@ -343,12 +343,14 @@ gateway::decode_result gateway::decode(request_context& ctx) {
     d.stream = parsed->stream;
     d.client_wants_usage = parsed->client_include_usage;
     ctx.set_model(parsed->model.name());
+    usage::assign_field(ctx.record.user_id, parsed->user);
   } else if (path == "/embeddings") {
     auto parsed = parse_embeddings_request(body);
     if (!parsed) return parsed.error();
     d.ep = endpoint::embeddings;
     d.embeddings = *parsed;
     ctx.set_model(parsed->model.name());
+    usage::assign_field(ctx.record.user_id, parsed->user);
   } else {
     // A messages body is read once: a translation, if a deployment needs
     // one, reuses the validated document. count_tokens bodies have no
@@ -358,6 +360,7 @@ gateway::decode_result gateway::decode(request_context& ctx) {
     d.stream = parsed->info.stream;
     d.client_wants_usage = true;  // a streamed Anthropic answer needs the usage chunk for its message_delta
     ctx.set_model(parsed->info.model);
+    usage::assign_field(ctx.record.user_id, parsed->info.user_id);
     d.messages = std::move(*parsed);
   }
   d.client_body = body;  // after parsing: the parser may have moved it to make room for its padding

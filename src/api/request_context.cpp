@@ -66,6 +66,7 @@ request_context::~request_context() {
 void request_context::set_caller(const principal& p) {
   record.key_name = p.name;
   record.key_id = p.id;
+  record.team = p.team;
   caller_limits = p.limits;
 }
 

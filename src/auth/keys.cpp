@@ -24,10 +24,10 @@ bool iequals(std::string_view a, std::string_view b) {
 key_store::key_store(const config& cfg) : key_store(cfg.keys, cfg.master_key_sha256) {}
 
 key_store::key_store(const std::vector<key_entry>& keys, const std::optional<std::string>& master_key_sha256) {
-  for (const auto& k : keys) add(k.key_sha256, {k.name, false, {}, k.limits});
+  for (const auto& k : keys) add(k.key_sha256, {k.name, false, {}, k.limits, k.team});
   // Added last so that the master key keeps every right even if a config key
   // happens to have the same value.
-  if (master_key_sha256) add(*master_key_sha256, {"master", true, {}, {}});
+  if (master_key_sha256) add(*master_key_sha256, {"master", true, {}, {}, {}});
 }
 
 void key_store::add(const std::string& key_sha256, entry who) {
@@ -52,7 +52,7 @@ std::optional<principal> key_store::lookup_digest(const sha256_digest& digest) c
   if (it == by_digest_.end()) return std::nullopt;
   const entry& e = it->second;
   const bool limited = e.limits.any();
-  return principal{e.name, e.id, e.is_master, limited ? &e.limits : nullptr};
+  return principal{e.name, e.id, e.team, e.is_master, limited ? &e.limits : nullptr};
 }
 
 std::optional<std::string_view> bearer_token(std::string_view authorization) {

@@ -21,6 +21,7 @@ struct principal {
   // "key_" + the first 12 hex digits of the key's SHA-256: tells two keys of
   // one name apart in records (a rotated key) and reveals nothing usable.
   std::string_view id;
+  std::string_view team;  // the key's `team:`; empty: none
   bool is_master = false;
   // What the key may use; nullptr: no limits (the master key, keys without).
   // Lives as long as the key store.
@@ -56,6 +57,7 @@ class key_store {
     bool is_master = false;
     std::string id;
     key_limits limits;
+    std::string team;
   };
   void add(const std::string& key_sha256, entry who);
 

@@ -47,20 +47,23 @@ TEST(sha256, secure_wipe_empties) {
 }
 
 TEST(keys, config_keys_and_master_key_are_looked_up_by_hash) {
-  const config cfg = load_config_from_string(
-      "keys:\n  - {name: team-a, key_sha256: " + sha256_hex("team-a-key") + "}\n  - {name: team-b, key: ${TEAM_B}}\n",
-      fake_env({{"TEAM_B", "team-b-key"}, {"LLMGW_MASTER_KEY", "the-master-key"}}));
+  const config cfg =
+      load_config_from_string("keys:\n  - {name: team-a, key_sha256: " + sha256_hex("team-a-key") +
+                                  ", team: red}\n  - {name: team-b, key: ${TEAM_B}}\n",
+                              fake_env({{"TEAM_B", "team-b-key"}, {"LLMGW_MASTER_KEY", "the-master-key"}}));
   const key_store store(cfg);
   EXPECT_EQ(store.size(), 3u);
 
   const auto a = store.lookup("team-a-key");
   ASSERT_TRUE(a);
   EXPECT_EQ(a->name, "team-a");
+  EXPECT_EQ(a->team, "red");
   EXPECT_FALSE(a->is_master);
 
   const auto b = store.lookup("team-b-key");
   ASSERT_TRUE(b);
   EXPECT_EQ(b->name, "team-b");
+  EXPECT_EQ(b->team, "");
 
   const auto master = store.lookup("the-master-key");
   ASSERT_TRUE(master);

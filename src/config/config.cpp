@@ -369,7 +369,7 @@ void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
     const std::string path = loader::index("keys", i);
     const YAML::Node item = node[i];
     l.check_fields(item, path,
-                   {"name", "key_sha256", "key", "limits", "model_limits", "reserve_output_tokens", "team", "budgets"});
+                   {"name", "key_sha256", "key", "team", "limits", "model_limits", "reserve_output_tokens", "budgets"});
     if (!loader::present(item["name"])) l.fail(item, path, "a key needs a name");
     key_entry entry;
     entry.name = l.non_empty_string(item["name"], path + ".name");
@@ -386,6 +386,10 @@ void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
       entry.key_sha256 = sha256_hex(plain);
       secure_wipe(plain);
     }
+    if (auto n = item["team"]; loader::present(n)) {
+      entry.team = l.non_empty_string(n, path + ".team");
+      if (has_control_char(entry.team)) l.fail(n, path + ".team", "control characters are not allowed");
+    }
     if (auto n = item["limits"]; loader::present(n)) entry.limits.key = l.limits(n, path + ".limits");
     if (auto n = item["model_limits"]; loader::present(n)) {
       l.expect_map(n, path + ".model_limits");
@@ -400,12 +404,9 @@ void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
     if (auto n = item["reserve_output_tokens"]; loader::present(n))
       entry.limits.reserve_output_tokens = l.integer<std::uint64_t>(n, path + ".reserve_output_tokens", 0, 10'000'000);
     if (auto n = item["budgets"]; loader::present(n)) entry.limits.budgets = l.budgets(n, path + ".budgets");
-    if (auto n = item["team"]; loader::present(n)) {
-      entry.limits.team = l.non_empty_string(n, path + ".team");
-      l.check_name(n, path + ".team", entry.limits.team);
-      if (auto t = cfg.team_budgets.find(entry.limits.team); t != cfg.team_budgets.end())
-        entry.limits.team_budgets = t->second;
-    }
+    // The team's budgets (teams:, read before keys:) bind its keys.
+    entry.limits.team = entry.team;
+    if (auto t = cfg.team_budgets.find(entry.team); t != cfg.team_budgets.end()) entry.limits.team_budgets = t->second;
     if (!names.insert(entry.name).second) l.fail(item, path + ".name", "duplicate key name \"" + entry.name + "\"");
     if (!hashes.insert(entry.key_sha256).second) {
       l.fail(item, path, "the same key is listed twice (also under another name)");
@@ -577,6 +578,14 @@ void load_limits(const loader& l, const YAML::Node& node, limits_config& c) {
     c.reserve_output_tokens = l.integer<std::uint64_t>(n, "limits.reserve_output_tokens", 0, 10'000'000);
 }
 
+// usage: — see config/usage_config.hpp.
+void load_usage(const loader& l, const YAML::Node& node, usage_config& u) {
+  l.check_fields(node, "usage", {"enabled", "sqlite_path", "spool_dir"});
+  if (auto n = node["enabled"]; loader::present(n)) u.enabled = l.boolean(n, "usage.enabled");
+  if (auto n = node["sqlite_path"]; loader::present(n)) u.sqlite_path = l.non_empty_string(n, "usage.sqlite_path");
+  if (auto n = node["spool_dir"]; loader::present(n)) u.spool_dir = l.non_empty_string(n, "usage.spool_dir");
+}
+
 // cache: — see config/cache_config.hpp. Read after keys:, whose names
 // `namespaces` refers to.
 void load_cache(const loader& l, const YAML::Node& node, config& cfg) {
@@ -665,7 +674,8 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
   l.check_fields(
       root, "",
-      {"server", "upstream", "access_log", "limits", "providers", "teams", "keys", "aliases", "model_groups", "cache"});
+      {"server", "upstream", "access_log", "limits", "providers", "teams", "keys", "aliases", "model_groups", "cache",
+       "usage"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
   if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
   if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);
@@ -676,6 +686,7 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (auto n = root["aliases"]; loader::present(n)) load_aliases(l, n, cfg);
   if (auto n = root["model_groups"]; loader::present(n)) load_groups(l, n, cfg);
   if (auto n = root["cache"]; loader::present(n)) load_cache(l, n, cfg);
+  if (auto n = root["usage"]; loader::present(n)) load_usage(l, n, cfg.usage);
 }
 
 // Credentials and versions go into upstream request headers: a control
@@ -726,6 +737,12 @@ config load(std::optional<std::string_view> yaml_text, const env_lookup& env, st
     if (*cluster != "0" && *cluster != "1" && *cluster != "true" && *cluster != "false")
       throw config_error("environment: REDIS_CLUSTER: expected 1 or 0 (true or false), got \"" + *cluster + "\"");
     cfg.redis_cluster = *cluster == "1" || *cluster == "true";
+  }
+  if (auto db = env("DATABASE_URL"); db && !db->empty()) {
+    // The value may hold a password: the message shows only the scheme rule.
+    if (!db->starts_with("postgres://") && !db->starts_with("postgresql://"))
+      throw config_error("environment: DATABASE_URL: expected a postgres:// or postgresql:// URL");
+    cfg.usage.database_url = *db;
   }
   if (auto master = env("LLMGW_MASTER_KEY"); master && !master->empty()) {
     cfg.master_key_sha256 = sha256_hex(*master);

@@ -8,6 +8,7 @@
 #include "config/group_policy.hpp"
 #include "config/limits_config.hpp"
 #include "config/provider_config.hpp"
+#include "config/usage_config.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -66,6 +67,7 @@ struct access_log_config {
 struct key_entry {
   std::string name;
   std::string key_sha256;  // 64 lowercase hex
+  std::string team;        // empty: none; written to usage records
   key_limits limits;       // `limits`, `model_limits`, `reserve_output_tokens`
 };
 
@@ -101,6 +103,7 @@ struct config {
   // The groups written as objects: their strategy, retries, cooldown, timeouts.
   std::map<std::string, group_policy, std::less<>> group_policies;
   cache_config cache;                  // off unless the YAML has a cache: section
+  usage_config usage;                  // usage records (SQLite unless DATABASE_URL)
   std::string source = "environment";  // the YAML file's path when there is one
 };
 

@@ -584,7 +584,8 @@ TEST(config_groups, bad_group_objects_name_the_file_line_and_field) {
             "gw.yaml:3: model_groups.g.retry_on[0]: a 401 is never retried (the same request gets the same answer)");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge: p95\n    deployments: [{provider: openai, model: m}]\n"),
             "gw.yaml:3: model_groups.g.hedge: unknown field (expected one of: strategy, max_attempts, "
-            "retry_budget_ms, retry_on, cooldown, timeouts, deployments)");
+            "retry_budget_ms, retry_on, cooldown, timeouts, fallbacks, context_window_fallbacks, "
+            "content_policy_fallbacks, deployments)");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    strategy: latency\n"),
             "gw.yaml:2: model_groups.g: a model group needs deployments");
 }
@@ -596,6 +597,49 @@ TEST(config_limits, redis_url_and_cluster_come_from_the_environment) {
   EXPECT_FALSE(load("", {{"REDIS_URL", "redis://h:1"}}).redis_cluster);
   EXPECT_EQ(error_of("", {{"REDIS_CLUSTER", "yes"}}),
             "environment: REDIS_CLUSTER: expected 1 or 0 (true or false), got \"yes\"");
+}
+
+}  // namespace
+}  // namespace llmgw
+
+namespace llmgw {
+namespace {
+
+TEST(config_usage, defaults_the_section_key_teams_and_database_url) {
+  const config d = load("");
+  EXPECT_TRUE(d.usage.enabled);
+  EXPECT_EQ(d.usage.sqlite_path, "usage.db");
+  EXPECT_EQ(d.usage.spool_dir, ".");
+  EXPECT_EQ(d.usage.database_url, "");
+
+  const config c = load(R"(
+usage: {enabled: false, sqlite_path: /var/lib/llmgw/usage.db, spool_dir: /var/lib/llmgw}
+keys:
+  - {name: ci, key: k-1, team: team-a}
+  - {name: other, key: k-2}
+)",
+                        {{"DATABASE_URL", "postgresql://u:secret@db:5432/llmgw"}});
+  EXPECT_FALSE(c.usage.enabled);
+  EXPECT_EQ(c.usage.sqlite_path, "/var/lib/llmgw/usage.db");
+  EXPECT_EQ(c.usage.spool_dir, "/var/lib/llmgw");
+  EXPECT_EQ(c.usage.database_url, "postgresql://u:secret@db:5432/llmgw");
+  ASSERT_EQ(c.keys.size(), 2u);
+  EXPECT_EQ(c.keys[0].team, "team-a");
+  EXPECT_EQ(c.keys[1].team, "");
+  EXPECT_EQ(load("", {{"DATABASE_URL", "postgres://h/db"}}).usage.database_url, "postgres://h/db");
+}
+
+TEST(config_usage, bad_fields_name_the_file_line_and_field) {
+  EXPECT_EQ(error_of("usage: {sqlite: x.db}\n"),
+            "gw.yaml:1: usage.sqlite: unknown field (expected one of: enabled, sqlite_path, spool_dir)");
+  EXPECT_EQ(error_of("usage:\n  enabled: maybe\n").rfind("gw.yaml:2: usage.enabled:", 0), 0u);
+  EXPECT_EQ(error_of("usage: {sqlite_path: \"\"}\n").rfind("gw.yaml:1: usage.sqlite_path:", 0), 0u);
+  EXPECT_EQ(error_of("keys:\n  - {name: a, key: k, team: \"\"}\n").rfind("gw.yaml:2: keys[0].team:", 0), 0u);
+  EXPECT_EQ(error_of("keys:\n  - {name: a, key: k, teams: x}\n").rfind("gw.yaml:2: keys[0].teams: unknown field", 0),
+            0u);
+  // The URL may hold a password: the message never quotes it.
+  const std::string e = error_of("", {{"DATABASE_URL", "mysql://u:hunter2@h/db"}});
+  EXPECT_EQ(e, "environment: DATABASE_URL: expected a postgres:// or postgresql:// URL");
 }
 
 }  // namespace

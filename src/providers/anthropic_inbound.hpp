@@ -33,6 +33,7 @@ struct messages_request_info {
   std::string model;
   bool stream = false;
   std::int64_t max_tokens = 0;
+  std::string user_id;  // metadata.user_id; empty: not given
 };
 
 // Validates an Anthropic Messages body. Errors are 400 invalid_request_error

@@ -322,6 +322,9 @@ boost::system::result<validated, gateway_error> validate(std::string_view body) 
   if (auto p = check_options(o)) return *p;
   const json::value* stream = find_set(o, "stream");
   info.stream = stream != nullptr && stream->get_bool();
+  if (const json::value* metadata = find_set(o, "metadata")) {
+    if (const json::value* user = find_set(metadata->get_object(), "user_id")) info.user_id = user->get_string();
+  }
   return validated{std::move(root), std::move(info)};
 }
 

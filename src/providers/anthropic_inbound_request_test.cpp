@@ -47,6 +47,17 @@ TEST(anthropic_inbound_request, returns_model_stream_and_max_tokens) {
   EXPECT_FALSE(plain->stream);
 }
 
+TEST(anthropic_inbound_request, metadata_user_id_is_kept_for_usage_records) {
+  auto r = parse_messages_request(
+      R"({"model":"m","max_tokens":1,"metadata":{"user_id":"u-\u00e9"},"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->user_id, "u-\u00e9");
+  auto none = parse_messages_request(
+      R"({"model":"m","max_tokens":1,"metadata":{"user_id":null},"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->user_id, "");
+}
+
 TEST(anthropic_inbound_request, rejects_bodies_that_are_not_json_objects) {
   EXPECT_EQ(rejection("{").status, 400);
   EXPECT_EQ(rejection("[1]").status, 400);

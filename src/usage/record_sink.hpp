@@ -1,5 +1,5 @@
 #pragma once
-// Where finished records go: the access log now, the usage databases next.
+// Where finished records go: the access log, the usage database.
 // A sink is called only from the writer thread, so it needs no locking and
 // may block (a disk, a database round trip) without delaying any response.
 #include <cstdint>
@@ -22,6 +22,11 @@ class record_sink {
     (void)records;
     (void)total;
   }
+  // Every time the writer wakes, batch or not (every few milliseconds): for
+  // work that waits on time, such as a reconnect or a spool replay.
+  virtual void tick() {}
+  // The writer is stopping: after the last flush(), write out everything held.
+  virtual void close() { flush(); }
 };
 
 }  // namespace llmgw::usage

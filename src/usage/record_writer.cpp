@@ -33,6 +33,7 @@ void record_writer::stop() {
     // Never started (the listeners failed, say): what was queued is still written.
     write_batch();
     report_drops(true);
+    for (auto& s : sinks_) s->close();
   }
 }
 
@@ -63,7 +64,11 @@ void record_writer::run() {
     // After stop() the producers have ended, so this batch is the last.
     write_batch();
     report_drops(stopping);
-    if (stopping) return;
+    for (auto& s : sinks_) s->tick();
+    if (stopping) {
+      for (auto& s : sinks_) s->close();
+      return;
+    }
   }
 }
 

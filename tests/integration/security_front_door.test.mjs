@@ -6,8 +6,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import {
-  BIN, MASTER_KEY, startMock, startGateway, post, chatBody, readEvents, sleep,
+  BIN, MASTER_KEY, startMock, startGateway, post, chatBody, readEvents, sleep, writeTemp,
 } from '../lib/harness.mjs';
 import { RawConn, memoryKb, openDescriptors, freeAtOnceEnv } from '../lib/raw_conn.mjs';
 import { baselineMs, assertBetween } from '../lib/timing.mjs';
@@ -323,7 +324,8 @@ describe('item 8: the connection cap', () => {
   test('the default cap leaves each client connection room for its upstream one', async () => {
     for (const [limit, expected] of [[20000, 9968], [1024, 480]]) {
       const proc = spawn('prlimit', [`--nofile=${limit}:${limit}`, BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', '1'],
-        { env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? '', LLMGW_MASTER_KEY: MASTER_KEY } });
+        { env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? '', LLMGW_MASTER_KEY: MASTER_KEY },
+          cwd: path.dirname(writeTemp('cwd', '')) });  // usage.db goes where it runs
       let err = '';
       proc.stderr.on('data', (d) => { err += d; });
       for (let i = 0; i < 200 && !/client connections/.test(err); i++) await sleep(50);

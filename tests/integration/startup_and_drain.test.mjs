@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import {
   BIN, startMock, startGateway, post, chatBody, readEvents, writeTemp, sleep,
 } from '../lib/harness.mjs';
@@ -84,7 +85,9 @@ test('SIGTERM drains: a stream in flight completes, then the process exits 0', a
 // A child that must refuse to start: the old behaviour was to run, so each
 // spawn is bounded and a timeout shows up as a null status.
 function runBriefly(args, env = {}) {
-  return spawnSync(BIN, args, { encoding: 'utf8', timeout: 15000, env: { PATH: process.env.PATH, ...env } });
+  // In a temp folder: a serve that starts writes usage.db where it runs.
+  const cwd = path.dirname(writeTemp('cwd', ''));
+  return spawnSync(BIN, args, { encoding: 'utf8', timeout: 15000, env: { PATH: process.env.PATH, ...env }, cwd });
 }
 
 test('llmgw alone prints its help; --version prints the version', () => {

@@ -64,9 +64,10 @@ class Running {
   }
 }
 
-function start(args, env, ready, name) {
-  const proc = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args, env, ready, name, cwd = undefined) {
+  const proc = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
   const r = new Running(proc, name);
+  r.cwd = cwd ?? process.cwd();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 20 s:\n${r.stdout}\n${r.stderr}`)), 20000);
     const check = () => {
@@ -107,8 +108,10 @@ export function startMock(extraArgs = []) {
 }
 
 // env: extra environment; config: YAML text (written to a temp file);
-// port: 0 picks a free one; args: more command-line options.
-export function startGateway({ mockUrl, env = {}, config, workers = 2, port = 0, args: more = [] } = {}) {
+// port: 0 picks a free one; args: more command-line options; cwd: the
+// working directory (default: a fresh temp folder, where usage.db and the
+// usage spool go; the gateway's `cwd` property names it).
+export function startGateway({ mockUrl, env = {}, config, workers = 2, port = 0, args: more = [], cwd } = {}) {
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers), ...more];
   if (config !== undefined) args.push('--config', writeTemp('gateway.yaml', config));
   const base = {
@@ -119,11 +122,12 @@ export function startGateway({ mockUrl, env = {}, config, workers = 2, port = 0,
   // Vendor variables of the machine running the tests must not leak in.
   const clean = {};
   for (const k of Object.keys(process.env)) {
-    if (/_API_KEY$|_BASE_URL$|^AWS_|^LLMGW_/.test(k)) clean[k] = undefined;
+    if (/_API_KEY$|_BASE_URL$|^AWS_|^LLMGW_|^DATABASE_URL$/.test(k)) clean[k] = undefined;
   }
   const merged = { ...clean, ...base, ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
-  return start(args, merged, /llmgw listening on (http:\/\/\S+)/, 'gateway');
+  const dir = cwd ?? mkdtempSync(path.join(tmpdir(), 'llmgw-gw-'));
+  return start(args, merged, /llmgw listening on (http:\/\/\S+)/, 'gateway', dir);
 }
 
 export function writeTemp(name, text) {

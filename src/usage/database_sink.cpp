@@ -1,0 +1,183 @@
+#include "usage/database_sink.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "usage/row_codec.hpp"
+
+namespace llmgw::usage {
+
+database_sink::database_sink(std::unique_ptr<usage_store> store, database_sink_options options)
+    : store_(std::move(store)), options_(std::move(options)) {
+  orphans_ = spool_file::claim_orphans(options_.spool_dir);
+  spool_.emplace(spool_file::create(options_.spool_dir));
+  for (const auto& o : orphans_) {
+    std::fprintf(stderr, "llmgw: usage: replaying %llu bytes of records left in %s by a process that ended\n",
+                 static_cast<unsigned long long>(o.pending_bytes()), o.path().c_str());
+  }
+  batch_.reserve(64 * 1024);
+  if (ready(true)) drain(false);
+}
+
+database_sink::~database_sink() { close(); }
+
+bool database_sink::spool_empty() const {
+  if (!spool_->empty()) return false;
+  for (const auto& o : orphans_) {
+    if (!o.empty()) return false;
+  }
+  return true;
+}
+
+void database_sink::add(const request_record& r) {
+  if (!fill_row(r, row_)) return;
+  if (batch_rows_ == 0) batch_started_ = clock::now();
+  append_entry(row_, batch_);
+  ++batch_rows_;
+}
+
+void database_sink::warn(const std::string& what) {
+  // A database that stays down fails every try: once a second is enough.
+  const auto now = clock::now();
+  if (now - last_warning_ < std::chrono::seconds(1)) return;
+  last_warning_ = now;
+  std::fprintf(stderr, "llmgw: warning: usage database %s: %s\n", store_->describe().c_str(), what.c_str());
+}
+
+void database_sink::failed(const std::string& error) {
+  connected_ = false;
+  ++failures_;
+  auto backoff = options_.min_backoff * (1 << std::min(failures_ - 1, 10));
+  if (backoff > options_.max_backoff) backoff = options_.max_backoff;
+  next_try_ = clock::now() + backoff;
+  if (!down_reported_) {
+    down_reported_ = true;
+    last_warning_ = {};
+    warn(error + "; records go to " + spool_->path() + " until it answers");
+  } else {
+    warn(error);
+  }
+}
+
+bool database_sink::ready(bool force) {
+  if (connected_) return true;
+  if (!force && clock::now() < next_try_) return false;
+  std::string error;
+  if (!store_->connect(error)) {
+    failed(error);
+    return false;
+  }
+  connected_ = true;
+  return true;
+}
+
+bool database_sink::insert_batch(std::string_view entries, std::size_t rows) {
+  std::string error;
+  if (!store_->insert(entries, rows, error)) {
+    failed(error);
+    return false;
+  }
+  rows_inserted_ += rows;
+  return true;
+}
+
+void database_sink::to_spool() {
+  if (batch_rows_ == 0) return;
+  if (spool_->append(batch_)) {
+    rows_spooled_ += batch_rows_;
+  } else {
+    // A full disk fails every batch: counted always, said once a second.
+    const int err = errno;
+    rows_lost_ += batch_rows_;
+    const auto now = clock::now();
+    if (now - last_loss_report_ >= std::chrono::seconds(1)) {
+      last_loss_report_ = now;
+      std::fprintf(stderr, "llmgw: error: usage: records lost: cannot write the spool %s (%s); %llu lost so far\n",
+                   spool_->path().c_str(), std::strerror(err), static_cast<unsigned long long>(rows_lost_));
+    }
+  }
+  batch_.clear();
+  batch_rows_ = 0;
+}
+
+void database_sink::flush() {
+  if (batch_rows_ == 0) return;
+  if (batch_rows_ < options_.max_batch_rows && clock::now() - batch_started_ < options_.batch_interval) return;
+  write_batch();
+}
+
+void database_sink::write_batch() {
+  if (batch_rows_ == 0) return;
+  // Order: while anything is spooled, newer rows queue behind it.
+  if (!spool_empty() || !ready(false)) {
+    to_spool();
+    return;
+  }
+  if (!insert_batch(batch_, batch_rows_)) {
+    to_spool();
+    return;
+  }
+  batch_.clear();
+  batch_rows_ = 0;
+}
+
+bool database_sink::drain_file(spool_file& f, std::size_t& chunks, bool bounded) {
+  while (!f.empty()) {
+    if (bounded && chunks >= options_.replay_chunks_per_tick) return false;
+    const std::uint64_t dropped_before = f.dropped_bytes();
+    const std::size_t n = f.read_chunk(options_.replay_chunk_bytes, chunk_);
+    if (f.dropped_bytes() != dropped_before) {
+      std::fprintf(stderr,
+                   "llmgw: warning: usage: %llu bytes at the end of the spool %s were torn or corrupt: skipped\n",
+                   static_cast<unsigned long long>(f.dropped_bytes() - dropped_before), f.path().c_str());
+    }
+    if (n == 0) break;
+    if (!insert_batch(chunk_, entry_reader::count(chunk_))) return false;
+    f.consumed(n);
+    ++chunks;
+  }
+  return true;
+}
+
+bool database_sink::drain(bool bounded) {
+  std::size_t chunks = 0;
+  while (!orphans_.empty()) {
+    if (!drain_file(orphans_.front(), chunks, bounded)) return false;
+    orphans_.front().remove();
+    orphans_.erase(orphans_.begin());
+  }
+  if (!drain_file(*spool_, chunks, bounded)) return false;
+  if (down_reported_) {
+    down_reported_ = false;
+    std::fprintf(stderr, "llmgw: usage database %s answers again: the spool is replayed\n", store_->describe().c_str());
+  }
+  failures_ = 0;
+  return true;
+}
+
+void database_sink::tick() {
+  flush();
+  if (!spool_empty() && ready(false)) drain(true);
+}
+
+void database_sink::close() {
+  if (!spool_) return;
+  // One more try whatever the backoff: it is the last chance before exit.
+  if (ready(true) && drain(false)) {
+    write_batch();
+  } else {
+    to_spool();
+  }
+  if (spool_empty()) {
+    spool_->remove();
+  } else {
+    std::fprintf(stderr, "llmgw: usage: %llu bytes of records stay in %s for the next start to replay\n",
+                 static_cast<unsigned long long>(spool_->pending_bytes()), spool_->path().c_str());
+  }
+  orphans_.clear();  // unlocked: claimed again at the next start
+  spool_.reset();
+}
+
+}  // namespace llmgw::usage

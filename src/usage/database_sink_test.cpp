@@ -1,0 +1,258 @@
+#include "usage/database_sink.hpp"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "usage/sqlite_store.hpp"
+
+namespace llmgw::usage {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/llmgw-sink-test.XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  std::size_t spools() const {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(path)) n += e.path().filename().string().starts_with("usage-spool-");
+    return n;
+  }
+};
+
+// A SQLite store that a test can take down and bring back.
+struct switchable {
+  bool down = false;
+  int connects = 0;
+};
+
+class switchable_store final : public usage_store {
+ public:
+  switchable_store(std::string path, switchable& s) : inner_(std::move(path)), s_(s) {}
+  bool connect(std::string& error) override {
+    ++s_.connects;
+    if (s_.down) {
+      error = "down for the test";
+      return false;
+    }
+    return inner_.connect(error);
+  }
+  bool insert(std::string_view entries, std::size_t rows, std::string& error) override {
+    if (s_.down) {
+      error = "down for the test";
+      return false;
+    }
+    return inner_.insert(entries, rows, error);
+  }
+  std::string describe() const override { return inner_.describe(); }
+
+ private:
+  sqlite_store inner_;
+  switchable& s_;
+};
+
+request_record record(int i, std::string_view path = "/v1/chat/completions") {
+  request_record r;
+  r.ended = std::chrono::system_clock::now();
+  r.request_id = "req-" + std::to_string(i);
+  r.path = path;
+  r.client_api = "openai";
+  r.status = 200;
+  r.latency_ms = 5;
+  r.prompt_tokens = i;
+  return r;
+}
+
+// Request ids in insertion (rowid) order, and one column's text for one id.
+std::vector<std::string> ids_in(const fs::path& db) {
+  sqlite3* h = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_prepare_v2(h, "SELECT request_id FROM usage_records ORDER BY rowid", -1, &q, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(q) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)));
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  return out;
+}
+
+std::vector<std::string> expected_ids(int from, int to) {
+  std::vector<std::string> out;
+  for (int i = from; i <= to; ++i) out.push_back("req-" + std::to_string(i));
+  return out;
+}
+
+database_sink_options fast(const temp_dir& dir) {
+  database_sink_options o;
+  o.spool_dir = dir.path.string();
+  o.min_backoff = 1ms;
+  o.max_backoff = 1ms;
+  o.batch_interval = 0ms;  // every flush() writes
+  return o;
+}
+
+TEST(database_sink, a_batch_waits_for_its_interval_or_its_size) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  database_sink_options o = fast(dir);
+  o.batch_interval = 50ms;
+  o.max_batch_rows = 10;
+  database_sink sink(std::make_unique<sqlite_store>(db.string()), o);
+  sink.add(record(1));
+  sink.flush();
+  sink.tick();
+  EXPECT_EQ(ids_in(db), std::vector<std::string>{});  // one transaction for many writer wakes
+  std::this_thread::sleep_for(60ms);
+  sink.tick();
+  EXPECT_EQ(ids_in(db), expected_ids(1, 1));
+  for (int i = 2; i <= 11; ++i) sink.add(record(i));
+  sink.flush();  // 10 rows: written at once
+  EXPECT_EQ(ids_in(db), expected_ids(1, 11));
+}
+
+TEST(database_sink, one_row_per_model_request_and_a_duplicate_id_is_ignored) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  {
+    database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
+    const request_record one = record(1);
+    sink.add(one);
+    sink.add(record(2, "/v1/embeddings"));
+    sink.add(record(3, "/health"));  // not a model endpoint: no row
+    sink.add(record(4, "/v1/models"));
+    sink.flush();
+    sink.add(one);  // a replay of a row already stored (same id, same time)
+    sink.add(record(5, "/v1/messages"));
+    sink.flush();
+    EXPECT_EQ(sink.rows_spooled(), 0u);
+    EXPECT_EQ(ids_in(db), (std::vector<std::string>{"req-1", "req-2", "req-5"}));
+  }
+  EXPECT_EQ(dir.spools(), 0u);  // an empty spool is removed at close
+}
+
+TEST(database_sink, an_outage_goes_to_the_spool_and_is_replayed_in_order_before_newer_rows) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  switchable sw;
+  database_sink sink(std::make_unique<switchable_store>(db.string(), sw), fast(dir));
+  sink.add(record(1));
+  sink.flush();
+  sw.down = true;
+  for (int i = 2; i <= 40; ++i) {
+    sink.add(record(i));
+    if (i % 7 == 0) sink.flush();
+  }
+  sink.flush();
+  EXPECT_EQ(sink.rows_spooled(), 39u);
+  EXPECT_FALSE(sink.spool_empty());
+  EXPECT_EQ(ids_in(db), expected_ids(1, 1));
+  sw.down = false;
+  // The next batch waits behind the spool, which is replayed first.
+  std::this_thread::sleep_for(2ms);
+  sink.add(record(41));
+  sink.flush();
+  for (int i = 0; i < 10 && !sink.spool_empty(); ++i) {
+    std::this_thread::sleep_for(2ms);
+    sink.tick();
+  }
+  EXPECT_TRUE(sink.spool_empty());
+  EXPECT_EQ(ids_in(db), expected_ids(1, 41));
+}
+
+TEST(database_sink, reconnects_back_off_while_the_database_is_down) {
+  temp_dir dir;
+  switchable sw;
+  sw.down = true;
+  database_sink_options o = fast(dir);
+  o.min_backoff = 50ms;
+  o.max_backoff = 1000ms;
+  database_sink sink(std::make_unique<switchable_store>((dir.path / "u.db").string(), sw), o);
+  sink.add(record(1));
+  sink.flush();
+  const int before = sw.connects;
+  for (int i = 0; i < 50; ++i) {
+    sink.tick();
+    std::this_thread::sleep_for(1ms);
+  }
+  // 50 ticks over ~50 ms: at most one or two tries at a 50 ms backoff.
+  EXPECT_LE(sw.connects - before, 2);
+}
+
+TEST(database_sink, a_stop_while_down_leaves_the_spool_to_the_next_start) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  switchable sw;
+  {
+    database_sink sink(std::make_unique<switchable_store>(db.string(), sw), fast(dir));
+    sw.down = true;
+    for (int i = 1; i <= 5; ++i) sink.add(record(i));
+    sink.close();  // SIGTERM with the database unreachable: the batch goes to the spool
+  }
+  EXPECT_EQ(dir.spools(), 1u);
+  EXPECT_EQ(ids_in(db), std::vector<std::string>{});
+  sw.down = false;
+  {
+    database_sink next(std::make_unique<switchable_store>(db.string(), sw), fast(dir));
+    EXPECT_EQ(ids_in(db), expected_ids(1, 5));  // claimed and replayed at start
+    next.add(record(6));
+    next.close();
+  }
+  EXPECT_EQ(ids_in(db), expected_ids(1, 6));
+  EXPECT_EQ(dir.spools(), 0u);
+}
+
+TEST(database_sink, close_sends_the_spool_to_a_database_that_is_back_whatever_the_backoff) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  switchable sw;
+  database_sink_options o = fast(dir);
+  o.min_backoff = o.max_backoff = 60s;  // no retry before close()
+  {
+    database_sink sink(std::make_unique<switchable_store>(db.string(), sw), o);
+    sw.down = true;
+    for (int i = 1; i <= 3; ++i) sink.add(record(i));
+    sink.flush();
+    EXPECT_EQ(sink.rows_spooled(), 3u);
+    sw.down = false;
+    sink.add(record(4));
+    sink.flush();  // behind the spool, and the backoff has not run out
+    sink.tick();
+    EXPECT_EQ(ids_in(db), std::vector<std::string>{});
+    sink.close();  // SIGTERM
+  }
+  EXPECT_EQ(ids_in(db), expected_ids(1, 4));
+  EXPECT_EQ(dir.spools(), 0u);
+}
+
+TEST(database_sink, two_processes_share_a_sqlite_file) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  database_sink a(std::make_unique<sqlite_store>(db.string()), fast(dir));
+  database_sink b(std::make_unique<sqlite_store>(db.string()), fast(dir));
+  for (int i = 1; i <= 200; ++i) {
+    (i % 2 ? a : b).add(record(i));
+    if (i % 10 == 0) {
+      a.flush();
+      b.flush();
+    }
+  }
+  EXPECT_EQ(a.rows_spooled() + b.rows_spooled(), 0u);
+  EXPECT_EQ(ids_in(db).size(), 200u);
+}
+
+}  // namespace
+}  // namespace llmgw::usage

@@ -1,0 +1,62 @@
+#pragma once
+// The PostgreSQL usage database (DATABASE_URL), through libpq: migrations at
+// connect under an advisory lock (gateways starting together apply each step
+// once), then batched multi-row INSERT … ON CONFLICT DO NOTHING,
+// every value a binary parameter. Connecting and each statement have a
+// deadline of one second, so an unreachable or stalled server fails the call
+// and the sink spools instead of holding the writer thread (whose queues
+// hold about a second of records). The password never appears in describe() or an error: libpq's
+// messages are scrubbed of it.
+#include <chrono>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "usage/usage_store.hpp"
+
+struct pg_conn;
+
+namespace llmgw::usage {
+
+class postgres_store final : public usage_store {
+ public:
+  // `url` is postgres:// or postgresql:// (checked by the config).
+  explicit postgres_store(std::string url);
+  ~postgres_store() override;
+  postgres_store(const postgres_store&) = delete;
+  postgres_store& operator=(const postgres_store&) = delete;
+
+  bool connect(std::string& error) override;
+  bool insert(std::string_view entries, std::size_t rows, std::string& error) override;
+  std::string describe() const override { return description_; }
+
+  // Rows per INSERT statement (one transaction holds all of a batch).
+  static constexpr std::size_t k_rows_per_statement = 500;
+
+ private:
+  bool exec(const std::string& sql, std::string& error);
+  // Sends `sql` with the first `params` parameters of the buffers below and
+  // waits for its results until the statement deadline.
+  bool run(const char* sql, int params, std::string& error);
+  bool migrate(std::string& error);
+  void disconnect();
+  std::string scrub(std::string message) const;
+  std::string fail(std::string_view what);  // the connection's error, scrubbed; disconnects
+
+  std::string url_;
+  std::string password_;  // to scrub from messages
+  std::string description_;
+  pg_conn* conn_ = nullptr;
+  std::chrono::milliseconds timeout_{1000};  // connect, and each statement
+  // Parameter buffers, reused from batch to batch.
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+  std::vector<unsigned> types_;
+  std::vector<char> scalars_;            // 8 bytes per integer or real value, big-endian
+  std::string sql_full_;                 // the k_rows_per_statement-row INSERT
+  std::deque<std::string> text_copies_;  // texts changed for PostgreSQL (NUL bytes), this batch
+  std::string last_value_;               // first value of the last query's result
+};
+
+}  // namespace llmgw::usage

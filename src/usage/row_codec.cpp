@@ -1,0 +1,134 @@
+#include "usage/row_codec.hpp"
+
+#include <xxhash.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace llmgw::usage {
+
+namespace {
+
+constexpr std::size_t k_header = 4 + 8;
+// No row comes near this (text fields are cut to k_max_field_bytes); a size
+// past it is a torn or foreign header, not a huge entry.
+constexpr std::uint32_t k_max_payload = 1 << 20;
+
+template <class T>
+void put(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+
+template <class T>
+bool get(std::string_view& in, T& v) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(&v, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return true;
+}
+
+enum kind : std::uint8_t { k_null = 0, k_integer = 1, k_real = 2, k_text = 3 };
+
+}  // namespace
+
+void append_entry(const row& r, std::string& out) {
+  const std::size_t start = out.size();
+  out.append(k_header, '\0');
+  put<std::uint16_t>(out, static_cast<std::uint16_t>(k_column_count));
+  for (std::size_t c = 0; c < k_column_count; ++c) {
+    const value& v = r[c];
+    if (v.null) {
+      out.push_back(static_cast<char>(k_null));
+      continue;
+    }
+    switch (k_columns[c].type) {
+      case column_type::integer:
+      case column_type::boolean:
+        out.push_back(static_cast<char>(k_integer));
+        put<std::int64_t>(out, v.i);
+        break;
+      case column_type::real:
+        out.push_back(static_cast<char>(k_real));
+        put<double>(out, v.d);
+        break;
+      case column_type::text:
+        out.push_back(static_cast<char>(k_text));
+        put<std::uint32_t>(out, static_cast<std::uint32_t>(v.s.size()));
+        out.append(v.s);
+        break;
+    }
+  }
+  const std::size_t payload = out.size() - start - k_header;
+  const std::uint32_t size = static_cast<std::uint32_t>(payload);
+  const std::uint64_t sum = XXH64(out.data() + start + k_header, payload, 0);
+  std::memcpy(out.data() + start, &size, 4);
+  std::memcpy(out.data() + start + 4, &sum, 8);
+}
+
+bool entry_reader::next(row& out) {
+  if (corrupt_ || pos_ >= bytes_.size()) return false;
+  std::string_view in = bytes_.substr(pos_);
+  std::uint32_t size = 0;
+  std::uint64_t sum = 0;
+  if (!get(in, size) || !get(in, sum) || size > k_max_payload || in.size() < size || XXH64(in.data(), size, 0) != sum) {
+    corrupt_ = true;
+    return false;
+  }
+  std::string_view p = in.substr(0, size);
+  std::uint16_t columns = 0;
+  if (!get(p, columns)) {
+    corrupt_ = true;
+    return false;
+  }
+  // An entry from an older schema has fewer columns: the rest are null.
+  for (std::size_t c = 0; c < k_column_count; ++c) {
+    value& v = out[c];
+    v = value{};
+    if (c >= columns) continue;
+    std::uint8_t k = 0;
+    if (!get(p, k)) k = 0xFF;
+    // A value of another kind than its column's is not ours: the entry is bad.
+    const column_type t = k_columns[c].type;
+    const std::uint8_t expected = t == column_type::real ? k_real : t == column_type::text ? k_text : k_integer;
+    bool ok = true;
+    if (k == k_null) {
+      // stays null
+    } else if (k != expected) {
+      ok = false;
+    } else if (k == k_integer) {
+      ok = get(p, v.i);
+    } else if (k == k_real) {
+      ok = get(p, v.d);
+    } else {
+      std::uint32_t n = 0;
+      ok = get(p, n) && p.size() >= n;
+      if (ok) {
+        v.s = p.substr(0, n);
+        p.remove_prefix(n);
+      }
+    }
+    v.null = k == k_null;
+    if (!ok) {
+      corrupt_ = true;
+      return false;
+    }
+  }
+  pos_ += k_header + size;
+  return true;
+}
+
+std::size_t entry_reader::count(std::string_view bytes) {
+  std::size_t pos = 0, rows = 0;
+  while (bytes.size() - pos >= k_header) {
+    std::uint32_t size = 0;
+    std::memcpy(&size, bytes.data() + pos, 4);
+    if (bytes.size() - pos - k_header < size) break;
+    pos += k_header + size;
+    ++rows;
+  }
+  return rows;
+}
+
+}  // namespace llmgw::usage

@@ -1,0 +1,40 @@
+#pragma once
+// The byte form of usage rows, shared by a sink's pending batch and the spool
+// file, so a batch goes to the spool as it is and a spool replay binds the
+// same values a direct insert would. Each entry:
+//   u32 payload size | u64 XXH64 of the payload | payload
+//   payload: u16 column count, then per column a kind byte (0 null, 1
+//   integer, 2 real, 3 text) and its value (8 bytes, or u32 size + bytes).
+// Native byte order: a spool is read back on the machine that wrote it.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "usage/usage_schema.hpp"
+
+namespace llmgw::usage {
+
+// Appends one entry for `r` to `out` (no allocation once `out` has grown).
+void append_entry(const row& r, std::string& out);
+
+// Reads entries from a buffer one at a time. Stops at the first entry that
+// is cut short or fails its checksum (a torn write at the end of a spool):
+// `stopped_at()` then tells where the good bytes end and `corrupt()` is true.
+class entry_reader {
+ public:
+  explicit entry_reader(std::string_view bytes) : bytes_(bytes) {}
+  // The next entry into `out` (text views the buffer); false at the end or
+  // at a bad entry.
+  bool next(row& out);
+  std::size_t stopped_at() const { return pos_; }  // bytes of whole, valid entries read
+  bool corrupt() const { return corrupt_; }        // stopped before the end of the bytes
+  // Entries in `bytes` (whole ones, by their sizes; no checksums).
+  static std::size_t count(std::string_view bytes);
+
+ private:
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  bool corrupt_ = false;
+};
+
+}  // namespace llmgw::usage

@@ -1,0 +1,165 @@
+#include "usage/spool_file.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "usage/row_codec.hpp"
+
+namespace llmgw::usage {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/llmgw-spool-test.XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  std::vector<fs::path> spools() const {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::directory_iterator(path)) {
+      if (e.path().filename().string().starts_with("usage-spool-")) out.push_back(e.path());
+    }
+    return out;
+  }
+};
+
+// Entries for request ids `first`..`first + n - 1`, with text, numbers and nulls.
+std::string entries(int first, int n) {
+  std::string out;
+  for (int i = first; i < first + n; ++i) {
+    const std::string id = "req-" + std::to_string(i);
+    row r;
+    r[0].null = false;
+    r[0].s = id;
+    r[1].null = false;
+    r[1].i = 1000 + i;
+    r[27].null = false;
+    r[27].d = i + 0.25;
+    append_entry(r, out);
+  }
+  return out;
+}
+
+std::vector<std::string> ids_in(std::string_view bytes) {
+  std::vector<std::string> ids;
+  entry_reader reader(bytes);
+  row r;
+  while (reader.next(r)) ids.emplace_back(r[0].s);
+  return ids;
+}
+
+// Every entry of the file, replayed as the sink does, in chunks of `chunk` bytes.
+std::vector<std::string> replay(spool_file& f, std::size_t chunk) {
+  std::vector<std::string> ids;
+  std::string buf;
+  while (std::size_t n = f.read_chunk(chunk, buf)) {
+    for (auto& id : ids_in(buf)) ids.push_back(id);
+    f.consumed(n);
+  }
+  return ids;
+}
+
+TEST(row_codec, round_trips_values_and_nulls) {
+  const std::string bytes = entries(1, 3);
+  EXPECT_EQ(entry_reader::count(bytes), 3u);
+  entry_reader reader(bytes);
+  row r;
+  ASSERT_TRUE(reader.next(r));
+  EXPECT_EQ(r[0].s, "req-1");
+  EXPECT_EQ(r[1].i, 1001);
+  EXPECT_DOUBLE_EQ(r[27].d, 1.25);
+  EXPECT_TRUE(r[2].null);
+  EXPECT_TRUE(reader.next(r));
+  EXPECT_TRUE(reader.next(r));
+  EXPECT_FALSE(reader.next(r));
+  EXPECT_FALSE(reader.corrupt());
+  EXPECT_EQ(reader.stopped_at(), bytes.size());
+}
+
+TEST(row_codec, a_flipped_byte_or_a_cut_stops_the_reader) {
+  std::string bytes = entries(1, 3);
+  const std::size_t one = bytes.size() / 3;
+  std::string flipped = bytes;
+  flipped[one + 20] ^= 0x40;  // inside the second entry's payload
+  EXPECT_EQ(ids_in(flipped), (std::vector<std::string>{"req-1"}));
+  entry_reader reader(flipped);
+  row r;
+  while (reader.next(r)) {
+  }
+  EXPECT_TRUE(reader.corrupt());
+  EXPECT_EQ(reader.stopped_at(), one);
+  EXPECT_EQ(ids_in(std::string_view(bytes).substr(0, bytes.size() - 1)), (std::vector<std::string>{"req-1", "req-2"}));
+}
+
+TEST(spool_file, replays_in_order_across_chunks_and_empties_itself) {
+  temp_dir dir;
+  auto f = spool_file::create(dir.path.string());
+  ASSERT_TRUE(f.append(entries(1, 50)));
+  ASSERT_TRUE(f.append(entries(51, 50)));
+  EXPECT_FALSE(f.empty());
+  const auto ids = replay(f, 700);  // a chunk holds a few entries and ends inside one
+  ASSERT_EQ(ids.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(ids[static_cast<std::size_t>(i)], "req-" + std::to_string(i + 1));
+  EXPECT_TRUE(f.empty());
+  EXPECT_EQ(fs::file_size(f.path()), 0u);  // emptied, so it does not grow across outages
+  ASSERT_TRUE(f.append(entries(101, 2)));
+  EXPECT_EQ(replay(f, 1 << 20), (std::vector<std::string>{"req-101", "req-102"}));
+}
+
+TEST(spool_file, a_torn_tail_is_skipped_and_counted) {
+  temp_dir dir;
+  std::string path;
+  {
+    auto f = spool_file::create(dir.path.string());
+    path = f.path();
+    ASSERT_TRUE(f.append(entries(1, 3)));
+  }
+  // A process killed in the middle of a write: half an entry at the end.
+  const std::string more = entries(4, 1);
+  {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, more.data(), more.size() / 2), static_cast<ssize_t>(more.size() / 2));
+    ::close(fd);
+  }
+  auto orphans = spool_file::claim_orphans(dir.path.string());
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(replay(orphans[0], 1 << 20), (std::vector<std::string>{"req-1", "req-2", "req-3"}));
+  EXPECT_EQ(orphans[0].dropped_bytes(), more.size() / 2);
+  EXPECT_TRUE(orphans[0].empty());
+}
+
+TEST(spool_file, a_live_process_keeps_its_spool_and_an_ended_one_leaves_it_to_the_next) {
+  temp_dir dir;
+  auto live = spool_file::create(dir.path.string());
+  ASSERT_TRUE(live.append(entries(1, 1)));
+  std::string ended_path;
+  {
+    auto ended = spool_file::create(dir.path.string());
+    ASSERT_TRUE(ended.append(entries(2, 1)));
+    ended_path = ended.path();
+  }  // closed: its lock is gone, as when its process exits
+  { auto empty = spool_file::create(dir.path.string()); }
+  EXPECT_EQ(dir.spools().size(), 3u);
+  auto orphans = spool_file::claim_orphans(dir.path.string());
+  ASSERT_EQ(orphans.size(), 1u);  // not the live one; the empty one removed
+  EXPECT_EQ(orphans[0].path(), ended_path);
+  EXPECT_EQ(dir.spools().size(), 2u);
+  // Claimed: another process starting now cannot take it too.
+  EXPECT_TRUE(spool_file::claim_orphans(dir.path.string()).empty());
+  orphans[0].remove();
+  EXPECT_EQ(dir.spools(), std::vector<fs::path>{fs::path(live.path())});
+}
+
+}  // namespace
+}  // namespace llmgw::usage

@@ -1,0 +1,153 @@
+#include "usage/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <utility>
+
+#include "usage/row_codec.hpp"
+#include "usage/usage_schema.hpp"
+
+namespace llmgw::usage {
+
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+sqlite_store::sqlite_store(std::string path, std::chrono::milliseconds busy_timeout)
+    : path_(std::move(path)), busy_timeout_(busy_timeout) {}
+
+sqlite_store::~sqlite_store() { disconnect(); }
+
+void sqlite_store::disconnect() {
+  if (insert_ != nullptr) sqlite3_finalize(insert_);
+  insert_ = nullptr;
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
+bool sqlite_store::exec(const char* sql, std::string& error) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
+  error = message != nullptr ? message : sqlite3_errmsg(db_);
+  sqlite3_free(message);
+  return false;
+}
+
+bool sqlite_store::connect(std::string& error) {
+  if (db_ != nullptr) return true;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    error = "cannot open: " + std::string(db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory");
+    disconnect();
+    return false;
+  }
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout_.count()));
+  // WAL: readers (operators' queries, other gateways) do not block the
+  // writer. NORMAL: a commit is not fsync'd (the WAL is at checkpoints), so
+  // a batch costs no disk flush; an OS crash may lose the last commits, a
+  // process crash loses none.
+  if (!exec("PRAGMA journal_mode=WAL", error) || !exec("PRAGMA synchronous=NORMAL", error) || !migrate(error)) {
+    disconnect();
+    return false;
+  }
+  const std::string sql = insert_sql(sql_dialect::sqlite, 1);
+  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &insert_,
+                         nullptr) != SQLITE_OK) {
+    error = "cannot prepare the insert: " + std::string(sqlite3_errmsg(db_));
+    disconnect();
+    return false;
+  }
+  return true;
+}
+
+bool sqlite_store::migrate(std::string& error) {
+  // BEGIN IMMEDIATE takes the write lock first: two gateways starting at
+  // once apply each step once, the second sees it applied.
+  if (!exec("BEGIN IMMEDIATE", error)) return false;
+  if (!exec(std::string(k_migrations_table).c_str(), error)) {
+    exec("ROLLBACK", error);
+    return false;
+  }
+  int current = 0;
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1, &q, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW) {
+    current = sqlite3_column_int(q, 0);
+  }
+  sqlite3_finalize(q);
+  for (const migration& m : migrations()) {
+    if (m.version <= current) continue;
+    bool ok = true;
+    for (std::string_view stmt : m.statements) ok = ok && exec(std::string(stmt).c_str(), error);
+    const std::string record = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (" +
+                               std::to_string(m.version) + ", '" + std::string(m.name) + "', " +
+                               std::to_string(now_ms()) + ")";
+    if (!ok || !exec(record.c_str(), error)) {
+      std::string ignored;
+      exec("ROLLBACK", ignored);
+      error = "migration " + std::to_string(m.version) + " failed: " + error;
+      return false;
+    }
+  }
+  return exec("COMMIT", error);
+}
+
+bool sqlite_store::insert(std::string_view entries, std::size_t rows, std::string& error) {
+  (void)rows;
+  if (db_ == nullptr && !connect(error)) return false;
+  if (!exec("BEGIN IMMEDIATE", error)) {
+    disconnect();
+    return false;
+  }
+  entry_reader reader(entries);
+  row r;
+  while (reader.next(r)) {
+    for (std::size_t c = 0; c < k_column_count; ++c) {
+      const value& v = r[c];
+      const int i = static_cast<int>(c) + 1;
+      if (v.null) {
+        sqlite3_bind_null(insert_, i);
+        continue;
+      }
+      switch (k_columns[c].type) {
+        case column_type::integer:
+        case column_type::boolean:
+          sqlite3_bind_int64(insert_, i, v.i);
+          break;
+        case column_type::real:
+          sqlite3_bind_double(insert_, i, v.d);
+          break;
+        case column_type::text:
+          // The entry outlives the step: no copy.
+          sqlite3_bind_text(insert_, i, v.s.data(), static_cast<int>(v.s.size()), SQLITE_STATIC);
+          break;
+      }
+    }
+    const int rc = sqlite3_step(insert_);
+    sqlite3_reset(insert_);
+    if (rc != SQLITE_DONE) {
+      error = "insert failed: " + std::string(sqlite3_errmsg(db_));
+      std::string ignored;
+      exec("ROLLBACK", ignored);
+      disconnect();
+      return false;
+    }
+  }
+  sqlite3_clear_bindings(insert_);
+  if (!exec("COMMIT", error)) {
+    std::string ignored;
+    exec("ROLLBACK", ignored);
+    disconnect();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace llmgw::usage

@@ -1,0 +1,38 @@
+#pragma once
+// The embedded usage database: a SQLite file (usage.db by default). WAL
+// journal, so readers never block the writer; a busy timeout instead of
+// exclusive locks, so several gateways may share the file; one transaction
+// per batch through one prepared INSERT … ON CONFLICT DO NOTHING.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "usage/usage_store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace llmgw::usage {
+
+class sqlite_store final : public usage_store {
+ public:
+  explicit sqlite_store(std::string path, std::chrono::milliseconds busy_timeout = std::chrono::milliseconds(2000));
+  ~sqlite_store() override;
+  sqlite_store(const sqlite_store&) = delete;
+  sqlite_store& operator=(const sqlite_store&) = delete;
+
+  bool connect(std::string& error) override;
+  bool insert(std::string_view entries, std::size_t rows, std::string& error) override;
+  std::string describe() const override { return "sqlite " + path_; }
+
+ private:
+  bool exec(const char* sql, std::string& error);
+  bool migrate(std::string& error);
+  void disconnect();
+  std::string path_;
+  std::chrono::milliseconds busy_timeout_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+};
+
+}  // namespace llmgw::usage

@@ -1,0 +1,204 @@
+#include "usage/usage_schema.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace llmgw::usage {
+
+namespace {
+
+// Version 1. Types both databases understand alike: BIGINT, DOUBLE
+// PRECISION, TEXT, BOOLEAN (SQLite maps them to its affinities). Times are
+// Unix milliseconds, so a time-range query or a GROUP BY day/hour is the
+// same integer arithmetic in both.
+//
+// The key is (started_at, request_id), not request_id alone: request ids are
+// random, so a unique index on them alone puts every insert on a different
+// index page, and SQLite's WAL writes each touched page whole at commit (about
+// 4 KiB per row, which made the writer thread a third of the gateway's CPU).
+// Keyed by time first, inserts land at the index's right end. A row is still
+// stored once: a spool replay carries the very started_at of the first try,
+// so ON CONFLICT on the pair skips it. The key also serves every time-range
+// query; a second B-tree on (key_name, started_at) serves one key's usage. A
+// BRIN index on started_at would be smaller in PostgreSQL, but it only pays
+// while rows arrive in time order, and rows from several gateways and from
+// spool replays interleave; a B-tree stays exact at tens of millions of rows,
+// and SQLite has nothing else.
+constexpr std::string_view k_v1[] = {
+    "CREATE TABLE usage_records ("
+    "request_id TEXT NOT NULL, "
+    "started_at BIGINT NOT NULL, "
+    "key_id TEXT, "
+    "key_name TEXT, "
+    "team TEXT, "
+    "endpoint TEXT NOT NULL, "
+    "client_api TEXT NOT NULL, "
+    "model_requested TEXT, "
+    "provider TEXT, "
+    "model_served TEXT, "
+    "status BIGINT NOT NULL, "
+    "error_type TEXT, "
+    "stream BOOLEAN NOT NULL, "
+    "cache_status TEXT NOT NULL, "
+    "attempts BIGINT NOT NULL, "
+    "fallback BOOLEAN NOT NULL, "
+    "prompt_tokens BIGINT, "
+    "completion_tokens BIGINT, "
+    "cached_tokens BIGINT, "
+    "cache_write_tokens BIGINT, "
+    "reasoning_tokens BIGINT, "
+    "tokens_estimated BOOLEAN NOT NULL, "
+    "cost_usd DOUBLE PRECISION, "
+    "cost_input_usd DOUBLE PRECISION, "
+    "cost_cached_input_usd DOUBLE PRECISION, "
+    "cost_cache_write_usd DOUBLE PRECISION, "
+    "cost_output_usd DOUBLE PRECISION, "
+    "latency_ms DOUBLE PRECISION NOT NULL, "
+    "ttft_ms DOUBLE PRECISION, "
+    "upstream_ms DOUBLE PRECISION NOT NULL, "
+    "overhead_ms DOUBLE PRECISION NOT NULL, "
+    "user_id TEXT, "
+    "PRIMARY KEY (started_at, request_id))",
+    "CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at)",
+};
+
+constexpr migration k_migrations[] = {
+    {1, "usage_records", k_v1},
+};
+
+value text(std::string_view s) {
+  value v;
+  v.null = s.empty();
+  v.s = s;
+  return v;
+}
+
+value integer(std::int64_t i) {
+  value v;
+  v.null = false;
+  v.i = i;
+  return v;
+}
+
+value count(std::int64_t i) {  // -1: unknown
+  value v;
+  v.null = i < 0;
+  v.i = i;
+  return v;
+}
+
+value real(double d) {
+  value v;
+  v.null = false;
+  v.d = d;
+  return v;
+}
+
+value cost(bool known, double d) {
+  value v;
+  v.null = !known;
+  v.d = d;
+  return v;
+}
+
+}  // namespace
+
+std::string_view endpoint_of(std::string_view path) {
+  if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  if (path.starts_with("/v1/")) path.remove_prefix(3);
+  if (!path.starts_with('/')) return {};
+  path.remove_prefix(1);
+  for (std::string_view e : {"chat/completions", "embeddings", "messages", "messages/count_tokens"}) {
+    if (path == e) return e;
+  }
+  return {};
+}
+
+std::int64_t started_at_ms(const request_record& r) {
+  using namespace std::chrono;
+  const double ended_ms = duration<double, std::milli>(r.ended.time_since_epoch()).count();
+  return static_cast<std::int64_t>(std::llround(ended_ms - r.latency_ms));
+}
+
+double upstream_ms(const request_record& r) {
+  double sum = 0;
+  for (const auto& a : r.attempts) sum += a.total_ms;
+  return sum;
+}
+
+double overhead_ms(const request_record& r) { return std::max(0.0, r.latency_ms - upstream_ms(r)); }
+
+bool served_by_fallback(const request_record& r) {
+  // Attempts stop at the first one that answers, so an answered request was
+  // answered by its last attempt: a fallback when there was one before it.
+  return !r.provider.empty() && r.attempts.size() > 1;
+}
+
+bool fill_row(const request_record& r, row& out) {
+  const std::string_view endpoint = endpoint_of(r.path);
+  if (endpoint.empty()) return false;
+  const double upstream = upstream_ms(r);
+  std::size_t i = 0;
+  out[i++] = text(r.request_id);
+  out[i++] = integer(started_at_ms(r));
+  out[i++] = text(r.key_id);
+  out[i++] = text(r.key_name);
+  out[i++] = text(r.team);
+  out[i++] = text(endpoint);
+  out[i++] = text(r.client_api);
+  out[i++] = text(r.model);
+  out[i++] = text(r.provider);
+  out[i++] = text(r.served_model);
+  out[i++] = integer(r.status);
+  out[i++] = text(r.status >= 400 || !r.error.empty() ? std::string_view(r.error) : std::string_view());
+  out[i++] = integer(r.stream ? 1 : 0);
+  out[i++] = text(name_of(r.cache));
+  out[i++] = integer(static_cast<std::int64_t>(r.attempts.size()));
+  out[i++] = integer(served_by_fallback(r) ? 1 : 0);
+  out[i++] = count(r.prompt_tokens);
+  out[i++] = count(r.completion_tokens);
+  out[i++] = count(r.cached_tokens);
+  out[i++] = count(r.cache_write_tokens);
+  out[i++] = count(r.reasoning_tokens);
+  out[i++] = integer(r.usage == usage_source::estimated ? 1 : 0);
+  out[i++] = cost(r.cost_known, r.cost_usd);
+  out[i++] = cost(r.cost_known, r.cost_input_usd);
+  out[i++] = cost(r.cost_known, r.cost_cached_input_usd);
+  out[i++] = cost(r.cost_known, r.cost_cache_write_usd);
+  out[i++] = cost(r.cost_known, r.cost_output_usd);
+  out[i++] = real(r.latency_ms);
+  value ttft = real(r.ttfb_ms);
+  ttft.null = r.ttfb_ms < 0;
+  out[i++] = ttft;
+  out[i++] = real(upstream);
+  out[i++] = real(std::max(0.0, r.latency_ms - upstream));
+  out[i++] = text(r.user_id);
+  return true;
+}
+
+std::span<const migration> migrations() { return k_migrations; }
+
+std::string insert_sql(sql_dialect dialect, std::size_t rows) {
+  std::string sql = "INSERT INTO usage_records (";
+  for (std::size_t c = 0; c < k_column_count; ++c) {
+    if (c) sql += ", ";
+    sql += k_columns[c].name;
+  }
+  sql += ") VALUES ";
+  const char mark = dialect == sql_dialect::sqlite ? '?' : '$';
+  std::size_t n = 1;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (std::size_t c = 0; c < k_column_count; ++c, ++n) {
+      if (c) sql += ", ";
+      sql += mark;
+      sql += std::to_string(n);
+    }
+    sql += ')';
+  }
+  sql += " ON CONFLICT (started_at, request_id) DO NOTHING";
+  return sql;
+}
+
+}  // namespace llmgw::usage

@@ -1,0 +1,108 @@
+#pragma once
+// The usage database's schema, in one place: the table `usage_records` (one
+// row per request to a model endpoint), its versioned migrations, and how
+// each column is derived from a request_record. The SQLite and the
+// PostgreSQL sinks run the same DDL and the same INSERT; only the
+// placeholder syntax differs. Column names are an interface (operators
+// query them; README "Usage records"): add columns, never rename one.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "usage/request_record.hpp"
+
+namespace llmgw::usage {
+
+// What a column holds. Booleans are BOOLEAN in both databases (SQLite
+// stores 0/1, and `WHERE stream` reads the same in both).
+enum class column_type : std::uint8_t { text, integer, real, boolean };
+
+struct column {
+  std::string_view name;
+  column_type type;
+};
+
+// The columns of usage_records, in INSERT order.
+inline constexpr column k_columns[] = {
+    {"request_id", column_type::text},
+    {"started_at", column_type::integer},  // Unix time in milliseconds (UTC)
+    {"key_id", column_type::text},
+    {"key_name", column_type::text},
+    {"team", column_type::text},
+    {"endpoint", column_type::text},
+    {"client_api", column_type::text},
+    {"model_requested", column_type::text},
+    {"provider", column_type::text},
+    {"model_served", column_type::text},
+    {"status", column_type::integer},
+    {"error_type", column_type::text},
+    {"stream", column_type::boolean},
+    {"cache_status", column_type::text},
+    {"attempts", column_type::integer},
+    {"fallback", column_type::boolean},
+    {"prompt_tokens", column_type::integer},
+    {"completion_tokens", column_type::integer},
+    {"cached_tokens", column_type::integer},
+    {"cache_write_tokens", column_type::integer},
+    {"reasoning_tokens", column_type::integer},
+    {"tokens_estimated", column_type::boolean},
+    {"cost_usd", column_type::real},
+    {"cost_input_usd", column_type::real},
+    {"cost_cached_input_usd", column_type::real},
+    {"cost_cache_write_usd", column_type::real},
+    {"cost_output_usd", column_type::real},
+    {"latency_ms", column_type::real},
+    {"ttft_ms", column_type::real},
+    {"upstream_ms", column_type::real},
+    {"overhead_ms", column_type::real},
+    {"user_id", column_type::text},
+};
+inline constexpr std::size_t k_column_count = std::size(k_columns);
+
+// One column's value. Text views the record (or a decoded spool entry).
+struct value {
+  bool null = true;
+  std::int64_t i = 0;  // integer and boolean columns
+  double d = 0;        // real columns
+  std::string_view s;  // text columns
+};
+using row = std::array<value, k_column_count>;
+
+// The model endpoint a path names — "chat/completions", "embeddings",
+// "messages", "messages/count_tokens" — with or without /v1 and a query;
+// empty for every other path (health, metrics, model lists, the usage API),
+// which gets no row.
+std::string_view endpoint_of(std::string_view path);
+
+// The derived values, one function each so the tests can name them.
+std::int64_t started_at_ms(const request_record& r);  // ended − latency
+double upstream_ms(const request_record& r);          // Σ attempts' total_ms
+double overhead_ms(const request_record& r);          // latency − upstream, never below 0
+bool served_by_fallback(const request_record& r);     // the answering attempt was not the first
+
+// Fills `out` from `r` (text views `r`); false when the request gets no row.
+bool fill_row(const request_record& r, row& out);
+
+// One step of the schema. Versions only grow; an applied step never changes.
+struct migration {
+  int version;
+  std::string_view name;
+  std::span<const std::string_view> statements;  // run in order, in one transaction
+};
+std::span<const migration> migrations();
+
+// CREATE TABLE IF NOT EXISTS for the version table both databases keep.
+inline constexpr std::string_view k_migrations_table =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+    "applied_at BIGINT NOT NULL)";
+
+enum class sql_dialect { sqlite, postgres };
+// INSERT INTO usage_records (...) VALUES (...), ... ON CONFLICT (started_at,
+// request_id) DO NOTHING, for `rows` rows: `?NNN` placeholders for SQLite, `$NNN` for
+// PostgreSQL. The key (started_at, request_id) makes a replayed row a no-op.
+std::string insert_sql(sql_dialect dialect, std::size_t rows);
+
+}  // namespace llmgw::usage
