@@ -135,6 +135,7 @@ int run_serve(const serve_args& args) {
     }
     records = std::make_unique<usage::record_writer>(std::move(sinks));
   }
+  state->metrics->watch_usage(records.get());
 
   const auto& sc = state->cfg.server;
   http::server_options opts;
