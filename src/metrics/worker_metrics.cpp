@@ -33,12 +33,13 @@ upstream_error classify(const usage::attempt_record& a) {
   if (a.status >= 500) return upstream_error::server_error;
   if (a.status >= 400) return upstream_error::client_error;
   const std::string_view e = a.error;
+  // Before "connect", which "closed the connection" contains.
+  if (e.find("closed the connection") != std::string_view::npos) return upstream_error::reset;
   if (e.find("connect") != std::string_view::npos || e.find("TLS") != std::string_view::npos)
     return upstream_error::connect;
   if (e.find("in time") != std::string_view::npos || e.find("timeout") != std::string_view::npos ||
       e.find("stopped sending") != std::string_view::npos)
     return upstream_error::timeout;
-  if (e.find("closed the connection") != std::string_view::npos) return upstream_error::reset;
   if (e.find("invalid") != std::string_view::npos || e.find("too large") != std::string_view::npos ||
       e.find("undecodable") != std::string_view::npos)
     return upstream_error::invalid_response;
