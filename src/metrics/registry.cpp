@@ -95,8 +95,8 @@ std::string registry::render() const {
 
   exposition x;
   x.family("llmgw_requests_total", "counter",
-           "Requests finished, by the provider that answered (or was last tried), the model asked for (when "
-           "routed) and the HTTP status.");
+           "Requests finished, by the provider that answered (or was last tried; cache: the response cache), the "
+           "model asked for (when routed) and the HTTP status.");
   for (const auto& [key, s] : series) {
     for (const auto& [code, n] : s.requests)
       x.sample("llmgw_requests_total", {{"provider", key.first}, {"model", key.second}, {"code", code}}, n);

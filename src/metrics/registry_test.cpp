@@ -155,7 +155,7 @@ TEST(metrics_registry, upstream_errors_rejections_cache_and_in_flight) {
   auto broke = answered("", "gpt-4o", 429);
   broke.error = "budget_exceeded";
   w.observe(broke, true);
-  auto hit = answered("openai", "gpt-4o");
+  auto hit = answered("", "gpt-4o");
   hit.cache = usage::cache_status::hit;
   w.observe(hit, true);
   w.request_began();
@@ -169,6 +169,7 @@ TEST(metrics_registry, upstream_errors_rejections_cache_and_in_flight) {
   EXPECT_TRUE(has_line(t, "llmgw_rate_limit_rejections_total 1")) << t;
   EXPECT_TRUE(has_line(t, "llmgw_budget_rejections_total 1")) << t;
   EXPECT_TRUE(has_line(t, R"(llmgw_cache_requests_total{result="hit"} 1)")) << t;
+  EXPECT_TRUE(has_line(t, R"(llmgw_requests_total{provider="cache",model="gpt-4o",code="200"} 1)")) << t;
   EXPECT_TRUE(has_line(t, R"(llmgw_cache_requests_total{result="miss"} 0)")) << t;
   EXPECT_TRUE(has_line(t, "llmgw_requests_in_flight 1")) << t;
   EXPECT_EQ(t.find("llmgw_redis_up"), std::string::npos);  // no Redis configured

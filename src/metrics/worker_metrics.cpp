@@ -77,8 +77,10 @@ worker_metrics::series& worker_metrics::series_for(std::uint16_t provider, std::
 
 void worker_metrics::observe(const usage::request_record& r, bool routed) {
   // A request no vendor answered is counted at the provider it last tried.
+  // A cache hit is answered by the gateway itself.
   std::string_view provider = r.provider;
   if (provider.empty() && !r.attempts.empty()) provider = r.attempts.back().provider;
+  if (provider.empty() && r.cache == usage::cache_status::hit) provider = "cache";
   series& s = series_for(providers_.id(provider), routed ? models_.id(r.model) : models::k_none);
 
   const std::size_t codes = s.code_count.load(std::memory_order_relaxed);
