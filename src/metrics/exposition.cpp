@@ -90,8 +90,8 @@ void exposition::sample(std::string_view name, std::initializer_list<label> labe
   out_ += '\n';
 }
 
-void exposition::histogram(std::string_view name, std::initializer_list<label> labels,
-                           std::span<const double> bounds, std::span<const std::uint64_t> buckets, double sum) {
+void exposition::histogram(std::string_view name, std::initializer_list<label> labels, std::span<const double> bounds,
+                           std::span<const std::uint64_t> buckets, double sum) {
   const std::string bucket = std::string(name) + "_bucket";
   std::uint64_t cumulative = 0;
   std::string le;

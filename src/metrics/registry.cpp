@@ -107,8 +107,8 @@ std::string registry::render() const {
     for (const auto& [key, s] : series) {
       const histogram_sum& h = s.*member;
       if (h.empty()) continue;
-      x.histogram(name, {{"gen_ai_provider_name", key.first}, {"gen_ai_request_model", key.second}}, bounds,
-                  h.buckets, h.sum);
+      x.histogram(name, {{"gen_ai_provider_name", key.first}, {"gen_ai_request_model", key.second}}, bounds, h.buckets,
+                  h.sum);
     }
   };
   histograms("gen_ai_server_request_duration_seconds",
@@ -121,13 +121,15 @@ std::string registry::render() const {
              "Time per output token after the first one, of successful streamed answers.", &series_sum::tpot,
              k_tpot_bounds);
 
-  x.family("gen_ai_client_token_usage", "histogram", "Input and output tokens per request, as the vendor counted them.");
+  x.family("gen_ai_client_token_usage", "histogram",
+           "Input and output tokens per request, as the vendor counted them.");
   for (const auto& [key, s] : series) {
     for (auto [type, h] : {std::pair{"input", &s.input_tokens}, std::pair{"output", &s.output_tokens}}) {
       if (h->empty()) continue;
-      x.histogram("gen_ai_client_token_usage",
-                  {{"gen_ai_provider_name", key.first}, {"gen_ai_request_model", key.second}, {"gen_ai_token_type", type}},
-                  k_token_bounds, h->buckets, h->sum);
+      x.histogram(
+          "gen_ai_client_token_usage",
+          {{"gen_ai_provider_name", key.first}, {"gen_ai_request_model", key.second}, {"gen_ai_token_type", type}},
+          k_token_bounds, h->buckets, h->sum);
     }
   }
 

@@ -44,7 +44,8 @@ TEST(metrics_registry, a_scrape_sums_the_workers_by_name) {
       R"(gen_ai_server_request_duration_seconds_bucket{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",le="0.04"} 3)"))
       << t;
   EXPECT_TRUE(has_line(
-      t, R"(gen_ai_server_request_duration_seconds_count{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o"} 3)"))
+      t,
+      R"(gen_ai_server_request_duration_seconds_count{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o"} 3)"))
       << t;
   EXPECT_TRUE(has_line(t, "# TYPE llmgw_requests_total counter")) << t;
   EXPECT_TRUE(has_line(t, "# TYPE gen_ai_server_request_duration_seconds histogram")) << t;
@@ -241,8 +242,8 @@ TEST(metrics_registry, scrapes_while_workers_write) {
   ta.join();
   tb.join();
   const std::string t = reg.render();
-  EXPECT_TRUE(has_line(t, R"(llmgw_requests_total{provider="openai",model="other",code="200"} )" +
-                              std::to_string(k_each * 16 / 80)))
+  EXPECT_TRUE(has_line(
+      t, R"(llmgw_requests_total{provider="openai",model="other",code="200"} )" + std::to_string(k_each * 16 / 80)))
       << t;
   EXPECT_TRUE(has_line(t, "llmgw_requests_in_flight 0")) << t;
 }

@@ -104,8 +104,7 @@ void worker_metrics::observe(const usage::request_record& r, bool routed) {
     s.ttft.observe(r.ttfb_ms / 1000, k_ttft_bounds);
     // After the first token, per further one.
     if (r.completion_tokens > 1 && r.latency_ms > r.ttfb_ms) {
-      s.tpot.observe((r.latency_ms - r.ttfb_ms) / 1000 / static_cast<double>(r.completion_tokens - 1),
-                     k_tpot_bounds);
+      s.tpot.observe((r.latency_ms - r.ttfb_ms) / 1000 / static_cast<double>(r.completion_tokens - 1), k_tpot_bounds);
     }
   }
   if (r.usage != usage::usage_source::none) {

@@ -26,9 +26,7 @@ namespace llmgw::metrics {
 // A count one thread adds to and any thread reads.
 class counter {
  public:
-  void add(std::uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
+  void add(std::uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
   std::uint64_t value() const { return v_.load(std::memory_order_relaxed); }
 
  private:
@@ -47,13 +45,13 @@ class real_counter {
 
 // Bucket bounds (upper, inclusive) of the OpenTelemetry GenAI semantic
 // conventions' recommended ExplicitBucketBoundaries.
-inline constexpr std::array<double, 14> k_duration_bounds = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32,  0.64,
+inline constexpr std::array<double, 14> k_duration_bounds = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                                              1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
 inline constexpr std::array<double, 16> k_ttft_bounds = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
                                                          0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
 inline constexpr std::array<double, 13> k_tpot_bounds = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
                                                          0.3,  0.4,   0.5,  0.75,  1.0, 2.5};
-inline constexpr std::array<double, 14> k_token_bounds = {1,     4,      16,      64,      256,      1024,    4096,
+inline constexpr std::array<double, 14> k_token_bounds = {1,     4,     16,     64,      256,     1024,     4096,
                                                           16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
 
 template <std::size_t N>

@@ -13,6 +13,7 @@ import {
 let mock;
 let gw;
 const USER_KEY = 'sk-metrics-user';
+const LIMITED_KEY = 'sk-metrics-limited';
 
 before(async () => {
   mock = await startMock();
@@ -22,6 +23,7 @@ before(async () => {
     config: `
 keys:
   - { name: user, key: ${USER_KEY} }
+  - { name: limited, key: ${LIMITED_KEY}, limits: { rpm: 1 } }
 cache: { backend: memory }
 `,
   });
@@ -148,6 +150,24 @@ test('each outcome moves its counters by exactly one, and the text passes promto
   const check = spawnSync('promtool', ['check', 'metrics'], { input: text });
   assert.equal(check.error, undefined, 'promtool is needed (Debian package prometheus)');
   assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
+});
+
+test('a request over its key\'s rate limit counts as a rate-limit rejection', async () => {
+  const before = (await scrape()).samples;
+  const ok = await post(gw.url, '/v1/chat/completions', chat(`limited ${Date.now()}`), { key: LIMITED_KEY });
+  assert.equal(ok.status, 200);
+  await ok.text();
+  const refused = await post(gw.url, '/v1/chat/completions', chat(`limited 2 ${Date.now()}`), { key: LIMITED_KEY });
+  assert.equal(refused.status, 429);
+  assert.equal((await refused.json()).error.code, 'gateway_rate_limit');
+  const { text, samples } = await scrapeUntil(
+    (s) => value(s, 'llmgw_requests_total') - value(before, 'llmgw_requests_total') >= 2);
+  const delta = (name, labels) => value(samples, name, labels) - value(before, name, labels);
+  assert.equal(delta('llmgw_rate_limit_rejections_total'), 1, text);
+  assert.equal(delta('llmgw_budget_rejections_total'), 0, text);
+  // Refused before any vendor was tried, for a model the router knows.
+  assert.equal(delta('llmgw_requests_total', { provider: 'none', model: 'gpt-4o-mini', code: '429' }), 1, text);
+  assert.equal(delta('llmgw_upstream_errors_total'), 0, text);
 });
 
 test('a scrape is not recorded, and only GET and HEAD read it', async () => {
