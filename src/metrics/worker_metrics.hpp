@@ -11,6 +11,7 @@
 // k_max_series (provider, model) pairs. The tables are sized at start, so a
 // request allocates nothing here except the first time a worker sees a
 // name.
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -59,8 +60,8 @@ class histogram {
  public:
   using bounds = std::array<double, N>;
   void observe(double v, const bounds& b) {
-    std::size_t i = 0;
-    while (i < N && v > b[i]) ++i;
+    // The first bound at or above v (le: upper bounds are inclusive).
+    const auto i = static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), v) - b.begin());
     buckets_[i].add();
     sum_.add(v);
   }
