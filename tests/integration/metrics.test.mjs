@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import {
   startMock, startGateway, post, readEvents, sleep, MASTER_KEY,
 } from '../lib/harness.mjs';
+import { RedisServer } from '../lib/redis.mjs';
 
 let mock;
 let gw;
@@ -212,4 +213,43 @@ metrics: { require_key: true }
   const open = await fetch(`${gw.url}/metrics`);
   assert.equal(open.status, 200);
   await open.text();
+});
+
+test('llmgw_redis_up follows the Redis client of the limiter', async () => {
+  const redis = await RedisServer.start();
+  const gwr = await startGateway({
+    mockUrl: mock.url,
+    workers: 1,
+    env: { REDIS_URL: redis.url },
+    config: `
+keys:
+  - { name: limited, key: ${LIMITED_KEY}, limits: { rpm: 100000 } }
+`,
+  });
+  // A request whose limits go to Redis, then the gauge as that worker saw it.
+  const redisUp = async () => {
+    const r = await post(gwr.url, '/v1/chat/completions', chat('redis'), { key: LIMITED_KEY });
+    assert.equal(r.status, 200);  // fail-open while Redis is down
+    await r.text();
+    await sleep(20);
+    return value((await scrape(gwr.url)).samples, 'llmgw_redis_up');
+  };
+  const until = async (want) => {
+    const deadline = performance.now() + 8000;
+    let got;
+    while ((got = await redisUp()) !== want && performance.now() < deadline) await sleep(100);
+    return got;
+  };
+  try {
+    assert.equal(await until(1), 1);
+    await redis.down();
+    assert.equal(await until(0), 0);
+    await redis.up();
+    assert.equal(await until(1), 1);  // reconnects by itself (backoff at most 2 s)
+  } finally {
+    assert.equal((await gwr.stop()).code, 0, gwr.stderr);
+    await redis.down();
+  }
+  // No Redis configured: no gauge.
+  assert.ok(!(await scrape()).text.includes('llmgw_redis_up'));
 });
