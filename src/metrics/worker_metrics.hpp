@@ -128,7 +128,8 @@ upstream_error classify(const usage::attempt_record& a);
 inline constexpr std::array<std::string_view, 5> k_token_kinds = {"input", "output", "cached", "cache_write",
                                                                   "reasoning"};
 
-class worker_metrics {
+// Aligned to a cache line: two workers' blocks never share one.
+class alignas(64) worker_metrics {
  public:
   static constexpr std::size_t k_max_providers = 32;
   static constexpr std::size_t k_max_models = 64;
