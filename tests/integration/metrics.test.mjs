@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  startMock, startGateway, post, readEvents, sleep, MASTER_KEY,
+  startMock, startGateway, post, readEvents, rawRequest, sleep, MASTER_KEY,
 } from '../lib/harness.mjs';
 import { RedisServer } from '../lib/redis.mjs';
 
@@ -169,6 +169,17 @@ test('a request over its key\'s rate limit counts as a rate-limit rejection', as
   // Refused before any vendor was tried, for a model the router knows.
   assert.equal(delta('llmgw_requests_total', { provider: 'none', model: 'gpt-4o-mini', code: '429' }), 1, text);
   assert.equal(delta('llmgw_upstream_errors_total'), 0, text);
+});
+
+test('a request the server refuses itself counts too', async () => {
+  const before = (await scrape()).samples;
+  const bad = await rawRequest(gw.url, 'GARBAGE\r\n\r\n');
+  assert.match(bad.data, /^HTTP\/1\.1 400/);
+  const { text, samples } = await scrapeUntil(
+    (s) => value(s, 'llmgw_requests_total') > value(before, 'llmgw_requests_total'));
+  const delta = (name, labels) => value(samples, name, labels) - value(before, name, labels);
+  assert.equal(delta('llmgw_requests_total', { provider: 'none', model: 'none', code: '400' }), 1, text);
+  assert.equal(delta('llmgw_requests_total'), 1, text);
 });
 
 test('a scrape is not recorded, and only GET and HEAD read it', async () => {
