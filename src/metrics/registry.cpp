@@ -3,6 +3,7 @@
 #include <map>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "metrics/exposition.hpp"
@@ -38,7 +39,16 @@ struct series_sum {
   histogram_sum duration, ttft, tpot, input_tokens, output_tokens;
 };
 
-using names = std::pair<std::string, std::string>;
+using names = std::pair<std::string, std::string>;                        // provider, model
+using op_names = std::tuple<std::string, std::string, std::string_view>;  // and operation
+
+// The counters of `from` added to `into` (histograms are per operation).
+void add_counts(series_sum& into, const series_sum& from) {
+  for (const auto& [code, n] : from.requests) into.requests[code] += n;
+  for (std::size_t k = 0; k < into.tokens.size(); ++k) into.tokens[k] += from.tokens[k];
+  into.cost_usd += from.cost_usd;
+  into.unpriced += from.unpriced;
+}
 
 }  // namespace
 
@@ -48,7 +58,7 @@ worker_metrics& registry::add_worker() {
 }
 
 std::string registry::render() const {
-  std::map<names, series_sum> series;
+  std::map<op_names, series_sum> by_operation;
   std::map<names, std::uint64_t> upstream_errors;  // (provider, kind)
   std::uint64_t in_flight = 0, rate_limited = 0, budget_rejected = 0;
   std::array<std::uint64_t, 4> cache{};
@@ -61,7 +71,8 @@ std::string registry::render() const {
       const std::size_t n = w->series_count();
       for (std::size_t i = 0; i < n; ++i) {
         const auto& s = w->series_at(i);
-        auto& sum = series[{std::string(providers.name(s.provider)), std::string(models.name(s.model))}];
+        auto& sum =
+            by_operation[{std::string(providers.name(s.provider)), std::string(models.name(s.model)), name_of(s.op)}];
         const std::size_t codes = s.code_count.load(std::memory_order_acquire);
         for (std::size_t c = 0; c < codes; ++c) sum.requests[std::to_string(s.codes[c])] += s.requests[c].value();
         if (auto other = s.requests[worker_metrics::k_max_codes].value(); other != 0) sum.requests["other"] += other;
@@ -93,6 +104,10 @@ std::string registry::render() const {
     }
   }
 
+  // The llmgw_ counters go by (provider, model), over every operation.
+  std::map<names, series_sum> series;
+  for (const auto& [key, s] : by_operation) add_counts(series[{std::get<0>(key), std::get<1>(key)}], s);
+
   exposition x;
   x.family("llmgw_requests_total", "counter",
            "Requests finished, by the provider that answered (or was last tried; cache: the response cache), the "
@@ -104,11 +119,14 @@ std::string registry::render() const {
 
   auto histograms = [&](std::string_view name, std::string_view help, auto member, std::span<const double> bounds) {
     x.family(name, "histogram", help);
-    for (const auto& [key, s] : series) {
+    for (const auto& [key, s] : by_operation) {
       const histogram_sum& h = s.*member;
       if (h.empty()) continue;
-      x.histogram(name, {{"gen_ai_provider_name", key.first}, {"gen_ai_request_model", key.second}}, bounds, h.buckets,
-                  h.sum);
+      x.histogram(name,
+                  {{"gen_ai_operation_name", std::get<2>(key)},
+                   {"gen_ai_provider_name", std::get<0>(key)},
+                   {"gen_ai_request_model", std::get<1>(key)}},
+                  bounds, h.buckets, h.sum);
     }
   };
   histograms("gen_ai_server_request_duration_seconds",
@@ -123,13 +141,15 @@ std::string registry::render() const {
 
   x.family("gen_ai_client_token_usage", "histogram",
            "Input and output tokens per request, as the vendor counted them.");
-  for (const auto& [key, s] : series) {
+  for (const auto& [key, s] : by_operation) {
     for (auto [type, h] : {std::pair{"input", &s.input_tokens}, std::pair{"output", &s.output_tokens}}) {
       if (h->empty()) continue;
-      x.histogram(
-          "gen_ai_client_token_usage",
-          {{"gen_ai_provider_name", key.first}, {"gen_ai_request_model", key.second}, {"gen_ai_token_type", type}},
-          k_token_bounds, h->buckets, h->sum);
+      x.histogram("gen_ai_client_token_usage",
+                  {{"gen_ai_operation_name", std::get<2>(key)},
+                   {"gen_ai_provider_name", std::get<0>(key)},
+                   {"gen_ai_request_model", std::get<1>(key)},
+                   {"gen_ai_token_type", type}},
+                  k_token_bounds, h->buckets, h->sum);
     }
   }
 

@@ -10,6 +10,7 @@ namespace {
 
 usage::request_record answered(std::string provider, std::string model, int status = 200) {
   usage::request_record r;
+  r.path = "/v1/chat/completions";
   r.provider = std::move(provider);
   r.model = std::move(model);
   r.status = status;
@@ -37,15 +38,15 @@ TEST(metrics_registry, a_scrape_sums_the_workers_by_name) {
   EXPECT_TRUE(has_line(t, R"(llmgw_requests_total{provider="anthropic",model="claude-sonnet-4",code="200"} 2)")) << t;
   EXPECT_TRUE(has_line(
       t,
-      R"(gen_ai_server_request_duration_seconds_bucket{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",le="0.02"} 0)"))
+      R"(gen_ai_server_request_duration_seconds_bucket{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",le="0.02"} 0)"))
       << t;
   EXPECT_TRUE(has_line(
       t,
-      R"(gen_ai_server_request_duration_seconds_bucket{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",le="0.04"} 3)"))
+      R"(gen_ai_server_request_duration_seconds_bucket{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",le="0.04"} 3)"))
       << t;
   EXPECT_TRUE(has_line(
       t,
-      R"(gen_ai_server_request_duration_seconds_count{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o"} 3)"))
+      R"(gen_ai_server_request_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o"} 3)"))
       << t;
   EXPECT_TRUE(has_line(t, "# TYPE llmgw_requests_total counter")) << t;
   EXPECT_TRUE(has_line(t, "# TYPE gen_ai_server_request_duration_seconds histogram")) << t;
@@ -79,7 +80,7 @@ TEST(metrics_registry, tokens_cost_and_stream_timings) {
   EXPECT_TRUE(has_line(t, "llmgw_tokens_total{" + pm + R"(,kind="reasoning"} 8)")) << t;
   EXPECT_TRUE(has_line(t, "llmgw_cost_usd_total{" + pm + "} 0.25")) << t;
   EXPECT_TRUE(has_line(t, "llmgw_unpriced_requests_total{" + pm + "} 1")) << t;
-  const std::string g = R"(gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o")";
+  const std::string g = R"(gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o")";
   // Only the streamed one has a time to first token and per output token.
   EXPECT_TRUE(has_line(t, "gen_ai_server_time_to_first_token_seconds_count{" + g + "} 1")) << t;
   EXPECT_TRUE(has_line(t, "gen_ai_server_time_to_first_token_seconds_bucket{" + g + R"(,le="0.08"} 0)")) << t;
@@ -127,6 +128,7 @@ TEST(metrics_registry, series_and_status_codes_are_capped) {
   const auto& last = w.series_at(worker_metrics::k_max_series - 1);
   EXPECT_EQ(last.provider, worker_metrics::providers::k_other);
   EXPECT_EQ(last.model, worker_metrics::models::k_other);
+  EXPECT_EQ(last.op, operation::other);
   EXPECT_EQ(last.requests[0].value(), n - (worker_metrics::k_max_series - 1));
   // Statuses: the first k_max_codes by code (200 is one already), the rest as "other".
   for (int code = 400; code < 400 + static_cast<int>(worker_metrics::k_max_codes) + 3; ++code)
@@ -180,6 +182,33 @@ TEST(metrics_registry, upstream_errors_rejections_cache_and_in_flight) {
   EXPECT_TRUE(has_line(reg.render(), "llmgw_redis_up 0"));
   other.set_redis_up(true);
   EXPECT_TRUE(has_line(reg.render(), "llmgw_redis_up 1"));
+}
+
+TEST(metrics_registry, operations_by_path_and_summed_for_the_llmgw_counters) {
+  EXPECT_EQ(operation_of("/v1/chat/completions"), operation::chat);
+  EXPECT_EQ(operation_of("/chat/completions"), operation::chat);
+  EXPECT_EQ(operation_of("/v1/messages"), operation::chat);
+  EXPECT_EQ(operation_of("/v1/embeddings"), operation::embeddings);
+  EXPECT_EQ(operation_of("/v1/messages/count_tokens"), operation::other);
+  EXPECT_EQ(operation_of("/v1/models"), operation::other);
+  registry reg;
+  auto& w = reg.add_worker();
+  auto chat = answered("openai", "m");
+  auto embed = answered("openai", "m");
+  embed.path = "/v1/embeddings";
+  w.observe(chat, true);
+  w.observe(embed, true);
+  const std::string t = reg.render();
+  // One llmgw_ series over both; one gen_ai_ series per operation.
+  EXPECT_TRUE(has_line(t, R"(llmgw_requests_total{provider="openai",model="m",code="200"} 2)")) << t;
+  EXPECT_TRUE(has_line(
+      t,
+      R"(gen_ai_server_request_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="m"} 1)"))
+      << t;
+  EXPECT_TRUE(has_line(
+      t,
+      R"(gen_ai_server_request_duration_seconds_count{gen_ai_operation_name="embeddings",gen_ai_provider_name="openai",gen_ai_request_model="m"} 1)"))
+      << t;
 }
 
 TEST(metrics_registry, classify_upstream_errors) {

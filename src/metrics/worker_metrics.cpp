@@ -26,6 +26,25 @@ std::string_view name_of(upstream_error e) {
   return "other";
 }
 
+std::string_view name_of(operation o) {
+  switch (o) {
+    case operation::chat:
+      return "chat";
+    case operation::embeddings:
+      return "embeddings";
+    case operation::other:
+      break;
+  }
+  return "other";
+}
+
+operation operation_of(std::string_view path) {
+  // OpenAI's chat completions and Anthropic's messages are both `chat`.
+  if (path.ends_with("/chat/completions") || path.ends_with("/messages")) return operation::chat;
+  if (path.ends_with("/embeddings")) return operation::embeddings;
+  return operation::other;
+}
+
 upstream_error classify(const usage::attempt_record& a) {
   // The vendor's status says most; without one, the words the attempt
   // stage records (http::describe and the respond stage's own).
@@ -56,21 +75,24 @@ std::uint64_t worker_metrics::in_flight() const {
   return began_.value() - ended;
 }
 
-worker_metrics::series& worker_metrics::series_for(std::uint16_t provider, std::uint16_t model) {
-  if (const std::uint16_t i = index_[provider][model]; i != 0) return series_[i - 1];
+worker_metrics::series& worker_metrics::series_for(std::uint16_t provider, std::uint16_t model, operation op) {
+  const auto o = static_cast<std::size_t>(op);
+  if (const std::uint16_t i = index_[provider][model][o]; i != 0) return series_[i - 1];
   std::size_t n = series_count_.load(std::memory_order_relaxed);
-  // The last slot is kept for the pair (other, other), where every pair
+  // The last slot is kept for (other, other, other), where every series
   // past the others goes.
   if (n + 1 >= k_max_series) {
     provider = providers::k_other;
     model = models::k_other;
-    if (const std::uint16_t i = index_[provider][model]; i != 0) return series_[i - 1];
+    op = operation::other;
+    if (const std::uint16_t i = index_[provider][model][k_operations - 1]; i != 0) return series_[i - 1];
     n = k_max_series - 1;
   }
   series& s = series_[n];
   s.provider = provider;
   s.model = model;
-  index_[provider][model] = static_cast<std::uint16_t>(n + 1);
+  s.op = op;
+  index_[provider][model][static_cast<std::size_t>(op)] = static_cast<std::uint16_t>(n + 1);
   series_count_.store(n + 1, std::memory_order_release);
   return s;
 }
@@ -81,7 +103,7 @@ void worker_metrics::observe(const usage::request_record& r, bool routed) {
   std::string_view provider = r.provider;
   if (provider.empty() && !r.attempts.empty()) provider = r.attempts.back().provider;
   if (provider.empty() && r.cache == usage::cache_status::hit) provider = "cache";
-  series& s = series_for(providers_.id(provider), routed ? models_.id(r.model) : models::k_none);
+  series& s = series_for(providers_.id(provider), routed ? models_.id(r.model) : models::k_none, operation_of(r.path));
 
   const std::size_t codes = s.code_count.load(std::memory_order_relaxed);
   std::size_t cell = k_max_codes;

@@ -8,7 +8,7 @@
 //
 // Labels are bounded: a worker names at most k_max_providers providers and
 // k_max_models models (the rest are counted as "other"), and at most
-// k_max_series (provider, model) pairs. The tables are sized at start, so a
+// k_max_series (provider, model, operation) series. The tables are sized at start, so a
 // request allocates nothing here except the first time a worker sees a
 // name.
 #include <algorithm>
@@ -124,6 +124,14 @@ inline constexpr std::size_t k_upstream_error_kinds = 9;
 std::string_view name_of(upstream_error e);
 upstream_error classify(const usage::attempt_record& a);
 
+// The OpenTelemetry GenAI operation a request's endpoint performs
+// (gen_ai.operation.name); `other` for the rest (model lists,
+// count_tokens, unknown paths).
+enum class operation : std::uint8_t { chat, embeddings, other };
+inline constexpr std::size_t k_operations = 3;
+std::string_view name_of(operation o);
+operation operation_of(std::string_view path);
+
 // Token kinds counted in llmgw_tokens_total.
 inline constexpr std::array<std::string_view, 5> k_token_kinds = {"input", "output", "cached", "cache_write",
                                                                   "reasoning"};
@@ -139,10 +147,11 @@ class alignas(64) worker_metrics {
   using providers = label_table<k_max_providers>;
   using models = label_table<k_max_models>;
 
-  // All requests of one (provider, model).
+  // All requests of one (provider, model, operation).
   struct series {
     std::uint16_t provider = 0;  // ids in the worker's tables; set before publication
     std::uint16_t model = 0;
+    operation op = operation::other;
     // Statuses seen, published by code_count; requests counted per status,
     // the last cell for statuses past k_max_codes.
     std::array<std::uint16_t, k_max_codes> codes{};
@@ -188,12 +197,12 @@ class alignas(64) worker_metrics {
   int redis_up() const { return redis_up_.load(std::memory_order_relaxed); }
 
  private:
-  series& series_for(std::uint16_t provider, std::uint16_t model);
+  series& series_for(std::uint16_t provider, std::uint16_t model, operation op);
 
   providers providers_;
   models models_;
-  // (provider, model) → 1 + index in series_; 0: none yet. Owner only.
-  std::array<std::array<std::uint16_t, models::k_ids>, providers::k_ids> index_{};
+  // (provider, model, operation) → 1 + index in series_; 0: none yet. Owner only.
+  std::array<std::array<std::array<std::uint16_t, k_operations>, models::k_ids>, providers::k_ids> index_{};
   std::unique_ptr<series[]> series_;
   std::atomic<std::size_t> series_count_{0};
   std::array<std::array<counter, k_upstream_error_kinds>, providers::k_ids> upstream_errors_;

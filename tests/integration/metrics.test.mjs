@@ -79,7 +79,7 @@ async function scrapeUntil(pred, timeoutMs = 3000) {
 }
 
 const OPENAI = { provider: 'openai', model: 'gpt-4o-mini' };
-const GEN_AI = { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o-mini' };
+const GEN_AI = { gen_ai_operation_name: 'chat', gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o-mini' };
 const chat = (content, extra = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra });
 
 test('each outcome moves its counters by exactly one, and the text passes promtool', async () => {
