@@ -34,7 +34,7 @@ packages=(
   libssl-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
   libhiredis-dev libpq-dev libsqlite3-dev libxxhash-dev
   libgtest-dev libbenchmark-dev
-  redis-server redis-tools postgresql sqlite3
+  redis-server redis-tools postgresql sqlite3 prometheus
   nginx-light wrk curl
 )
 if [[ $with_bench -eq 1 ]]; then

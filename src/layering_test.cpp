@@ -54,6 +54,11 @@ TEST(layering, usage_uses_core_only) {
   EXPECT_EQ(violations("usage", {"usage", "core"}), std::vector<std::string>{});
 }
 
+// Metrics are fed finished records and know nothing of the stages.
+TEST(layering, metrics_use_usage_and_core) {
+  EXPECT_EQ(violations("metrics", {"metrics", "usage", "core"}), std::vector<std::string>{});
+}
+
 TEST(layering, store_uses_core_only) { EXPECT_EQ(violations("store", {"store", "core"}), std::vector<std::string>{}); }
 
 }  // namespace

@@ -154,6 +154,7 @@ int run_serve(const serve_args& args) {
     return 2;
   }
   if (!sinks.empty()) records = std::make_unique<usage::record_writer>(std::move(sinks));
+  state->metrics->watch_usage(records.get());
 
   const auto& sc = state->cfg.server;
   http::server_options opts;

@@ -25,6 +25,8 @@
 #include "core/json_escape.hpp"
 #include "limits/memory_limiter.hpp"
 #include "limits/redis_limiter.hpp"
+#include "metrics/exposition.hpp"
+#include "store/redis_client.hpp"
 
 namespace llmgw::api {
 
@@ -141,6 +143,7 @@ gateway_state::gateway_state(config c, bool demo)
       memory_limiter(std::make_shared<limits::memory_limiter>()),
       cache(make_cache(cfg.cache)),
       health(std::make_unique<deployment_health>(routes.deployment_count())),
+      metrics(std::make_shared<metrics::registry>()),
       demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
@@ -152,7 +155,8 @@ gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> sta
       records_(records),
       pool_(ioc),
       rng_(std::random_device{}()),
-      balancer_(state_->routes.deployment_count()) {
+      balancer_(state_->routes.deployment_count()),
+      metrics_(state_->metrics->add_worker()) {
   // With REDIS_URL each worker asks Redis on its own connection; the
   // process's memory limiter is its fallback when Redis cannot be asked.
   // One Redis client per worker serves both the limiter and the cache.
@@ -160,6 +164,7 @@ gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> sta
   cache_ = state_->cache;
   if (!state_->cfg.redis_url.empty()) {
     auto redis = limits::make_redis_client_for(ioc, state_->cfg.redis_url, state_->cfg.redis_cluster);
+    redis_ = redis;
     limiter_ =
         std::make_shared<limits::redis_limiter>(ioc, redis, state_->memory_limiter, state_->cfg.limits.on_store_error);
     if (state_->cfg.cache.backend != cache_backend::off && state_->cfg.cache.redis_requested) {
@@ -179,7 +184,6 @@ std::string gateway::render_protocol_error(const http::protocol_error& p) {
 }
 
 void gateway::record_rejection(const http::rejected_request& r) {
-  if (records_ == nullptr) return;
   usage::request_record rec;
   rec.ended = std::chrono::system_clock::now();
   rec.request_id = r.request_id;
@@ -190,6 +194,8 @@ void gateway::record_rejection(const http::rejected_request& r) {
   rec.error = r.error.message;
   rec.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.began).count();
   rec.bytes_out = static_cast<std::int64_t>(r.body_bytes_out);
+  metrics_.observe(rec, false);
+  if (records_ == nullptr) return;
   records_->try_push([&](usage::request_record& slot) { usage::copy_record(rec, slot); });
 }
 
@@ -204,7 +210,7 @@ void gateway::enter(stage s, request_context& ctx) {
 }
 
 asio::awaitable<void> gateway::handle(http::request& req, http::response_writer& out) {
-  request_context ctx(req, out, records_, record_pool_);
+  request_context ctx(req, out, records_, record_pool_, &metrics_);
   bool failed = false;
   try {
     co_await run(ctx);
@@ -227,6 +233,8 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
     ctx.record.error = "internal error";
   }
   account(ctx);
+  // As of this worker's last finished request: a virtual call and a store.
+  if (redis_) metrics_.set_redis_up(redis_->healthy());
 }
 
 asio::awaitable<void> gateway::run(request_context& ctx) {
@@ -243,6 +251,11 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
     const auto headers = ctx.headers();  // named: a temporary must not span the co_await (GCC 12)
     co_await ctx.out.send(status, "application/json", body, headers);
     ctx.skip_record();  // load balancers poll these: not in the access log
+    co_return;
+  }
+  // Prometheus scrapes /metrics (not under /v1, which is the vendors' API).
+  if (req.path() == "/metrics") {
+    co_await respond_metrics(ctx);
     co_return;
   }
 
@@ -293,6 +306,7 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
     co_await respond_error(ctx, routed.error());
     co_return;
   }
+  ctx.routed = true;
   enter(stage::admit, ctx);
   // What the cache will be asked is known before admission (no I/O), so a
   // limit check and a lookup that both go to Redis leave in one write.
@@ -584,6 +598,37 @@ asio::awaitable<void> gateway::respond_models(request_context& ctx) {
   const auto headers = ctx.headers();
   co_await ctx.out.send(200, "application/json", b, headers);
   ctx.mark_first_byte();
+}
+
+asio::awaitable<void> gateway::respond_metrics(request_context& ctx) {
+  // A scrape is neither a request to account nor one to count: like a
+  // health check, it leaves no record.
+  ctx.skip_record();
+  const auto method = ctx.req.method();
+  if (method != "GET" && method != "HEAD") {
+    co_await respond_error(ctx, method_not_allowed(method, ctx.req.path()));
+    co_return;
+  }
+  if (state_->cfg.metrics.require_key) {
+    const auto presented = presented_key(ctx.req.header("authorization"), ctx.req.header("x-api-key"));
+    const auto caller = presented ? state_->keys.lookup(*presented) : std::nullopt;
+    if (!caller) {
+      co_await respond_error(ctx, key_refused(ctx.api, presented.has_value()));
+      co_return;
+    }
+    if (!caller->is_master) {
+      gateway_error e = invalid_api_key();
+      e.status = 403;
+      e.type = "permission_error";
+      e.code = "master_key_required";
+      e.message = "metrics.require_key is set: only the master key may read /metrics.";
+      co_await respond_error(ctx, e);
+      co_return;
+    }
+  }
+  const std::string body = state_->metrics->render();
+  const auto headers = ctx.headers();
+  co_await ctx.out.send(200, metrics::k_content_type, body, headers);
 }
 
 void gateway::account(request_context& ctx) { ctx.finish(); }

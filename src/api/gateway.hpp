@@ -31,11 +31,16 @@
 #include "http/upstream.hpp"
 #include "limits/limiter.hpp"
 #include "limits/memory_limiter.hpp"
+#include "metrics/registry.hpp"
 #include "providers/provider.hpp"
 #include "routing/balancer.hpp"
 #include "routing/deployment_health.hpp"
 #include "routing/router.hpp"
 #include "usage/record_queue.hpp"
+
+namespace llmgw::store {
+class redis_client;
+}
 
 namespace llmgw::api {
 
@@ -55,6 +60,8 @@ struct gateway_state {
   std::shared_ptr<cache::response_cache> cache;
   // Which group deployments are cooling (every worker's failures count).
   std::unique_ptr<deployment_health> health;
+  // Every worker's counters; a scrape (GET /metrics) sums them.
+  std::shared_ptr<metrics::registry> metrics;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -147,6 +154,7 @@ class gateway {
   boost::asio::awaitable<void> respond_error(request_context& ctx, const gateway_error& e);
   // The small endpoints.
   boost::asio::awaitable<void> respond_models(request_context& ctx);
+  boost::asio::awaitable<void> respond_metrics(request_context& ctx);
   // account: the record goes to the writer (exactly once).
   void account(request_context& ctx);
 
@@ -175,6 +183,11 @@ class gateway {
   std::shared_ptr<limits::limiter> limiter_;
   // The state's memory cache, or this worker's Redis cache; null: no cache.
   std::shared_ptr<cache::response_cache> cache_;
+  // This worker's block of the state's metrics registry.
+  metrics::worker_metrics& metrics_;
+  // The Redis client of limiter_ and cache_ (REDIS_URL), for its health in
+  // the metrics; null without Redis.
+  std::shared_ptr<store::redis_client> redis_;
 };
 
 }  // namespace llmgw::api

@@ -35,7 +35,7 @@ void record_pool::give_back(std::unique_ptr<usage::request_record> r) {
 }
 
 request_context::request_context(http::request& r, http::response_writer& w, usage::record_queue* records,
-                                 record_pool& pool)
+                                 record_pool& pool, metrics::worker_metrics* metrics)
     : req(r),
       out(w),
       id(request_id::generate()),
@@ -45,7 +45,9 @@ request_context::request_context(http::request& r, http::response_writer& w, usa
       pool_(pool),
       owned_(pool.take()),
       record(*owned_),
-      records_(records) {
+      records_(records),
+      metrics_(metrics) {
+  if (metrics_ != nullptr) metrics_->request_began();
   record.request_id = id.view();
   record.method = r.method();
   usage::assign_field(record.path, r.path());
@@ -60,6 +62,7 @@ request_context::~request_context() {
     if (record.status == 0 && !out.started()) set_error(499, "request stopped before an answer");
     finish();
   }
+  if (metrics_ != nullptr) metrics_->request_ended();
   pool_.give_back(std::move(owned_));
 }
 
@@ -182,6 +185,7 @@ void request_context::finish() {
   if (record.attempts.empty() || record.cache == usage::cache_status::hit) usd = 0.0;
   limits.settle(used, usd);
   record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
+  if (metrics_ != nullptr) metrics_->observe(record, routed);
   if (records_ == nullptr) return;
   record.ended = std::chrono::system_clock::now();
   records_->try_push([&](usage::request_record& slot) { usage::copy_record(record, slot); });

@@ -22,6 +22,7 @@
 #include "core/token_usage.hpp"
 #include "http/response_headers.hpp"
 #include "http/server.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "usage/record_queue.hpp"
 #include "usage/request_record.hpp"
 
@@ -45,8 +46,10 @@ class request_context {
   using clock = std::chrono::steady_clock;
 
   // `records`: the worker's queue to the background writer; nullptr when
-  // nothing records requests (--no-access-log).
-  request_context(http::request& r, http::response_writer& w, usage::record_queue* records, record_pool& pool);
+  // nothing records requests (--no-access-log). `metrics`: the worker's
+  // block, fed from the record when the request finishes (nullptr: none).
+  request_context(http::request& r, http::response_writer& w, usage::record_queue* records, record_pool& pool,
+                  metrics::worker_metrics* metrics = nullptr);
   ~request_context();
   request_context(const request_context&) = delete;
   request_context& operator=(const request_context&) = delete;
@@ -58,6 +61,9 @@ class request_context {
   const client_api api;     // told by the path: errors and answers are written in it
   const bool count_tokens;  // POST /v1/messages/count_tokens
   std::string model;        // as the client asked, whole (the record keeps a cut copy)
+  // The router resolved the model: its name may then be a metrics label
+  // (a name no route knows never becomes one).
+  bool routed = false;
 
  private:
   record_pool& pool_;
@@ -111,12 +117,13 @@ class request_context {
   // waits: a full queue drops the record and counts it.
   void finish();
   bool finished() const { return finished_; }
-  // Health checks: answered, not recorded (load balancers poll them).
+  // Health checks and metrics scrapes: answered, not recorded nor counted.
   void skip_record() { finished_ = true; }
 
  private:
   usage::record_queue* records_;
   mutable char attempts_text_[24] = {};  // x-llmgw-attempts' value (headers are views)
+  metrics::worker_metrics* metrics_;
   bool finished_ = false;
   // The attempt under way (attempts run one after another), closed by
   // end_attempt() or, when the request ends first, by finish().

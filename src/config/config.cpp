@@ -258,6 +258,17 @@ void load_access_log(const loader& l, const YAML::Node& node, access_log_config&
   if (auto n = node["path"]; loader::present(n)) a.path = l.non_empty_string(n, "access_log.path");
 }
 
+void load_metrics(const loader& l, const YAML::Node& node, metrics_config& m) {
+  l.check_fields(node, "metrics", {"require_key"});
+  if (auto n = node["require_key"]; loader::present(n)) {
+    m.require_key = l.boolean(n, "metrics.require_key");
+    // Only the master key may read the metrics then: without one nobody could.
+    auto master = l.env()("LLMGW_MASTER_KEY");
+    if (m.require_key && (!master || master->empty()))
+      l.fail(n, "metrics.require_key", "true needs LLMGW_MASTER_KEY (only the master key may read /metrics)");
+  }
+}
+
 void load_upstream(const loader& l, const YAML::Node& node, upstream_config& u) {
   l.check_fields(node, "upstream",
                  {"connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "max_attempts",
@@ -672,12 +683,12 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
                        ": duplicate key (first at line " + std::to_string(d->first_line) + ")");
   }
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
-  l.check_fields(
-      root, "",
-      {"server", "upstream", "access_log", "limits", "providers", "teams", "keys", "aliases", "model_groups", "cache",
-       "usage"});
+  l.check_fields(root, "",
+                 {"server", "upstream", "access_log", "metrics", "limits", "providers", "teams", "keys", "aliases",
+                  "model_groups", "cache", "usage"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
   if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
+  if (auto n = root["metrics"]; loader::present(n)) load_metrics(l, n, cfg.metrics);
   if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);
   if (auto n = root["limits"]; loader::present(n)) load_limits(l, n, cfg.limits);
   if (auto n = root["providers"]; loader::present(n)) load_providers(l, n, cfg);

@@ -63,6 +63,12 @@ struct access_log_config {
   std::string path;  // appended to; empty: stdout
 };
 
+struct metrics_config {
+  // GET /metrics answers anyone by default, as Prometheus scrapes without
+  // credentials; true: only the master key (LLMGW_MASTER_KEY).
+  bool require_key = false;
+};
+
 // A gateway key as stored: only its hash.
 struct key_entry {
   std::string name;
@@ -84,6 +90,7 @@ struct config {
   server_config server;
   upstream_config upstream;
   access_log_config access_log;
+  metrics_config metrics;
   limits_config limits;
   // Built-in vendors (enabled or not, resolved against the environment) with
   // the YAML `providers:` entries applied: same name overrides, new name appends.

@@ -462,6 +462,17 @@ TEST(config, access_log_path) {
   EXPECT_TRUE(contains(error_of("access_log: x.log\n"), "access_log: expected a mapping"));
 }
 
+TEST(config, metrics_require_key) {
+  EXPECT_FALSE(load("").metrics.require_key);  // Prometheus scrapes without credentials
+  EXPECT_TRUE(load("metrics: {require_key: true}\n", {{"LLMGW_MASTER_KEY", "sk-master"}}).metrics.require_key);
+  EXPECT_FALSE(load("metrics:\n  require_key: false\n").metrics.require_key);
+  EXPECT_TRUE(contains(error_of("metrics:\n  require_key: yes-please\n", {{"LLMGW_MASTER_KEY", "m"}}),
+                       "gw.yaml:2: metrics.require_key: expected true or false"));
+  EXPECT_TRUE(contains(error_of("metrics: {require_keys: true}\n"), "gw.yaml:1: metrics.require_keys: unknown field"));
+  EXPECT_TRUE(contains(error_of("metrics: true\n"), "metrics: expected a mapping"));
+  EXPECT_TRUE(contains(error_of("metrics: {require_key: true}\n"), "metrics.require_key: true needs LLMGW_MASTER_KEY"));
+}
+
 }  // namespace
 }  // namespace llmgw
 

@@ -81,7 +81,9 @@ class record_queue {
   std::size_t capacity() const { return block_records_ * max_blocks_; }
   // Records waiting (any thread; a snapshot).
   std::size_t pending() const {
-    return static_cast<std::size_t>(pushed_.load(std::memory_order_acquire) - popped_.load(std::memory_order_acquire));
+    // Popped first: pushed, read after, is at least that (never a wrapped difference).
+    const std::uint64_t popped = popped_.load(std::memory_order_acquire);
+    return static_cast<std::size_t>(pushed_.load(std::memory_order_acquire) - popped);
   }
   // Blocks made so far (tests: the queue grows only when it has to).
   std::size_t blocks_made() const { return blocks_.size(); }

@@ -37,6 +37,12 @@ void record_writer::stop() {
   }
 }
 
+std::uint64_t record_writer::pending() const {
+  std::uint64_t n = 0;
+  for (const auto& q : queues_) n += q->pending();
+  return n;
+}
+
 std::uint64_t record_writer::dropped() const {
   std::uint64_t n = 0;
   for (const auto& q : queues_) n += q->dropped();

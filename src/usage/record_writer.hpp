@@ -47,6 +47,8 @@ class record_writer {
 
   // Records dropped over all queues since start (any thread).
   std::uint64_t dropped() const;
+  // Records waiting in all queues now (any thread; a snapshot).
+  std::uint64_t pending() const;
 
  private:
   void run();
