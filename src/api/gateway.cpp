@@ -23,6 +23,8 @@
 #include "cache/redis_cache.hpp"
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
+#include "cost/builtin_prices.hpp"
+#include "cost/price_reloader.hpp"
 #include "limits/memory_limiter.hpp"
 #include "limits/redis_limiter.hpp"
 
@@ -140,6 +142,9 @@ gateway_state::gateway_state(config c, bool demo)
       scrubber(vendor_secrets(cfg)),
       memory_limiter(std::make_shared<limits::memory_limiter>()),
       cache(make_cache(cfg.cache)),
+      prices(std::make_shared<cost::price_book>(
+          cost::initial_catalog(cfg.prices_file, std::make_shared<const cost::price_table>(cost::table_from_config(cfg.prices)),
+                                &cost::builtin_prices()))),
       demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
@@ -147,6 +152,8 @@ gateway_state::gateway_state(config c, bool demo)
 gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget,
                  usage::record_queue* records)
     : state_(std::move(state)), budget_(budget), records_(records), pool_(ioc), rng_(std::random_device{}()) {
+  prices_version_ = state_->prices->version();
+  prices_ = state_->prices->snapshot();
   // With REDIS_URL each worker asks Redis on its own connection; the
   // process's memory limiter is its fallback when Redis cannot be asked.
   // One Redis client per worker serves both the limiter and the cache.
@@ -562,5 +569,34 @@ asio::awaitable<void> gateway::respond_models(request_context& ctx) {
 }
 
 void gateway::account(request_context& ctx) { ctx.finish(); }
+
+std::optional<cost::model_price> gateway::price_of(const route_attempt& a) {
+  // One atomic load per request; the shared pointer is copied only after a reload.
+  if (const std::uint64_t v = state_->prices->version(); v != prices_version_) {
+    prices_version_ = v;
+    prices_ = state_->prices->snapshot();
+  }
+  const provider_config& p = *a.provider;
+  std::string_view family = p.type;
+  if (family.empty()) {
+    switch (p.kind) {
+      case provider_kind::azure:
+        family = "azure";
+        break;
+      case provider_kind::anthropic:
+        family = "anthropic";
+        break;
+      case provider_kind::gemini:
+        family = "gemini";
+        break;
+      case provider_kind::bedrock:
+        family = "bedrock";
+        break;
+      case provider_kind::openai_compatible:
+        break;
+    }
+  }
+  return prices_->find(a.price, p.name, family, a.model);
+}
 
 }  // namespace llmgw::api

@@ -25,6 +25,7 @@
 #include "cache/cache.hpp"
 #include "config/config.hpp"
 #include "core/memory_budget.hpp"
+#include "cost/price_book.hpp"
 #include "core/secret_scrubber.hpp"
 #include "core/string_pool.hpp"
 #include "http/server.hpp"
@@ -51,6 +52,10 @@ struct gateway_state {
   // The response cache, shared by every worker (it locks inside); null when
   // the configuration has none.
   std::shared_ptr<cache::response_cache> cache;
+  // The price catalog (config `prices:`, prices_file, built-in table),
+  // replaced whole when the prices file is reloaded. Throws at start when
+  // the prices file does not load.
+  std::shared_ptr<cost::price_book> prices;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -138,6 +143,9 @@ class gateway {
   boost::asio::awaitable<void> respond_models(request_context& ctx);
   // account: the record goes to the writer (exactly once).
   void account(request_context& ctx);
+  // The price of one attempt's deployment, from this worker's copy of the
+  // catalog (refreshed when the book's version moves).
+  std::optional<cost::model_price> price_of(const route_attempt& a);
 
   // Removes vendor credentials from every field of a vendor's error.
   void scrub(gateway_error& e) const;
@@ -158,6 +166,8 @@ class gateway {
   std::mt19937_64 rng_;
   stage_listener on_stage_;
   record_pool record_pool_;
+  std::shared_ptr<const cost::price_catalog> prices_;
+  std::uint64_t prices_version_ = 0;
   // The state's memory limiter, or this worker's Redis limiter (REDIS_URL).
   std::shared_ptr<limits::limiter> limiter_;
   // The state's memory cache, or this worker's Redis cache; null: no cache.

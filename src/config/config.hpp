@@ -6,6 +6,7 @@
 #include "config/cache_config.hpp"
 #include "config/env_subst.hpp"
 #include "config/limits_config.hpp"
+#include "config/price_config.hpp"
 #include "config/provider_config.hpp"
 
 #include <chrono>
@@ -75,6 +76,7 @@ struct deployment_entry {
   unsigned weight = 1;   // share of first picks; 0: failover only
   rate_limits limits;    // the vendor quota of this deployment (max_parallel too)
   std::string where;     // "file:line" of the provider field, for errors found later; may be empty
+  std::optional<price_config> price;  // what this deployment costs; absent: the model's price
 };
 
 struct config {
@@ -96,6 +98,12 @@ struct config {
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
   cache_config cache;                  // off unless the YAML has a cache: section
+  // A price file in LiteLLM's model_prices_and_context_window.json format;
+  // empty: none. Reloaded on SIGHUP and when it changes (cost/price_reloader.hpp).
+  std::string prices_file;
+  // `prices:` per model name (the vendor's model id, matched like the
+  // built-in table's names), over the file's and the built-in prices.
+  std::map<std::string, price_config, std::less<>> prices;
   std::string source = "environment";  // the YAML file's path when there is one
 };
 

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,8 @@ struct route_attempt {
   bool model_rewritten = false;  // model differs from the client's string: the body must be rewritten
   // The deployment's own quota (model groups only; nullptr: none). Owned by the router.
   const rate_limits* limits = nullptr;
+  // The deployment's own price (model groups only; nullptr: the model's). Owned by the router.
+  const price_config* price = nullptr;
 };
 
 struct route {
@@ -87,6 +90,7 @@ class router {
     std::string model;
     unsigned weight;
     rate_limits limits;
+    std::optional<price_config> price;
   };
   struct group {
     std::vector<group_member> members;  // enabled ones, in config order
