@@ -49,6 +49,10 @@ TEST(layering, routing_uses_config_providers_and_core) {
   EXPECT_EQ(violations("routing", {"routing", "config", "providers", "core"}), std::vector<std::string>{});
 }
 
+TEST(layering, cost_uses_config_and_core) {
+  EXPECT_EQ(violations("cost", {"cost", "config", "core"}), std::vector<std::string>{});
+}
+
 TEST(layering, store_uses_core_only) { EXPECT_EQ(violations("store", {"store", "core"}), std::vector<std::string>{}); }
 
 }  // namespace

@@ -17,8 +17,13 @@ namespace asio = boost::asio;
 
 namespace {
 
-// What tells a changed file: modification time (to the nanosecond) and size.
+// What tells a changed file: its inode (a file replaced by a rename, as
+// deploys and editors do), modification time and size. The clock behind
+// mtime may tick coarsely, so two same-sized writes in place within one
+// tick look the same: SIGHUP is the sure way.
 struct file_stamp {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
   std::int64_t sec = -1;
   std::int64_t nsec = -1;
   std::int64_t size = -1;
@@ -28,7 +33,8 @@ struct file_stamp {
 file_stamp stamp_of(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
-  return {static_cast<std::int64_t>(st.st_mtim.tv_sec), static_cast<std::int64_t>(st.st_mtim.tv_nsec),
+  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec), static_cast<std::int64_t>(st.st_mtim.tv_nsec),
           static_cast<std::int64_t>(st.st_size)};
 }
 

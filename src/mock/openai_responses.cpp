@@ -109,7 +109,10 @@ void append_usage(std::string& out, usage_counts u) {
   out.append(",\"total_tokens\":");
   append_number(out, u.prompt + u.completion);
   out.append(
-      ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+      ",\"prompt_tokens_details\":{\"cached_tokens\":");
+  append_number(out, u.cached);
+  out.append(
+      ",\"audio_tokens\":0},"
       "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
       "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}");
 }
