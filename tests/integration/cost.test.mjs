@@ -102,6 +102,9 @@ test('a stream has no cost header (its headers go before the usage); a model wit
     const r = await costOf(gw, chat('private', '[mock:prompt_tokens=2000,tokens=5]'));
     assert.equal(r.raw, null, 'an unpriced model must not be priced (nor at $0)');
     assert.match(r.overhead, /^\d+\.\d{3}$/);
+    // A name that only begins like a priced model is not priced as it.
+    const longer = await costOf(gw, chat('gpt-4o-mini-unlisted', '[mock:prompt_tokens=2000,tokens=5]'));
+    assert.equal(longer.raw, null, 'gpt-4o-mini-unlisted must not take the price of gpt-4o-mini or gpt-4o');
   } finally {
     assert.equal((await gw.stop()).code, 0);
   }
