@@ -575,8 +575,13 @@ std::optional<cost::model_price> gateway::price_of(const route_attempt& a) {
   if (const std::uint64_t v = state_->prices->version(); v != prices_version_) {
     prices_version_ = v;
     prices_ = state_->prices->snapshot();
+    price_memo_.clear();
   }
+  if (a.price != nullptr) return prices_->find(a.price, {}, {}, a.model);
   const provider_config& p = *a.provider;
+  price_key_.assign(p.name).push_back('\0');
+  price_key_.append(a.model);
+  if (const auto it = price_memo_.find(price_key_); it != price_memo_.end()) return it->second;
   std::string_view family = p.type;
   if (family.empty()) {
     switch (p.kind) {
@@ -596,7 +601,11 @@ std::optional<cost::model_price> gateway::price_of(const route_attempt& a) {
         break;
     }
   }
-  return prices_->find(a.price, p.name, family, a.model);
+  auto found = prices_->find(nullptr, p.name, family, a.model);
+  constexpr std::size_t k_max_memo = 4096;
+  if (price_memo_.size() >= k_max_memo) price_memo_.clear();
+  price_memo_.emplace(price_key_, found);
+  return found;
 }
 
 }  // namespace llmgw::api

@@ -168,6 +168,11 @@ class gateway {
   record_pool record_pool_;
   std::shared_ptr<const cost::price_catalog> prices_;
   std::uint64_t prices_version_ = 0;
+  // Prices found, by provider and model (cleared with a new catalog, and
+  // when it grows past a bound: clients choose model names). The key is
+  // built in price_key_, whose buffer is reused: a repeated lookup allocates nothing.
+  std::unordered_map<std::string, std::optional<cost::model_price>> price_memo_;
+  std::string price_key_;
   // The state's memory limiter, or this worker's Redis limiter (REDIS_URL).
   std::shared_ptr<limits::limiter> limiter_;
   // The state's memory cache, or this worker's Redis cache; null: no cache.
