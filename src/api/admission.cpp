@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+
+#include "limits/budget_period.hpp"
 
 namespace llmgw::api {
 
@@ -24,6 +27,8 @@ std::string_view per_minute_unit(limits::unit u) {
       return "tokens per minute";
     case limits::unit::parallel:
       return "requests at once";
+    case limits::unit::spend:
+      return "USD";
   }
   return "";
 }
@@ -66,6 +71,34 @@ void admission::charge_key(std::string_view key_id, std::string_view model, cons
   }
 }
 
+void admission::charge_budgets(std::string_view key_id, const key_limits& limits, double usd,
+                               std::chrono::system_clock::time_point now) {
+  reserved_usd_ = usd;
+  const auto add = [&](std::vector<limits::charge>& to, std::string_view tag, const budget& b, std::string_view label,
+                       std::string name) {
+    const limits::budget_window w = limits::budget_window_at(b.per, now);
+    limits::charge c{bucket(tag, ":budget:" + w.id), label, limits::unit::spend, b.usd, usd};
+    c.window = w.left;
+    budgets_.push_back({c.bucket, std::move(name), w.ends});
+    to.push_back(std::move(c));
+  };
+  for (const budget& b : limits.budgets) {
+    add(charges_, key_id, b, b.per == budget::period::day ? "key:budget:day" : "key:budget:month",
+        "this key's " + std::string(limits::adjective_of(b.per)) + " budget");
+  }
+  if (limits.team.empty()) return;
+  const std::string tag = "team:" + limits.team;
+  for (const budget& b : limits.team_budgets) {
+    add(team_charges_, tag, b, b.per == budget::period::day ? "team:budget:day" : "team:budget:month",
+        "team " + limits.team + "'s " + std::string(limits::adjective_of(b.per)) + " budget");
+  }
+}
+
+void admission::team_admitted(limits::limiter& l) {
+  limiter_ = &l;
+  for (const auto& c : team_charges_) held_.push_back(c);
+}
+
 std::vector<limits::charge> admission::deployment_charges(std::string_view deployment, const rate_limits& r) const {
   std::vector<limits::charge> out;
   const std::string tag = "dep:" + std::string(deployment);
@@ -82,7 +115,7 @@ std::vector<limits::charge> admission::deployment_charges(std::string_view deplo
 
 void admission::admitted(limits::limiter& l, const limits::decision& d) {
   limiter_ = d.taken_by != nullptr ? d.taken_by : &l;
-  held_ = charges_;
+  held_.insert(held_.end(), charges_.begin(), charges_.end());
   // The tightest bucket of each kind speaks for the request in the headers.
   std::optional<std::size_t> requests, tokens;
   for (std::size_t i = 0; i < charges_.size() && i < d.states.size(); ++i) {
@@ -127,6 +160,7 @@ gateway_error admission::refusal(const limits::decision& d, std::span<const limi
   }
   const limits::charge& c = charges[d.refused];
   refused_label_ = std::string(c.label);
+  if (c.kind == limits::unit::spend) return budget_refusal(c, d.states[d.refused]);
   gateway_error e;
   e.status = 429;
   e.type = "rate_limit_exceeded";
@@ -144,6 +178,22 @@ gateway_error admission::refusal(const limits::decision& d, std::span<const limi
   return e;
 }
 
+gateway_error admission::budget_refusal(const limits::charge& c, const limits::bucket_state& s) const {
+  const auto info = std::find_if(budgets_.begin(), budgets_.end(), [&](const auto& b) { return b.bucket == c.bucket; });
+  const std::string name = info != budgets_.end() ? info->name : std::string("a budget");
+  const auto ends = info != budgets_.end() ? info->ends : std::chrono::system_clock::now() + c.window;
+  char money[96];
+  std::snprintf(money, sizeof money, "$%.2f of $%.2f is spent", std::max(0.0, c.amount - s.remaining), c.amount);
+  gateway_error e;
+  e.status = 429;
+  e.type = "insufficient_quota";
+  e.code = "budget_exceeded";
+  e.message = "Budget exceeded: " + name + " (" + money + (c.cost > 0 ? ", this request may cost more" : "") +
+              "). It resets at " + limits::rfc3339_utc(ends) + ".";
+  e.retry_after = std::to_string(std::max<long long>(1, (c.window.count() + 999) / 1000));
+  return e;
+}
+
 void admission::add_headers(http::response_headers& h) const {
   if (!limit_requests_.empty()) {
     h.add("x-ratelimit-limit-requests", limit_requests_);
@@ -158,15 +208,18 @@ void admission::add_headers(http::response_headers& h) const {
   if (!refused_label_.empty()) h.add("x-llmgw-limit", refused_label_);
 }
 
-void admission::settle(std::optional<std::uint64_t> used) {
+void admission::settle(std::optional<std::uint64_t> used, std::optional<double> usd) {
   if (settled_ || limiter_ == nullptr) return;
   settled_ = true;
   const double delta = used ? static_cast<double>(*used) - static_cast<double>(reserved_) : 0.0;
+  const double usd_delta = usd ? *usd - reserved_usd_ : 0.0;
   for (const auto& c : held_) {
     if (c.kind == limits::unit::parallel) {
       limiter_->release(c);
     } else if (c.kind == limits::unit::tokens && delta != 0) {
       limiter_->adjust(c, delta);
+    } else if (c.kind == limits::unit::spend && usd_delta != 0) {
+      limiter_->adjust(c, usd_delta);
     }
   }
 }

@@ -5,6 +5,7 @@
 // holds is settled exactly once, when the request context finishes: the
 // reserved tokens are trued up to the vendor's count and parallel slots are
 // given back.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +29,16 @@ class admission {
 
   // The charges of one request of `key_id` for `model` (as the client named it).
   void charge_key(std::string_view key_id, std::string_view model, const key_limits& limits, std::uint64_t tokens);
+  // The budgets of the key (decided with its limits, in charges()) and of
+  // its team (team_charges(): another owner, so another decision) for a
+  // request estimated at `usd` (0 when it cannot be priced: a spent budget
+  // still refuses it).
+  void charge_budgets(std::string_view key_id, const key_limits& limits, double usd,
+                      std::chrono::system_clock::time_point now);
+  const std::vector<limits::charge>& team_charges() const { return team_charges_; }
+  // The team's budgets were taken.
+  void team_admitted(limits::limiter& l);
+
   // The charges of one attempt at a deployment with its own quota.
   std::vector<limits::charge> deployment_charges(std::string_view deployment, const rate_limits& limits) const;
 
@@ -47,8 +58,9 @@ class admission {
 
   // Once, at the end: tokens trued up to `used` (the vendor's prompt +
   // completion, or nullopt when it reported none: the reservation stands),
+  // budgets to `usd` (the request's cost; nullopt: the estimate stands),
   // slots released.
-  void settle(std::optional<std::uint64_t> used);
+  void settle(std::optional<std::uint64_t> used, std::optional<double> usd);
 
   std::uint64_t reserved() const { return reserved_; }
 
@@ -57,11 +69,21 @@ class admission {
   std::vector<limits::charge> held_;  // taken: tokens to settle, slots to release
   limits::limiter* limiter_ = nullptr;
   std::uint64_t reserved_ = 0;
+  double reserved_usd_ = 0;
+  std::vector<limits::charge> team_charges_;
+  // What a budget refusal says of each budget charged: its name and when it resets.
+  struct budget_info {
+    std::string bucket;
+    std::string name;  // "team a's monthly budget"
+    std::chrono::system_clock::time_point ends;
+  };
+  std::vector<budget_info> budgets_;
   bool settled_ = false;
   // Header values, owned here (headers view them).
   std::string limit_requests_, remaining_requests_, reset_requests_;
   std::string limit_tokens_, remaining_tokens_, reset_tokens_;
   std::string refused_label_;
+  gateway_error budget_refusal(const limits::charge& c, const limits::bucket_state& s) const;
 };
 
 // OpenAI's duration format for x-ratelimit-reset-*: "250ms", "1s", "6m0s".

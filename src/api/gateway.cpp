@@ -24,6 +24,7 @@
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
 #include "cost/builtin_prices.hpp"
+#include "cost/cost.hpp"
 #include "cost/price_reloader.hpp"
 #include "limits/memory_limiter.hpp"
 #include "limits/redis_limiter.hpp"
@@ -371,7 +372,7 @@ route_result gateway::route_request(request_context& ctx, const decoded_request&
 }
 
 asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ctx, const decoded_request& d,
-                                                             const route&) {
+                                                             const route& r) {
   const key_limits* limits = ctx.caller_limits;
   if (limits == nullptr) co_return std::nullopt;  // the common case costs one branch
   // What the answer may cost: the prompt by its size, the output by the
@@ -383,11 +384,35 @@ asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ct
   const std::uint64_t fallback = limits->reserve_output_tokens.value_or(state_->cfg.limits.reserve_output_tokens);
   const std::uint64_t tokens = admission::reserve_for(d.client_body.size(), max_output, max_output ? 0 : fallback);
   ctx.limits.charge_key(ctx.record.key_id, ctx.model, *limits, tokens);
+  if (!limits->budgets.empty() || !limits->team_budgets.empty()) {
+    const std::uint64_t prompt = admission::reserve_for(d.client_body.size(), 0, 0);
+    ctx.limits.charge_budgets(ctx.record.key_id, *limits, estimate_cost(r, prompt, tokens - prompt),
+                              std::chrono::system_clock::now());
+  }
+  // The team's budgets are another owner's buckets (in Redis Cluster another
+  // slot): decided first, given back below if the key's own refuse.
+  if (!ctx.limits.team_charges().empty()) {
+    const limits::decision team = co_await limiter_->take(ctx.limits.team_charges());
+    if (!team.admitted) co_return ctx.limits.refusal(team, ctx.limits.team_charges());
+    ctx.limits.team_admitted(team.taken_by != nullptr ? *team.taken_by : *limiter_);
+  }
   if (ctx.limits.empty()) co_return std::nullopt;
   const limits::decision decision = co_await limiter_->take(ctx.limits.charges());
   if (!decision.admitted) co_return ctx.limits.refusal(decision, ctx.limits.charges());
   ctx.limits.admitted(*limiter_, decision);
   co_return std::nullopt;
+}
+
+double gateway::estimate_cost(const route& r, std::uint64_t prompt_tokens, std::uint64_t output_tokens) {
+  // Every prompt token at the uncached rate: the most it may cost.
+  token_usage u;
+  u.prompt_tokens = static_cast<std::int64_t>(prompt_tokens);
+  u.completion_tokens = static_cast<std::int64_t>(output_tokens);
+  double most = 0;
+  for (const auto& a : r.attempts) {
+    if (const auto p = price_of(a)) most = std::max(most, cost::compute_cost(u, *p).total());
+  }
+  return most;
 }
 
 namespace {

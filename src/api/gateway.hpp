@@ -103,10 +103,15 @@ class gateway {
   decode_result decode(request_context& ctx);
   // route: model → deployments.
   route_result route_request(request_context& ctx, const decoded_request& d);
-  // admit: the caller's rate limits (key, key + model), all or nothing; the
-  // error when refused. Deployment limits are taken per attempt.
+  // admit: the caller's rate limits (key, key + model) and budgets (key,
+  // team), all or nothing; the error when refused. Deployment limits are
+  // taken per attempt.
   boost::asio::awaitable<std::optional<gateway_error>> admit(request_context& ctx, const decoded_request& d,
                                                              const route& r);
+  // What a request may cost at most in USD, for the budgets' reservation:
+  // the dearest deployment of its route at these token counts (0: none of
+  // them has a price).
+  double estimate_cost(const route& r, std::uint64_t prompt_tokens, std::uint64_t output_tokens);
   // cache lookup: ctx.cache_store says whether and how the answer is stored.
   // Split in two so that, with Redis, the lookup goes out in the same write
   // as the admit stage's limit check: first what to ask (the key, the TTL,

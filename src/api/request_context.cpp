@@ -207,7 +207,12 @@ void request_context::finish() {
                                       std::max<std::int64_t>(0, record.completion_tokens));
   // A cache hit counts as a request but costs no tokens: all given back.
   if (record.cache == usage::cache_status::hit) used = 0;
-  limits.settle(used);
+  // Budgets: what the request cost; nothing when no vendor was asked or the
+  // cache answered; the estimate stands when it cannot be priced.
+  std::optional<double> usd;
+  if (record.cost_known) usd = record.cost_usd;
+  if (record.attempts.empty() || record.cache == usage::cache_status::hit) usd = 0.0;
+  limits.settle(used, usd);
   record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
   if (records_ == nullptr) return;
   record.ended = std::chrono::system_clock::now();

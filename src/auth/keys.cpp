@@ -51,7 +51,7 @@ std::optional<principal> key_store::lookup_digest(const sha256_digest& digest) c
   const auto it = by_digest_.find(digest);
   if (it == by_digest_.end()) return std::nullopt;
   const entry& e = it->second;
-  const bool limited = e.limits.key.any() || !e.limits.per_model.empty() || e.limits.reserve_output_tokens;
+  const bool limited = e.limits.any();
   return principal{e.name, e.id, e.is_master, limited ? &e.limits : nullptr};
 }
 

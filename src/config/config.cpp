@@ -176,7 +176,7 @@ class loader {
   }
 
   // A non-negative amount of USD per million tokens.
-  double usd(const YAML::Node& node, std::string_view path) const {
+  double usd_per_mtok(const YAML::Node& node, std::string_view path) const {
     if (!node.IsScalar()) fail(node, path, "expected a number (USD per million tokens)");
     const std::string s = string(node, path);
     double value = -1;
@@ -195,15 +195,46 @@ class loader {
     for (std::string_view required : {"input_per_mtok", "output_per_mtok"}) {
       if (!present(node[std::string(required)])) fail(node, path, std::string(required) + " is required");
     }
-    p.input_per_mtok = usd(node["input_per_mtok"], join(path, "input_per_mtok"));
-    p.output_per_mtok = usd(node["output_per_mtok"], join(path, "output_per_mtok"));
+    p.input_per_mtok = usd_per_mtok(node["input_per_mtok"], join(path, "input_per_mtok"));
+    p.output_per_mtok = usd_per_mtok(node["output_per_mtok"], join(path, "output_per_mtok"));
     if (auto n = node["cached_input_per_mtok"]; present(n)) {
-      p.cached_input_per_mtok = usd(n, join(path, "cached_input_per_mtok"));
+      p.cached_input_per_mtok = usd_per_mtok(n, join(path, "cached_input_per_mtok"));
     }
     if (auto n = node["cache_write_per_mtok"]; present(n)) {
-      p.cache_write_per_mtok = usd(n, join(path, "cache_write_per_mtok"));
+      p.cache_write_per_mtok = usd_per_mtok(n, join(path, "cache_write_per_mtok"));
     }
     return p;
+  }
+
+  // `[{period: day|month, usd: N}]`, at most one per period.
+  std::vector<budget> budgets(const YAML::Node& node, std::string_view path) const {
+    if (!node.IsSequence()) fail(node, path, "expected a list of budgets ({period: day|month, usd: N})");
+    std::vector<budget> out;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string bpath = index(std::string(path), i);
+      const YAML::Node b = node[i];
+      check_fields(b, bpath, {"period", "usd"});
+      if (!present(b["period"]) || !present(b["usd"])) fail(b, bpath, "a budget needs a period and usd");
+      budget entry;
+      const std::string per = string(b["period"], bpath + ".period");
+      if (per == "day") {
+        entry.per = budget::period::day;
+      } else if (per == "month") {
+        entry.per = budget::period::month;
+      } else {
+        fail(b["period"], bpath + ".period", "expected day or month, got \"" + per + "\"");
+      }
+      const std::string usd = string(b["usd"], bpath + ".usd");
+      const auto [end, ec] = std::from_chars(usd.data(), usd.data() + usd.size(), entry.usd);
+      if (ec != std::errc{} || end != usd.data() + usd.size() || !(entry.usd > 0) || entry.usd > 1e12) {
+        fail(b["usd"], bpath + ".usd", "expected an amount of US dollars above 0, got \"" + usd + "\"");
+      }
+      for (const auto& other : out) {
+        if (other.per == entry.per) fail(b, bpath, "two budgets for the same period");
+      }
+      out.push_back(entry);
+    }
+    return out;
   }
 
   std::vector<std::string> model_list(const YAML::Node& node, std::string_view path) const {
@@ -369,7 +400,8 @@ void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = loader::index("keys", i);
     const YAML::Node item = node[i];
-    l.check_fields(item, path, {"name", "key_sha256", "key", "limits", "model_limits", "reserve_output_tokens"});
+    l.check_fields(item, path,
+                   {"name", "key_sha256", "key", "limits", "model_limits", "reserve_output_tokens", "team", "budgets"});
     if (!loader::present(item["name"])) l.fail(item, path, "a key needs a name");
     key_entry entry;
     entry.name = l.non_empty_string(item["name"], path + ".name");
@@ -399,11 +431,35 @@ void load_keys(const loader& l, const YAML::Node& node, config& cfg) {
     }
     if (auto n = item["reserve_output_tokens"]; loader::present(n))
       entry.limits.reserve_output_tokens = l.integer<std::uint64_t>(n, path + ".reserve_output_tokens", 0, 10'000'000);
+    if (auto n = item["budgets"]; loader::present(n)) entry.limits.budgets = l.budgets(n, path + ".budgets");
+    if (auto n = item["team"]; loader::present(n)) {
+      entry.limits.team = l.non_empty_string(n, path + ".team");
+      l.check_name(n, path + ".team", entry.limits.team);
+      if (auto t = cfg.team_budgets.find(entry.limits.team); t != cfg.team_budgets.end())
+        entry.limits.team_budgets = t->second;
+    }
     if (!names.insert(entry.name).second) l.fail(item, path + ".name", "duplicate key name \"" + entry.name + "\"");
     if (!hashes.insert(entry.key_sha256).second) {
       l.fail(item, path, "the same key is listed twice (also under another name)");
     }
     cfg.keys.push_back(std::move(entry));
+  }
+}
+
+// teams: — before keys:, whose `team:` takes the team's budgets.
+void load_teams(const loader& l, const YAML::Node& node, config& cfg) {
+  if (!node.IsSequence()) l.fail(node, "teams", "expected a list of teams ({name, budgets})");
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = loader::index("teams", i);
+    const YAML::Node item = node[i];
+    l.check_fields(item, path, {"name", "budgets"});
+    if (!loader::present(item["name"])) l.fail(item, path, "a team needs a name");
+    const std::string name = l.non_empty_string(item["name"], path + ".name");
+    l.check_name(item["name"], path + ".name", name);
+    std::vector<budget> budgets;
+    if (auto n = item["budgets"]; loader::present(n)) budgets = l.budgets(n, path + ".budgets");
+    if (!cfg.team_budgets.emplace(name, std::move(budgets)).second)
+      l.fail(item["name"], path + ".name", "duplicate team \"" + name + "\"");
   }
 }
 
@@ -586,13 +642,14 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
   l.check_fields(
       root, "",
-      {"server", "upstream", "access_log", "limits", "providers", "keys", "aliases", "model_groups", "cache",
+      {"server", "upstream", "access_log", "limits", "providers", "teams", "keys", "aliases", "model_groups", "cache",
        "prices_file", "prices"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
   if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
   if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);
   if (auto n = root["limits"]; loader::present(n)) load_limits(l, n, cfg.limits);
   if (auto n = root["providers"]; loader::present(n)) load_providers(l, n, cfg);
+  if (auto n = root["teams"]; loader::present(n)) load_teams(l, n, cfg);
   if (auto n = root["keys"]; loader::present(n)) load_keys(l, n, cfg);
   if (auto n = root["aliases"]; loader::present(n)) load_aliases(l, n, cfg);
   if (auto n = root["model_groups"]; loader::present(n)) load_groups(l, n, cfg);

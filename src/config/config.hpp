@@ -88,6 +88,8 @@ struct config {
   // the YAML `providers:` entries applied: same name overrides, new name appends.
   std::vector<provider_config> providers;
   std::vector<key_entry> keys;
+  // teams: each team's budgets, by name (its keys copy them at load).
+  std::map<std::string, std::vector<budget>, std::less<>> team_budgets;
   std::optional<std::string> master_key_sha256;  // from LLMGW_MASTER_KEY
   // REDIS_URL: rate limits shared by every instance through Redis; empty:
   // each process limits on its own. May hold a password: never printed.

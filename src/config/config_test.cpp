@@ -509,6 +509,43 @@ TEST(config_limits, bad_limits_name_the_file_line_and_field) {
             "gw.yaml:1: limits.burst: unknown field (expected one of: on_store_error, reserve_output_tokens)");
 }
 
+TEST(config_limits, budgets_of_keys_and_teams_load_and_a_key_takes_its_teams) {
+  const config c = load(R"(
+teams:
+  - {name: team-a, budgets: [{period: month, usd: 500}]}
+keys:
+  - {name: ci, key: k-ci, team: team-a, budgets: [{period: day, usd: 5.5}]}
+  - {name: solo, key: k-solo, team: nobody}
+)",
+                        {});
+  ASSERT_EQ(c.keys.size(), 2u);
+  const key_limits& ci = c.keys[0].limits;
+  ASSERT_EQ(ci.budgets.size(), 1u);
+  EXPECT_EQ(ci.budgets[0].per, budget::period::day);
+  EXPECT_EQ(ci.budgets[0].usd, 5.5);
+  EXPECT_EQ(ci.team, "team-a");
+  ASSERT_EQ(ci.team_budgets.size(), 1u);
+  EXPECT_EQ(ci.team_budgets[0].per, budget::period::month);
+  EXPECT_EQ(ci.team_budgets[0].usd, 500);
+  EXPECT_TRUE(ci.any());
+  // A team no teams: entry names is a label, with no budget.
+  EXPECT_EQ(c.keys[1].limits.team, "nobody");
+  EXPECT_TRUE(c.keys[1].limits.team_budgets.empty());
+  EXPECT_FALSE(c.keys[1].limits.any());
+}
+
+TEST(config_limits, bad_budgets_name_the_file_line_and_field) {
+  EXPECT_EQ(error_of("keys:\n  - name: a\n    key: k\n    budgets: [{period: week, usd: 5}]\n"),
+            "gw.yaml:4: keys[0].budgets[0].period: expected day or month, got \"week\"");
+  EXPECT_EQ(error_of("keys:\n  - name: a\n    key: k\n    budgets: [{period: day, usd: -1}]\n"),
+            "gw.yaml:4: keys[0].budgets[0].usd: expected an amount of US dollars above 0, got \"-1\"");
+  EXPECT_EQ(error_of("keys:\n  - name: a\n    key: k\n    budgets: [{period: day, usd: 1}, {period: day, usd: 2}]\n"),
+            "gw.yaml:4: keys[0].budgets[1]: two budgets for the same period");
+  EXPECT_EQ(error_of("teams:\n  - {name: t}\n  - {name: t}\n"), "gw.yaml:3: teams[1].name: duplicate team \"t\"");
+  EXPECT_EQ(error_of("teams:\n  - {name: t, budget: 5}\n"),
+            "gw.yaml:2: teams[0].budget: unknown field (expected one of: name, budgets)");
+}
+
 TEST(config_limits, redis_url_and_cluster_come_from_the_environment) {
   const config c = load("", {{"REDIS_URL", "redis://h:1"}, {"REDIS_CLUSTER", "1"}});
   EXPECT_EQ(c.redis_url, "redis://h:1");

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace llmgw {
 
@@ -16,12 +17,25 @@ struct rate_limits {
   bool any() const { return rpm || tpm || max_parallel; }
 };
 
+// A spend limit in USD over a calendar period, in UTC: a day, or a month.
+struct budget {
+  enum class period : std::uint8_t { day, month };
+  period per = period::day;
+  double usd = 0;
+};
+
 // What one gateway key may use.
 struct key_limits {
   rate_limits key;  // the key over every model
   // Per model as the client names it (before aliases and groups resolve).
   std::map<std::string, rate_limits, std::less<>> per_model;
   std::optional<std::uint64_t> reserve_output_tokens;  // else limits_config's
+  std::vector<budget> budgets;                         // the key's own
+  std::string team;                                    // the key's team (`team:`); empty: none
+  std::vector<budget> team_budgets;                    // the team's (`teams:`), shared by its keys
+  bool any() const {
+    return key.any() || !per_model.empty() || reserve_output_tokens || !budgets.empty() || !team_budgets.empty();
+  }
 };
 
 // The `limits:` section: how the limiter behaves, not what it limits.

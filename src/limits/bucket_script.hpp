@@ -4,15 +4,18 @@
 // instances with skewed clocks agree). KEYS are the buckets of one request;
 // they share one {hash tag}, so on Redis Cluster they live in one slot.
 //
-// ARGV[1] is the operation; then three values per key: kind ("r" requests,
-// "t" tokens, "p" in flight), the per-minute amount (or in-flight bound), and
-// the cost (take) or the change (adjust, release).
+// ARGV[1] is the operation; then four values per key: kind ("r" requests,
+// "t" tokens, "p" in flight, "s" budget spend), the per-minute amount (or
+// in-flight bound, or budget in USD), the cost (take) or the change (adjust,
+// release), and for "s" the ms until its period ends (the key expires then;
+// its name holds the period, so the next one starts at zero).
 //   take    → {admitted, refused (1-based, 0: none), never_fits, retry_after_ms,
 //              then per key: remaining, ms until full}
 //   adjust  → 1 (tokens trued up; never above the amount, may go below zero)
 //   release → 1 (in-flight slots given back)
 // A bucket is a hash {l = level, t = ms of the last update} that expires
-// once it would be full again: an absent bucket is a full one.
+// once it would be full again: an absent bucket is a full one. In-flight
+// counts and spend are plain numbers.
 #include <string_view>
 
 namespace llmgw::limits {
@@ -21,7 +24,7 @@ inline constexpr std::string_view k_bucket_script = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local op = ARGV[1]
-local function arg(i, j) return ARGV[1 + (i - 1) * 3 + j] end
+local function arg(i, j) return ARGV[1 + (i - 1) * 4 + j] end
 local function level_of(key, amount)
   local v = redis.call('HMGET', key, 'l', 't')
   if not v[1] then return amount end
@@ -42,6 +45,13 @@ if op == 'take' then
     if kind == 'p' then
       levels[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
       room = levels[i] + cost <= amount
+    elseif kind == 's' then
+      levels[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
+      room = levels[i] < amount and levels[i] + cost <= amount
+      if not room then
+        local w = tonumber(arg(i, 4))
+        if w > wait then wait = w end
+      end
     else
       levels[i] = level_of(KEYS[i], amount)
       room = levels[i] >= cost
@@ -67,6 +77,14 @@ if op == 'take' then
       end
       out[#out + 1] = math.floor(amount - lvl)
       out[#out + 1] = 0
+    elseif kind == 's' then
+      if admitted == 1 and cost > 0 then
+        lvl = tonumber(redis.call('INCRBYFLOAT', KEYS[i], tostring(cost)))
+        redis.call('PEXPIRE', KEYS[i], tonumber(arg(i, 4)) + 60000)
+      end
+      -- USD is not whole: the remaining amount goes back as text.
+      out[#out + 1] = tostring(amount - lvl)
+      out[#out + 1] = tonumber(arg(i, 4))
     else
       if admitted == 1 then
         lvl = lvl - cost
@@ -82,9 +100,14 @@ if op == 'take' then
 elseif op == 'adjust' then
   for i = 1, #KEYS do
     local amount, delta = tonumber(arg(i, 2)), tonumber(arg(i, 3))
-    local lvl = level_of(KEYS[i], amount) - delta
-    if lvl > amount then lvl = amount end
-    save(KEYS[i], lvl, amount)
+    if arg(i, 1) == 's' then
+      if tonumber(redis.call('INCRBYFLOAT', KEYS[i], tostring(delta))) < 0 then redis.call('SET', KEYS[i], '0', 'KEEPTTL') end
+      if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], tonumber(arg(i, 4)) + 60000) end
+    else
+      local lvl = level_of(KEYS[i], amount) - delta
+      if lvl > amount then lvl = amount end
+      save(KEYS[i], lvl, amount)
+    end
   end
   return 1
 elseif op == 'release' then

@@ -2,7 +2,9 @@
 // The limiter behind the admit stage: token buckets with continuous refill,
 // decided all or nothing for every dimension of a request at once. Backends:
 // memory (shared by the workers of one process, limits/memory_limiter.hpp)
-// and, later, Redis (one Lua script, shared by every instance).
+// and Redis (one Lua script, shared by every instance). Budgets are buckets
+// too (`unit::spend`), so a request's limits and its key's budget are
+// decided together.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -18,6 +20,8 @@ enum class unit : std::uint8_t {
   requests,  // a bucket of per_minute requests, refilled continuously
   tokens,    // a bucket of per_minute tokens, refilled continuously
   parallel,  // at most per_minute requests in flight (no refill: released)
+  spend,     // USD spent in one budget period: no refill; the bucket's name
+             // holds the period, so the next period starts a fresh one
 };
 
 // One dimension a request is charged on.
@@ -26,7 +30,9 @@ struct charge {
   std::string_view label;  // "key:rpm", "key-model:tpm", "deployment:rpm"…: errors and x-llmgw-limit
   unit kind = unit::requests;
   double amount = 0;  // the per-minute amount (burst = it), or the in-flight bound
-  double cost = 0;    // what this request takes: 1 request, its reserved tokens
+  double cost = 0;    // what this request takes: 1 request, its reserved tokens, its estimated USD
+  // spend: until the period ends (the bucket is forgotten after it).
+  std::chrono::milliseconds window{0};
 };
 
 // A bucket after the decision, for the x-ratelimit-* headers.

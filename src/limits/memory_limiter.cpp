@@ -50,6 +50,10 @@ decision memory_limiter::take_now(std::span<const charge> charges, token_bucket:
     std::chrono::milliseconds wait{0};
     if (c.kind == unit::parallel) {
       room = static_cast<double>(s.in_flight) + c.cost <= c.amount;
+    } else if (c.kind == unit::spend) {
+      // A spent budget refuses even a request it cannot price (cost 0).
+      room = s.spent < c.amount && s.spent + c.cost <= c.amount;
+      if (!room) wait = c.window;
     } else {
       s.bucket.refill(c.amount, now);
       room = s.bucket.level >= c.cost;
@@ -71,6 +75,8 @@ decision memory_limiter::take_now(std::span<const charge> charges, token_bucket:
     for (std::size_t i = 0; i < charges.size(); ++i) {
       if (charges[i].kind == unit::parallel) {
         states[i]->in_flight += static_cast<std::uint64_t>(charges[i].cost);
+      } else if (charges[i].kind == unit::spend) {
+        states[i]->spent += charges[i].cost;
       } else {
         states[i]->bucket.level -= charges[i].cost;
       }
@@ -80,6 +86,9 @@ decision memory_limiter::take_now(std::span<const charge> charges, token_bucket:
     const charge& c = charges[i];
     if (c.kind == unit::parallel) {
       d.states[i].remaining = c.amount - static_cast<double>(states[i]->in_flight);
+    } else if (c.kind == unit::spend) {
+      d.states[i].remaining = c.amount - states[i]->spent;
+      d.states[i].reset = c.window;
     } else {
       d.states[i].remaining = std::max(0.0, states[i]->bucket.level);
       d.states[i].reset = states[i]->bucket.wait_for(c.amount, c.amount);
@@ -95,6 +104,10 @@ void memory_limiter::adjust_at(const charge& c, double delta, token_bucket::cloc
   shard& sh = shards_[shard_of(c.bucket)];
   std::lock_guard lock(sh.mutex);
   state& s = sh.buckets[c.bucket];
+  if (c.kind == unit::spend) {
+    s.spent = std::max(0.0, s.spent + delta);
+    return;
+  }
   s.bucket.refill(c.amount, now);
   s.bucket.level = std::min(c.amount, s.bucket.level - delta);
 }

@@ -28,6 +28,7 @@ class memory_limiter final : public limiter {
   struct state {
     token_bucket bucket;          // requests and tokens
     std::uint64_t in_flight = 0;  // parallel
+    double spent = 0;             // spend
   };
   struct shard {
     std::mutex mutex;

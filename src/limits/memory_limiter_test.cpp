@@ -55,6 +55,31 @@ TEST(memory_limiter, all_or_nothing_a_refused_dimension_takes_nothing_from_the_o
   EXPECT_TRUE(l.take_now(std::vector<charge>{rpm(2)}, t0).admitted);
 }
 
+charge spend(double usd, double cost) {
+  charge c{"{key_a}:budget:d20261203", "key:budget:day", unit::spend, usd, cost};
+  c.window = 3600s;
+  return c;
+}
+
+TEST(memory_limiter, a_budget_admits_until_spent_and_is_trued_up_to_the_real_cost) {
+  memory_limiter l;
+  const auto t0 = clock::now();
+  ASSERT_TRUE(l.take_now(std::vector<charge>{spend(1.0, 0.4)}, t0).admitted);
+  ASSERT_TRUE(l.take_now(std::vector<charge>{spend(1.0, 0.4)}, t0).admitted);
+  // 0.8 reserved: a third 0.4 would overshoot.
+  const decision refused = l.take_now(std::vector<charge>{spend(1.0, 0.4)}, t0);
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.retry_after, 3600s);  // not before the period ends
+  EXPECT_NEAR(refused.states[0].remaining, 0.2, 1e-9);
+  // The two cost 0.1 each: 0.6 comes back, and time alone brings nothing.
+  l.adjust_at(spend(1.0, 0.4), -0.3, t0);
+  l.adjust_at(spend(1.0, 0.4), -0.3, t0);
+  EXPECT_TRUE(l.take_now(std::vector<charge>{spend(1.0, 0.4)}, t0 + 10min).admitted);
+  // Spent to the cent: even a request that cannot be priced is refused.
+  l.adjust_at(spend(1.0, 0.4), 0.4, t0);
+  EXPECT_FALSE(l.take_now(std::vector<charge>{spend(1.0, 0)}, t0).admitted);
+}
+
 TEST(memory_limiter, a_cost_above_the_whole_amount_never_fits) {
   memory_limiter l;
   const decision d = l.take_now(std::vector<charge>{rpm(10), tpm(100, 101)}, clock::now());

@@ -30,6 +30,8 @@ std::string_view kind_arg(unit u) {
       return "t";
     case unit::parallel:
       return "p";
+    case unit::spend:
+      return "s";
   }
   return "r";
 }
@@ -48,6 +50,15 @@ void add_args(const charge& c, double value, std::vector<std::string>& keys, std
   args.emplace_back(kind_arg(c.kind));
   args.push_back(number(c.amount));
   args.push_back(number(value));
+  args.push_back(std::to_string(c.window.count()));
+}
+
+// A number the script sent back: an integer, or text for a fractional one.
+double number_of(const store::redis_reply& r) {
+  if (r.is_integer()) return static_cast<double>(r.integer);
+  double v = 0;
+  std::from_chars(r.str.data(), r.str.data() + r.str.size(), v);
+  return v;
 }
 
 }  // namespace
@@ -113,7 +124,7 @@ redis_limiter::~redis_limiter() = default;
 asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
   std::vector<std::string> keys, args{"take"};
   keys.reserve(charges.size());
-  args.reserve(1 + 3 * charges.size());
+  args.reserve(1 + 4 * charges.size());
   for (const auto& c : charges) add_args(c, c.cost, keys, args);
   const store::redis_result r = co_await client_->evalsha(*script_, std::move(keys), std::move(args));
   std::string why;
@@ -146,7 +157,7 @@ asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
   d.retry_after = std::chrono::milliseconds(e[3].integer);
   d.states.resize(charges.size());
   for (std::size_t i = 0; i < charges.size(); ++i) {
-    d.states[i].remaining = static_cast<double>(e[4 + 2 * i].integer);
+    d.states[i].remaining = number_of(e[4 + 2 * i]);
     d.states[i].reset = std::chrono::milliseconds(e[5 + 2 * i].integer);
   }
   co_return d;

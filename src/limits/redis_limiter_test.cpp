@@ -81,6 +81,24 @@ TEST(redis_limiter, adjust_trues_up_a_reservation_and_release_gives_back_a_slot)
   EXPECT_TRUE(f.take({p}).admitted);
 }
 
+TEST(redis_limiter, a_budget_counts_spend_in_usd_and_expires_with_its_period) {
+  fixture f;
+  charge s{"{key_t}:budget:d20261203", "key:budget:day", unit::spend, 1.0, 0.4};
+  s.window = std::chrono::milliseconds(3'600'000);
+  ASSERT_TRUE(f.take({s}).admitted);
+  ASSERT_TRUE(f.take({s}).admitted);
+  const decision refused = f.take({s});
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.retry_after, std::chrono::milliseconds(3'600'000));
+  EXPECT_NEAR(refused.states[0].remaining, 0.2, 1e-9);  // fractional dollars survive the reply
+  f.l->adjust(s, -0.35);                                // the first cost 0.05
+  f.settle();
+  EXPECT_TRUE(f.take({s}).admitted);
+  charge free = s;
+  free.cost = 0;
+  EXPECT_NEAR(f.take({free}).states[0].remaining, 0.15, 1e-9);
+}
+
 TEST(redis_limiter, redis_down_fails_open_to_the_memory_limiter_or_closed) {
   fixture open;
   open.server.stop();

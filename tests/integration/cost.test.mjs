@@ -184,3 +184,37 @@ test('a prices_file that does not load stops the start, naming it', async () => 
   await assert.rejects(startGateway({ mockUrl: mock.url, config: `prices_file: ${file}\n` }),
     (e) => e.message.includes(file) && e.message.includes('JSON object'));
 });
+
+test('budgets reserve the estimated cost from the price: a request that may cost more than is left is refused', async () => {
+  const key = 'sk-budget-test-key';
+  const gw = await startGateway({
+    mockUrl: mock.url,
+    config: `
+keys:
+  - {name: small, key: ${key}, budgets: [{period: day, usd: 0.005}]}
+model_groups:
+  private:
+    - {provider: openai, model: my-private-model}
+`,
+  });
+  try {
+    const send = (model, maxTokens) => post(gw.url, '/v1/chat/completions',
+      chat(model, '[mock:tokens=5]', { max_tokens: maxTokens }), { key });
+    // gpt-4o: up to 1000 output tokens at $10 per million is $0.01 > $0.005.
+    let r = await send('gpt-4o', 1000);
+    const body = await r.json();
+    assert.equal(r.status, 429, JSON.stringify(body));
+    assert.equal(body.error.code, 'budget_exceeded');
+    // Up to 10 output tokens fits; what it cost is what it says.
+    r = await send('gpt-4o', 10);
+    await r.text();
+    assert.equal(r.status, 200);
+    assert.ok(Number(r.headers.get('x-llmgw-cost')) > 0);
+    // A model without a price cannot be estimated: admitted while the budget lasts.
+    r = await send('private', 1000);
+    await r.text();
+    assert.equal(r.status, 200);
+  } finally {
+    assert.equal((await gw.stop()).code, 0);
+  }
+});
