@@ -104,3 +104,19 @@ TEST(price_reloader, sighup_reloads) {
 
 }  // namespace
 }  // namespace llmgw::cost
+
+namespace llmgw::cost {
+namespace {
+
+TEST(price_catalog, unpriced_requests_are_counted_for_the_metrics) {
+  const auto before = unpriced_requests();
+  count_unpriced_request();
+  count_unpriced_request();
+  EXPECT_EQ(unpriced_requests(), before + 2);
+  // What the catalog cannot price is unknown (nullopt), never a zero price.
+  price_catalog empty;
+  EXPECT_FALSE(empty.find(nullptr, "openai", "openai", "gpt-4o"));
+}
+
+}  // namespace
+}  // namespace llmgw::cost

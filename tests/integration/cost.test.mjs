@@ -218,3 +218,29 @@ model_groups:
     assert.equal((await gw.stop()).code, 0);
   }
 });
+
+test('a streamed answer is priced at its end, from the usage in the stream (seen through the budget it spends)', async () => {
+  const key = 'sk-budget-stream-key';
+  const gw = await startGateway({
+    mockUrl: mock.url,
+    config: `keys:\n  - {name: streamer, key: ${key}, budgets: [{period: day, usd: 0.003}]}\n`,
+  });
+  try {
+    // Estimated at admission from the body's size and max_tokens (well under
+    // $0.003); priced at the end from the stream's usage: 2000 prompt tokens
+    // of gpt-4o, 2000 × 2.5e-6 + 5 × 10e-6 = $0.00505, which spends the budget.
+    const send = () => post(gw.url, '/v1/chat/completions',
+      chat('gpt-4o', '[mock:prompt_tokens=2000,tokens=5]', { stream: true, max_tokens: 10 }), { key });
+    const first = await send();
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('x-llmgw-cost'), null);
+    await readEvents(first);
+    await sleep(100);  // the request is settled just after its last byte
+    const second = await send();
+    const body = await second.text();
+    assert.equal(second.status, 429, body);
+    assert.equal(JSON.parse(body).error.code, 'budget_exceeded');
+  } finally {
+    assert.equal((await gw.stop()).code, 0);
+  }
+});
