@@ -143,9 +143,9 @@ gateway_state::gateway_state(config c, bool demo)
       scrubber(vendor_secrets(cfg)),
       memory_limiter(std::make_shared<limits::memory_limiter>()),
       cache(make_cache(cfg.cache)),
-      prices(std::make_shared<cost::price_book>(
-          cost::initial_catalog(cfg.prices_file, std::make_shared<const cost::price_table>(cost::table_from_config(cfg.prices)),
-                                &cost::builtin_prices()))),
+      prices(std::make_shared<cost::price_book>(cost::initial_catalog(
+          cfg.prices_file, std::make_shared<const cost::price_table>(cost::table_from_config(cfg.prices)),
+          &cost::builtin_prices()))),
       demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }

@@ -640,10 +640,9 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
                        ": duplicate key (first at line " + std::to_string(d->first_line) + ")");
   }
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
-  l.check_fields(
-      root, "",
-      {"server", "upstream", "access_log", "limits", "providers", "teams", "keys", "aliases", "model_groups", "cache",
-       "prices_file", "prices"});
+  l.check_fields(root, "",
+                 {"server", "upstream", "access_log", "limits", "providers", "teams", "keys", "aliases", "model_groups",
+                  "cache", "prices_file", "prices"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
   if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
   if (auto n = root["upstream"]; loader::present(n)) load_upstream(l, n, cfg.upstream);

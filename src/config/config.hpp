@@ -71,11 +71,11 @@ struct key_entry {
 
 // One member of a model group.
 struct deployment_entry {
-  std::string provider;  // provider name (built-in or from `providers:`)
-  std::string model;     // the vendor's model id
-  unsigned weight = 1;   // share of first picks; 0: failover only
-  rate_limits limits;    // the vendor quota of this deployment (max_parallel too)
-  std::string where;     // "file:line" of the provider field, for errors found later; may be empty
+  std::string provider;               // provider name (built-in or from `providers:`)
+  std::string model;                  // the vendor's model id
+  unsigned weight = 1;                // share of first picks; 0: failover only
+  rate_limits limits;                 // the vendor quota of this deployment (max_parallel too)
+  std::string where;                  // "file:line" of the provider field, for errors found later; may be empty
   std::optional<price_config> price;  // what this deployment costs; absent: the model's price
 };
 
@@ -99,7 +99,7 @@ struct config {
   bool redis_cluster = false;
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
-  cache_config cache;                  // off unless the YAML has a cache: section
+  cache_config cache;  // off unless the YAML has a cache: section
   // A price file in LiteLLM's model_prices_and_context_window.json format;
   // empty: none. Reloaded on SIGHUP and when it changes (cost/price_reloader.hpp).
   std::string prices_file;

@@ -615,7 +615,8 @@ TEST(config, bad_prices_name_the_file_line_and_field) {
 }
 
 TEST(config, providers_remember_their_vendor_type) {
-  const config cfg = load("providers:\n  - {name: fast, type: groq, api_key: k}\n  - {name: own, base_url: http://h/v1}\n");
+  const config cfg =
+      load("providers:\n  - {name: fast, type: groq, api_key: k}\n  - {name: own, base_url: http://h/v1}\n");
   EXPECT_EQ(find_provider(cfg, "fast")->type, "groq");
   EXPECT_EQ(find_provider(cfg, "own")->type, "");
   EXPECT_EQ(find_provider(cfg, "openai")->type, "openai");

@@ -57,8 +57,8 @@ std::optional<std::int64_t> tier_threshold(const json::object& o) {
 }
 
 // Rates of one tier: `suffix` is "" for the base, "_above_200k_tokens" for a tier.
-bool read_rates(const json::object& o, std::string_view suffix, const token_rates* base, token_rates& out,
-                bool& any, std::string& error) {
+bool read_rates(const json::object& o, std::string_view suffix, const token_rates* base, token_rates& out, bool& any,
+                std::string& error) {
   std::optional<double> in, outp, read, write;
   const auto name = [&](std::string_view f) { return std::string(f) + std::string(suffix); };
   if (!read_rate(o, name(k_input), in, error) || !read_rate(o, name(k_output), outp, error) ||

@@ -18,8 +18,8 @@ bool all_digits(std::string_view s) {
 // `us.anthropic.claude…` → `anthropic.claude…`: Bedrock's cross-region
 // inference profiles cost what the model costs.
 std::string_view without_region(std::string_view m) {
-  static constexpr std::array<std::string_view, 9> k_regions = {"us.",  "eu.", "apac.", "global.", "us-gov.",
-                                                                "jp.",  "au.", "ca.",   "apne1."};
+  static constexpr std::array<std::string_view, 9> k_regions = {"us.", "eu.", "apac.", "global.", "us-gov.",
+                                                                "jp.", "au.", "ca.",   "apne1."};
   for (std::string_view r : k_regions) {
     if (m.starts_with(r)) return m.substr(r.size());
   }
@@ -39,7 +39,7 @@ std::string_view without_version(std::string_view m) {
 
 // `anthropic.claude-3-haiku` → `claude-3-haiku`: the model vendor's prefix of a Bedrock id.
 std::string_view without_model_vendor(std::string_view m) {
-  static constexpr std::array<std::string_view, 8> k_vendors = {"anthropic.", "amazon.", "meta.", "mistral.",
+  static constexpr std::array<std::string_view, 8> k_vendors = {"anthropic.", "amazon.", "meta.",     "mistral.",
                                                                 "cohere.",    "ai21.",   "deepseek.", "openai."};
   for (std::string_view v : k_vendors) {
     if (m.starts_with(v)) return m.substr(v.size());
@@ -82,8 +82,7 @@ const model_price* price_table::exact(std::string_view name) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-const model_price* price_table::find(std::string_view provider, std::string_view family,
-                                     std::string_view model) const {
+const model_price* price_table::find(std::string_view provider, std::string_view family, std::string_view model) const {
   if (entries_.empty() || model.empty()) return nullptr;
   const std::string m = lower(model);
   const std::string scopes[2] = {lower(provider), family == provider ? std::string() : lower(family)};

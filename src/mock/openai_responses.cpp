@@ -108,8 +108,7 @@ void append_usage(std::string& out, usage_counts u) {
   append_number(out, u.completion);
   out.append(",\"total_tokens\":");
   append_number(out, u.prompt + u.completion);
-  out.append(
-      ",\"prompt_tokens_details\":{\"cached_tokens\":");
+  out.append(",\"prompt_tokens_details\":{\"cached_tokens\":");
   append_number(out, u.cached);
   out.append(
       ",\"audio_tokens\":0},"

@@ -175,8 +175,8 @@ void router::pick(const group& g, std::uint64_t random, std::vector<route_attemp
   out.reserve(g.members.size());
   const auto add = [&](std::size_t i) {
     const group_member& m = g.members[i];
-    out.push_back({m.provider, m.model, m.weight, false, m.limits.any() ? &m.limits : nullptr,
-                   m.price ? &*m.price : nullptr});
+    out.push_back(
+        {m.provider, m.model, m.weight, false, m.limits.any() ? &m.limits : nullptr, m.price ? &*m.price : nullptr});
   };
   add(first);
   for (std::size_t i : g.failover) {
