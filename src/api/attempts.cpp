@@ -2,11 +2,15 @@
 // byte has reached the client), each planned in one place — plan_attempt()
 // decides how the vendor is spoken to, the head and the body — then called.
 // A deployment that answers hands over to the respond stage (respond.cpp).
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
 
 #include "api/attempt_plan.hpp"
+#include "api/attempt_sequence.hpp"
 #include "api/body_model.hpp"
 #include "api/decoded_request.hpp"
 #include "api/gateway.hpp"
@@ -72,6 +76,54 @@ std::string head_prefix(const upstream_target& t) {
 }
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }
+
+// A vendor in trouble (as opposed to one refusing this request): counts
+// towards its deployment's cooldown.
+bool vendor_trouble(int status) { return status == 408 || status == 429 || status >= 500; }
+
+// retry-after as delta-seconds (what vendors send on 429/503); an HTTP-date
+// or nothing: no time.
+std::optional<std::chrono::seconds> retry_after_seconds(std::string_view v) {
+  unsigned long long s = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
+  if (ec != std::errc{} || end != v.data() + v.size() || s > 24 * 3600) return std::nullopt;
+  return std::chrono::seconds(s);
+}
+
+// The call's timeouts: the group's own where it sets them.
+http::upstream_timeouts timeouts_for(const upstream_config& up, const group_policy* g) {
+  http::upstream_timeouts t{up.connect_timeout, up.first_byte_timeout, up.idle_timeout, up.total_timeout};
+  if (g == nullptr) return t;
+  if (g->connect_timeout) t.connect = *g->connect_timeout;
+  if (g->first_byte_timeout) t.first_byte = *g->first_byte_timeout;
+  if (g->idle_timeout) t.idle = *g->idle_timeout;
+  if (g->total_timeout) t.total = *g->total_timeout;
+  return t;
+}
+
+// One attempt's weight on its deployment in this worker's balancer: in
+// flight while it lives, then its time to first byte (or, failing, the time
+// it took) as a sample.
+class attempt_load {
+ public:
+  attempt_load(balancer& b, std::size_t deployment, const http::upstream_call& call)
+      : b_(b), d_(deployment), call_(call), started_(std::chrono::steady_clock::now()) {
+    b_.started(d_);
+  }
+  ~attempt_load() {
+    const auto now = std::chrono::steady_clock::now();
+    const double first_byte = call_.timing().first_byte_ms;
+    b_.ended(d_, first_byte >= 0 ? first_byte : std::chrono::duration<double, std::milli>(now - started_).count(), now);
+  }
+  attempt_load(const attempt_load&) = delete;
+  attempt_load& operator=(const attempt_load&) = delete;
+
+ private:
+  balancer& b_;
+  std::size_t d_;
+  const http::upstream_call& call_;
+  std::chrono::steady_clock::time_point started_;
+};
 
 providers::vendor_endpoint vendor_endpoint_of(const provider_config& p) {
   providers::vendor_endpoint e;
@@ -241,10 +293,20 @@ std::optional<gateway_error> gateway::plan_attempt(request_context& ctx, const d
   return std::nullopt;
 }
 
+asio::awaitable<bool> gateway::pause(request_context& ctx, std::chrono::milliseconds wait) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, wait);
+  ctx.out.on_cancel([&timer](http::cancel_reason) { timer.cancel(); });
+  auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  ctx.out.clear_cancel();
+  co_return !ec;
+}
+
 asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_request& d, const route& r) {
   const auto& up = state_->cfg.upstream;
-  const http::upstream_timeouts timeouts{up.connect_timeout, up.first_byte_timeout, up.idle_timeout, up.total_timeout};
-  const std::size_t max_attempts = std::min<std::size_t>(std::max(1u, up.max_attempts), r.attempts.size());
+  const group_policy* policy = r.policy;
+  const http::upstream_timeouts timeouts = timeouts_for(up, policy);
+  deployment_health& health = *state_->health;
+  attempt_sequence sequence(r, up.max_attempts, health, balancer_, std::chrono::steady_clock::now(), rng_());
 
   attempt_plan plan(buffers_);
   std::optional<gateway_error> last_error;
@@ -255,9 +317,20 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
   budget_charge error_charge(&budget_);
   std::optional<int> raw_error_status;
 
-  for (std::size_t i = 0; i < max_attempts; ++i) {
+  while (const auto step = sequence.next(std::chrono::steady_clock::now())) {
+    if (step->wait.count() > 0 && !co_await pause(ctx, step->wait)) {
+      // The client left (or shutdown came) while we waited to retry.
+      if (ctx.out.cancelled() == http::cancel_reason::shutdown) {
+        last_error = shutting_down();
+        break;
+      }
+      ctx.client_gone();
+      co_return;
+    }
+    const std::size_t i = step->index;
     const route_attempt& a = r.attempts[i];
     const provider_config& p = *a.provider;
+    const std::size_t dep = a.deployment;
     raw_error_status.reset();
     bool retry = true;
     if (auto refused = plan_attempt(ctx, d, a, plan, retry)) {
@@ -281,8 +354,11 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
     ctx.price = price_of(a);
     http::upstream_call call(pool_, origin_for(p), timeouts);
     cancel_on_stop stop(ctx.out, call);
+    attempt_load load(balancer_, dep, call);
+    if (policy != nullptr) health.asking(dep, std::chrono::steady_clock::now());
     http::upstream_failure f = co_await call.start(*plan.head, plan.body);
     if (f == http::upstream_failure::cancelled) {
+      health.abandoned(dep);
       finish_attempt(ctx, index, 0, http::describe(f), call);
       if (ctx.out.cancelled() == http::cancel_reason::shutdown) {
         last_error = shutting_down();
@@ -295,7 +371,8 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
       finish_attempt(ctx, index, 0, http::describe(f), call);
       last_error = upstream_failure_error(f, p.name, state_->cfg);
       ctx.record.error = http::describe(f);
-      if (http::is_retryable(f, call.progress())) continue;
+      if (policy != nullptr) health.failed(dep, policy->cooldown, std::chrono::steady_clock::now());
+      if (http::is_retryable(f, call.progress()) && (policy == nullptr || policy->retry_on_connect)) continue;
       break;
     }
 
@@ -324,9 +401,25 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
       // The vendor's header wins; an adapter may have found one in the body (Gemini's RetryInfo).
       if (auto ra = call.header("retry-after"); !ra.empty()) last_error->retry_after = std::string(ra);
       ctx.record.error = "upstream error";
-      if (retryable_status(status)) continue;
+      if (policy == nullptr) {
+        if (retryable_status(status)) continue;
+        break;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (vendor_trouble(status)) health.failed(dep, policy->cooldown, now);
+      // Not asked again before the vendor said (every request of the process).
+      if (auto back = retry_after_seconds(last_error->retry_after); back && (status == 429 || status >= 500))
+        health.retry_after(dep, now + *back);
+      if (status == 401 || status == 403 || status == 404) {
+        // This deployment refuses (its key, its model): never again for this
+        // request, but another deployment may serve it.
+        sequence.exclude(i);
+        continue;
+      }
+      if (policy->retries(status)) continue;
       break;
     }
+    if (policy != nullptr) health.succeeded(dep);
 
     enter(stage::respond, ctx);
     const bool sse = call.header("content-type").starts_with("text/event-stream");

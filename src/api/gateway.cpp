@@ -146,13 +146,19 @@ gateway_state::gateway_state(config c, bool demo)
       prices(std::make_shared<cost::price_book>(cost::initial_catalog(
           cfg.prices_file, std::make_shared<const cost::price_table>(cost::table_from_config(cfg.prices)),
           &cost::builtin_prices()))),
+      health(std::make_unique<deployment_health>(routes.deployment_count())),
       demo_mode(demo) {
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
 
 gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> state, memory_budget& budget,
                  usage::record_queue* records)
-    : state_(std::move(state)), budget_(budget), records_(records), pool_(ioc), rng_(std::random_device{}()) {
+    : state_(std::move(state)),
+      budget_(budget),
+      records_(records),
+      pool_(ioc),
+      rng_(std::random_device{}()),
+      balancer_(state_->routes.deployment_count()) {
   prices_version_ = state_->prices->version();
   prices_ = state_->prices->snapshot();
   // With REDIS_URL each worker asks Redis on its own connection; the

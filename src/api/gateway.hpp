@@ -33,6 +33,8 @@
 #include "limits/limiter.hpp"
 #include "limits/memory_limiter.hpp"
 #include "providers/provider.hpp"
+#include "routing/balancer.hpp"
+#include "routing/deployment_health.hpp"
 #include "routing/router.hpp"
 #include "usage/record_queue.hpp"
 
@@ -56,6 +58,8 @@ struct gateway_state {
   // replaced whole when the prices file is reloaded. Throws at start when
   // the prices file does not load.
   std::shared_ptr<cost::price_book> prices;
+  // Which group deployments are cooling (every worker's failures count).
+  std::unique_ptr<deployment_health> health;
   bool demo_mode = false;
   bool ready = false;  // at least one vendor can be routed to
 
@@ -108,6 +112,8 @@ class gateway {
   // taken per attempt.
   boost::asio::awaitable<std::optional<gateway_error>> admit(request_context& ctx, const decoded_request& d,
                                                              const route& r);
+  // Waits before a retry; false when the client left (or shutdown came) meanwhile.
+  boost::asio::awaitable<bool> pause(request_context& ctx, std::chrono::milliseconds wait);
   // What a request may cost at most in USD, for the budgets' reservation:
   // the dearest deployment of its route at these token counts (0: none of
   // them has a price).
@@ -169,6 +175,8 @@ class gateway {
   std::unordered_map<const provider_config*, std::array<std::optional<std::string>, 3>> head_prefixes_;
   std::string azure_head_;
   std::mt19937_64 rng_;
+  // This worker's in-flight counts and first-byte times per group deployment.
+  balancer balancer_;
   stage_listener on_stage_;
   record_pool record_pool_;
   std::shared_ptr<const cost::price_catalog> prices_;

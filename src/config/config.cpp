@@ -490,6 +490,63 @@ void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
   }
 }
 
+// A model group written as an object: everything but its deployments.
+group_policy load_group_policy(const loader& l, const YAML::Node& node, const std::string& path) {
+  l.check_fields(node, path,
+                 {"strategy", "max_attempts", "retry_budget_ms", "retry_on", "cooldown", "timeouts", "deployments"});
+  group_policy g;
+  if (auto n = node["strategy"]; loader::present(n)) {
+    const std::string s = l.string(n, path + ".strategy");
+    if (s == "weighted") {
+      g.strategy = balance_strategy::weighted;
+    } else if (s == "least_busy") {
+      g.strategy = balance_strategy::least_busy;
+    } else if (s == "latency") {
+      g.strategy = balance_strategy::latency;
+    } else {
+      l.fail(n, path + ".strategy", "expected weighted, least_busy or latency, got \"" + s + "\"");
+    }
+  }
+  if (auto n = node["max_attempts"]; loader::present(n))
+    g.max_attempts = l.integer<unsigned>(n, path + ".max_attempts", 1, 20);
+  if (auto n = node["retry_budget_ms"]; loader::present(n)) g.retry_budget = l.millis(n, path + ".retry_budget_ms");
+  if (auto n = node["retry_on"]; loader::present(n)) {
+    if (!n.IsSequence()) l.fail(n, path + ".retry_on", "expected a list of HTTP statuses and/or connect");
+    g.retry_on.clear();
+    g.retry_on_connect = false;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const std::string ipath = loader::index(path + ".retry_on", i);
+      if (n[i].IsScalar() && n[i].Scalar() == "connect") {
+        g.retry_on_connect = true;
+        continue;
+      }
+      const int status = l.integer<int>(n[i], ipath, 400, 599);
+      if (status == 400 || status == 401 || status == 403 || status == 404) {
+        l.fail(n[i], ipath,
+               "a " + std::to_string(status) + " is never retried (the same request gets the same answer)");
+      }
+      g.retry_on.push_back(status);
+    }
+  }
+  if (auto n = node["cooldown"]; loader::present(n)) {
+    const std::string cpath = path + ".cooldown";
+    l.check_fields(n, cpath, {"failures", "window_ms", "duration_ms"});
+    if (auto f = n["failures"]; loader::present(f))
+      g.cooldown.failures = l.integer<unsigned>(f, cpath + ".failures", 1, 1000);
+    if (auto f = n["window_ms"]; loader::present(f)) g.cooldown.window = l.millis(f, cpath + ".window_ms");
+    if (auto f = n["duration_ms"]; loader::present(f)) g.cooldown.duration = l.millis(f, cpath + ".duration_ms");
+  }
+  if (auto n = node["timeouts"]; loader::present(n)) {
+    const std::string tpath = path + ".timeouts";
+    l.check_fields(n, tpath, {"connect_ms", "first_byte_ms", "total_ms", "idle_ms"});
+    if (auto f = n["connect_ms"]; loader::present(f)) g.connect_timeout = l.millis(f, tpath + ".connect_ms");
+    if (auto f = n["first_byte_ms"]; loader::present(f)) g.first_byte_timeout = l.millis(f, tpath + ".first_byte_ms");
+    if (auto f = n["total_ms"]; loader::present(f)) g.total_timeout = l.millis(f, tpath + ".total_ms");
+    if (auto f = n["idle_ms"]; loader::present(f)) g.idle_timeout = l.millis(f, tpath + ".idle_ms");
+  }
+  return g;
+}
+
 void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
   l.expect_map(node, "model_groups");
   for (const auto& item : node) {
@@ -500,7 +557,12 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
       l.fail(item.first, "model_groups", "a model group name must not contain control characters");
     }
     if (cfg.aliases.contains(name)) l.fail(item.first, path, "\"" + name + "\" is both an alias and a model group");
-    const YAML::Node list = item.second;
+    YAML::Node list = item.second;
+    if (list.IsMap()) {
+      cfg.group_policies[name] = load_group_policy(l, list, path);
+      list = list["deployments"];
+      if (!loader::present(list)) l.fail(item.first, path, "a model group needs deployments");
+    }
     if (!list.IsSequence() || list.size() == 0) l.fail(list, path, "expected a non-empty list of deployments");
     std::vector<deployment_entry> deployments;
     for (std::size_t i = 0; i < list.size(); ++i) {

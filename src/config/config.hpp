@@ -5,6 +5,7 @@
 // flags and add the demo-mode provider before building the router).
 #include "config/cache_config.hpp"
 #include "config/env_subst.hpp"
+#include "config/group_policy.hpp"
 #include "config/limits_config.hpp"
 #include "config/price_config.hpp"
 #include "config/provider_config.hpp"
@@ -99,6 +100,8 @@ struct config {
   bool redis_cluster = false;
   std::map<std::string, std::string, std::less<>> aliases;
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
+  // The groups written as objects: their strategy, retries, cooldown, timeouts.
+  std::map<std::string, group_policy, std::less<>> group_policies;
   cache_config cache;  // off unless the YAML has a cache: section
   // A price file in LiteLLM's model_prices_and_context_window.json format;
   // empty: none. Reloaded on SIGHUP and when it changes (cost/price_reloader.hpp).

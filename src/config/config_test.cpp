@@ -546,6 +546,49 @@ TEST(config_limits, bad_budgets_name_the_file_line_and_field) {
             "gw.yaml:2: teams[0].budget: unknown field (expected one of: name, budgets)");
 }
 
+TEST(config_groups, a_group_written_as_an_object_has_a_policy_and_a_list_keeps_none) {
+  const config c = load(R"(
+model_groups:
+  main:
+    strategy: latency
+    max_attempts: 4
+    retry_budget_ms: 20000
+    retry_on: [connect, 429, 529]
+    cooldown: {failures: 5, window_ms: 1000, duration_ms: 2000}
+    timeouts: {connect_ms: 100, first_byte_ms: 200, total_ms: 300, idle_ms: 400}
+    deployments:
+      - {provider: openai, model: gpt-4o-mini, weight: 3}
+  plain:
+    - {provider: openai, model: gpt-4o}
+)",
+                        {{"OPENAI_API_KEY", "sk-x"}});
+  const group_policy& g = c.group_policies.at("main");
+  EXPECT_EQ(g.strategy, balance_strategy::latency);
+  EXPECT_EQ(g.max_attempts, 4u);
+  EXPECT_EQ(g.retry_budget, std::chrono::milliseconds(20000));
+  EXPECT_EQ(g.retry_on, (std::vector<int>{429, 529}));
+  EXPECT_TRUE(g.retry_on_connect);
+  EXPECT_EQ(g.cooldown.failures, 5u);
+  EXPECT_EQ(g.cooldown.duration, std::chrono::milliseconds(2000));
+  EXPECT_EQ(g.first_byte_timeout, std::chrono::milliseconds(200));
+  EXPECT_EQ(g.idle_timeout, std::chrono::milliseconds(400));
+  EXPECT_EQ(c.model_groups.at("main").size(), 1u);
+  EXPECT_EQ(c.model_groups.at("main")[0].weight, 3u);
+  EXPECT_FALSE(c.group_policies.contains("plain"));
+}
+
+TEST(config_groups, bad_group_objects_name_the_file_line_and_field) {
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    strategy: fastest\n    deployments: [{provider: openai, model: m}]\n"),
+            "gw.yaml:3: model_groups.g.strategy: expected weighted, least_busy or latency, got \"fastest\"");
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    retry_on: [401]\n    deployments: [{provider: openai, model: m}]\n"),
+            "gw.yaml:3: model_groups.g.retry_on[0]: a 401 is never retried (the same request gets the same answer)");
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge: p95\n    deployments: [{provider: openai, model: m}]\n"),
+            "gw.yaml:3: model_groups.g.hedge: unknown field (expected one of: strategy, max_attempts, "
+            "retry_budget_ms, retry_on, cooldown, timeouts, deployments)");
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    strategy: latency\n"),
+            "gw.yaml:2: model_groups.g: a model group needs deployments");
+}
+
 TEST(config_limits, redis_url_and_cluster_come_from_the_environment) {
   const config c = load("", {{"REDIS_URL", "redis://h:1"}, {"REDIS_CLUSTER", "1"}});
   EXPECT_EQ(c.redis_url, "redis://h:1");

@@ -43,6 +43,12 @@ bool apply_setting(std::string_view key, std::string_view value, mock_script& sc
     script.status = static_cast<int>(*v);
     return true;
   }
+  if (key == "retry_after") {
+    auto v = parse_uint(value);
+    if (!v) return false;
+    script.retry_after = *v;
+    return true;
+  }
   if (key == "latency_ms") {
     auto v = parse_uint(value);
     if (!v) return false;

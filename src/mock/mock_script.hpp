@@ -6,9 +6,10 @@
 // (so tests driving an SDK can trigger behaviour without touching headers).
 //
 // Marker grammar: `[mock:` setting (`,` setting)* `]`, setting = key or
-// key=value. Keys: status, latency_ms, tokens, tps, reset_after, error_after, hang,
-// hang_after, echo, digest, tool, leak, prompt_tokens, cached_tokens, cache_write_tokens. Unknown keys and bad values
-// are ignored, so a typo in a test shows up as "nothing happened", never as a mock crash.
+// key=value. Keys: status, retry_after, latency_ms, tokens, tps, reset_after,
+// error_after, hang, hang_after, echo, digest, tool, leak, prompt_tokens,
+// cached_tokens, cache_write_tokens. Unknown keys and bad values are ignored, so a
+// typo in a test shows up as "nothing happened", never as a mock crash.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,9 +18,10 @@
 namespace llmgw::mock {
 
 struct mock_script {
-  int status = 0;                       // answer with this error status (0: succeed)
-  std::uint32_t latency_ms = 0;         // delay before the response headers
-  std::optional<std::uint32_t> tokens;  // reply length in tokens (= stream content chunks)
+  int status = 0;                            // answer with this error status (0: succeed)
+  std::optional<std::uint32_t> retry_after;  // that error's retry-after in seconds (else the dialect's own)
+  std::uint32_t latency_ms = 0;              // delay before the response headers
+  std::optional<std::uint32_t> tokens;       // reply length in tokens (= stream content chunks)
   // The usage reported for the prompt, in every dialect's own fields: every
   // input token (default: the body's size / 4), and how many of them were
   // read from / written to the vendor's prompt cache (cut to fit the prompt).

@@ -29,6 +29,14 @@ TEST(mock_script, reads_every_key) {
   EXPECT_TRUE(s.tool_name.empty());
 }
 
+TEST(mock_script, retry_after_is_a_whole_number_of_seconds) {
+  mock_script s;
+  EXPECT_EQ(apply_markers("[mock:status=429,retry_after=2]", s), 2);
+  EXPECT_EQ(s.retry_after, 2u);
+  EXPECT_EQ(apply_markers("[mock:retry_after=soon]", s), 0);
+  EXPECT_EQ(s.retry_after, 2u);
+}
+
 TEST(mock_script, comma_separated_settings_in_one_marker) {
   mock_script s;
   EXPECT_EQ(apply_markers("go [mock:tokens=5, tps=100,echo] now", s), 3);

@@ -105,9 +105,13 @@ asio::awaitable<void> send_error(http::response_writer& out, const mock_error& e
   if (e.rate_limited) {
     // OpenAI's rate-limit headers, with a short retry-after so clients that
     // honour it (the SDKs, the gateway) do not stall tests.
+    std::string_view retry_after = "1";
+    for (const auto& [name, value] : e.headers) {
+      if (name == "retry-after") retry_after = value;  // a script's own
+    }
     const std::array<http::header_field, 8> headers{{
         {"x-request-id", rid},
-        {"retry-after", "1"},
+        {"retry-after", retry_after},
         {"x-ratelimit-limit-requests", "500"},
         {"x-ratelimit-remaining-requests", "0"},
         {"x-ratelimit-reset-requests", "1s"},
@@ -177,10 +181,16 @@ struct mock_vendor::stream_plan {
 
 mock_vendor::mock_vendor(mock_options options)
     : options_(std::move(options)),
+      defaults_(options_.defaults),
       counters_(std::make_unique<counters>()),
       last_(std::make_unique<recorded_request>()) {}
 
 mock_vendor::~mock_vendor() = default;
+
+mock_script mock_vendor::defaults() const {
+  std::lock_guard lock(defaults_mutex_);
+  return defaults_;
+}
 
 http::handler mock_vendor::handler() {
   // A plain lambda returning the member coroutine: the coroutine's frame
@@ -379,7 +389,7 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
     }
   }
 
-  mock_script script = options_.defaults;
+  mock_script script = defaults();
   apply_mock_headers(req, script);
 
   switch (route.ep) {
@@ -484,6 +494,24 @@ asio::awaitable<void> mock_vendor::handle_admin(http::request& req, http::respon
     }
     co_return;
   }
+  if (path == "/_mock/script" && method == "POST") {
+    // The default behaviour from now on, as markers: "status=529,retry_after=2";
+    // an empty body goes back to --script's. For tests of a vendor that
+    // changes its mind (slows down, recovers) under a running gateway.
+    mock_script s = options_.defaults;
+    const std::string text = "[mock:" + req.body() + "]";
+    if (!req.body().empty() && apply_markers(text, s) == 0) {
+      co_await out.send(400, k_json,
+                        render_error("No setting understood in the body.", "invalid_request_error", {}, {}));
+      co_return;
+    }
+    {
+      std::lock_guard lock(defaults_mutex_);
+      defaults_ = s;
+    }
+    co_await out.send(200, k_json, R"({"status":"ok"})");
+    co_return;
+  }
   if (path == "/_mock/reset" && method == "POST") {
     reset_stats();
     co_await out.send(200, k_json, R"({"status":"ok"})");
@@ -518,6 +546,10 @@ asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const
   if (script.status != 0 && (script.status < 200 || script.status >= 300)) {
     const auto id = request_id::generate();
     mock_error e = d.scripted_error(script.status, model);
+    if (script.retry_after) {
+      std::erase_if(e.headers, [](const auto& h) { return h.first == "retry-after"; });
+      e.headers.emplace_back("retry-after", std::to_string(*script.retry_after));
+    }
     if (script.leak) e = with_leaked_credential(std::move(e), credential_of(req));
     co_await send_error(out, e, id.view());
     co_return true;

@@ -125,6 +125,11 @@ class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
   void record(const http::request& req);
 
   mock_options options_;
+  // What a request does unless it says otherwise: --script's, or the last
+  // POST /_mock/script.
+  mock_script defaults() const;
+  mutable std::mutex defaults_mutex_;
+  mock_script defaults_;
   std::unique_ptr<counters> counters_;
   std::unique_ptr<recorded_request> last_;
   mutable std::mutex last_mutex_;

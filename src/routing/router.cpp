@@ -60,9 +60,10 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
                             quoted(d.provider) + " " + p->disabled_reason);
         continue;
       }
-      g.members.push_back({p, d.model, d.weight, d.limits, d.price});
+      g.members.push_back({p, d.model, d.weight, d.limits, deployment_count_++, d.price});
       g.total_weight += d.weight;
     }
+    if (auto policy = cfg.group_policies.find(name); policy != cfg.group_policies.end()) g.policy = policy->second;
     if (g.members.empty()) {
       warnings_.push_back("model group " + quoted(name) + " has no deployment on an enabled vendor");
     }
@@ -90,7 +91,7 @@ route_result router::resolve(std::string_view model, std::uint64_t random) const
   if (!usable_in_path(model)) return unusable_model(model, model);
   route r;
   std::string why;
-  if (!resolve_into(model, random, 0, r.attempts, why)) {
+  if (!resolve_into(model, random, 0, r, why)) {
     gateway_error e = model_not_found(model);
     if (!why.empty()) e.message = "The model `" + std::string(model) + "` is not available: " + why + ".";
     return e;
@@ -108,15 +109,15 @@ route_result router::resolve(std::string_view model) const {
   return resolve(model, rng());
 }
 
-bool router::resolve_into(std::string_view model, std::uint64_t random, int hops, std::vector<route_attempt>& out,
-                          std::string& why) const {
+bool router::resolve_into(std::string_view model, std::uint64_t random, int hops, route& r, std::string& why) const {
+  std::vector<route_attempt>& out = r.attempts;
   // 1. vendor/model
   const provider_config* named_vendor = nullptr;
   if (const auto slash = model.find('/'); slash != std::string_view::npos && slash > 0) {
     named_vendor = find_provider(model.substr(0, slash));
     if (named_vendor != nullptr && named_vendor->enabled) {
       const std::string_view vendor_model = model.substr(slash + 1);  // empty: refused by resolve()
-      out.push_back({named_vendor, std::string(vendor_model), 1, false, nullptr});
+      out.push_back({named_vendor, std::string(vendor_model), 1, false, nullptr, route_attempt::k_no_deployment});
       return true;
     }
   }
@@ -128,7 +129,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
       why = "alias chain too long at " + quoted(model);
       return false;
     }
-    if (resolve_into(it->second, random, hops + 1, out, why)) return true;
+    if (resolve_into(it->second, random, hops + 1, r, why)) return true;
     why =
         "alias " + quoted(model) + " -> " + quoted(it->second) + (why.empty() ? " names an unknown model" : ": " + why);
     return false;
@@ -141,6 +142,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
       return false;
     }
     pick(it->second, random, out);
+    if (it->second.policy) r.policy = &*it->second.policy;
     return true;
   }
 
@@ -149,7 +151,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
     if (!model.starts_with(rule.prefix)) continue;
     const provider_config* p = find_provider(rule.vendor);
     if (p != nullptr && p->enabled) {
-      out.push_back({p, std::string(model), 1, false, nullptr});
+      out.push_back({p, std::string(model), 1, false, nullptr, route_attempt::k_no_deployment});
       return true;
     }
     if (p != nullptr) why = "it is served by vendor " + quoted(rule.vendor) + ", which " + p->disabled_reason;
@@ -175,8 +177,8 @@ void router::pick(const group& g, std::uint64_t random, std::vector<route_attemp
   out.reserve(g.members.size());
   const auto add = [&](std::size_t i) {
     const group_member& m = g.members[i];
-    out.push_back(
-        {m.provider, m.model, m.weight, false, m.limits.any() ? &m.limits : nullptr, m.price ? &*m.price : nullptr});
+    out.push_back({m.provider, m.model, m.weight, false, m.limits.any() ? &m.limits : nullptr, m.deployment,
+                   m.price ? &*m.price : nullptr});
   };
   add(first);
   for (std::size_t i : g.failover) {

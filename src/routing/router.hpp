@@ -38,6 +38,10 @@ struct route_attempt {
   bool model_rewritten = false;  // model differs from the client's string: the body must be rewritten
   // The deployment's own quota (model groups only; nullptr: none). Owned by the router.
   const rate_limits* limits = nullptr;
+  // Its index among every group deployment of the router (for per-deployment
+  // measurements and cooldowns); k_no_deployment outside groups.
+  std::size_t deployment = k_no_deployment;
+  static constexpr std::size_t k_no_deployment = static_cast<std::size_t>(-1);
   // The deployment's own price (model groups only; nullptr: the model's). Owned by the router.
   const price_config* price = nullptr;
 };
@@ -45,6 +49,9 @@ struct route_attempt {
 struct route {
   std::string requested_model;          // the client's string, as sent
   std::vector<route_attempt> attempts;  // [0] first, the rest in failover order; never empty
+  // The group's strategy, retries, cooldown and timeouts when it was written
+  // as an object; nullptr: today's behaviour (each deployment once).
+  const group_policy* policy = nullptr;
 };
 
 // One entry of /v1/models.
@@ -80,6 +87,8 @@ class router {
 
   const provider_config* find_provider(std::string_view name) const;
   const std::vector<provider_config>& providers() const { return providers_; }
+  // How many deployments the groups have in all (route_attempt::deployment < this).
+  std::size_t deployment_count() const { return deployment_count_; }
 
   // Configuration problems that do not stop start-up, for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -90,18 +99,19 @@ class router {
     std::string model;
     unsigned weight;
     rate_limits limits;
+    std::size_t deployment;
     std::optional<price_config> price;
   };
   struct group {
     std::vector<group_member> members;  // enabled ones, in config order
+    std::optional<group_policy> policy;
     std::vector<std::size_t> failover;  // member indexes by weight, heaviest first
     std::uint64_t total_weight = 0;
   };
 
   // Fills `out` and returns true, or returns false with `why` saying what is
   // missing (empty when the model is simply unknown). `hops` bounds aliases.
-  bool resolve_into(std::string_view model, std::uint64_t random, int hops, std::vector<route_attempt>& out,
-                    std::string& why) const;
+  bool resolve_into(std::string_view model, std::uint64_t random, int hops, route& out, std::string& why) const;
   static void pick(const group& g, std::uint64_t random, std::vector<route_attempt>& out);
   void build_model_list();
 
@@ -110,6 +120,7 @@ class router {
   std::map<std::string, group, std::less<>> groups_;
   std::vector<model_info> models_;
   std::vector<std::string> warnings_;
+  std::size_t deployment_count_ = 0;
 };
 
 }  // namespace llmgw
