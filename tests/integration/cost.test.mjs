@@ -102,6 +102,13 @@ test('a stream has no cost header (its headers go before the usage); a model wit
     const r = await costOf(gw, chat('private', '[mock:prompt_tokens=2000,tokens=5]'));
     assert.equal(r.raw, null, 'an unpriced model must not be priced (nor at $0)');
     assert.match(r.overhead, /^\d+\.\d{3}$/);
+    // The overhead leaves the vendor's time out: a vendor taking 300 ms
+    // before its headers does not show in it.
+    const t0 = performance.now();
+    const slow = await costOf(gw, chat('gpt-4o', '[mock:latency_ms=300,prompt_tokens=10,tokens=5]'));
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed >= 300, `elapsed ${elapsed}`);
+    assert.ok(Number(slow.overhead) < 100, `overhead ${slow.overhead} ms includes the vendor's 300 ms`);
     // A name that only begins like a priced model is not priced as it.
     const longer = await costOf(gw, chat('gpt-4o-mini-unlisted', '[mock:prompt_tokens=2000,tokens=5]'));
     assert.equal(longer.raw, null, 'gpt-4o-mini-unlisted must not take the price of gpt-4o-mini or gpt-4o');
