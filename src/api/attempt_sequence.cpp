@@ -18,6 +18,23 @@ attempt_sequence::attempt_sequence(const route& r, unsigned max_attempts_without
       asked_(r.attempts.size(), 0),
       excluded_(r.attempts.size(), false) {}
 
+bool attempt_sequence::eligible(std::size_t i) const {
+  if (excluded_[i]) return false;
+  const attempt_kind k = route_.attempts[i].kind;
+  if (phase_ == attempt_kind::own) return k == attempt_kind::own || k == attempt_kind::fallback;
+  return k == phase_;
+}
+
+bool attempt_sequence::switch_to(attempt_kind kind) {
+  for (const auto& a : route_.attempts) {
+    if (a.kind == kind) {
+      phase_ = kind;
+      return true;
+    }
+  }
+  return false;
+}
+
 void attempt_sequence::exclude(std::size_t index) {
   if (index < excluded_.size()) excluded_[index] = true;
 }
@@ -56,13 +73,13 @@ std::optional<attempt_sequence::step> attempt_sequence::next(clock::time_point n
   } else {
     // The ready deployment asked least often by this request, in failover order.
     for (std::size_t i = 0; i < n; ++i) {
-      if (excluded_[i] || !health_.ready(route_.attempts[i].deployment, now)) continue;
+      if (!eligible(i) || !health_.ready(route_.attempts[i].deployment, now)) continue;
       if (!pick || asked_[i] < asked_[*pick]) pick = i;
     }
     if (!pick) {
       // All resting: the one back first.
       for (std::size_t i = 0; i < n; ++i) {
-        if (excluded_[i]) continue;
+        if (!eligible(i)) continue;
         if (!pick ||
             health_.ready_at(route_.attempts[i].deployment) < health_.ready_at(route_.attempts[*pick].deployment))
           pick = i;

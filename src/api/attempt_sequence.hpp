@@ -41,6 +41,10 @@ class attempt_sequence {
   // This deployment will not be asked again by this request (it refused the
   // request or the gateway's credentials).
   void exclude(std::size_t index);
+  // A vendor said the prompt is too long for its context window (or refused
+  // it for its content policy): from now on only the route's fallbacks for
+  // that are asked. False when the route has none.
+  bool switch_to(attempt_kind kind);
   std::size_t made() const { return made_; }
 
  private:
@@ -56,6 +60,8 @@ class attempt_sequence {
   std::size_t made_ = 0;
   std::vector<unsigned> asked_;
   std::vector<bool> excluded_;
+  attempt_kind phase_ = attempt_kind::own;  // own: the deployments and plain fallbacks
+  bool eligible(std::size_t i) const;
 };
 
 }  // namespace llmgw::api

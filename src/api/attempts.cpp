@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cctype>
 #include <charconv>
 
 #include "api/attempt_plan.hpp"
@@ -80,6 +81,23 @@ bool retryable_status(int status) { return status == 429 || status >= 500; }
 // A vendor in trouble (as opposed to one refusing this request): counts
 // towards its deployment's cooldown.
 bool vendor_trouble(int status) { return status == 408 || status == 429 || status >= 500; }
+
+// What a vendor's 400 says, in any vendor's words (the adapters keep the
+// message): the prompt does not fit the model's context window.
+bool context_window_error(const gateway_error& e) {
+  if (e.code == "context_length_exceeded") return true;
+  std::string m = e.message;
+  for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view s : {"prompt is too long", "maximum context length", "context window", "input is too long",
+                             "too many input tokens", "exceeds the maximum number of tokens"}) {
+    if (m.find(s) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool content_policy_error(const gateway_error& e) {
+  return e.code == "content_policy_violation" || e.code == "content_filter";
+}
 
 // retry-after as delta-seconds (what vendors send on 429/503); an HTTP-date
 // or nothing: no time.
@@ -410,6 +428,11 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
       // Not asked again before the vendor said (every request of the process).
       if (auto back = retry_after_seconds(last_error->retry_after); back && (status == 429 || status >= 500))
         health.retry_after(dep, now + *back);
+      if (status == 400 || status == 403) {
+        // A refusal only another model can get past: its own fallbacks, if the group has them.
+        if (context_window_error(*last_error) && sequence.switch_to(attempt_kind::context_window)) continue;
+        if (content_policy_error(*last_error) && sequence.switch_to(attempt_kind::content_policy)) continue;
+      }
       if (status == 401 || status == 403 || status == 404) {
         // This deployment refuses (its key, its model): never again for this
         // request, but another deployment may serve it.

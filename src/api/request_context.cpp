@@ -1,6 +1,7 @@
 #include "api/request_context.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "cost/cost.hpp"
@@ -167,6 +168,11 @@ http::response_headers request_context::headers() const {
   if (!record.provider.empty()) {
     h.add("x-llmgw-provider", record.provider);
     h.add("x-llmgw-model", record.served_model);
+  }
+  if (!record.attempts.empty()) {
+    const auto [end, ec] =
+        std::to_chars(attempts_text_, attempts_text_ + sizeof attempts_text_, record.attempts.size());
+    if (ec == std::errc{}) h.add("x-llmgw-attempts", std::string_view(attempts_text_, end - attempts_text_));
   }
   if (record.cost_known) h.add("x-llmgw-cost", cost_text_);
   if (!attempt_open_) {

@@ -127,6 +127,7 @@ class request_context {
 
  private:
   usage::record_queue* records_;
+  mutable char attempts_text_[24] = {};  // x-llmgw-attempts' value (headers are views)
   bool finished_ = false;
   // The attempt under way (attempts run one after another), closed by
   // end_attempt() or, when the request ends first, by finish().

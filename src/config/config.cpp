@@ -493,8 +493,14 @@ void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
 // A model group written as an object: everything but its deployments.
 group_policy load_group_policy(const loader& l, const YAML::Node& node, const std::string& path) {
   l.check_fields(node, path,
-                 {"strategy", "max_attempts", "retry_budget_ms", "retry_on", "cooldown", "timeouts", "deployments"});
+                 {"strategy", "max_attempts", "retry_budget_ms", "retry_on", "cooldown", "timeouts", "fallbacks",
+                  "context_window_fallbacks", "content_policy_fallbacks", "deployments"});
   group_policy g;
+  if (auto n = node["fallbacks"]; loader::present(n)) g.fallbacks = l.model_list(n, path + ".fallbacks");
+  if (auto n = node["context_window_fallbacks"]; loader::present(n))
+    g.context_window_fallbacks = l.model_list(n, path + ".context_window_fallbacks");
+  if (auto n = node["content_policy_fallbacks"]; loader::present(n))
+    g.content_policy_fallbacks = l.model_list(n, path + ".content_policy_fallbacks");
   if (auto n = node["strategy"]; loader::present(n)) {
     const std::string s = l.string(n, path + ".strategy");
     if (s == "weighted") {

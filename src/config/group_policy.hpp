@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace llmgw {
@@ -33,6 +34,11 @@ struct group_policy {
   std::vector<int> retry_on{408, 429, 500, 502, 503, 504, 529};
   bool retry_on_connect = true;
   cooldown_policy cooldown;
+  // Models (any model string: a group, an alias, vendor/model…) asked after
+  // this group's deployments, each translated for its vendor; and those
+  // asked only when a vendor says the prompt is too long for its context
+  // window, or refuses it for its content policy.
+  std::vector<std::string> fallbacks, context_window_fallbacks, content_policy_fallbacks;
   // Override upstream: for this group's calls.
   std::optional<std::chrono::milliseconds> connect_timeout, first_byte_timeout, total_timeout, idle_timeout;
 

@@ -44,7 +44,10 @@ void balancer::ended(std::size_t d, double first_byte_ms, clock::time_point now)
 
 std::size_t balancer::first_pick(const route& r, const deployment_health& health, clock::time_point now,
                                  std::uint64_t random) const {
-  const std::size_t n = r.attempts.size();
+  // Only the model's own deployments are first picks (fallbacks follow them).
+  std::size_t n = 0;
+  while (n < r.attempts.size() && r.attempts[n].kind == attempt_kind::own) ++n;
+  if (n == 0) n = r.attempts.size();
   const auto usable = [&](std::size_t i) {
     return r.attempts[i].weight > 0 && health.ready(r.attempts[i].deployment, now);
   };

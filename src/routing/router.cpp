@@ -73,6 +73,19 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
                      [&](std::size_t a, std::size_t b) { return g.members[a].weight > g.members[b].weight; });
     groups_.emplace(name, std::move(g));
   }
+  for (const auto& [name, g] : groups_) {
+    if (!g.policy) continue;
+    for (const auto* list :
+         {&g.policy->fallbacks, &g.policy->context_window_fallbacks, &g.policy->content_policy_fallbacks}) {
+      for (const auto& m : *list) {
+        route f;
+        std::string why;
+        if (!resolve_into(m, 0, 0, f, why, false))
+          warnings_.push_back("model group " + quoted(name) + ": fallback " + quoted(m) + " cannot be routed" +
+                              (why.empty() ? "" : ": " + why));
+      }
+    }
+  }
   build_model_list();
 }
 
@@ -109,7 +122,22 @@ route_result router::resolve(std::string_view model) const {
   return resolve(model, rng());
 }
 
-bool router::resolve_into(std::string_view model, std::uint64_t random, int hops, route& r, std::string& why) const {
+void router::add_fallbacks(const std::vector<std::string>& models, attempt_kind kind, std::uint64_t random,
+                           route& r) const {
+  for (const auto& m : models) {
+    route f;
+    std::string ignored;
+    if (!resolve_into(m, random, 0, f, ignored, false)) continue;  // its vendor has no key: warned at start
+    for (auto& a : f.attempts) {
+      if (!usable_in_path(a.model)) continue;
+      a.kind = kind;
+      r.attempts.push_back(std::move(a));
+    }
+  }
+}
+
+bool router::resolve_into(std::string_view model, std::uint64_t random, int hops, route& r, std::string& why,
+                          bool with_fallbacks) const {
   std::vector<route_attempt>& out = r.attempts;
   // 1. vendor/model
   const provider_config* named_vendor = nullptr;
@@ -129,7 +157,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
       why = "alias chain too long at " + quoted(model);
       return false;
     }
-    if (resolve_into(it->second, random, hops + 1, r, why)) return true;
+    if (resolve_into(it->second, random, hops + 1, r, why, with_fallbacks)) return true;
     why =
         "alias " + quoted(model) + " -> " + quoted(it->second) + (why.empty() ? " names an unknown model" : ": " + why);
     return false;
@@ -142,7 +170,13 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
       return false;
     }
     pick(it->second, random, out);
-    if (it->second.policy) r.policy = &*it->second.policy;
+    if (it->second.policy && with_fallbacks) {
+      const group_policy& p = *it->second.policy;
+      r.policy = &p;
+      add_fallbacks(p.fallbacks, attempt_kind::fallback, random, r);
+      add_fallbacks(p.context_window_fallbacks, attempt_kind::context_window, random, r);
+      add_fallbacks(p.content_policy_fallbacks, attempt_kind::content_policy, random, r);
+    }
     return true;
   }
 

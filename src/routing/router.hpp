@@ -31,6 +31,10 @@
 
 namespace llmgw {
 
+// Why an attempt is in a route: the model's own deployments, a fallback
+// model, or a fallback asked only for one kind of refusal.
+enum class attempt_kind : std::uint8_t { own, fallback, context_window, content_policy };
+
 struct route_attempt {
   const provider_config* provider = nullptr;  // owned by the router
   std::string model;                          // the vendor's model id, sent upstream
@@ -44,6 +48,7 @@ struct route_attempt {
   static constexpr std::size_t k_no_deployment = static_cast<std::size_t>(-1);
   // The deployment's own price (model groups only; nullptr: the model's). Owned by the router.
   const price_config* price = nullptr;
+  attempt_kind kind = attempt_kind::own;
 };
 
 struct route {
@@ -111,7 +116,10 @@ class router {
 
   // Fills `out` and returns true, or returns false with `why` saying what is
   // missing (empty when the model is simply unknown). `hops` bounds aliases.
-  bool resolve_into(std::string_view model, std::uint64_t random, int hops, route& out, std::string& why) const;
+  bool resolve_into(std::string_view model, std::uint64_t random, int hops, route& out, std::string& why,
+                    bool with_fallbacks = true) const;
+  // Appends the deployments of each of `models` (without their own fallbacks) as `kind`.
+  void add_fallbacks(const std::vector<std::string>& models, attempt_kind kind, std::uint64_t random, route& r) const;
   static void pick(const group& g, std::uint64_t random, std::vector<route_attempt>& out);
   void build_model_list();
 

@@ -61,6 +61,13 @@ model_groups:
     deployments:
       - {provider: vendor-a, model: gpt-4o-mini}
       - {provider: vendor-b, model: gpt-4o-mini}
+  with-fallbacks:
+    max_attempts: 3
+    fallbacks: [vendor-b/gpt-4o]
+    context_window_fallbacks: [vendor-b/gpt-4.1]
+    cooldown: {failures: 100}
+    deployments:
+      - {provider: vendor-a, model: gpt-4o-mini}
   plain-list:
     - {provider: vendor-a, model: gpt-4o-mini}
 `,
@@ -190,6 +197,35 @@ test('latency strategy: a deployment that slows down loses its traffic and wins 
     if (recovered['vendor-a'] >= 8) break;
   }
   assert.ok(recovered['vendor-a'] >= 8, `a should win back: ${JSON.stringify(recovered)}`);
+});
+
+test('fallbacks: another model is asked after the group, its body names that model, and the answer says who served', async () => {
+  await reset(a, b);
+  await setScript(a, 'status=503');
+  const r = await ask('with-fallbacks');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-llmgw-provider'), 'vendor-b');
+  assert.equal(r.headers.get('x-llmgw-model'), 'gpt-4o', 'the plain fallback, not the context-window one');
+  assert.equal(r.headers.get('x-llmgw-attempts'), '2');
+  await r.text();
+  const sent = await (await fetch(`${b.url}/_mock/last_request`)).json();
+  assert.equal(JSON.parse(sent.body).model, 'gpt-4o', 'the body names the fallback model');
+});
+
+test('context_window_fallbacks: a prompt too long for the model goes to the larger one, and only then', async () => {
+  await reset(a, b);
+  // The mock's scripted 400 is OpenAI's context_length_exceeded.
+  await setScript(a, 'status=400');
+  const r = await ask('with-fallbacks');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-llmgw-model'), 'gpt-4.1');
+  assert.equal(r.headers.get('x-llmgw-attempts'), '2');
+  await r.text();
+  // Any other 400 is the request's fault: answered at once, no fallback.
+  await setScript(a, '');
+  const bad = await post(gw.url, '/v1/chat/completions', { ...chatBody('hi [mock:status=422]'), model: 'with-fallbacks' });
+  await bad.text();
+  assert.equal(await requests(b), 1, 'b was asked only for the context-window refusal');
 });
 
 test('a plain list of deployments keeps the old behaviour: one attempt each, no cooldown', async () => {
