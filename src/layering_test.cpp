@@ -59,6 +59,10 @@ TEST(layering, metrics_use_usage_and_core) {
   EXPECT_EQ(violations("metrics", {"metrics", "usage", "core"}), std::vector<std::string>{});
 }
 
+TEST(layering, cost_uses_config_and_core) {
+  EXPECT_EQ(violations("cost", {"cost", "config", "core"}), std::vector<std::string>{});
+}
+
 TEST(layering, store_uses_core_only) { EXPECT_EQ(violations("store", {"store", "core"}), std::vector<std::string>{}); }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include "config/config.hpp"
 #include "core/sha256.hpp"
 #include "core/version.hpp"
+#include "cost/builtin_prices.hpp"
+#include "cost/price_reloader.hpp"
 #include "http/worker_pool.hpp"
 #include "limits/redis_limiter.hpp"
 #include "mock/mock_vendor.hpp"
@@ -167,6 +169,17 @@ int run_serve(const serve_args& args) {
   opts.max_buffer_bytes = sc.max_buffer_bytes;
   opts.max_connections = sc.max_connections;
   opts.share_port = sc.reuse_port;
+
+  // Prices follow their file without a restart: SIGHUP, or a change seen
+  // within a second. Started before "listening" is printed, so a SIGHUP
+  // sent as soon as it shows reloads instead of ending the process.
+  cost::price_reloader price_reloader(*state->prices, state->cfg.prices_file, state->prices->snapshot()->configured,
+                                      &cost::builtin_prices());
+  price_reloader.start();
+  if (const auto& file = state->prices->snapshot()->file) {
+    std::fprintf(stderr, "llmgw: prices: %zu models from %s, over %zu built-in\n", file->size(),
+                 state->cfg.prices_file.c_str(), cost::builtin_prices().size());
+  }
 
   http::worker_pool pool(sc.workers);
   // Before "listening" is printed: whoever reads it may send SIGTERM at once.

@@ -369,6 +369,7 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
     }
 
     const std::size_t index = ctx.begin_attempt(p.name, a.model);
+    ctx.price = price_of(a);
     http::upstream_call call(pool_, origin_for(p), timeouts);
     cancel_on_stop stop(ctx.out, call);
     attempt_load load(balancer_, dep, call);

@@ -23,6 +23,9 @@
 #include "cache/redis_cache.hpp"
 #include "core/header_value.hpp"
 #include "core/json_escape.hpp"
+#include "cost/builtin_prices.hpp"
+#include "cost/cost.hpp"
+#include "cost/price_reloader.hpp"
 #include "limits/memory_limiter.hpp"
 #include "limits/redis_limiter.hpp"
 #include "metrics/exposition.hpp"
@@ -142,6 +145,9 @@ gateway_state::gateway_state(config c, bool demo)
       scrubber(vendor_secrets(cfg)),
       memory_limiter(std::make_shared<limits::memory_limiter>()),
       cache(make_cache(cfg.cache)),
+      prices(std::make_shared<cost::price_book>(cost::initial_catalog(
+          cfg.prices_file, std::make_shared<const cost::price_table>(cost::table_from_config(cfg.prices)),
+          &cost::builtin_prices()))),
       health(std::make_unique<deployment_health>(routes.deployment_count())),
       metrics(std::make_shared<metrics::registry>()),
       demo_mode(demo) {
@@ -157,6 +163,8 @@ gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> sta
       rng_(std::random_device{}()),
       balancer_(state_->routes.deployment_count()),
       metrics_(state_->metrics->add_worker()) {
+  prices_version_ = state_->prices->version();
+  prices_ = state_->prices->snapshot();
   // With REDIS_URL each worker asks Redis on its own connection; the
   // process's memory limiter is its fallback when Redis cannot be asked.
   // One Redis client per worker serves both the limiter and the cache.
@@ -418,8 +426,16 @@ asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ct
   co_return std::nullopt;
 }
 
-double gateway::estimate_cost(const route&, std::uint64_t, std::uint64_t) const {
-  return 0.0;  // no price table yet: a budget refuses once it is spent
+double gateway::estimate_cost(const route& r, std::uint64_t prompt_tokens, std::uint64_t output_tokens) {
+  // Every prompt token at the uncached rate: the most it may cost.
+  token_usage u;
+  u.prompt_tokens = static_cast<std::int64_t>(prompt_tokens);
+  u.completion_tokens = static_cast<std::int64_t>(output_tokens);
+  double most = 0;
+  for (const auto& a : r.attempts) {
+    if (const auto p = price_of(a)) most = std::max(most, cost::compute_cost(u, *p).total());
+  }
+  return most;
 }
 
 namespace {
@@ -632,5 +648,43 @@ asio::awaitable<void> gateway::respond_metrics(request_context& ctx) {
 }
 
 void gateway::account(request_context& ctx) { ctx.finish(); }
+
+std::optional<cost::model_price> gateway::price_of(const route_attempt& a) {
+  // One atomic load per request; the shared pointer is copied only after a reload.
+  if (const std::uint64_t v = state_->prices->version(); v != prices_version_) {
+    prices_version_ = v;
+    prices_ = state_->prices->snapshot();
+    price_memo_.clear();
+  }
+  if (a.price != nullptr) return prices_->find(a.price, {}, {}, a.model);
+  const provider_config& p = *a.provider;
+  price_key_.assign(p.name).push_back('\0');
+  price_key_.append(a.model);
+  if (const auto it = price_memo_.find(price_key_); it != price_memo_.end()) return it->second;
+  std::string_view family = p.type;
+  if (family.empty()) {
+    switch (p.kind) {
+      case provider_kind::azure:
+        family = "azure";
+        break;
+      case provider_kind::anthropic:
+        family = "anthropic";
+        break;
+      case provider_kind::gemini:
+        family = "gemini";
+        break;
+      case provider_kind::bedrock:
+        family = "bedrock";
+        break;
+      case provider_kind::openai_compatible:
+        break;
+    }
+  }
+  auto found = prices_->find(nullptr, p.name, family, a.model);
+  constexpr std::size_t k_max_memo = 4096;
+  if (price_memo_.size() >= k_max_memo) price_memo_.clear();
+  price_memo_.emplace(price_key_, found);
+  return found;
+}
 
 }  // namespace llmgw::api

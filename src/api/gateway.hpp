@@ -27,6 +27,7 @@
 #include "core/memory_budget.hpp"
 #include "core/secret_scrubber.hpp"
 #include "core/string_pool.hpp"
+#include "cost/price_book.hpp"
 #include "http/server.hpp"
 #include "http/upstream.hpp"
 #include "limits/limiter.hpp"
@@ -58,6 +59,10 @@ struct gateway_state {
   // The response cache, shared by every worker (it locks inside); null when
   // the configuration has none.
   std::shared_ptr<cache::response_cache> cache;
+  // The price catalog (config `prices:`, prices_file, built-in table),
+  // replaced whole when the prices file is reloaded. Throws at start when
+  // the prices file does not load.
+  std::shared_ptr<cost::price_book> prices;
   // Which group deployments are cooling (every worker's failures count).
   std::unique_ptr<deployment_health> health;
   // Every worker's counters; a scrape (GET /metrics) sums them.
@@ -119,7 +124,7 @@ class gateway {
   // What a request may cost at most in USD, for the budgets' reservation:
   // the dearest deployment of its route at these token counts (0: none of
   // them has a price).
-  double estimate_cost(const route& r, std::uint64_t prompt_tokens, std::uint64_t output_tokens) const;
+  double estimate_cost(const route& r, std::uint64_t prompt_tokens, std::uint64_t output_tokens);
   // cache lookup: ctx.cache_store says whether and how the answer is stored.
   // Split in two so that, with Redis, the lookup goes out in the same write
   // as the admit stage's limit check: first what to ask (the key, the TTL,
@@ -157,6 +162,9 @@ class gateway {
   boost::asio::awaitable<void> respond_metrics(request_context& ctx);
   // account: the record goes to the writer (exactly once).
   void account(request_context& ctx);
+  // The price of one attempt's deployment, from this worker's copy of the
+  // catalog (refreshed when the book's version moves).
+  std::optional<cost::model_price> price_of(const route_attempt& a);
 
   // Removes vendor credentials from every field of a vendor's error.
   void scrub(gateway_error& e) const;
@@ -179,6 +187,13 @@ class gateway {
   balancer balancer_;
   stage_listener on_stage_;
   record_pool record_pool_;
+  std::shared_ptr<const cost::price_catalog> prices_;
+  std::uint64_t prices_version_ = 0;
+  // Prices found, by provider and model (cleared with a new catalog, and
+  // when it grows past a bound: clients choose model names). The key is
+  // built in price_key_, whose buffer is reused: a repeated lookup allocates nothing.
+  std::unordered_map<std::string, std::optional<cost::model_price>> price_memo_;
+  std::string price_key_;
   // The state's memory limiter, or this worker's Redis limiter (REDIS_URL).
   std::shared_ptr<limits::limiter> limiter_;
   // The state's memory cache, or this worker's Redis cache; null: no cache.

@@ -1,6 +1,11 @@
 #include "api/request_context.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
+
+#include "cost/cost.hpp"
+#include "cost/price_catalog.hpp"
 
 namespace llmgw::api {
 
@@ -120,6 +125,29 @@ void request_context::take_usage(const token_usage& u, usage::usage_source sourc
   record.usage = source;
 }
 
+void request_context::settle_cost() {
+  if (cost_settled_) return;
+  cost_settled_ = true;
+  if (record.usage == usage::usage_source::none) return;  // nothing counted: nothing to price
+  if (!price) {
+    cost::count_unpriced_request();
+    return;
+  }
+  token_usage u;
+  u.prompt_tokens = record.prompt_tokens;
+  u.completion_tokens = record.completion_tokens;
+  u.cached_tokens = record.cached_tokens;
+  u.cache_creation_tokens = record.cache_write_tokens;
+  const cost::cost_breakdown c = cost::compute_cost(u, *price);
+  record.cost_known = true;
+  record.cost_input_usd = c.input;
+  record.cost_cached_input_usd = c.cached_input;
+  record.cost_cache_write_usd = c.cache_write;
+  record.cost_output_usd = c.output;
+  record.cost_usd = c.total();
+  cost_text_ = cost::format_usd(record.cost_usd);
+}
+
 void request_context::set_error(int status, std::string_view what) {
   record.status = status;
   if (record.error.empty()) record.error = what;
@@ -150,6 +178,16 @@ http::response_headers request_context::headers() const {
         std::to_chars(attempts_text_, attempts_text_ + sizeof attempts_text_, record.attempts.size());
     if (ec == std::errc{}) h.add("x-llmgw-attempts", std::string_view(attempts_text_, end - attempts_text_));
   }
+  if (record.cost_known) h.add("x-llmgw-cost", cost_text_);
+  if (!attempt_open_) {
+    // The gateway's own time: all of it but the attempts at vendors.
+    double upstream = 0;
+    for (const auto& a : record.attempts) upstream += a.total_ms;
+    char buf[32];
+    const int n = std::snprintf(buf, sizeof buf, "%.3f", std::max(0.0, elapsed_ms() - upstream));
+    overhead_text_.assign(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    h.add("x-llmgw-overhead-ms", overhead_text_);
+  }
   limits.add_headers(h);
   if (record.cache != usage::cache_status::not_looked_up) {
     h.add("x-llmgw-cache", usage::name_of(record.cache));
@@ -170,6 +208,7 @@ void request_context::finish() {
     attempt_open_ = false;
   }
   if (record.status == 0) record.status = out.status();
+  settle_cost();
   // The reservation trued up to what the vendor counted; without a count
   // (an error before any usage, a stream cut early) the estimate stands.
   std::optional<std::uint64_t> used;

@@ -20,6 +20,7 @@
 #include "cache/cache_key.hpp"
 #include "core/request_id.hpp"
 #include "core/token_usage.hpp"
+#include "cost/price.hpp"
 #include "http/response_headers.hpp"
 #include "http/server.hpp"
 #include "metrics/worker_metrics.hpp"
@@ -87,6 +88,9 @@ class request_context {
   // A hit's age in seconds, as the `age` header says it (its text lives here
   // because headers are views).
   std::string cache_age;
+  // The price of the deployment the last attempt went to (resolved when it
+  // began); nullopt: unknown, and the cost stays unknown.
+  std::optional<cost::model_price> price;
 
   // The caller, once authenticated.
   void set_caller(const principal& p);
@@ -103,14 +107,21 @@ class request_context {
   void unanswered();
 
   void take_usage(const token_usage& u, usage::usage_source source = usage::usage_source::vendor);
+  // The record's cost from its tokens and `price`, once (later calls do
+  // nothing): before a JSON answer's headers, so x-llmgw-cost can say it,
+  // or at finish(). Tokens without a price are counted as unpriced.
+  void settle_cost();
   // The failure this request ends with (the error type or code, for the record).
   void set_error(int status, std::string_view what);
   void client_gone();
   void mark_first_byte();
   double elapsed_ms() const;
 
-  // x-request-id always; x-llmgw-provider and x-llmgw-model once answered.
-  // The views point into this context: valid until it ends.
+  // x-request-id always; x-llmgw-provider and x-llmgw-model once answered;
+  // x-llmgw-cost once settled with a price; x-llmgw-overhead-ms when no
+  // attempt is under way (so not at a relayed stream's start, whose
+  // headers go before the vendor has finished). The views point into this
+  // context: valid until it ends, or until the next call.
   http::response_headers headers() const;
 
   // Hands the record to the writer (once; later calls do nothing). Never
@@ -129,6 +140,10 @@ class request_context {
   // end_attempt() or, when the request ends first, by finish().
   bool attempt_open_ = false;
   double attempt_started_ms_ = 0;
+  bool cost_settled_ = false;
+  // Header texts (headers() hands out views of them).
+  std::string cost_text_;
+  mutable std::string overhead_text_;
 };
 
 }  // namespace llmgw::api

@@ -186,6 +186,7 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
   finish_attempt(ctx, attempt, status, {}, call);
   ctx.answered_by(attempt);
   ctx.record.status = status;
+  ctx.settle_cost();  // the usage is known: x-llmgw-cost can say what the answer cost
   const auto headers = ctx.headers();
   // The vendor's content-type is relayed only when it looks like one.
   if (!is_media_type(content_type)) content_type = "application/json";

@@ -134,6 +134,7 @@ void apply_base_override(provider_config& p, const std::optional<std::pair<std::
 provider_config resolve(const vendor_spec& spec, const env_lookup& env) {
   provider_config p;
   p.name = std::string(spec.name);
+  p.type = p.name;
   p.kind = spec.kind;
   p.models.assign(spec.models.begin(), spec.models.end());
   if (auto version = first_set(spec.version_vars, env)) p.api_version = std::move(version->second);

@@ -175,6 +175,37 @@ class loader {
     return r;
   }
 
+  // A non-negative amount of USD per million tokens.
+  double usd_per_mtok(const YAML::Node& node, std::string_view path) const {
+    if (!node.IsScalar()) fail(node, path, "expected a number (USD per million tokens)");
+    const std::string s = string(node, path);
+    double value = -1;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size() || !(value >= 0) || value > 1'000'000) {
+      fail(node, path, "expected a number from 0 to 1000000 (USD per million tokens), got \"" + s + "\"");
+    }
+    return value;
+  }
+
+  // `{input_per_mtok, output_per_mtok, cached_input_per_mtok, cache_write_per_mtok}`;
+  // the first two are required, so a forgotten output price cannot read as free.
+  price_config price(const YAML::Node& node, std::string_view path) const {
+    check_fields(node, path, {"input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok"});
+    price_config p;
+    for (std::string_view required : {"input_per_mtok", "output_per_mtok"}) {
+      if (!present(node[std::string(required)])) fail(node, path, std::string(required) + " is required");
+    }
+    p.input_per_mtok = usd_per_mtok(node["input_per_mtok"], join(path, "input_per_mtok"));
+    p.output_per_mtok = usd_per_mtok(node["output_per_mtok"], join(path, "output_per_mtok"));
+    if (auto n = node["cached_input_per_mtok"]; present(n)) {
+      p.cached_input_per_mtok = usd_per_mtok(n, join(path, "cached_input_per_mtok"));
+    }
+    if (auto n = node["cache_write_per_mtok"]; present(n)) {
+      p.cache_write_per_mtok = usd_per_mtok(n, join(path, "cache_write_per_mtok"));
+    }
+    return p;
+  }
+
   // `[{period: day|month, usd: N}]`, at most one per period.
   std::vector<budget> budgets(const YAML::Node& node, std::string_view path) const {
     if (!node.IsSequence()) fail(node, path, "expected a list of budgets ({period: day|month, usd: N})");
@@ -321,6 +352,7 @@ provider_config load_provider(const loader& l, const YAML::Node& node, const std
   if (type != k_openai_compatible) {
     try {
       p = *builtin_vendor(type, l.env());
+      p.type = type;
     } catch (const std::invalid_argument& e) {
       l.fail(node, path, e.what());
     }
@@ -554,7 +586,7 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string dpath = loader::index(path, i);
       const YAML::Node d = list[i];
-      l.check_fields(d, dpath, {"provider", "model", "weight", "limits"});
+      l.check_fields(d, dpath, {"provider", "model", "weight", "limits", "price"});
       if (!loader::present(d["provider"])) l.fail(d, dpath, "a deployment needs a provider");
       if (!loader::present(d["model"])) l.fail(d, dpath, "a deployment needs a model");
       deployment_entry entry;
@@ -567,6 +599,7 @@ void load_groups(const loader& l, const YAML::Node& node, config& cfg) {
         entry.weight = l.integer<unsigned>(n, dpath + ".weight", 0, 1'000'000);
       }
       if (auto n = d["limits"]; loader::present(n)) entry.limits = l.limits(n, dpath + ".limits");
+      if (auto n = d["price"]; loader::present(n)) entry.price = l.price(n, dpath + ".price");
       deployments.push_back(std::move(entry));
     }
     cfg.model_groups[name] = std::move(deployments);
@@ -665,6 +698,18 @@ void load_cache(const loader& l, const YAML::Node& node, config& cfg) {
   }
 }
 
+// prices: { model: {input_per_mtok…} }
+void load_prices(const loader& l, const YAML::Node& node, config& cfg) {
+  l.expect_map(node, "prices");
+  for (const auto& item : node) {
+    const std::string name = loader::name_of(item.first);
+    if (name.empty() || has_control_char(name)) {
+      l.fail(item.first, "prices", "a model name must be non-empty, without control characters");
+    }
+    cfg.prices[name] = l.price(item.second, loader::join("prices", name));
+  }
+}
+
 void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (text.find(k_ref_open) != std::string_view::npos || text.find(k_ref_close) != std::string_view::npos) {
     throw config_error(l.source() + ": the characters U+E000 and U+E001 are reserved and may not appear");
@@ -685,7 +730,7 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (!loader::present(root)) return;  // an empty file is a valid, empty config
   l.check_fields(root, "",
                  {"server", "upstream", "access_log", "metrics", "limits", "providers", "teams", "keys", "aliases",
-                  "model_groups", "cache", "usage"});
+                  "model_groups", "cache", "usage", "prices_file", "prices"});
   if (auto n = root["server"]; loader::present(n)) load_server(l, n, cfg.server);
   if (auto n = root["access_log"]; loader::present(n)) load_access_log(l, n, cfg.access_log);
   if (auto n = root["metrics"]; loader::present(n)) load_metrics(l, n, cfg.metrics);
@@ -698,6 +743,8 @@ void load_yaml(const loader& l, std::string_view text, config& cfg) {
   if (auto n = root["model_groups"]; loader::present(n)) load_groups(l, n, cfg);
   if (auto n = root["cache"]; loader::present(n)) load_cache(l, n, cfg);
   if (auto n = root["usage"]; loader::present(n)) load_usage(l, n, cfg.usage);
+  if (auto n = root["prices_file"]; loader::present(n)) cfg.prices_file = l.non_empty_string(n, "prices_file");
+  if (auto n = root["prices"]; loader::present(n)) load_prices(l, n, cfg);
 }
 
 // Credentials and versions go into upstream request headers: a control

@@ -7,6 +7,7 @@
 #include "config/env_subst.hpp"
 #include "config/group_policy.hpp"
 #include "config/limits_config.hpp"
+#include "config/price_config.hpp"
 #include "config/provider_config.hpp"
 #include "config/usage_config.hpp"
 
@@ -79,11 +80,12 @@ struct key_entry {
 
 // One member of a model group.
 struct deployment_entry {
-  std::string provider;  // provider name (built-in or from `providers:`)
-  std::string model;     // the vendor's model id
-  unsigned weight = 1;   // share of first picks; 0: failover only
-  rate_limits limits;    // the vendor quota of this deployment (max_parallel too)
-  std::string where;     // "file:line" of the provider field, for errors found later; may be empty
+  std::string provider;               // provider name (built-in or from `providers:`)
+  std::string model;                  // the vendor's model id
+  unsigned weight = 1;                // share of first picks; 0: failover only
+  rate_limits limits;                 // the vendor quota of this deployment (max_parallel too)
+  std::string where;                  // "file:line" of the provider field, for errors found later; may be empty
+  std::optional<price_config> price;  // what this deployment costs; absent: the model's price
 };
 
 struct config {
@@ -111,6 +113,12 @@ struct config {
   std::map<std::string, group_policy, std::less<>> group_policies;
   cache_config cache;                  // off unless the YAML has a cache: section
   usage_config usage;                  // usage records (SQLite unless DATABASE_URL)
+  // A price file in LiteLLM's model_prices_and_context_window.json format;
+  // empty: none. Reloaded on SIGHUP and when it changes (cost/price_reloader.hpp).
+  std::string prices_file;
+  // `prices:` per model name (the vendor's model id, matched like the
+  // built-in table's names), over the file's and the built-in prices.
+  std::map<std::string, price_config, std::less<>> prices;
   std::string source = "environment";  // the YAML file's path when there is one
 };
 

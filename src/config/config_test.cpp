@@ -651,6 +651,68 @@ TEST(config_usage, bad_fields_name_the_file_line_and_field) {
   // The URL may hold a password: the message never quotes it.
   const std::string e = error_of("", {{"DATABASE_URL", "mysql://u:hunter2@h/db"}});
   EXPECT_EQ(e, "environment: DATABASE_URL: expected a postgres:// or postgresql:// URL");
+  EXPECT_EQ(e.find("hunter2"), std::string::npos);
+}
+
+TEST(config, prices_file_and_per_model_and_per_deployment_prices) {
+  const config cfg = load(R"(
+prices_file: ./model_prices_and_context_window.json
+prices:
+  my-model: {input_per_mtok: 1.0, output_per_mtok: 2}
+  cached-model: {input_per_mtok: 3, output_per_mtok: 15, cached_input_per_mtok: 0.3, cache_write_per_mtok: 3.75}
+model_groups:
+  g:
+    - {provider: openai, model: gpt-4o, price: {input_per_mtok: 2, output_per_mtok: 8.5}}
+    - {provider: openai, model: gpt-4o-mini}
+)");
+  EXPECT_EQ(cfg.prices_file, "./model_prices_and_context_window.json");
+  ASSERT_EQ(cfg.prices.size(), 2u);
+  EXPECT_EQ(cfg.prices.at("my-model"), (price_config{1.0, 2.0, std::nullopt, std::nullopt}));
+  EXPECT_EQ(cfg.prices.at("cached-model"), (price_config{3, 15, 0.3, 3.75}));
+  const auto& g = cfg.model_groups.at("g");
+  ASSERT_TRUE(g[0].price);
+  EXPECT_EQ(*g[0].price, (price_config{2, 8.5, std::nullopt, std::nullopt}));
+  EXPECT_FALSE(g[1].price);
+}
+
+TEST(config, bad_prices_name_the_file_line_and_field) {
+  struct bad {
+    std::string_view yaml;
+    std::string_view where;
+  };
+  const bad cases[] = {
+      {"prices_file: [a]\n", "gw.yaml:1: prices_file:"},
+      {"prices_file: ''\n", "gw.yaml:1: prices_file:"},
+      {"prices: [a]\n", "gw.yaml:1: prices:"},
+      {"prices:\n  m: {input_per_mtok: 1}\n", "gw.yaml:2: prices.m: output_per_mtok is required"},
+      {"prices:\n  m: {output_per_mtok: 1}\n", "gw.yaml:2: prices.m: input_per_mtok is required"},
+      {"prices:\n  m: {input_per_mtok: cheap, output_per_mtok: 1}\n", "gw.yaml:2: prices.m.input_per_mtok:"},
+      {"prices:\n  m: {input_per_mtok: -1, output_per_mtok: 1}\n", "gw.yaml:2: prices.m.input_per_mtok:"},
+      {"prices:\n  m: {input_per_mtok: 1, output_per_mtok: nan}\n", "gw.yaml:2: prices.m.output_per_mtok:"},
+      {"prices:\n  m:\n    input_per_mtok: 1\n    output_per_mtok: 1\n    cached_per_mtok: 1\n",
+       "gw.yaml:5: prices.m.cached_per_mtok: unknown field"},
+      {"prices:\n  m: {input_per_mtok: 1, output_per_mtok: 1, cache_write_per_mtok: [1]}\n",
+       "gw.yaml:2: prices.m.cache_write_per_mtok:"},
+      {"prices:\n  m: 3\n", "gw.yaml:2: prices.m: expected a mapping"},
+      {"model_groups:\n  g:\n    - {provider: openai, model: m, price: {input_per_mtok: 1}}\n",
+       "gw.yaml:3: model_groups.g[0].price: output_per_mtok is required"},
+      {"model_groups:\n  g:\n    - {provider: openai, model: m, price: {input_per_mtok: 1, output_per_mtok: x}}\n",
+       "gw.yaml:3: model_groups.g[0].price.output_per_mtok:"},
+      {"model_groups:\n  g:\n    - {provider: openai, model: m, prices: {input_per_mtok: 1}}\n",
+       "gw.yaml:3: model_groups.g[0].prices: unknown field"},
+  };
+  for (const auto& c : cases) {
+    const std::string e = error_of(c.yaml);
+    EXPECT_TRUE(contains(e, c.where)) << c.yaml << " → " << e;
+  }
+}
+
+TEST(config, providers_remember_their_vendor_type) {
+  const config cfg =
+      load("providers:\n  - {name: fast, type: groq, api_key: k}\n  - {name: own, base_url: http://h/v1}\n");
+  EXPECT_EQ(find_provider(cfg, "fast")->type, "groq");
+  EXPECT_EQ(find_provider(cfg, "own")->type, "");
+  EXPECT_EQ(find_provider(cfg, "openai")->type, "openai");
 }
 
 }  // namespace

@@ -16,6 +16,10 @@ namespace llmgw {
 struct provider_config {
   std::string name;  // the `vendor` of `vendor/model`
   provider_kind kind = provider_kind::openai_compatible;
+  // The built-in vendor it was made from ("groq", "anthropic"…), whatever
+  // its name; empty for a plain openai-compatible one. Prices are looked up
+  // under both names (cost/price_table.hpp).
+  std::string type;
   bool enabled = false;
   // When !enabled, completes "vendor \"groq\" ...", e.g. "has no API key configured (set GROQ_API_KEY)".
   std::string disabled_reason;

@@ -155,8 +155,12 @@ class anthropic_stream_writer final : public stream_writer {
     out.append(R"(,"type":"message","role":"assistant","model":)");
     append_json_string(out, model_);
     out.append(R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":)");
-    append_number(out, usage_.prompt);
-    out.append(R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}})");
+    append_number(out, usage_.uncached());
+    out.append(R"(,"cache_creation_input_tokens":)");
+    append_number(out, usage_.cache_write);
+    out.append(R"(,"cache_read_input_tokens":)");
+    append_number(out, usage_.cached);
+    out.append(R"(,"output_tokens":1}}})");
     out.append(
         "\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":");
     if (call_) {
@@ -316,8 +320,12 @@ class anthropic final : public dialect {
     out.append(R"(],"stop_reason":)");
     append_json_string(out, stop_reason_for(r.finish_reason));
     out.append(R"(,"stop_sequence":null,"usage":{"input_tokens":)");
-    append_number(out, r.usage.prompt);
-    out.append(R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":)");
+    append_number(out, r.usage.uncached());
+    out.append(R"(,"cache_creation_input_tokens":)");
+    append_number(out, r.usage.cache_write);
+    out.append(R"(,"cache_read_input_tokens":)");
+    append_number(out, r.usage.cached);
+    out.append(R"(,"output_tokens":)");
     append_number(out, r.usage.completion);
     out.append("}}");
   }

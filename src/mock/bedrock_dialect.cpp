@@ -224,9 +224,15 @@ class bedrock_stream_writer final : public stream_writer {
     payload_.append("},");
     append_padding(payload_, events_);
     payload_.append(R"(,"usage":{"inputTokens":)");
-    append_number(payload_, usage_.prompt);
+    append_number(payload_, usage_.uncached());
     payload_.append(R"(,"outputTokens":)");
     append_number(payload_, usage_.completion);
+    if (usage_.cached + usage_.cache_write > 0) {
+      payload_.append(R"(,"cacheReadInputTokens":)");
+      append_number(payload_, usage_.cached);
+      payload_.append(R"(,"cacheWriteInputTokens":)");
+      append_number(payload_, usage_.cache_write);
+    }
     payload_.append(R"(,"totalTokens":)");
     append_number(payload_, usage_.prompt + usage_.completion);
     payload_.append("}}");
@@ -361,9 +367,15 @@ class bedrock final : public dialect {
     out.append(R"(],"role":"assistant"}},"stopReason":)");
     append_json_string(out, stop_reason_for(r.finish_reason));
     out.append(R"(,"usage":{"inputTokens":)");
-    append_number(out, r.usage.prompt);
+    append_number(out, r.usage.uncached());
     out.append(R"(,"outputTokens":)");
     append_number(out, r.usage.completion);
+    if (r.usage.cached + r.usage.cache_write > 0) {
+      out.append(R"(,"cacheReadInputTokens":)");
+      append_number(out, r.usage.cached);
+      out.append(R"(,"cacheWriteInputTokens":)");
+      append_number(out, r.usage.cache_write);
+    }
     out.append(R"(,"totalTokens":)");
     append_number(out, r.usage.prompt + r.usage.completion);
     out.append("}}");

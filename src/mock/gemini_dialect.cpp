@@ -259,6 +259,12 @@ void append_usage(std::string& out, usage_counts u, bool final) {
   }
   out.append(R"(,"totalTokenCount":)");
   append_number(out, final ? u.prompt + u.completion : u.prompt);
+  if (u.cached > 0) {
+    // Gemini counts a context-cache read inside promptTokenCount, and
+    // reports no cache writes (its caches are created by a separate call).
+    out.append(R"(,"cachedContentTokenCount":)");
+    append_number(out, u.cached);
+  }
   out.append(R"(,"promptTokensDetails":[{"modality":"TEXT","tokenCount":)");
   append_number(out, u.prompt);
   out.append("}]}");

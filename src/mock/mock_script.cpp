@@ -61,6 +61,16 @@ bool apply_setting(std::string_view key, std::string_view value, mock_script& sc
     script.tokens = *v;
     return true;
   }
+  if (key == "prompt_tokens" || key == "cached_tokens" || key == "cache_write_tokens") {
+    auto v = parse_uint(value);
+    if (!v) return false;
+    if (key == "prompt_tokens") {
+      script.prompt_tokens = *v;
+    } else {
+      (key == "cached_tokens" ? script.cached_tokens : script.cache_write_tokens) = *v;
+    }
+    return true;
+  }
   if (key == "tps") {
     double v = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);

@@ -7,7 +7,8 @@
 //
 // Marker grammar: `[mock:` setting (`,` setting)* `]`, setting = key or
 // key=value. Keys: status, retry_after, latency_ms, tokens, tps, reset_after,
-// error_after, hang, hang_after, echo, digest, tool, leak. Unknown keys and bad values are ignored, so a
+// error_after, hang, hang_after, echo, digest, tool, leak, prompt_tokens,
+// cached_tokens, cache_write_tokens. Unknown keys and bad values are ignored, so a
 // typo in a test shows up as "nothing happened", never as a mock crash.
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,12 @@ struct mock_script {
   std::optional<std::uint32_t> retry_after;  // that error's retry-after in seconds (else the dialect's own)
   std::uint32_t latency_ms = 0;              // delay before the response headers
   std::optional<std::uint32_t> tokens;       // reply length in tokens (= stream content chunks)
+  // The usage reported for the prompt, in every dialect's own fields: every
+  // input token (default: the body's size / 4), and how many of them were
+  // read from / written to the vendor's prompt cache (cut to fit the prompt).
+  std::optional<std::uint32_t> prompt_tokens;
+  std::uint32_t cached_tokens = 0;
+  std::uint32_t cache_write_tokens = 0;
   double tps = 0;                            // stream pacing in tokens per second (0: as fast as possible)
   std::optional<std::uint32_t> reset_after;  // abort the connection after N content chunks
   std::optional<std::uint32_t> error_after;  // after N content chunks, the vendor's in-stream error event, then end

@@ -125,3 +125,20 @@ TEST(mock_script, markers_override_headers_override_defaults) {
 
 }  // namespace
 }  // namespace llmgw::mock
+
+namespace llmgw::mock {
+namespace {
+
+TEST(mock_script, usage_markers_set_prompt_and_cache_counts) {
+  mock_script s;
+  EXPECT_EQ(apply_markers("[mock:prompt_tokens=2000,cached_tokens=1500,cache_write_tokens=300]", s), 3);
+  EXPECT_EQ(s.prompt_tokens, 2000u);
+  EXPECT_EQ(s.cached_tokens, 1500u);
+  EXPECT_EQ(s.cache_write_tokens, 300u);
+  mock_script t;
+  EXPECT_EQ(apply_markers("[mock:cached_tokens=x,prompt_tokens=-2]", t), 0);
+  EXPECT_EQ(t, mock_script{});
+}
+
+}  // namespace
+}  // namespace llmgw::mock

@@ -577,7 +577,9 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
   plan.meta = new_completion_meta(info.model);
   plan.include_usage = info.stream && info.include_usage;
   plan.rid = rid;
-  plan.usage.prompt = std::max<std::uint64_t>(1, req.body().size() / 4);
+  plan.usage.prompt = script.prompt_tokens.value_or(std::max<std::uint64_t>(1, req.body().size() / 4));
+  plan.usage.cached = std::min<std::uint64_t>(script.cached_tokens, plan.usage.prompt);
+  plan.usage.cache_write = std::min<std::uint64_t>(script.cache_write_tokens, plan.usage.prompt - plan.usage.cached);
 
   // A tool call when the request offers tools and asks for one: a forced
   // tool_choice, "required", or the marker — the marker only while the last

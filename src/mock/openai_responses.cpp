@@ -108,8 +108,10 @@ void append_usage(std::string& out, usage_counts u) {
   append_number(out, u.completion);
   out.append(",\"total_tokens\":");
   append_number(out, u.prompt + u.completion);
+  out.append(",\"prompt_tokens_details\":{\"cached_tokens\":");
+  append_number(out, u.cached);
   out.append(
-      ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+      ",\"audio_tokens\":0},"
       "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
       "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}");
 }

@@ -12,8 +12,12 @@
 namespace llmgw::mock {
 
 struct usage_counts {
-  std::uint64_t prompt = 0;
+  std::uint64_t prompt = 0;  // every input token, cached and cache-write ones included (OpenAI's count)
   std::uint64_t completion = 0;
+  std::uint64_t cached = 0;       // of prompt: read from the vendor's prompt cache
+  std::uint64_t cache_write = 0;  // of prompt: written to it (Anthropic, Bedrock; OpenAI and Gemini report none)
+  // Input tokens outside the cache, as Anthropic and Bedrock count them.
+  std::uint64_t uncached() const { return prompt - cached - cache_write; }
 };
 
 // What every chunk of one completion shares.

@@ -60,7 +60,7 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
                             quoted(d.provider) + " " + p->disabled_reason);
         continue;
       }
-      g.members.push_back({p, d.model, d.weight, d.limits, deployment_count_++});
+      g.members.push_back({p, d.model, d.weight, d.limits, deployment_count_++, d.price});
       g.total_weight += d.weight;
     }
     if (auto policy = cfg.group_policies.find(name); policy != cfg.group_policies.end()) g.policy = policy->second;
@@ -211,7 +211,8 @@ void router::pick(const group& g, std::uint64_t random, std::vector<route_attemp
   out.reserve(g.members.size());
   const auto add = [&](std::size_t i) {
     const group_member& m = g.members[i];
-    out.push_back({m.provider, m.model, m.weight, false, m.limits.any() ? &m.limits : nullptr, m.deployment});
+    out.push_back({m.provider, m.model, m.weight, false, m.limits.any() ? &m.limits : nullptr, m.deployment,
+                   m.price ? &*m.price : nullptr});
   };
   add(first);
   for (std::size_t i : g.failover) {

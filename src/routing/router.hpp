@@ -46,6 +46,8 @@ struct route_attempt {
   // measurements and cooldowns); k_no_deployment outside groups.
   std::size_t deployment = k_no_deployment;
   static constexpr std::size_t k_no_deployment = static_cast<std::size_t>(-1);
+  // The deployment's own price (model groups only; nullptr: the model's). Owned by the router.
+  const price_config* price = nullptr;
   attempt_kind kind = attempt_kind::own;
 };
 
@@ -103,6 +105,7 @@ class router {
     unsigned weight;
     rate_limits limits;
     std::size_t deployment;
+    std::optional<price_config> price;
   };
   struct group {
     std::vector<group_member> members;  // enabled ones, in config order
