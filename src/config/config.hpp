@@ -111,8 +111,8 @@ struct config {
   std::map<std::string, std::vector<deployment_entry>, std::less<>> model_groups;
   // The groups written as objects: their strategy, retries, cooldown, timeouts.
   std::map<std::string, group_policy, std::less<>> group_policies;
-  cache_config cache;                  // off unless the YAML has a cache: section
-  usage_config usage;                  // usage records (SQLite unless DATABASE_URL)
+  cache_config cache;  // off unless the YAML has a cache: section
+  usage_config usage;  // usage records (SQLite unless DATABASE_URL)
   // A price file in LiteLLM's model_prices_and_context_window.json format;
   // empty: none. Reloaded on SIGHUP and when it changes (cost/price_reloader.hpp).
   std::string prices_file;
