@@ -148,6 +148,7 @@ gateway_state::gateway_state(config c, bool demo)
       prices(std::make_shared<cost::price_book>(cost::initial_catalog(
           cfg.prices_file, std::make_shared<const cost::price_table>(cost::table_from_config(cfg.prices)),
           &cost::builtin_prices()))),
+      queries(cfg.usage.enabled ? std::make_unique<api::usage_queries>(cfg.usage) : nullptr),
       health(std::make_unique<deployment_health>(routes.deployment_count())),
       metrics(std::make_shared<metrics::registry>()),
       demo_mode(demo) {
@@ -264,6 +265,11 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
   // Prometheus scrapes /metrics (not under /v1, which is the vendors' API).
   if (req.path() == "/metrics") {
     co_await respond_metrics(ctx);
+    co_return;
+  }
+
+  if (path == "/usage") {
+    co_await respond_usage(ctx);
     co_return;
   }
 

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "api/request_context.hpp"
+#include "api/usage_api.hpp"
 #include "auth/keys.hpp"
 #include "cache/cache.hpp"
 #include "config/config.hpp"
@@ -63,6 +64,8 @@ struct gateway_state {
   // replaced whole when the prices file is reloaded. Throws at start when
   // the prices file does not load.
   std::shared_ptr<cost::price_book> prices;
+  // GET /v1/usage's queries, on a thread of their own; null when usage records are off.
+  std::unique_ptr<api::usage_queries> queries;
   // Which group deployments are cooling (every worker's failures count).
   std::unique_ptr<deployment_health> health;
   // Every worker's counters; a scrape (GET /metrics) sums them.
@@ -160,6 +163,8 @@ class gateway {
   // The small endpoints.
   boost::asio::awaitable<void> respond_models(request_context& ctx);
   boost::asio::awaitable<void> respond_metrics(request_context& ctx);
+  // GET /v1/usage (api/usage_api.cpp).
+  boost::asio::awaitable<void> respond_usage(request_context& ctx);
   // account: the record goes to the writer (exactly once).
   void account(request_context& ctx);
   // The price of one attempt's deployment, from this worker's copy of the

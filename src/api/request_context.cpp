@@ -76,6 +76,7 @@ void request_context::set_caller(const principal& p) {
   record.key_id = p.id;
   record.team = p.team;
   caller_limits = p.limits;
+  caller_is_master = p.is_master;
 }
 
 void request_context::set_model(std::string_view requested) {

@@ -76,6 +76,7 @@ class request_context {
   admission limits;
   // The caller's limits (nullptr: none), from set_caller.
   const key_limits* caller_limits = nullptr;
+  bool caller_is_master = false;
 
   // What the cache lookup decided for the store after the answer: set when
   // a complete answer to this request may be stored, under which key and

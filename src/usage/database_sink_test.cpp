@@ -57,6 +57,10 @@ class switchable_store final : public usage_store {
     }
     return inner_.insert(entries, rows, error);
   }
+  bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
+             std::string& error) override {
+    return inner_.query(sql, timeout, rows, error);
+  }
   std::string describe() const override { return inner_.describe(); }
 
  private:

@@ -199,12 +199,36 @@ bool postgres_store::run(const char* sql, int params, std::string& error) {
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       if (ok) error = scrub(PQresultErrorMessage(r));
       ok = false;
+    } else if (status == PGRES_TUPLES_OK && rows_ != nullptr) {
+      for (int i = 0; i < PQntuples(r); ++i) {
+        query_row row;
+        for (int j = 0; j < PQnfields(r); ++j) {
+          if (PQgetisnull(r, i, j)) {
+            row.emplace_back(std::nullopt);
+          } else {
+            row.emplace_back(std::string(PQgetvalue(r, i, j), static_cast<std::size_t>(PQgetlength(r, i, j))));
+          }
+        }
+        rows_->push_back(std::move(row));
+      }
     } else if (status == PGRES_TUPLES_OK && PQntuples(r) > 0 && PQnfields(r) > 0) {
       last_value_ = PQgetvalue(r, 0, 0);
     }
     PQclear(r);
   }
   if (!ok) disconnect();  // the server rolled the transaction back; start clean
+  return ok;
+}
+
+bool postgres_store::query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
+                           std::string& error) {
+  if (!connect(error)) return false;
+  const auto saved = timeout_;
+  timeout_ = timeout;
+  rows_ = &rows;
+  const bool ok = run(sql.c_str(), 0, error);
+  rows_ = nullptr;
+  timeout_ = saved;
   return ok;
 }
 

@@ -28,6 +28,8 @@ class postgres_store final : public usage_store {
 
   bool connect(std::string& error) override;
   bool insert(std::string_view entries, std::size_t rows, std::string& error) override;
+  bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
+             std::string& error) override;
   std::string describe() const override { return description_; }
 
   // Rows per INSERT statement (one transaction holds all of a batch).
@@ -53,10 +55,11 @@ class postgres_store final : public usage_store {
   std::vector<int> lengths_;
   std::vector<int> formats_;
   std::vector<unsigned> types_;
-  std::vector<char> scalars_;            // 8 bytes per integer or real value, big-endian
-  std::string sql_full_;                 // the k_rows_per_statement-row INSERT
-  std::deque<std::string> text_copies_;  // texts changed for PostgreSQL (NUL bytes), this batch
-  std::string last_value_;               // first value of the last query's result
+  std::vector<char> scalars_;               // 8 bytes per integer or real value, big-endian
+  std::string sql_full_;                    // the k_rows_per_statement-row INSERT
+  std::deque<std::string> text_copies_;     // texts changed for PostgreSQL (NUL bytes), this batch
+  std::string last_value_;                  // first value of the last query's result
+  std::vector<query_row>* rows_ = nullptr;  // query(): where run() puts every row
 };
 
 }  // namespace llmgw::usage

@@ -39,6 +39,40 @@ bool sqlite_store::exec(const char* sql, std::string& error) {
   return false;
 }
 
+bool sqlite_store::query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
+                         std::string& error) {
+  if (!connect(error)) return false;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+    error = sqlite3_errmsg(db_);
+    return false;
+  }
+  // A query past its time is interrupted, as a statement timeout would.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  sqlite3_progress_handler(
+      db_, 10000,
+      [](void* d) { return std::chrono::steady_clock::now() > *static_cast<decltype(deadline)*>(d) ? 1 : 0; },
+      const_cast<void*>(static_cast<const void*>(&deadline)));
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    query_row row;
+    const int n = sqlite3_column_count(stmt);
+    for (int i = 0; i < n; ++i) {
+      if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
+        row.emplace_back(std::nullopt);
+      } else {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        row.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))));
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  if (rc != SQLITE_DONE) error = rc == SQLITE_INTERRUPT ? "the query took too long" : sqlite3_errmsg(db_);
+  sqlite3_finalize(stmt);
+  return rc == SQLITE_DONE;
+}
+
 bool sqlite_store::connect(std::string& error) {
   if (db_ != nullptr) return true;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;

@@ -23,6 +23,8 @@ class sqlite_store final : public usage_store {
 
   bool connect(std::string& error) override;
   bool insert(std::string_view entries, std::size_t rows, std::string& error) override;
+  bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
+             std::string& error) override;
   std::string describe() const override { return "sqlite " + path_; }
 
  private:

@@ -5,11 +5,17 @@
 // Writer thread only. Every call is bounded in time (busy timeout, connect
 // and statement deadlines), so a slow database sends records to the spool
 // instead of stalling the writer.
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmgw::usage {
+
+// One row of a query's answer: each column as text; nullopt for NULL.
+using query_row = std::vector<std::optional<std::string>>;
 
 class usage_store {
  public:
@@ -21,6 +27,10 @@ class usage_store {
   // stored are skipped. False with `error` on failure (the connection is
   // dropped, so the next connect() starts afresh).
   virtual bool insert(std::string_view entries, std::size_t rows, std::string& error) = 0;
+  // Runs one read-only statement (the usage API's, usage/usage_query.hpp)
+  // within `timeout`. Not on the writer's store: the API opens its own.
+  virtual bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
+                     std::string& error) = 0;
   // "sqlite usage.db", "postgresql://user@host:5432/db" (no password).
   virtual std::string describe() const = 0;
 };

@@ -65,7 +65,10 @@ class Running {
 }
 
 function start(args, env, ready, name, cwd = undefined) {
-  const proc = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  // A variable set to undefined in `env` is removed, not inherited.
+  const full = { ...process.env, ...env };
+  for (const k of Object.keys(full)) if (full[k] === undefined) delete full[k];
+  const proc = spawn(BIN, args, { env: full, stdio: ['ignore', 'pipe', 'pipe'], cwd });
   const r = new Running(proc, name);
   r.cwd = cwd ?? process.cwd();
   return new Promise((resolve, reject) => {
@@ -119,13 +122,14 @@ export function startGateway({ mockUrl, env = {}, config, workers = 2, port = 0,
     OPENAI_API_KEY: VENDOR_KEY,
     ...(mockUrl ? { OPENAI_BASE_URL: `${mockUrl}/v1` } : {}),
   };
-  // Vendor variables of the machine running the tests must not leak in.
+  // Vendor variables and shared stores of the machine running the tests (the
+  // suite's own Redis and PostgreSQL among them) must not leak in: a test
+  // that wants one says so in `env`.
   const clean = {};
   for (const k of Object.keys(process.env)) {
-    if (/_API_KEY$|_BASE_URL$|^AWS_|^LLMGW_|^DATABASE_URL$/.test(k)) clean[k] = undefined;
+    if (/_API_KEY$|_BASE_URL$|^AWS_|^LLMGW_|^DATABASE_URL$|^REDIS_URL$|^REDIS_CLUSTER$/.test(k)) clean[k] = undefined;
   }
   const merged = { ...clean, ...base, ...env };
-  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
   const dir = cwd ?? mkdtempSync(path.join(tmpdir(), 'llmgw-gw-'));
   return start(args, merged, /llmgw listening on (http:\/\/\S+)/, 'gateway', dir);
 }
