@@ -189,7 +189,7 @@ gateway_error admission::budget_refusal(const limits::charge& c, const limits::b
   e.type = "insufficient_quota";
   e.code = "budget_exceeded";
   e.message = "Budget exceeded: " + name + " (" + money + (c.cost > 0 ? ", this request may cost more" : "") +
-              "). It resets at " + limits::rfc3339_utc(ends) + ".";
+              "). It resets at " + rfc3339_utc(ends) + ".";
   e.retry_after = std::to_string(std::max<long long>(1, (c.window.count() + 999) / 1000));
   return e;
 }

@@ -31,18 +31,6 @@ budget_window budget_window_at(budget::period per, system_clock::time_point now)
   return w;
 }
 
-std::string rfc3339_utc(system_clock::time_point t) {
-  const sys_days day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{floor<seconds>(t - day)};
-  char out[32];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()));
-  return out;
-}
-
 std::string_view adjective_of(budget::period per) { return per == budget::period::day ? "daily" : "monthly"; }
 
 }  // namespace llmgw::limits

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/limits_config.hpp"
+#include "core/utc_time.hpp"
 
 namespace llmgw::limits {
 
@@ -16,9 +17,6 @@ struct budget_window {
 };
 
 budget_window budget_window_at(budget::period per, std::chrono::system_clock::time_point now);
-
-// "2026-12-04T00:00:00Z"
-std::string rfc3339_utc(std::chrono::system_clock::time_point t);
 
 // "daily" / "monthly"
 std::string_view adjective_of(budget::period per);

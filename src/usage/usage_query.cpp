@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/json_escape.hpp"
+#include "core/utc_time.hpp"
 
 namespace llmgw::usage {
 
@@ -56,21 +57,8 @@ std::optional<std::int64_t> parse_time_ms(std::string_view v) {
 }
 
 std::string time_text(std::int64_t ms, bool date_only) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds(ms)};
-  const sys_days day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{floor<seconds>(t - day)};
-  char out[32];
-  if (date_only) {
-    std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()));
-  } else {
-    std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02ld:00:00Z", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<long>(hms.hours().count()));
-  }
-  return out;
+  const std::chrono::system_clock::time_point t{std::chrono::milliseconds(ms)};
+  return date_only ? utc_date(t) : rfc3339_utc(t);
 }
 
 std::string_view group_expression(usage_grouping g) {
