@@ -155,7 +155,9 @@ gateway_error admission::refusal(const limits::decision& d, std::span<const limi
     e.message =
         "The gateway cannot check this key's rate limits right now (its shared store is unreachable); "
         "try again shortly.";
-    e.retry_after = "1";
+    // Moved in, not assigned from the literal: GCC 12's release build warns
+    // (-Wrestrict, a known false positive of string::_M_replace) on that.
+    e.retry_after = std::string(1, '1');
     return e;
   }
   const limits::charge& c = charges[d.refused];
