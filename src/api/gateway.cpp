@@ -19,6 +19,7 @@
 #include "api/decoded_request.hpp"
 #include "api/models.hpp"
 #include "api/request_context.hpp"
+#include "api/request_metadata.hpp"
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
 #include "core/header_value.hpp"
@@ -372,6 +373,7 @@ gateway::decode_result gateway::decode(request_context& ctx) {
     d.client_wants_usage = parsed->client_include_usage;
     ctx.set_model(parsed->model.name());
     usage::assign_field(ctx.record.user_id, parsed->user);
+    ctx.record.metadata = metadata_json(body);
   } else if (path == "/embeddings") {
     auto parsed = parse_embeddings_request(body);
     if (!parsed) return parsed.error();
@@ -379,6 +381,7 @@ gateway::decode_result gateway::decode(request_context& ctx) {
     d.embeddings = *parsed;
     ctx.set_model(parsed->model.name());
     usage::assign_field(ctx.record.user_id, parsed->user);
+    ctx.record.metadata = metadata_json(body);
   } else {
     // A messages body is read once: a translation, if a deployment needs
     // one, reuses the validated document. count_tokens bodies have no

@@ -33,6 +33,8 @@ void record_pool::give_back(std::unique_ptr<usage::request_record> r) {
     (x.*field).clear();
     (fresh.*field).swap(x.*field);
   }
+  x.metadata.clear();
+  fresh.metadata.swap(x.metadata);
   x.attempts.clear();
   fresh.attempts.swap(x.attempts);
   x = std::move(fresh);

@@ -63,6 +63,11 @@ void assign_field(std::string& to, std::string_view from) {
 void copy_record(const request_record& from, request_record& to) {
   to.ended = from.ended;
   for (auto field : k_text_fields) assign_field(to.*field, from.*field);
+  if (from.metadata.size() <= k_max_metadata_bytes) {
+    to.metadata.assign(from.metadata);
+  } else {
+    to.metadata.clear();
+  }
   to.client_api = from.client_api;
   to.status = from.status;
   to.stream = from.stream;
@@ -94,6 +99,7 @@ void release_large_fields(request_record& r) {
   for (auto field : k_text_fields) {
     if ((r.*field).capacity() > k_kept_capacity) std::string().swap(r.*field);
   }
+  if (r.metadata.capacity() > k_kept_capacity) std::string().swap(r.metadata);
   for (auto& a : r.attempts) {
     for (std::string* s : {&a.provider, &a.model, &a.error}) {
       if (s->capacity() > k_kept_capacity) std::string().swap(*s);

@@ -50,10 +50,14 @@ struct request_record {
   std::string key_name;         // empty when unauthenticated
   std::string team;             // the key's team; empty: none
   std::string user_id;          // the client's `user` (OpenAI) or metadata.user_id (Anthropic); empty: none
-  std::string model;            // as requested by the client
-  std::string served_model;     // the vendor's model id that answered
-  std::string provider;         // the vendor that answered
-  std::string error;            // short reason for failures
+  // The client's `metadata` object (OpenAI's string tags), as compact JSON;
+  // empty: none, or longer than k_max_metadata_bytes (not cut: a cut object
+  // is not JSON).
+  std::string metadata;
+  std::string model;         // as requested by the client
+  std::string served_model;  // the vendor's model id that answered
+  std::string provider;      // the vendor that answered
+  std::string error;         // short reason for failures
   int status = 0;
   bool stream = false;
   std::vector<attempt_record> attempts;  // in order; empty when no vendor was called
@@ -90,6 +94,8 @@ inline constexpr std::string request_record::*k_text_fields[] = {
     &request_record::key_name,     &request_record::team,     &request_record::user_id, &request_record::model,
     &request_record::served_model, &request_record::provider, &request_record::error,
 };
+
+inline constexpr std::size_t k_max_metadata_bytes = 4096;
 
 // Longest text a record keeps per field. A client chooses the model name and
 // the path, and a queue slot keeps what it held: without a cut, one request

@@ -63,8 +63,15 @@ constexpr std::string_view k_v1[] = {
     "CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at)",
 };
 
+// Columns are added at the end, never renamed: a spool entry written before
+// has fewer columns, and the rest read as null.
+constexpr std::string_view k_v2[] = {
+    "ALTER TABLE usage_records ADD COLUMN metadata TEXT",
+};
+
 constexpr migration k_migrations[] = {
     {1, "usage_records", k_v1},
+    {2, "usage_records_metadata", k_v2},
 };
 
 value text(std::string_view s) {
@@ -174,6 +181,7 @@ bool fill_row(const request_record& r, row& out) {
   out[i++] = real(upstream);
   out[i++] = real(std::max(0.0, r.latency_ms - upstream));
   out[i++] = text(r.user_id);
+  out[i++] = text(r.metadata);
   return true;
 }
 

@@ -59,6 +59,7 @@ inline constexpr column k_columns[] = {
     {"upstream_ms", column_type::real},
     {"overhead_ms", column_type::real},
     {"user_id", column_type::text},
+    {"metadata", column_type::text},  // the client's metadata object as JSON (schema version 2)
 };
 inline constexpr std::size_t k_column_count = std::size(k_columns);
 

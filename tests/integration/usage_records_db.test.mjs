@@ -74,9 +74,10 @@ async function chat(gw, body, { key = 'sk-ci', headers = {} } = {}) {
 // One request of every kind; returns what each should have left in its row.
 async function everyOutcome(gw) {
   const want = {};
-  const ok = await chat(gw, chatBody('hello', { user: 'end-user-1' }));
+  const ok = await chat(gw, chatBody('hello', { user: 'end-user-1', metadata: { run: 'nightly', suite: 'usage' } }));
   assert.equal(ok.status, 200, ok.text);
   want.ok = { id: ok.id, status: 200, key_name: 'ci', team: 'team-a', user_id: 'end-user-1', endpoint: 'chat/completions',
+    metadata: '{"run":"nightly","suite":"usage"}',
     client_api: 'openai', provider: 'openai', model_served: 'gpt-4o-mini', model_requested: 'gpt-4o-mini',
     attempts: 1, fallback: false, stream: false, tokens_estimated: false,
     ...JSON.parse(ok.text).usage && { prompt_tokens: JSON.parse(ok.text).usage.prompt_tokens,
@@ -197,7 +198,7 @@ describe('SQLite', () => {
     checkRows(sqliteRows(db), want);
     assert.deepEqual(spools(gw.cwd), []);
     const versions = execFileSync('sqlite3', [db, 'SELECT version FROM schema_migrations'], { encoding: 'utf8' });
-    assert.equal(versions.trim(), '1');
+    assert.equal(versions.trim(), '1\n2');
     assert.equal(execFileSync('sqlite3', [db, 'PRAGMA journal_mode'], { encoding: 'utf8' }).trim(), 'wal');
   });
 
@@ -252,7 +253,7 @@ describe('PostgreSQL', () => {
       assert.equal((await gw.stop()).code, 0, gw.stderr);
     }
     checkRows(pgRows(pg), want);
-    assert.equal(pg.query('SELECT string_agg(version::text, \',\') FROM schema_migrations'), '1');
+    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2');
     assert.deepEqual(spools(gw.cwd), []);
   });
 
