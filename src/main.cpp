@@ -147,6 +147,7 @@ int run_serve(const serve_args& args) {
       usage::database_sink_options so;
       so.spool_dir = uc.spool_dir;
       auto sink = std::make_unique<usage::database_sink>(std::move(store), so);
+      state->metrics->watch_database(sink->status());
       std::fprintf(stderr, "llmgw: usage records: %s (spool %s)\n", sink->describe().c_str(),
                    sink->spool_path().c_str());
       sinks.push_back(std::move(sink));

@@ -191,6 +191,21 @@ std::string registry::render() const {
     x.family("llmgw_usage_records_dropped_total", "counter", "Records dropped because a worker's queue was full.");
     x.sample("llmgw_usage_records_dropped_total", {}, usage_->dropped());
   }
+  if (database_ != nullptr) {
+    const auto load = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+    x.family("llmgw_usage_database_up", "gauge",
+             "1 when the usage database took the last batch (or answered the last try), else 0.");
+    x.sample("llmgw_usage_database_up", {}, std::uint64_t{database_->connected.load(std::memory_order_relaxed)});
+    x.family("llmgw_usage_spool_bytes", "gauge",
+             "Usage records spooled while the database could not take them, not yet replayed.");
+    x.sample("llmgw_usage_spool_bytes", {}, load(database_->spool_bytes));
+    x.family("llmgw_usage_rows_inserted_total", "counter", "Usage records written to the database.");
+    x.sample("llmgw_usage_rows_inserted_total", {}, load(database_->rows_inserted));
+    x.family("llmgw_usage_rows_spooled_total", "counter", "Usage records written to the spool instead.");
+    x.sample("llmgw_usage_rows_spooled_total", {}, load(database_->rows_spooled));
+    x.family("llmgw_usage_rows_lost_total", "counter", "Usage records lost: the spool could not be written either.");
+    x.sample("llmgw_usage_rows_lost_total", {}, load(database_->rows_lost));
+  }
   if (redis >= 0) {
     x.family("llmgw_redis_up", "gauge",
              "1 when every worker's Redis client (limits, cache) was answering at its last finished request, else 0.");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metrics/worker_metrics.hpp"
+#include "usage/database_sink.hpp"
 #include "usage/record_writer.hpp"
 
 namespace llmgw::metrics {
@@ -21,6 +22,8 @@ class registry {
   // The record writer whose queues' depth and drops are exported (null:
   // none). Set before the workers start.
   void watch_usage(const usage::record_writer* writer) { usage_ = writer; }
+  // The usage database's health and spool (null: no database). Set before the workers start.
+  void watch_database(std::shared_ptr<const usage::database_status> status) { database_ = std::move(status); }
 
   // The exposition text of the sum of every worker (any thread).
   std::string render() const;
@@ -29,6 +32,7 @@ class registry {
   mutable std::mutex mutex_;  // guards workers_ (start-up and scrapes only)
   std::vector<std::unique_ptr<worker_metrics>> workers_;
   const usage::record_writer* usage_ = nullptr;
+  std::shared_ptr<const usage::database_status> database_;
 };
 
 }  // namespace llmgw::metrics

@@ -160,6 +160,17 @@ bool database_sink::drain(bool bounded) {
 void database_sink::tick() {
   flush();
   if (!spool_empty() && ready(false)) drain(true);
+  publish();
+}
+
+void database_sink::publish() {
+  std::uint64_t spooled = spool_ ? spool_->pending_bytes() : 0;
+  for (const auto& o : orphans_) spooled += o.pending_bytes();
+  status_->connected.store(connected_, std::memory_order_relaxed);
+  status_->spool_bytes.store(spooled, std::memory_order_relaxed);
+  status_->rows_inserted.store(rows_inserted_, std::memory_order_relaxed);
+  status_->rows_spooled.store(rows_spooled_, std::memory_order_relaxed);
+  status_->rows_lost.store(rows_lost_, std::memory_order_relaxed);
 }
 
 void database_sink::close() {

@@ -8,6 +8,7 @@
 // Spools left by processes that ended are claimed and replayed at start. On
 // close() (SIGTERM) the batch and the spool go to the database if it is
 // reachable; otherwise they stay in the spool for the next start.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -36,6 +37,16 @@ struct database_sink_options {
   std::size_t replay_chunks_per_tick = 8;  // bounds the writer's time per wake
 };
 
+// What the metrics read of the sink from another thread: published by the
+// writer thread after each batch and tick (relaxed atomics).
+struct database_status {
+  std::atomic<bool> connected{false};
+  std::atomic<std::uint64_t> spool_bytes{0};  // spooled and not yet replayed, every claimed spool included
+  std::atomic<std::uint64_t> rows_inserted{0};
+  std::atomic<std::uint64_t> rows_spooled{0};
+  std::atomic<std::uint64_t> rows_lost{0};
+};
+
 class database_sink final : public record_sink {
  public:
   // Claims orphaned spools and creates this process's spool (throws
@@ -58,6 +69,7 @@ class database_sink final : public record_sink {
   bool spool_empty() const;
   const std::string& spool_path() const { return spool_->path(); }
   std::string describe() const { return store_->describe(); }
+  std::shared_ptr<const database_status> status() const { return status_; }
 
  private:
   using clock = std::chrono::steady_clock;
@@ -71,6 +83,7 @@ class database_sink final : public record_sink {
   void to_spool();
   void write_batch();  // the batch to the database, or to the spool
   void warn(const std::string& what);
+  void publish();  // status_ from this thread's counters
 
   std::unique_ptr<usage_store> store_;
   database_sink_options options_;
@@ -90,6 +103,7 @@ class database_sink final : public record_sink {
   std::uint64_t rows_spooled_ = 0;
   std::uint64_t rows_lost_ = 0;
   clock::time_point last_loss_report_{};
+  std::shared_ptr<database_status> status_ = std::make_shared<database_status>();
 };
 
 }  // namespace llmgw::usage

@@ -181,6 +181,14 @@ async function waitFor(what, fn, timeoutMs = 15000, state = () => '') {
   }
 }
 
+// One unlabelled sample of GET /metrics.
+async function metric(gw, name) {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} not in /metrics`);
+  return Number(line.split(' ')[1]);
+}
+
 const spools = (dir) => readdirSync(dir).filter((f) => f.startsWith('usage-spool-'));
 
 describe('SQLite', () => {
@@ -288,12 +296,19 @@ describe('PostgreSQL', () => {
       await sleep(1500);  // requests keep being answered; records go to the spool
       assert.ok(l.ids.length > atStop + 10, 'requests are answered while the database is down');
       assert.equal(spools(gw.cwd).length, 1);
+      // The metrics say so.
+      const down = await metric(gw, 'llmgw_usage_database_up');
+      assert.equal(down, 0);
+      assert.ok((await metric(gw, 'llmgw_usage_spool_bytes')) > 0);
       pg.up();
       await sleep(500);
       await l.stop();
       await waitFor('every row', () => countRows() === l.ids.length, 15000,
         () => `(${countRows()} rows, ${l.ids.length} requests)\n${gw.stderr}`);
       await waitFor('the recovery line', () => /usage database .* answers again/.test(gw.stderr));
+      assert.equal(await metric(gw, 'llmgw_usage_database_up'), 1);
+      assert.equal(await metric(gw, 'llmgw_usage_spool_bytes'), 0);
+      assert.equal(await metric(gw, 'llmgw_usage_rows_lost_total'), 0);
       assert.equal(Number(pg.query('SELECT count(DISTINCT request_id) FROM usage_records')), l.ids.length);
       const stored = new Set(pg.query('SELECT request_id FROM usage_records').split('\n'));
       for (const id of l.ids) assert.ok(stored.has(id), id);
