@@ -9,10 +9,11 @@
 // max_attempts, and none starts after retry_budget. When every deployment
 // is cooling, the one whose cooldown ends first is asked: the gateway does
 // not refuse a request on its own for a vendor's past errors.
+#include <boost/container/small_vector.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 #include "routing/balancer.hpp"
 #include "routing/deployment_health.hpp"
@@ -58,8 +59,9 @@ class attempt_sequence {
   std::uint64_t random_;
   std::size_t max_;
   std::size_t made_ = 0;
-  std::vector<unsigned> asked_;
-  std::vector<bool> excluded_;
+  // Inline for the routes of everyday size: a request allocates nothing here.
+  boost::container::small_vector<unsigned, 8> asked_;
+  boost::container::small_vector<bool, 8> excluded_;
   attempt_kind phase_ = attempt_kind::own;  // own: the deployments and plain fallbacks
   bool eligible(std::size_t i) const;
 };

@@ -1,5 +1,7 @@
 #include "routing/balancer.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <cmath>
 
 namespace llmgw {
@@ -59,8 +61,7 @@ std::size_t balancer::first_pick(const route& r, const deployment_health& health
     }
     return 0;
   }
-  std::vector<std::size_t> ready;
-  ready.reserve(n);
+  boost::container::small_vector<std::size_t, 8> ready;
   for (std::size_t i = 0; i < n; ++i) {
     if (usable(i)) ready.push_back(i);
   }
