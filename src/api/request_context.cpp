@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 
 #include "cost/cost.hpp"
 #include "cost/price_catalog.hpp"
@@ -187,8 +186,9 @@ http::response_headers request_context::headers() const {
     double upstream = 0;
     for (const auto& a : record.attempts) upstream += a.total_ms;
     char buf[32];
-    const int n = std::snprintf(buf, sizeof buf, "%.3f", std::max(0.0, elapsed_ms() - upstream));
-    overhead_text_.assign(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    const auto [end, ec] =
+        std::to_chars(buf, buf + sizeof buf, std::max(0.0, elapsed_ms() - upstream), std::chars_format::fixed, 3);
+    overhead_text_.assign(buf, ec == std::errc{} ? end : buf);
     h.add("x-llmgw-overhead-ms", overhead_text_);
   }
   limits.add_headers(h);
