@@ -125,10 +125,14 @@ http::upstream_timeouts timeouts_for(const upstream_config& up, const group_poli
 class attempt_load {
  public:
   attempt_load(balancer& b, std::size_t deployment, const http::upstream_call& call)
-      : b_(b), d_(deployment), call_(call), started_(std::chrono::steady_clock::now()) {
+      : b_(b), d_(deployment), call_(call) {
+    // Outside a model group nothing is balanced: no clock read.
+    if (d_ == route_attempt::k_no_deployment) return;
+    started_ = std::chrono::steady_clock::now();
     b_.started(d_);
   }
   ~attempt_load() {
+    if (d_ == route_attempt::k_no_deployment) return;
     const auto now = std::chrono::steady_clock::now();
     const double first_byte = call_.timing().first_byte_ms;
     b_.ended(d_, first_byte >= 0 ? first_byte : std::chrono::duration<double, std::milli>(now - started_).count(), now);

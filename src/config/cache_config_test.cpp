@@ -10,16 +10,11 @@ namespace {
 using namespace std::chrono_literals;
 
 config load(std::string_view yaml, std::map<std::string, std::string> env = {}) {
-  return load_config_from_string(yaml, fake_env(std::move(env)), "gw.yaml");
+  return load_test_config(yaml, std::move(env));
 }
 
 std::string error_of(std::string_view yaml, std::map<std::string, std::string> env = {}) {
-  try {
-    load(yaml, std::move(env));
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  return "";
+  return config_error_of(yaml, std::move(env));
 }
 
 TEST(cache_config, no_section_means_no_cache) {

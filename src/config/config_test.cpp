@@ -16,17 +16,11 @@ namespace llmgw {
 namespace {
 
 config load(std::string_view yaml, std::map<std::string, std::string> env = {}) {
-  return load_config_from_string(yaml, fake_env(std::move(env)), "gw.yaml");
+  return load_test_config(yaml, std::move(env));
 }
 
-// The config_error message of loading `yaml`, or "" if it loads.
 std::string error_of(std::string_view yaml, std::map<std::string, std::string> env = {}) {
-  try {
-    load(yaml, std::move(env));
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  return "";
+  return config_error_of(yaml, std::move(env));
 }
 
 bool contains(const std::string& haystack, std::string_view needle) {

@@ -261,13 +261,7 @@ asio::awaitable<std::vector<redis_result>> redis_cluster_client::commands(std::s
 asio::awaitable<redis_result> redis_cluster_client::evalsha(const redis_script& script, std::vector<std::string> keys,
                                                             std::vector<std::string> args) {
   const std::uint16_t slot = keys.empty() ? 0 : key_slot(keys.front());
-  redis_command cmd;
-  cmd.reserve(3 + keys.size() + args.size());
-  cmd.push_back("EVALSHA");
-  cmd.push_back(script.sha1);
-  cmd.push_back(std::to_string(keys.size()));
-  for (auto& k : keys) cmd.push_back(std::move(k));
-  for (auto& a : args) cmd.push_back(std::move(a));
+  redis_command cmd = evalsha_command(script, std::move(keys), std::move(args));
   co_return co_await impl_->route(slot, std::move(cmd), &script);
 }
 

@@ -488,8 +488,8 @@ asio::awaitable<redis_result> redis_connection::script_load(const redis_script& 
   co_return co_await command(std::move(cmd));
 }
 
-asio::awaitable<redis_result> redis_connection::evalsha(const redis_script& script, std::vector<std::string> keys,
-                                                        std::vector<std::string> args) {
+redis_command evalsha_command(const redis_script& script, std::vector<std::string> keys,
+                              std::vector<std::string> args) {
   redis_command cmd;
   cmd.reserve(3 + keys.size() + args.size());
   cmd.push_back("EVALSHA");
@@ -497,6 +497,12 @@ asio::awaitable<redis_result> redis_connection::evalsha(const redis_script& scri
   cmd.push_back(std::to_string(keys.size()));
   for (auto& k : keys) cmd.push_back(std::move(k));
   for (auto& a : args) cmd.push_back(std::move(a));
+  return cmd;
+}
+
+asio::awaitable<redis_result> redis_connection::evalsha(const redis_script& script, std::vector<std::string> keys,
+                                                        std::vector<std::string> args) {
+  redis_command cmd = evalsha_command(script, std::move(keys), std::move(args));
   auto r = co_await command(cmd);
   if (!r || !r->is_error_with("NOSCRIPT")) co_return r;
   auto loaded = co_await script_load(script);

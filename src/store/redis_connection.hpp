@@ -45,6 +45,9 @@ struct redis_script {
 
 using redis_command = std::vector<std::string>;
 
+// EVALSHA sha1 numkeys keys... args... (single server and cluster alike).
+redis_command evalsha_command(const redis_script& script, std::vector<std::string> keys, std::vector<std::string> args);
+
 class redis_connection {
  public:
   redis_connection(boost::asio::io_context& ioc, redis_options options);
