@@ -100,4 +100,21 @@ std::optional<attempt_sequence::step> attempt_sequence::next(clock::time_point n
   return step{*pick, wait};
 }
 
+std::optional<std::size_t> attempt_sequence::hedge_pick(std::size_t running, clock::time_point now) {
+  if (policy_ == nullptr || made_ >= max_) return std::nullopt;
+  if (policy_->retry_budget.count() > 0 && now - started_ >= policy_->retry_budget) return std::nullopt;
+  const std::size_t busy = route_.attempts[running].deployment;
+  std::optional<std::size_t> pick;
+  for (std::size_t i = 0; i < route_.attempts.size(); ++i) {
+    const std::size_t d = route_.attempts[i].deployment;
+    if (asked_[i] > 0 || d == busy || !eligible(i) || !health_.ready(d, now)) continue;
+    // The quickest of those not asked yet (a weight of 0 does not keep a deployment from hedging).
+    if (!pick || load_.latency_score(d, now) < load_.latency_score(route_.attempts[*pick].deployment, now)) pick = i;
+  }
+  if (!pick) return std::nullopt;
+  ++asked_[*pick];
+  ++made_;
+  return pick;
+}
+
 }  // namespace llmgw::api

@@ -46,6 +46,10 @@ class attempt_sequence {
   // it for its content policy): from now on only the route's fallbacks for
   // that are asked. False when the route has none.
   bool switch_to(attempt_kind kind);
+  // A hedge beside attempt `running`: a ready deployment of the route not
+  // asked yet, the quickest by this worker's measurements; it counts as an
+  // attempt. Nothing when none is ready, or the count or time is up.
+  std::optional<std::size_t> hedge_pick(std::size_t running, clock::time_point now);
   std::size_t made() const { return made_; }
 
  private:

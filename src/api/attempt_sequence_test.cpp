@@ -69,5 +69,37 @@ TEST(attempt_sequence, the_retry_budget_and_a_retry_after_beyond_it_end_the_sequ
   EXPECT_FALSE(late.next(t0 + 1001ms));
 }
 
+TEST(attempt_sequence, a_hedge_goes_to_another_ready_deployment_and_counts_as_an_attempt) {
+  group_policy p;
+  p.max_attempts = 2;
+  const route r = three(&p);
+  deployment_health h(3);
+  balancer b(3);
+  const auto t0 = clock::now();
+  attempt_sequence s(r, 1, h, b, t0, 0);
+  const auto first = s.next(t0);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->index, 0u);  // weighted: the route's own first
+  h.failed(1, cooldown_policy{1, 10'000ms, 10'000ms}, t0);  // deployment 1 rests
+  const auto hedge = s.hedge_pick(first->index, t0);
+  ASSERT_TRUE(hedge);
+  EXPECT_EQ(*hedge, 2u);
+  EXPECT_FALSE(s.hedge_pick(first->index, t0));  // max_attempts: 2, both made
+  EXPECT_FALSE(s.next(t0));
+}
+
+TEST(attempt_sequence, no_hedge_without_a_policy_or_another_deployment) {
+  const route plain = three(nullptr);
+  deployment_health h(3);
+  balancer b(3);
+  attempt_sequence s(plain, 3, h, b, clock::now(), 0);
+  EXPECT_FALSE(s.hedge_pick(s.next(clock::now())->index, clock::now()));
+  group_policy p;
+  route lone = three(&p);
+  lone.attempts.resize(1);
+  attempt_sequence single(lone, 1, h, b, clock::now(), 0);
+  EXPECT_FALSE(single.hedge_pick(single.next(clock::now())->index, clock::now()));
+}
+
 }  // namespace
 }  // namespace llmgw::api

@@ -1,8 +1,11 @@
 // The attempts stage: the route's deployments in order (failover while no
-// byte has reached the client), each planned in one place — plan_attempt()
-// decides how the vendor is spoken to, the head and the body — then called.
-// A deployment that answers hands over to the respond stage (respond.cpp).
+// content has reached the client), each planned in one place —
+// plan_attempt() decides how the vendor is spoken to, the head and the body
+// — then called and read until its answer has content. With a hedge, a
+// second attempt races the first. A deployment that answers hands over to
+// the respond stage (respond.cpp).
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,6 +15,8 @@
 
 #include "api/attempt_plan.hpp"
 #include "api/attempt_sequence.hpp"
+#include "api/running_attempt.hpp"
+#include "cost/cost.hpp"
 #include "api/body_model.hpp"
 #include "api/decoded_request.hpp"
 #include "api/gateway.hpp"
@@ -119,34 +124,6 @@ http::upstream_timeouts timeouts_for(const upstream_config& up, const group_poli
   return t;
 }
 
-// One attempt's weight on its deployment in this worker's balancer: in
-// flight while it lives, then its time to first byte (or, failing, the time
-// it took) as a sample.
-class attempt_load {
- public:
-  attempt_load(balancer& b, std::size_t deployment, const http::upstream_call& call)
-      : b_(b), d_(deployment), call_(call) {
-    // Outside a model group nothing is balanced: no clock read.
-    if (d_ == route_attempt::k_no_deployment) return;
-    started_ = std::chrono::steady_clock::now();
-    b_.started(d_);
-  }
-  ~attempt_load() {
-    if (d_ == route_attempt::k_no_deployment) return;
-    const auto now = std::chrono::steady_clock::now();
-    const double first_byte = call_.timing().first_byte_ms;
-    b_.ended(d_, first_byte >= 0 ? first_byte : std::chrono::duration<double, std::milli>(now - started_).count(), now);
-  }
-  attempt_load(const attempt_load&) = delete;
-  attempt_load& operator=(const attempt_load&) = delete;
-
- private:
-  balancer& b_;
-  std::size_t d_;
-  const http::upstream_call& call_;
-  std::chrono::steady_clock::time_point started_;
-};
-
 providers::vendor_endpoint vendor_endpoint_of(const provider_config& p) {
   providers::vendor_endpoint e;
   e.host = p.host_header;
@@ -178,12 +155,20 @@ void passthrough_head(std::string& out, const provider_config& p, const http::re
 }
 
 // While it lives, a client that hangs up (or a shutdown past the drain time)
-// cancels the upstream call: the server watches the client's socket and
-// calls back, so nothing runs per request beyond one registered callback.
+// cancels the running calls, and a hedge that has not started: the server
+// watches the client's socket and calls back, so nothing runs per request
+// beyond one registered callback.
 class cancel_on_stop {
  public:
-  cancel_on_stop(http::response_writer& out, http::upstream_call& call) : out_(out) {
-    out_.on_cancel([&call](http::cancel_reason) { call.cancel(); });
+  cancel_on_stop(http::response_writer& out, std::optional<running_attempt>& first,
+                 std::optional<running_attempt>& second, asio::steady_timer* hedge_timer = nullptr)
+      : out_(out) {
+    out_.on_cancel([&first, &second, hedge_timer](http::cancel_reason) {
+      for (auto* a : {&first, &second}) {
+        if (*a && (*a)->call) (*a)->call->cancel();
+      }
+      if (hedge_timer != nullptr) hedge_timer->cancel();
+    });
   }
   ~cancel_on_stop() { out_.clear_cancel(); }
   cancel_on_stop(const cancel_on_stop&) = delete;
@@ -323,21 +308,277 @@ asio::awaitable<bool> gateway::pause(request_context& ctx, std::chrono::millisec
   co_return !ec;
 }
 
-asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_request& d, const route& r) {
-  const auto& up = state_->cfg.upstream;
-  const group_policy* policy = r.policy;
-  const http::upstream_timeouts timeouts = timeouts_for(up, policy);
-  deployment_health& health = *state_->health;
-  attempt_sequence sequence(r, up.max_attempts, health, balancer_, std::chrono::steady_clock::now(), rng_());
+attempt_load::attempt_load(balancer& b, std::size_t deployment, const http::upstream_call& call)
+    : b_(b), d_(deployment), call_(call) {
+  // Outside a model group nothing is balanced: no clock read.
+  if (d_ == route_attempt::k_no_deployment) return;
+  started_ = std::chrono::steady_clock::now();
+  b_.started(d_);
+}
 
-  attempt_plan plan(buffers_);
+attempt_load::~attempt_load() {
+  if (d_ == route_attempt::k_no_deployment) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double first_byte = call_.timing().first_byte_ms;
+  b_.ended(d_, first_byte >= 0 ? first_byte : std::chrono::duration<double, std::milli>(now - started_).count(), now);
+}
+
+// A hedged attempt while it runs: the first attempt, the hedge (started only
+// when the first has no content by `timer`'s expiry), and which of them won.
+struct hedge_race {
+  hedge_race(const route& r, attempt_sequence& s, hedge_budget& b, asio::steady_timer& t,
+             std::optional<running_attempt>& a, std::optional<running_attempt>& h)
+      : route_(r), sequence(s), budget(b), timer(t), first(a), second(h) {}
+  const route& route_;
+  attempt_sequence& sequence;
+  hedge_budget& budget;
+  asio::steady_timer& timer;
+  std::optional<running_attempt>& first;
+  std::optional<running_attempt>& second;
+  running_attempt* winner = nullptr;
+  bool first_done = false;
+
+  // `a` has content: it wins unless the other got there first; the loser's
+  // connection is closed at once, so its vendor stops generating.
+  void content(running_attempt& a, std::optional<running_attempt>& other) {
+    if (winner == nullptr) {
+      winner = &a;
+      if (other && other->call) other->call->cancel();
+    } else {
+      a.result = running_attempt::outcome::cancelled;
+      a.call->cancel();
+    }
+  }
+};
+
+namespace {
+
+using outcome = running_attempt::outcome;
+
+// The hedge delay of a group: its fixed delay, or its first deployment's
+// measured p95 time to first byte (nothing while unmeasured).
+std::optional<std::chrono::milliseconds> hedge_delay(const group_policy& g, const balancer& b, std::size_t deployment) {
+  if (g.hedge_after) return g.hedge_after;
+  const double p95 = b.p95_ttft_ms(deployment);
+  if (!(p95 >= 0)) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(p95) + 1);
+}
+
+}  // namespace
+
+asio::awaitable<gateway::launch_result> gateway::launch(request_context& ctx, const decoded_request& d, const route& r,
+                                                        std::size_t index, running_attempt& a,
+                                                        std::optional<gateway_error>& refusal) {
+  const route_attempt& ra = r.attempts[index];
+  const provider_config& p = *ra.provider;
+  bool retry = true;
+  if (auto refused = plan_attempt(ctx, d, ra, a.plan, retry)) {
+    refusal = std::move(refused);
+    co_return retry ? launch_result::skip : launch_result::stop;
+  }
+  if (ra.limits != nullptr) {
+    // A deployment at its own quota is skipped, not failed: the next one
+    // is tried, and the client hears of it only when none is left.
+    auto charges = ctx.limits.deployment_charges(p.name + "/" + ra.model, *ra.limits);
+    const limits::decision decision = co_await limiter_->take(charges);
+    if (!decision.admitted) {
+      refusal = ctx.limits.refusal(decision, charges);
+      co_return launch_result::skip;
+    }
+    ctx.limits.hold_deployment(decision.taken_by != nullptr ? *decision.taken_by : *limiter_, std::move(charges));
+  }
+  a.route_index = index;
+  a.deployment = ra.deployment;
+  a.record_index = ctx.begin_attempt(p.name, ra.model);
+  ctx.price = price_of(ra);
+  a.call.emplace(pool_, origin_for(p), timeouts_for(state_->cfg.upstream, r.policy));
+  a.load.emplace(balancer_, a.deployment, *a.call);
+  if (r.policy != nullptr) state_->health->asking(a.deployment, std::chrono::steady_clock::now());
+  co_return launch_result::ready;
+}
+
+asio::awaitable<void> gateway::run_to_content(request_context& ctx, const decoded_request& d, running_attempt& a) {
+  http::upstream_call& call = *a.call;
+  const provider_config& p = *a.plan.provider;
+  http::upstream_failure f = co_await call.start(*a.plan.head, a.plan.body);
+  if (f != http::upstream_failure::none) {
+    a.failure = f;
+    a.result = f == http::upstream_failure::cancelled ? outcome::cancelled : outcome::failed;
+    co_return;
+  }
+  a.status = call.status();
+  ctx.record.attempts[a.record_index].status = a.status;
+  if (a.status < 200 || a.status >= 300) {
+    a.error_body->clear();
+    // A body cut short (too large, timed out) is still decoded for what it says.
+    f = co_await call.read_all(*a.error_body, k_max_error_body, &a.error_charge);
+    if (f == http::upstream_failure::cancelled || f == http::upstream_failure::over_budget) {
+      a.failure = f;
+      a.result = f == http::upstream_failure::cancelled ? outcome::cancelled : outcome::failed;
+      co_return;
+    }
+    if (a.plan.kind == wire::anthropic_passthrough) {
+      a.error = providers::decode_anthropic_error(a.status, *a.error_body);
+    } else if (a.plan.kind == wire::adapter) {
+      a.error = a.plan.adapter->decode_error(a.status, *a.error_body);
+    } else {
+      a.error = providers::decode_openai_error(a.status, *a.error_body, p.name, p.api_key);
+    }
+    // The vendor's header wins; an adapter may have found one in the body (Gemini's RetryInfo).
+    if (auto ra = call.header("retry-after"); !ra.empty()) a.error->retry_after = std::string(ra);
+    a.result = outcome::vendor_error;
+    co_return;
+  }
+  const bool sse = call.header("content-type").starts_with("text/event-stream");
+  a.stream = d.stream && (a.plan.kind == wire::adapter || sse);
+  if (!a.stream) {
+    // A JSON answer's head comes when the vendor has its answer.
+    a.result = outcome::content;
+    co_return;
+  }
+  std::string chunk_id = "chatcmpl-";
+  chunk_id.append(ctx.id.view().substr(request_id::prefix.size()));
+  a.reader.emplace(a.plan, stream_reader_options{ctx.model, chunk_id, d.client_wants_usage});
+  a.probe.emplace(ctx.api, p.name);
+  for (;;) {
+    a.in->clear();
+    const std::size_t before = a.held->size();
+    auto [rf, n] = co_await call.read_some(*a.in);
+    a.ended = rf == http::upstream_failure::none && n == 0 && call.body_done();
+    a.reader->feed(*a.in, a.ended, *a.held, *a.scratch);
+    if (a.reader->protocol_error() && rf == http::upstream_failure::none) rf = http::upstream_failure::protocol;
+    a.failure = rf;
+    a.probe->feed(std::string_view(*a.held).substr(before));
+    if (rf == http::upstream_failure::cancelled) {
+      a.result = outcome::cancelled;
+      co_return;
+    }
+    // Content in hand: the client gets it, and a failure in the same read after it.
+    if (a.probe->seen()) {
+      a.result = outcome::content;
+      co_return;
+    }
+    if (rf != http::upstream_failure::none) {
+      a.cut_before_content = true;
+      a.result = outcome::failed;
+      co_return;
+    }
+    if (const auto& e = a.reader->failure()) {
+      a.error = *e;
+      a.status = e->status;
+      a.result = outcome::vendor_error;
+      co_return;
+    }
+    if (a.probe->error()) {
+      a.error = *a.probe->error();
+      a.status = a.probe->error_status();
+      a.result = outcome::vendor_error;
+      co_return;
+    }
+    if (a.ended || a.held->size() > running_attempt::k_max_held) {
+      a.result = outcome::content;
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> gateway::race_first(request_context& ctx, const decoded_request& d, hedge_race& race) {
+  co_await run_to_content(ctx, d, *race.first);
+  race.first_done = true;
+  race.timer.cancel();  // a hedge not started yet never starts
+  if (race.first->result == outcome::content) race.content(*race.first, race.second);
+}
+
+asio::awaitable<void> gateway::race_hedge(request_context& ctx, const decoded_request& d, hedge_race& race) {
+  auto [ec] = co_await race.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (ec || race.first_done || ctx.out.cancelled() != http::cancel_reason::none) co_return;
+  if (!race.budget.take()) co_return;  // the group has hedged its share
+  const auto pick = race.sequence.hedge_pick(race.first->route_index, std::chrono::steady_clock::now());
+  if (!pick) co_return;
+  running_attempt& h = race.second.emplace(buffers_, &budget_);
+  std::optional<gateway_error> refusal;
+  if (co_await launch(ctx, d, race.route_, *pick, h, refusal) != launch_result::ready) {
+    race.second.reset();  // this deployment cannot take it: no hedge
+    co_return;
+  }
+  ctx.record.hedged = true;
+  if (race.winner != nullptr || ctx.out.cancelled() != http::cancel_reason::none) {
+    // The first won (or the client left) while this one took its quota.
+    h.result = outcome::cancelled;
+    co_return;
+  }
+  co_await run_to_content(ctx, d, h);
+  if (h.result == outcome::content) race.content(h, race.first);
+}
+
+asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_request& d, const route& r) {
+  using namespace asio::experimental::awaitable_operators;
+  const group_policy* policy = r.policy;
+  deployment_health& health = *state_->health;
+  attempt_sequence sequence(r, state_->cfg.upstream.max_attempts, health, balancer_, std::chrono::steady_clock::now(),
+                            rng_());
+  hedge_budget* hedges = nullptr;
+  if (policy != nullptr && policy->hedges()) {
+    hedges = state_->hedge_budgets[r.policy_index].get();
+    hedges->request();
+  }
+
   std::optional<gateway_error> last_error;
-  // A vendor's error body, held against the worker's memory budget. An
-  // Anthropic error answered to an Anthropic client is relayed as it came,
-  // unless it refuses the gateway's credentials.
-  auto error_body = buffers_.take();
-  budget_charge error_charge(&budget_);
+  // An Anthropic error answered to an Anthropic client is relayed as it
+  // came (its body moved here from its attempt), unless it refuses the
+  // gateway's credentials.
+  auto raw_error_body = buffers_.take();
   std::optional<int> raw_error_status;
+  std::optional<running_attempt> first, second;
+
+  // What one failed attempt means for the next: true to go on.
+  const auto account_failure = [&](running_attempt& a) -> bool {
+    const route_attempt& ra = r.attempts[a.route_index];
+    const auto now = std::chrono::steady_clock::now();
+    const http::upstream_call& call = *a.call;
+    raw_error_status.reset();
+    if (a.result == outcome::failed) {
+      const std::string_view why = a.cut_before_content ? "stream cut before content" : http::describe(a.failure);
+      finish_attempt(ctx, a.record_index, a.cut_before_content ? call.status() : 0, why, call);
+      last_error = upstream_failure_error(a.failure, ra.provider->name, state_->cfg);
+      ctx.record.error = why;
+      if (a.failure == http::upstream_failure::over_budget) return false;
+      if (policy != nullptr) health.failed(a.deployment, policy->cooldown, now);
+      // A stream that died before its content was relayed: nothing reached
+      // the client, so it is failed over like a connect failure.
+      const bool retryable = a.cut_before_content || http::is_retryable(a.failure, call.progress());
+      return retryable && (policy == nullptr || policy->retry_on_connect);
+    }
+    // vendor_error: an HTTP error, or an error event before content.
+    const int status = a.status;
+    const bool in_stream = a.stream;
+    finish_attempt(ctx, a.record_index, call.status(), in_stream ? "upstream error in stream" : "upstream error", call);
+    last_error = std::move(a.error);
+    ctx.record.error = in_stream ? "upstream error in stream" : "upstream error";
+    if (!in_stream && a.plan.kind == wire::anthropic_passthrough && status != 401 && status != 403) {
+      // Not a refusal of the gateway's own credentials: relayed raw, the
+      // client would read "invalid x-api-key" as about its gateway key.
+      raw_error_status = status;
+      raw_error_body->swap(*a.error_body);
+    }
+    if (policy == nullptr) return retryable_status(status);
+    if (vendor_trouble(status)) health.failed(a.deployment, policy->cooldown, now);
+    // Not asked again before the vendor said (every request of the process).
+    if (auto back = retry_after_seconds(last_error->retry_after); back && (status == 429 || status >= 500))
+      health.retry_after(a.deployment, now + *back);
+    if (status == 400 || status == 403) {
+      // A refusal only another model can get past: its own fallbacks, if the group has them.
+      if (context_window_error(*last_error) && sequence.switch_to(attempt_kind::context_window)) return true;
+      if (content_policy_error(*last_error) && sequence.switch_to(attempt_kind::content_policy)) return true;
+    }
+    if (status == 401 || status == 403 || status == 404) {
+      // This deployment refuses (its key, its model): never again for this
+      // request, but another deployment may serve it.
+      sequence.exclude(a.route_index);
+      return true;
+    }
+    return policy->retries(status);
+  };
 
   while (const auto step = sequence.next(std::chrono::steady_clock::now())) {
     if (step->wait.count() > 0 && !co_await pause(ctx, step->wait)) {
@@ -349,39 +590,48 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
       ctx.client_gone();
       co_return;
     }
-    const std::size_t i = step->index;
-    const route_attempt& a = r.attempts[i];
-    const provider_config& p = *a.provider;
-    const std::size_t dep = a.deployment;
-    raw_error_status.reset();
-    bool retry = true;
-    if (auto refused = plan_attempt(ctx, d, a, plan, retry)) {
-      last_error = std::move(refused);
-      if (retry) continue;
-      break;
-    }
-    if (a.limits != nullptr) {
-      // A deployment at its own quota is skipped, not failed: the next one
-      // is tried, and the client hears of it only when none is left.
-      auto charges = ctx.limits.deployment_charges(p.name + "/" + a.model, *a.limits);
-      const limits::decision decision = co_await limiter_->take(charges);
-      if (!decision.admitted) {
-        last_error = ctx.limits.refusal(decision, charges);
-        continue;
-      }
-      ctx.limits.hold_deployment(decision.taken_by != nullptr ? *decision.taken_by : *limiter_, std::move(charges));
+    second.reset();
+    running_attempt& a = first.emplace(buffers_, &budget_);
+    const launch_result launched = co_await launch(ctx, d, r, step->index, a, last_error);
+    if (launched == launch_result::skip) continue;
+    if (launched == launch_result::stop) break;
+
+    // A hedge may go out beside the request's first attempt.
+    std::optional<std::chrono::milliseconds> delay;
+    if (hedges != nullptr && sequence.made() == 1) delay = hedge_delay(*policy, balancer_, a.deployment);
+    running_attempt* winner = nullptr;
+    if (delay) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, *delay);
+      cancel_on_stop stop(ctx.out, first, second, &timer);
+      hedge_race race(r, sequence, *hedges, timer, first, second);
+      co_await (race_first(ctx, d, race) && race_hedge(ctx, d, race));
+      winner = race.winner;
+    } else {
+      cancel_on_stop stop(ctx.out, first, second);
+      co_await run_to_content(ctx, d, a);
+      if (a.result == outcome::content) winner = &a;
     }
 
-    const std::size_t index = ctx.begin_attempt(p.name, a.model);
-    ctx.price = price_of(a);
-    http::upstream_call call(pool_, origin_for(p), timeouts);
-    cancel_on_stop stop(ctx.out, call);
-    attempt_load load(balancer_, dep, call);
-    if (policy != nullptr) health.asking(dep, std::chrono::steady_clock::now());
-    http::upstream_failure f = co_await call.start(*plan.head, plan.body);
-    if (f == http::upstream_failure::cancelled) {
-      health.abandoned(dep);
-      finish_attempt(ctx, index, 0, http::describe(f), call);
+    const bool leaving = ctx.out.cancelled() != http::cancel_reason::none;
+    bool go_on = false;
+    for (auto* x : {&first, &second}) {
+      if (!*x || &**x == winner) continue;
+      running_attempt& y = **x;
+      if (y.result == outcome::cancelled) {
+        health.abandoned(y.deployment);  // a probe it held goes to the next request
+        const bool lost = winner != nullptr && !leaving;
+        finish_attempt(ctx, y.record_index, y.status, lost ? usage::k_hedge_lost : http::describe(y.failure), *y.call);
+        if (lost && y.reader && y.reader->usage()) {
+          // What the loser cost, when its vendor said before it was cancelled.
+          if (auto price = price_of(r.attempts[y.route_index])) {
+            ctx.record.hedge_loser_cost_usd = cost::compute_cost(*y.reader->usage(), *price).total();
+          }
+        }
+        continue;
+      }
+      if (y.result == outcome::failed || y.result == outcome::vendor_error) go_on = account_failure(y) || go_on;
+    }
+    if (winner == nullptr && leaving) {
       if (ctx.out.cancelled() == http::cancel_reason::shutdown) {
         last_error = shutting_down();
         break;
@@ -389,74 +639,24 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
       ctx.client_gone();
       co_return;
     }
-    if (f != http::upstream_failure::none) {
-      finish_attempt(ctx, index, 0, http::describe(f), call);
-      last_error = upstream_failure_error(f, p.name, state_->cfg);
-      ctx.record.error = http::describe(f);
-      if (policy != nullptr) health.failed(dep, policy->cooldown, std::chrono::steady_clock::now());
-      if (http::is_retryable(f, call.progress()) && (policy == nullptr || policy->retry_on_connect)) continue;
+    if (winner == nullptr) {
+      if (go_on) continue;
       break;
     }
 
-    const int status = call.status();
-    ctx.record.attempts[index].status = status;
-    if (status < 200 || status >= 300) {
-      error_body->clear();
-      // A body cut short (too large, timed out) is still decoded for what it says.
-      f = co_await call.read_all(*error_body, k_max_error_body, &error_charge);
-      finish_attempt(ctx, index, status, "upstream error", call);
-      if (f == http::upstream_failure::over_budget) {
-        last_error = upstream_failure_error(f, p.name, state_->cfg);
-        ctx.record.error = http::describe(f);
-        break;
-      }
-      if (plan.kind == wire::anthropic_passthrough) {
-        last_error = providers::decode_anthropic_error(status, *error_body);
-        // Not a refusal of the gateway's own credentials: relayed raw, the
-        // client would read "invalid x-api-key" as about its gateway key.
-        if (status != 401 && status != 403) raw_error_status = status;
-      } else if (plan.kind == wire::adapter) {
-        last_error = plan.adapter->decode_error(status, *error_body);
-      } else {
-        last_error = providers::decode_openai_error(status, *error_body, p.name, p.api_key);
-      }
-      // The vendor's header wins; an adapter may have found one in the body (Gemini's RetryInfo).
-      if (auto ra = call.header("retry-after"); !ra.empty()) last_error->retry_after = std::string(ra);
-      ctx.record.error = "upstream error";
-      if (policy == nullptr) {
-        if (retryable_status(status)) continue;
-        break;
-      }
-      const auto now = std::chrono::steady_clock::now();
-      if (vendor_trouble(status)) health.failed(dep, policy->cooldown, now);
-      // Not asked again before the vendor said (every request of the process).
-      if (auto back = retry_after_seconds(last_error->retry_after); back && (status == 429 || status >= 500))
-        health.retry_after(dep, now + *back);
-      if (status == 400 || status == 403) {
-        // A refusal only another model can get past: its own fallbacks, if the group has them.
-        if (context_window_error(*last_error) && sequence.switch_to(attempt_kind::context_window)) continue;
-        if (content_policy_error(*last_error) && sequence.switch_to(attempt_kind::content_policy)) continue;
-      }
-      if (status == 401 || status == 403 || status == 404) {
-        // This deployment refuses (its key, its model): never again for this
-        // request, but another deployment may serve it.
-        sequence.exclude(i);
-        continue;
-      }
-      if (policy->retries(status)) continue;
-      break;
-    }
-    if (policy != nullptr) health.succeeded(dep);
-
+    running_attempt& w = *winner;
+    if (policy != nullptr) health.succeeded(w.deployment);
+    ctx.price = price_of(r.attempts[w.route_index]);
     enter(stage::respond, ctx);
-    const bool sse = call.header("content-type").starts_with("text/event-stream");
-    if (d.stream && (plan.kind == wire::adapter || sse)) {
-      ctx.answered_by(index);
-      co_await relay_stream(ctx, d, call, plan);
-      finish_attempt(ctx, index, status, ctx.record.status == status ? std::string_view{} : ctx.record.error, call);
+    if (w.stream) {
+      ctx.answered_by(w.record_index);
+      co_await relay_stream(ctx, w);
+      finish_attempt(ctx, w.record_index, w.status,
+                     ctx.record.status == w.status ? std::string_view{} : std::string_view(ctx.record.error), *w.call);
       co_return;
     }
-    auto failure = co_await respond_json(ctx, d, call, plan, index, retry);
+    bool retry = false;
+    auto failure = co_await respond_json(ctx, d, w, retry);
     if (!failure) co_return;
     last_error = std::move(failure);
     if (!retry) break;
@@ -472,11 +672,11 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
   if (raw_error_status) {
     // Anthropic's own error for an Anthropic client: status, body and
     // retry-after as sent (less our credentials).
-    state_->scrubber.scrub(*error_body);
+    state_->scrubber.scrub(*raw_error_body);
     ctx.record.status = *raw_error_status;
     auto headers = ctx.headers();
     if (!last_error->retry_after.empty()) headers.add("retry-after", last_error->retry_after);
-    co_await ctx.out.send(*raw_error_status, "application/json", *error_body, headers);
+    co_await ctx.out.send(*raw_error_status, "application/json", *raw_error_body, headers);
     co_return;
   }
   // A named variable, not a ?: temporary across co_await: GCC 12 destroys such a temporary twice.

@@ -153,6 +153,10 @@ gateway_state::gateway_state(config c, bool demo)
       health(std::make_unique<deployment_health>(routes.deployment_count())),
       metrics(std::make_shared<metrics::registry>()),
       demo_mode(demo) {
+  for (std::size_t i = 0; i < routes.policy_count(); ++i) {
+    hedge_budgets.push_back(
+        std::make_unique<hedge_budget>(routes.policy_at(i).hedge_max_ratio, group_policy::k_hedge_burst));
+  }
   for (const auto& p : routes.providers()) ready = ready || p.enabled;
 }
 

@@ -37,6 +37,7 @@
 #include "providers/provider.hpp"
 #include "routing/balancer.hpp"
 #include "routing/deployment_health.hpp"
+#include "routing/hedge_budget.hpp"
 #include "routing/router.hpp"
 #include "usage/record_queue.hpp"
 
@@ -68,6 +69,8 @@ struct gateway_state {
   std::unique_ptr<api::usage_queries> queries;
   // Which group deployments are cooling (every worker's failures count).
   std::unique_ptr<deployment_health> health;
+  // Each policy group's hedges (by route::policy_index), every worker's requests counted.
+  std::vector<std::unique_ptr<hedge_budget>> hedge_budgets;
   // Every worker's counters; a scrape (GET /metrics) sums them.
   std::shared_ptr<metrics::registry> metrics;
   bool demo_mode = false;
@@ -78,6 +81,8 @@ struct gateway_state {
 
 struct decoded_request;
 struct attempt_plan;
+struct running_attempt;
+struct hedge_race;
 
 // The stages, in the order a request meets them.
 enum class stage : std::uint8_t { authenticate, decode, route, admit, cache_lookup, attempts, respond, account };
@@ -148,6 +153,18 @@ class gateway {
   boost::asio::awaitable<void> cache_store(request_context& ctx, std::optional<cache::cached_answer> answer);
   // attempts: the deployments in order, until one answers or none is left.
   boost::asio::awaitable<void> attempts(request_context& ctx, const decoded_request& d, const route& r);
+  // Plans route attempt `index` into `a`, takes its deployment's quota and
+  // opens its record and call (not started yet).
+  enum class launch_result : std::uint8_t { ready, skip, stop };
+  boost::asio::awaitable<launch_result> launch(request_context& ctx, const decoded_request& d, const route& r,
+                                               std::size_t index, running_attempt& a,
+                                               std::optional<gateway_error>& refusal);
+  // Starts the call and reads until the answer has content or fails (see running_attempt).
+  boost::asio::awaitable<void> run_to_content(request_context& ctx, const decoded_request& d, running_attempt& a);
+  // The two sides of a hedged attempt: the first one, and the hedge that
+  // starts beside it when the first has no content by the hedge delay.
+  boost::asio::awaitable<void> race_first(request_context& ctx, const decoded_request& d, hedge_race& race);
+  boost::asio::awaitable<void> race_hedge(request_context& ctx, const decoded_request& d, hedge_race& race);
   // One place decides an attempt's vendor head and body; a gateway_error
   // when this deployment cannot serve the request (`retry` says whether
   // the next one may).
@@ -155,10 +172,8 @@ class gateway {
                                             attempt_plan& plan, bool& retry);
   // respond: the vendor's answer, in the client's API.
   boost::asio::awaitable<std::optional<gateway_error>> respond_json(request_context& ctx, const decoded_request& d,
-                                                                    http::upstream_call& call, const attempt_plan& plan,
-                                                                    std::size_t attempt, bool& retry);
-  boost::asio::awaitable<void> relay_stream(request_context& ctx, const decoded_request& d, http::upstream_call& call,
-                                            const attempt_plan& plan);
+                                                                    running_attempt& a, bool& retry);
+  boost::asio::awaitable<void> relay_stream(request_context& ctx, running_attempt& a);
   boost::asio::awaitable<void> respond_error(request_context& ctx, const gateway_error& e);
   // The small endpoints.
   boost::asio::awaitable<void> respond_models(request_context& ctx);

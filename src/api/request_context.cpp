@@ -89,8 +89,9 @@ std::size_t request_context::begin_attempt(std::string_view provider, std::strin
   auto& a = record.attempts.emplace_back();
   a.provider = provider;
   a.model = vendor_model;
-  attempt_open_ = true;
-  attempt_started_ms_ = elapsed_ms();
+  a.open = true;
+  a.started_ms = elapsed_ms();
+  ++open_attempts_;
   return record.attempts.size() - 1;
 }
 
@@ -101,8 +102,10 @@ void request_context::end_attempt(std::size_t index, int status, std::string_vie
   a.error = error;
   a.connect_ms = connect_ms;
   a.first_byte_ms = first_byte_ms;
-  a.total_ms = elapsed_ms() - attempt_started_ms_;
-  attempt_open_ = false;
+  if (!a.open) return;
+  a.total_ms = elapsed_ms() - a.started_ms;
+  a.open = false;
+  --open_attempts_;
 }
 
 void request_context::answered_by(std::size_t index) {
@@ -181,10 +184,9 @@ http::response_headers request_context::headers() const {
     if (ec == std::errc{}) h.add("x-llmgw-attempts", std::string_view(attempts_text_, end - attempts_text_));
   }
   if (record.cost_known) h.add("x-llmgw-cost", cost_text_);
-  if (!attempt_open_) {
+  if (open_attempts_ == 0) {
     // The gateway's own time: all of it but the attempts at vendors.
-    double upstream = 0;
-    for (const auto& a : record.attempts) upstream += a.total_ms;
+    const double upstream = usage::upstream_ms(record);
     char buf[32];
     const auto [end, ec] =
         std::to_chars(buf, buf + sizeof buf, std::max(0.0, elapsed_ms() - upstream), std::chars_format::fixed, 3);
@@ -203,13 +205,14 @@ void request_context::finish() {
   if (finished_) return;
   finished_ = true;
   record.latency_ms = elapsed_ms();
-  if (attempt_open_) {
+  for (auto& a : record.attempts) {
+    if (!a.open) continue;
     // The request ended inside an attempt (an exception, a stopped worker).
-    auto& a = record.attempts.back();
-    a.total_ms = record.latency_ms - attempt_started_ms_;
+    a.total_ms = record.latency_ms - a.started_ms;
     if (a.error.empty()) a.error = "interrupted";
-    attempt_open_ = false;
+    a.open = false;
   }
+  open_attempts_ = 0;
   if (record.status == 0) record.status = out.status();
   settle_cost();
   // The reservation trued up to what the vendor counted; without a count

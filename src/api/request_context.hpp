@@ -137,10 +137,9 @@ class request_context {
   mutable char attempts_text_[24] = {};  // x-llmgw-attempts' value (headers are views)
   metrics::worker_metrics* metrics_;
   bool finished_ = false;
-  // The attempt under way (attempts run one after another), closed by
+  // Attempts under way (two while a hedge runs), each closed by
   // end_attempt() or, when the request ends first, by finish().
-  bool attempt_open_ = false;
-  double attempt_started_ms_ = 0;
+  int open_attempts_ = 0;
   bool cost_settled_ = false;
   // Header texts (headers() hands out views of them).
   std::string cost_text_;

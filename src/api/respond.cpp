@@ -11,6 +11,8 @@
 #include "api/decoded_request.hpp"
 #include "api/gateway.hpp"
 #include "api/request_context.hpp"
+#include "api/running_attempt.hpp"
+#include "api/stream_reader.hpp"
 #include "api/upstream_failure_error.hpp"
 #include "api/usage_scan.hpp"
 #include "cache/cached_answer.hpp"
@@ -35,84 +37,6 @@ bool recharge(budget_charge& charge, const std::string& body) {
   return charge.grow_to(body.capacity());
 }
 
-// Reads what a stream says, by the attempt's wire: OpenAI-compatible
-// events are forwarded as they are (less the usage chunk asked for on the
-// client's behalf), an adapter's translator turns the vendor's events into
-// OpenAI's, Anthropic's own stream to an Anthropic client is only read for
-// its usage; then, for an Anthropic client of another vendor, OpenAI events
-// become Anthropic's. Chosen once per stream.
-class stream_reader {
- public:
-  stream_reader(request_context& ctx, const decoded_request& d, const attempt_plan& plan)
-      : ctx_(ctx), kind_(plan.kind), client_wants_usage_(d.client_wants_usage) {
-    if (kind_ == wire::adapter) {
-      providers::stream_options so;
-      so.requested_model = ctx.model;
-      so.include_usage = d.client_wants_usage;
-      so.id = "chatcmpl-";
-      so.id.append(ctx.id.view().substr(request_id::prefix.size()));
-      so.created =
-          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-      translator_ = plan.adapter->translate_stream(so);
-    }
-    if (kind_ == wire::anthropic_passthrough) usage_reader_.emplace();
-    if (plan.to_anthropic) to_anthropic_.emplace(providers::new_message_id(), ctx.model);
-  }
-
-  // Turns one upstream read (`in`, possibly empty) into what the client
-  // gets (`out`); `ended` at the end of the vendor's body. A stream that
-  // the vendor ended with an error leaves it in failure().
-  void feed(std::string_view in, bool ended, std::string& out, std::string& scratch, bool& protocol_error) {
-    if (translator_) {
-      if (!in.empty()) translator_->feed(in, out);
-      if (ended) translator_->finish(out);
-      if (translator_->error()) failure_ = *translator_->error();
-      if (translator_->usage()) ctx_.take_usage(*translator_->usage());
-    } else if (usage_reader_) {
-      if (!in.empty()) {
-        usage_reader_->feed(in);
-        if (usage_reader_->usage()) ctx_.take_usage(*usage_reader_->usage());
-        out.append(in);
-      }
-    } else if (!in.empty()) {
-      sse_.feed(in);
-      while (sse_.next(event_)) {
-        if (event_.has_data && event_.data.find("\"usage\"") != std::string_view::npos) {
-          if (auto u = scan_usage(event_.data)) {
-            ctx_.take_usage(*u);
-            if (!client_wants_usage_ && is_usage_only_chunk(event_.data)) continue;
-          }
-        }
-        out.append(event_.raw);
-      }
-      if (sse_.failed()) protocol_error = true;
-    }
-    if (to_anthropic_) {
-      scratch.clear();
-      if (!out.empty()) to_anthropic_->feed(out, scratch);
-      if (ended && !failure_) to_anthropic_->finish(scratch);
-      out.swap(scratch);
-      if (to_anthropic_->failed() && !failure_) {
-        // The vendor's own error event, already written in Anthropic's shape.
-        ctx_.set_error(502, "upstream error in stream");
-      }
-    }
-  }
-
-  std::optional<gateway_error>& failure() { return failure_; }
-
- private:
-  request_context& ctx_;
-  wire kind_;
-  bool client_wants_usage_;
-  std::unique_ptr<providers::stream_translator> translator_;
-  std::optional<providers::anthropic_usage_reader> usage_reader_;
-  std::optional<providers::messages_stream_writer> to_anthropic_;
-  sse_reader sse_;
-  sse_event event_;
-  std::optional<gateway_error> failure_;
-};
-
 }  // namespace
 
 asio::awaitable<void> gateway::respond_error(request_context& ctx, const gateway_error& e) {
@@ -125,9 +49,11 @@ asio::awaitable<void> gateway::respond_error(request_context& ctx, const gateway
 }
 
 asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_context& ctx, const decoded_request& d,
-                                                                    http::upstream_call& call, const attempt_plan& plan,
-                                                                    std::size_t attempt, bool& retry) {
+                                                                    running_attempt& a, bool& retry) {
   const auto& up = state_->cfg.upstream;
+  http::upstream_call& call = *a.call;
+  const attempt_plan& plan = a.plan;
+  const std::size_t attempt = a.record_index;
   const provider_config& p = *plan.provider;
   const int status = call.status();
   auto response = buffers_.take();
@@ -204,45 +130,49 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
   co_return std::nullopt;
 }
 
-asio::awaitable<void> gateway::relay_stream(request_context& ctx, const decoded_request& d, http::upstream_call& call,
-                                            const attempt_plan& plan) {
+asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attempt& a) {
+  http::upstream_call& call = *a.call;
+  stream_reader& reader = *a.reader;
   ctx.record.status = 200;
   const auto headers = ctx.headers();
   if (!co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers)) {
+    call.cancel();
     ctx.client_gone();
     co_return;
   }
   ctx.mark_first_byte();
 
-  stream_reader reader(ctx, d, plan);
   // A stream that ends normally is stored, assembled from what the client got.
   std::optional<cache::stream_assembler> assembler;
   if (ctx.cache_store) {
     assembler.emplace(ctx.api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai);
   }
-  auto in = buffers_.take();
-  auto out = buffers_.take();
-  auto scratch = buffers_.take();
+  // First what the stream said up to its first content (held back until
+  // then), with the state of the read that brought it; then read on.
+  std::string& out = *a.held;
+  std::string& in = *a.in;
+  http::upstream_failure f = a.failure;
+  bool ended = a.ended;
+  bool failed_in_stream = false;
   for (;;) {
-    in->clear();
-    out->clear();
-    auto [f, n] = co_await call.read_some(*in);
-    const bool ended = f == http::upstream_failure::none && n == 0 && call.body_done();
-    bool protocol_error = false;
-    reader.feed(*in, ended, *out, *scratch, protocol_error);
-    if (protocol_error) f = http::upstream_failure::protocol;
+    if (reader.usage()) ctx.take_usage(*reader.usage());
+    if (reader.failed_in_client_shape() && !reader.failure() && !failed_in_stream) {
+      // The vendor's own error event, already written in Anthropic's shape.
+      failed_in_stream = true;
+      ctx.set_error(502, "upstream error in stream");
+    }
     // Each chunk is cleaned of our credentials before it goes out. A secret
     // split across two upstream reads is seen as two pieces, each found only
     // if it is k_min_fragment long itself: events are not held back to join them.
-    state_->scrubber.scrub(*out);
+    state_->scrubber.scrub(out);
     if (assembler) {
-      assembler->feed(*out);
+      assembler->feed(out);
       // Stored before the stream's end goes out, so the client's next
       // request finds it.
       if (ended && !reader.failure()) co_await cache_store(ctx, assembler->take());
     }
     bool delivered = true;
-    if (!out->empty()) delivered = co_await ctx.out.write_chunk(*out);  // not inside && (GCC 12)
+    if (!out.empty()) delivered = co_await ctx.out.write_chunk(out);  // not inside && (GCC 12)
     const bool stopping = ctx.out.cancelled() == http::cancel_reason::shutdown;
     if (!delivered || (f == http::upstream_failure::cancelled && !stopping)) {
       call.cancel();
@@ -254,7 +184,7 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, const decoded_
     // closing chunk, so the client knows it is incomplete.
     if (stopping && !failure) failure = shutting_down();
     if (f != http::upstream_failure::none && !failure) {
-      failure = upstream_failure_error(f, plan.provider->name, state_->cfg);
+      failure = upstream_failure_error(f, a.plan.provider->name, state_->cfg);
       ctx.record.error = http::describe(f);
     }
     if (failure) {
@@ -264,18 +194,25 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, const decoded_
       ctx.set_error(failure->status, failure->code.empty() ? failure->type : failure->code);
       ctx.record.status = failure->status;
       if (ctx.api == client_api::anthropic) {
-        out->assign("event: error\ndata: ");
-        out->append(providers::render_anthropic_error(*failure));
+        out.assign("event: error\ndata: ");
+        out.append(providers::render_anthropic_error(*failure));
       } else {
-        out->assign("data: ");
-        out->append(render_openai_error(*failure));
+        out.assign("data: ");
+        out.append(render_openai_error(*failure));
       }
-      out->append("\n\n");
-      co_await ctx.out.write_chunk(*out);
+      out.append("\n\n");
+      co_await ctx.out.write_chunk(out);
       co_await ctx.out.end_stream();
       co_return;
     }
     if (ended) break;
+    in.clear();
+    out.clear();
+    auto [rf, n] = co_await call.read_some(in);
+    f = rf;
+    ended = f == http::upstream_failure::none && n == 0 && call.body_done();
+    reader.feed(in, ended, out, *a.scratch);
+    if (reader.protocol_error() && f == http::upstream_failure::none) f = http::upstream_failure::protocol;
   }
   co_await ctx.out.end_stream();
 }

@@ -187,6 +187,17 @@ class loader {
     return value;
   }
 
+  // A share above 0 and at most 1.
+  double share(const YAML::Node& node, std::string_view path) const {
+    const std::string s = node.IsScalar() ? string(node, path) : std::string();
+    double value = -1;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (!node.IsScalar() || ec != std::errc{} || end != s.data() + s.size() || !(value > 0 && value <= 1)) {
+      fail(node, path, "expected a share above 0 and at most 1, got \"" + s + "\"");
+    }
+    return value;
+  }
+
   // `{input_per_mtok, output_per_mtok, cached_input_per_mtok, cache_write_per_mtok}`;
   // the first two are required, so a forgotten output price cannot read as free.
   price_config price(const YAML::Node& node, std::string_view path) const {
@@ -506,7 +517,8 @@ void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
 group_policy load_group_policy(const loader& l, const YAML::Node& node, const std::string& path) {
   l.check_fields(node, path,
                  {"strategy", "max_attempts", "retry_budget_ms", "retry_on", "cooldown", "timeouts", "fallbacks",
-                  "context_window_fallbacks", "content_policy_fallbacks", "deployments"});
+                  "context_window_fallbacks", "content_policy_fallbacks", "hedge_after_ms", "hedge", "hedge_max_ratio",
+                  "deployments"});
   group_policy g;
   if (auto n = node["fallbacks"]; loader::present(n)) g.fallbacks = l.model_list(n, path + ".fallbacks");
   if (auto n = node["context_window_fallbacks"]; loader::present(n))
@@ -553,6 +565,16 @@ group_policy load_group_policy(const loader& l, const YAML::Node& node, const st
       g.cooldown.failures = l.integer<unsigned>(f, cpath + ".failures", 1, 1000);
     if (auto f = n["window_ms"]; loader::present(f)) g.cooldown.window = l.millis(f, cpath + ".window_ms");
     if (auto f = n["duration_ms"]; loader::present(f)) g.cooldown.duration = l.millis(f, cpath + ".duration_ms");
+  }
+  if (auto n = node["hedge_after_ms"]; loader::present(n)) g.hedge_after = l.millis(n, path + ".hedge_after_ms");
+  if (auto n = node["hedge"]; loader::present(n)) {
+    if (g.hedge_after) l.fail(n, path + ".hedge", "give either hedge_after_ms or hedge, not both");
+    if (l.string(n, path + ".hedge") != "p95")
+      l.fail(n, path + ".hedge", "expected p95 (the deployment's measured p95 time to first byte)");
+    g.hedge_p95 = true;
+  }
+  if (auto n = node["hedge_max_ratio"]; loader::present(n)) {
+    g.hedge_max_ratio = l.share(n, path + ".hedge_max_ratio");
   }
   if (auto n = node["timeouts"]; loader::present(n)) {
     const std::string tpath = path + ".timeouts";

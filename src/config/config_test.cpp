@@ -561,8 +561,14 @@ model_groups:
     retry_on: [connect, 429, 529]
     cooldown: {failures: 5, window_ms: 1000, duration_ms: 2000}
     timeouts: {connect_ms: 100, first_byte_ms: 200, total_ms: 300, idle_ms: 400}
+    hedge_after_ms: 800
+    hedge_max_ratio: 0.25
     deployments:
       - {provider: openai, model: gpt-4o-mini, weight: 3}
+  by-p95:
+    hedge: p95
+    deployments:
+      - {provider: openai, model: gpt-4o-mini}
   plain:
     - {provider: openai, model: gpt-4o}
 )",
@@ -577,6 +583,11 @@ model_groups:
   EXPECT_EQ(g.cooldown.duration, std::chrono::milliseconds(2000));
   EXPECT_EQ(g.first_byte_timeout, std::chrono::milliseconds(200));
   EXPECT_EQ(g.idle_timeout, std::chrono::milliseconds(400));
+  EXPECT_EQ(g.hedge_after, std::chrono::milliseconds(800));
+  EXPECT_DOUBLE_EQ(g.hedge_max_ratio, 0.25);
+  EXPECT_TRUE(g.hedges());
+  EXPECT_TRUE(c.group_policies.at("by-p95").hedge_p95);
+  EXPECT_DOUBLE_EQ(c.group_policies.at("by-p95").hedge_max_ratio, 0.1);
   EXPECT_EQ(c.model_groups.at("main").size(), 1u);
   EXPECT_EQ(c.model_groups.at("main")[0].weight, 3u);
   EXPECT_FALSE(c.group_policies.contains("plain"));
@@ -587,10 +598,18 @@ TEST(config_groups, bad_group_objects_name_the_file_line_and_field) {
             "gw.yaml:3: model_groups.g.strategy: expected weighted, least_busy or latency, got \"fastest\"");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    retry_on: [401]\n    deployments: [{provider: openai, model: m}]\n"),
             "gw.yaml:3: model_groups.g.retry_on[0]: a 401 is never retried (the same request gets the same answer)");
-  EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge: p95\n    deployments: [{provider: openai, model: m}]\n"),
-            "gw.yaml:3: model_groups.g.hedge: unknown field (expected one of: strategy, max_attempts, "
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge_ms: 5\n    deployments: [{provider: openai, model: m}]\n"),
+            "gw.yaml:3: model_groups.g.hedge_ms: unknown field (expected one of: strategy, max_attempts, "
             "retry_budget_ms, retry_on, cooldown, timeouts, fallbacks, context_window_fallbacks, "
-            "content_policy_fallbacks, deployments)");
+            "content_policy_fallbacks, hedge_after_ms, hedge, hedge_max_ratio, deployments)");
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge: p99\n    deployments: [{provider: openai, model: m}]\n"),
+            "gw.yaml:3: model_groups.g.hedge: expected p95 (the deployment's measured p95 time to first byte)");
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge_after_ms: 800\n    hedge: p95\n"
+                     "    deployments: [{provider: openai, model: m}]\n"),
+            "gw.yaml:4: model_groups.g.hedge: give either hedge_after_ms or hedge, not both");
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge_after_ms: 800\n    hedge_max_ratio: 1.5\n"
+                     "    deployments: [{provider: openai, model: m}]\n"),
+            "gw.yaml:4: model_groups.g.hedge_max_ratio: expected a share above 0 and at most 1, got \"1.5\"");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    strategy: latency\n"),
             "gw.yaml:2: model_groups.g: a model group needs deployments");
 }

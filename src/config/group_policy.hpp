@@ -39,6 +39,17 @@ struct group_policy {
   // asked only when a vendor says the prompt is too long for its context
   // window, or refuses it for its content policy.
   std::vector<std::string> fallbacks, context_window_fallbacks, content_policy_fallbacks;
+  // Hedging: when the first attempt has no content after hedge_after (or,
+  // with hedge_p95, its deployment's measured p95 time to first byte), a
+  // second attempt starts on another deployment; the first with content
+  // wins and the other is cancelled. Bounded by a token bucket refilled by
+  // hedge_max_ratio of the group's requests (burst k_hedge_burst). Off when
+  // neither is set.
+  std::optional<std::chrono::milliseconds> hedge_after;
+  bool hedge_p95 = false;
+  double hedge_max_ratio = 0.1;
+  static constexpr unsigned k_hedge_burst = 10;
+  bool hedges() const { return hedge_after.has_value() || hedge_p95; }
   // Override upstream: for this group's calls.
   std::optional<std::chrono::milliseconds> connect_timeout, first_byte_timeout, total_timeout, idle_timeout;
 

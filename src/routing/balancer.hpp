@@ -36,6 +36,7 @@ class balancer {
   // in flight + 1, times the decayed peak-EWMA (0 while unmeasured: a new
   // deployment is tried at once).
   double latency_score(std::size_t d, clock::time_point now) const;
+  double p95_ttft_ms(std::size_t) const { return -1; }  // TEMP until the cost-strategy branch lands
   int in_flight(std::size_t d) const { return d < loads_.size() ? loads_[d].in_flight : 0; }
 
  private:

@@ -63,7 +63,10 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
       g.members.push_back({p, d.model, d.weight, d.limits, deployment_count_++, d.price});
       g.total_weight += d.weight;
     }
-    if (auto policy = cfg.group_policies.find(name); policy != cfg.group_policies.end()) g.policy = policy->second;
+    if (auto policy = cfg.group_policies.find(name); policy != cfg.group_policies.end()) {
+      g.policy = policy->second;
+      g.policy_index = policy_count_++;
+    }
     if (g.members.empty()) {
       warnings_.push_back("model group " + quoted(name) + " has no deployment on an enabled vendor");
     }
@@ -73,8 +76,10 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
                      [&](std::size_t a, std::size_t b) { return g.members[a].weight > g.members[b].weight; });
     groups_.emplace(name, std::move(g));
   }
+  policies_.resize(policy_count_);
   for (const auto& [name, g] : groups_) {
     if (!g.policy) continue;
+    policies_[g.policy_index] = &*g.policy;
     for (const auto* list :
          {&g.policy->fallbacks, &g.policy->context_window_fallbacks, &g.policy->content_policy_fallbacks}) {
       for (const auto& m : *list) {
@@ -88,6 +93,8 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
   }
   build_model_list();
 }
+
+const group_policy& router::policy_at(std::size_t policy_index) const { return *policies_[policy_index]; }
 
 const provider_config* router::find_provider(std::string_view name) const {
   for (const auto& p : providers_) {
@@ -173,6 +180,7 @@ bool router::resolve_into(std::string_view model, std::uint64_t random, int hops
     if (it->second.policy && with_fallbacks) {
       const group_policy& p = *it->second.policy;
       r.policy = &p;
+      r.policy_index = it->second.policy_index;
       add_fallbacks(p.fallbacks, attempt_kind::fallback, random, r);
       add_fallbacks(p.context_window_fallbacks, attempt_kind::context_window, random, r);
       add_fallbacks(p.content_policy_fallbacks, attempt_kind::content_policy, random, r);

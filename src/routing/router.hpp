@@ -57,6 +57,9 @@ struct route {
   // The group's strategy, retries, cooldown and timeouts when it was written
   // as an object; nullptr: today's behaviour (each deployment once).
   const group_policy* policy = nullptr;
+  // With a policy: the group's index among the groups that have one (for
+  // per-group state such as the hedge budget), below router::policy_count().
+  std::size_t policy_index = 0;
 };
 
 // One entry of /v1/models.
@@ -94,6 +97,10 @@ class router {
   const std::vector<provider_config>& providers() const { return providers_; }
   // How many deployments the groups have in all (route_attempt::deployment < this).
   std::size_t deployment_count() const { return deployment_count_; }
+  // Groups written as objects (they have a policy); route::policy_index is below it.
+  std::size_t policy_count() const { return policy_count_; }
+  // The policy of group `policy_index` (for per-group state built at start).
+  const group_policy& policy_at(std::size_t policy_index) const;
 
   // Configuration problems that do not stop start-up, for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -110,6 +117,7 @@ class router {
   struct group {
     std::vector<group_member> members;  // enabled ones, in config order
     std::optional<group_policy> policy;
+    std::size_t policy_index = 0;
     std::vector<std::size_t> failover;  // member indexes by weight, heaviest first
     std::uint64_t total_weight = 0;
   };
@@ -129,6 +137,8 @@ class router {
   std::vector<model_info> models_;
   std::vector<std::string> warnings_;
   std::size_t deployment_count_ = 0;
+  std::size_t policy_count_ = 0;
+  std::vector<const group_policy*> policies_;  // by policy_index
 };
 
 }  // namespace llmgw

@@ -154,6 +154,15 @@ void access_log_sink::add(const request_record& r) {
     }
     buffer_.push_back(']');
   }
+  if (r.hedged) {
+    buffer_.append(",\"hedged\":true");
+    if (r.hedge_loser_cost_usd >= 0) {
+      char buf[32];
+      const auto end = std::to_chars(buf, buf + sizeof buf, r.hedge_loser_cost_usd).ptr;
+      buffer_.append(",\"hedge_loser_cost_usd\":");
+      buffer_.append(buf, end);
+    }
+  }
   // Every call to a vendor, in order: which deployment, what it answered,
   // how long connecting and the first byte took.
   if (!r.attempts.empty()) {

@@ -20,6 +20,7 @@ void copy_attempt(const attempt_record& from, attempt_record& to) {
   to.connect_ms = from.connect_ms;
   to.first_byte_ms = from.first_byte_ms;
   to.total_ms = from.total_ms;
+  to.started_ms = from.started_ms;
 }
 
 }  // namespace
@@ -92,7 +93,21 @@ void copy_record(const request_record& from, request_record& to) {
   to.cost_output_usd = from.cost_output_usd;
   to.bytes_in = from.bytes_in;
   to.bytes_out = from.bytes_out;
+  to.hedged = from.hedged;
+  to.hedge_loser_cost_usd = from.hedge_loser_cost_usd;
   to.dropped_params.assign(from.dropped_params.begin(), from.dropped_params.end());
+}
+
+double upstream_ms(const request_record& r) {
+  // Attempts begin in order; a hedge overlaps the one before it, and the
+  // time both ran counts once.
+  double sum = 0, covered_until = 0;
+  for (const auto& a : r.attempts) {
+    const double end = a.started_ms + a.total_ms;
+    sum += std::max(0.0, end - std::max(a.started_ms, covered_until));
+    covered_until = std::max(covered_until, end);
+  }
+  return sum;
 }
 
 void release_large_fields(request_record& r) {

@@ -38,6 +38,8 @@ struct attempt_record {
   double connect_ms = -1;     // 0 on a reused connection; -1: never connected
   double first_byte_ms = -1;  // start of the call → response headers; -1: none
   double total_ms = 0;        // start of the call → the attempt's end
+  double started_ms = 0;      // since the request's start (a hedge overlaps the attempt before it)
+  bool open = false;          // begun and not ended yet (the request context's bookkeeping)
 };
 
 struct request_record {
@@ -82,6 +84,11 @@ struct request_record {
   double cost_output_usd = 0;        // completion tokens, reasoning included
   std::int64_t bytes_in = 0;         // request body bytes read
   std::int64_t bytes_out = 0;        // response body bytes written
+  // A hedge fired: a second attempt ran beside the first (the loser was
+  // cancelled once the winner had content). What the loser cost, when its
+  // vendor reported usage before it was cancelled; negative: not reported.
+  bool hedged = false;
+  double hedge_loser_cost_usd = -1;
   // Client parameters the last attempt's adapter left out because the vendor
   // refuses them (providers::upstream_request::dropped_params): static names.
   std::vector<std::string_view> dropped_params;
@@ -96,6 +103,10 @@ inline constexpr std::string request_record::*k_text_fields[] = {
 };
 
 inline constexpr std::size_t k_max_metadata_bytes = 4096;
+
+// An attempt's error when it lost a hedge race: cancelled once the other
+// attempt had content, not a failure of its deployment.
+inline constexpr std::string_view k_hedge_lost = "hedge lost";
 
 // Longest text a record keeps per field. A client chooses the model name and
 // the path, and a queue slot keeps what it held: without a cut, one request
@@ -117,5 +128,8 @@ void copy_record(const request_record& from, request_record& to);
 // Frees the buffers of fields that grew past what a typical record needs,
 // so an idle queue slot holds little (called after the slot was written).
 void release_large_fields(request_record& r);
+
+// Time spent waiting on vendors: the attempts' times, overlaps counted once.
+double upstream_ms(const request_record& r);
 
 }  // namespace llmgw::usage

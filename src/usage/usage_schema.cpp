@@ -69,9 +69,15 @@ constexpr std::string_view k_v2[] = {
     "ALTER TABLE usage_records ADD COLUMN metadata TEXT",
 };
 
+constexpr std::string_view k_v3[] = {
+    "ALTER TABLE usage_records ADD COLUMN hedged BOOLEAN",
+    "ALTER TABLE usage_records ADD COLUMN hedge_loser_cost_usd DOUBLE PRECISION",
+};
+
 constexpr migration k_migrations[] = {
     {1, "usage_records", k_v1},
     {2, "usage_records_metadata", k_v2},
+    {3, "usage_records_hedge", k_v3},
 };
 
 value text(std::string_view s) {
@@ -128,18 +134,16 @@ std::int64_t started_at_ms(const request_record& r) {
   return static_cast<std::int64_t>(std::llround(ended_ms - r.latency_ms));
 }
 
-double upstream_ms(const request_record& r) {
-  double sum = 0;
-  for (const auto& a : r.attempts) sum += a.total_ms;
-  return sum;
-}
-
 double overhead_ms(const request_record& r) { return std::max(0.0, r.latency_ms - upstream_ms(r)); }
 
 bool served_by_fallback(const request_record& r) {
-  // Attempts stop at the first one that answers, so an answered request was
-  // answered by its last attempt: a fallback when there was one before it.
-  return !r.provider.empty() && r.attempts.size() > 1;
+  // Answered after an attempt that failed (an attempt that lost a hedge
+  // race did not fail: the request was not failed over).
+  if (r.provider.empty()) return false;
+  for (const auto& a : r.attempts) {
+    if (!a.error.empty() && a.error != k_hedge_lost) return true;
+  }
+  return false;
 }
 
 bool fill_row(const request_record& r, row& out) {
@@ -182,6 +186,8 @@ bool fill_row(const request_record& r, row& out) {
   out[i++] = real(std::max(0.0, r.latency_ms - upstream));
   out[i++] = text(r.user_id);
   out[i++] = text(r.metadata);
+  out[i++] = integer(r.hedged ? 1 : 0);
+  out[i++] = cost(r.hedge_loser_cost_usd >= 0, r.hedge_loser_cost_usd);
   return true;
 }
 

@@ -38,8 +38,8 @@ request_record answered_record() {
   r.stream = true;
   r.latency_ms = 120.5;
   r.ttfb_ms = 40;
-  r.attempts.push_back({"openai", "gpt-4o-mini", 503, "upstream error", 1, 10, 30});
-  r.attempts.push_back({"backup", "gpt-4o-mini", 200, "", 0, 20, 80});
+  r.attempts.push_back({"openai", "gpt-4o-mini", 503, "upstream error", 1, 10, 30, 5});
+  r.attempts.push_back({"backup", "gpt-4o-mini", 200, "", 0, 20, 80, 36});
   r.prompt_tokens = 100;
   r.completion_tokens = 20;
   r.cached_tokens = 60;
@@ -76,6 +76,14 @@ TEST(usage_schema, derived_times_and_fallback) {
   request_record unanswered = r;
   unanswered.provider.clear();  // both attempts failed
   EXPECT_FALSE(served_by_fallback(unanswered));
+  // A hedge: the second attempt began while the first ran; the time both
+  // ran counts once, and the one that lost is not a failover.
+  request_record hedged = r;
+  hedged.hedged = true;
+  hedged.attempts[0] = {"openai", "gpt-4o-mini", 200, std::string(k_hedge_lost), 1, 10, 300, 5};
+  hedged.attempts[1] = {"backup", "gpt-4o-mini", 200, "", 0, 20, 80, 205};
+  EXPECT_DOUBLE_EQ(upstream_ms(hedged), 300);  // [5, 305] and [205, 285]
+  EXPECT_FALSE(served_by_fallback(hedged));
   request_record slow_clock = r;
   slow_clock.latency_ms = 100;  // attempts' clocks may sum past the request's
   EXPECT_DOUBLE_EQ(overhead_ms(slow_clock), 0);
@@ -107,6 +115,8 @@ TEST(usage_schema, a_row_carries_every_column) {
   EXPECT_FALSE(col(out, "cache_write_tokens").null);
   EXPECT_TRUE(col(out, "reasoning_tokens").null);  // unknown, not 0
   EXPECT_EQ(col(out, "tokens_estimated").i, 0);
+  EXPECT_EQ(col(out, "hedged").i, 0);
+  EXPECT_TRUE(col(out, "hedge_loser_cost_usd").null);
   for (auto c : {"cost_usd", "cost_input_usd", "cost_cached_input_usd", "cost_cache_write_usd", "cost_output_usd"}) {
     EXPECT_TRUE(col(out, c).null) << c << ": no price is null, never $0";
   }
@@ -168,11 +178,11 @@ TEST(usage_schema, migrations_are_ordered_and_the_insert_names_every_column) {
   EXPECT_GE(last, 1);
   const std::string one = insert_sql(sql_dialect::sqlite, 1);
   for (const auto& c : k_columns) EXPECT_NE(one.find(c.name), std::string::npos) << c.name;
-  EXPECT_NE(one.find("?33)"), std::string::npos);
+  EXPECT_NE(one.find("?35)"), std::string::npos);
   EXPECT_NE(one.find("ON CONFLICT (started_at, request_id) DO NOTHING"), std::string::npos);
   const std::string two = insert_sql(sql_dialect::postgres, 2);
   EXPECT_NE(two.find("($1, $2,"), std::string::npos);
-  EXPECT_NE(two.find("$66)"), std::string::npos);
+  EXPECT_NE(two.find("$70)"), std::string::npos);
   EXPECT_EQ(two.find('?'), std::string::npos);
 }
 
