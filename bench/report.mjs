@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Turns bench/run.sh's results.jsonl into Markdown tables with ratios against
-// nginx, and checks the targets of issue #2 (and of issue #8 with access logs on).
+// nginx, and checks the targets of issue #2 (and of issue #8 with access logs on);
+// tail_latency.sh's rows become the tail-latency table.
 //
 //   node bench/report.mjs RESULTS.jsonl STREAMS TOKENS TPS [ACCESS_LOG]
+//   (tail_latency.sh alone passes `-` for STREAMS TOKENS TPS: it has no stream rows)
 import fs from 'node:fs';
 
 const [file, streams, tokens, tps, accessLog = 'off'] = process.argv.slice(2);
@@ -97,10 +99,51 @@ if (st.length) {
   console.log();
 }
 
+// --- tail latency (tail_latency.sh) -------------------------------------------------
+const tail = rows.filter((r) => r.kind === 'tail');
+if (tail.length) {
+  const s = tail[0].settings;
+  console.log(
+    `Tail latency: model group of two deployments, first byte after ${s.base_ms} ms; one of them answers ` +
+      `${fmt(s.slow_ratio * 100, 1)}% of its calls after ${s.slow_ms} ms. ${s.concurrency} clients, each one ` +
+      `stream (${s.tokens} tokens at ${s.tps} tokens/s) at a time, for ${s.duration_s} s per config`,
+  );
+  console.log();
+  console.log(
+    '| config | requests | failed | TTFT p50 ms | TTFT p95 ms | TTFT p99 ms | TTFT max ms | ' +
+      'upstream calls per request | extra upstream calls | cancelled upstream calls | calls to the slow one | ' +
+      'slowed answers |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of tail) {
+    const name = r.config === 'latency+hedge' ? `latency + hedge_after_ms: ${s.hedge_after_ms}` : r.config;
+    if (r.unsupported) {
+      console.log(`| ${name} | not supported by this build | | | | | | | | | | |`);
+      continue;
+    }
+    const d = r.data;
+    const { steady, tail: slow } = r.mocks;
+    const calls = steady.requests + slow.requests;
+    console.log(
+      `| ${name} | ${d.requests} | ${d.failed} | ${fmt(d.ttft_ms.p50)} | ${fmt(d.ttft_ms.p95)} | ` +
+        `${fmt(d.ttft_ms.p99)} | ${fmt(d.ttft_ms.max)} | ${fmt(ratio(calls, d.requests), 3)} | ${calls - d.requests} | ` +
+        `${steady.cancelled + slow.cancelled} | ${fmt(ratio(slow.requests * 100, calls), 1)}% | ${slow.slow_answers} |`,
+    );
+    if (d.failed) verdicts.push(`WARN  tail ${r.config}: ${d.failed} of ${d.requests} failed ${JSON.stringify(d.errors)}`);
+  }
+  console.log();
+  console.log('TTFT: from sending the request to the first chunk with content, at the client. Upstream calls and');
+  console.log("cancelled calls (the vendor saw the connection close before its answer was whole) are the mocks' counts;");
+  console.log('extra calls are upstream calls beyond one per client request (hedges and retries).');
+  console.log();
+}
+
 // --- targets of issue #2 ------------------------------------------------------------
 const get = (test, target) => wrk.find((r) => r.test === test && r.target === target)?.data;
-const check = (name, value, ok, shown) =>
-  verdicts.unshift(`${value == null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}  ${name}: ${shown}`);
+// A run without wrk rows (BENCH_TARGETS=tail, tail_latency.sh) has none of these to check.
+const check = (name, value, ok, shown) => {
+  if (wrk.length) verdicts.unshift(`${value == null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}  ${name}: ${shown}`);
+};
 {
   const l = get('256k', 'llmgw');
   const n = get('256k', 'nginx');
@@ -140,6 +183,8 @@ if (accessLog !== 'off') {
   const r = ratio(translated?.rps, pass?.rps);
   if (r != null) verdicts.push(`INFO  translated stream (→ Anthropic) req/s ÷ pass-through stream req/s: ${fmtRatio(r)}`);
 }
-console.log('Targets');
-console.log();
-for (const v of verdicts) console.log(`    ${v}`);
+if (verdicts.length) {
+  console.log('Targets');
+  console.log();
+  for (const v of verdicts) console.log(`    ${v}`);
+}

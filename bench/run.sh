@@ -19,8 +19,10 @@
 #   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
 #   BENCH_NGINX_LOG_FORMAT [json]  nginx's access log line: json (request id, upstream
 #                           timings; bench/nginx.conf.in's gateway_json) or combined
-#   BENCH_TARGETS ["direct nginx llmgw llmgw-redis"]  llmgw-redis: a key with limits in Redis
-#                           and the response cache in Redis (miss and hit rows)
+#   BENCH_TARGETS ["direct nginx llmgw llmgw-redis tail"]  llmgw-redis: a key with limits in Redis
+#                           and the response cache in Redis (miss and hit rows); tail: a model group
+#                           of two deployments, one with a slow tail, under three strategies
+#                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on)
 #   BENCH_USAGE [sqlite]  llmgw's usage records: sqlite (usage.db in the temp folder, the
 #                           shipping default) or off (usage: {enabled: false})
 #   LLMGW_BIN [build/release/llmgw, built when missing]
@@ -30,12 +32,15 @@ set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_dir=$repo_root/bench
+bench_name=bench
+# shellcheck source=bench/lib.sh
+source "$bench_dir/lib.sh"
 
 quick=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -62,15 +67,14 @@ case "${BENCH_NGINX_LOG_FORMAT:-json}" in
   combined) nginx_log_format=combined ;;
   *) echo "bench: BENCH_NGINX_LOG_FORMAT=$BENCH_NGINX_LOG_FORMAT: expected json or combined" >&2; exit 2 ;;
 esac
-targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-redis}
+targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-redis tail}
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
 
-log() { echo "bench: $*" >&2; }
-die() { log "$*"; exit 1; }
-
-tools=(wrk nginx taskset node curl)
+tools=(taskset node curl)
+[[ " $targets " != *" nginx "* ]] || tools+=(nginx)
 [[ " $targets " != *" llmgw-redis "* ]] || tools+=(redis-server redis-cli)
+for target in $targets; do [[ $target == tail ]] || { tools+=(wrk); break; }; done
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-deps.sh --with-bench"
 done
@@ -87,70 +91,11 @@ if [[ -f "$repo_root/build/release/CMakeCache.txt" && "$bin" == "$repo_root/buil
   log "warning: build/release is not a Release build"
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/llmgw-bench.XXXXXX")
-chmod 755 "$tmp"
-pids=()
-
-stop_pid() {  # TERM, then KILL after 5 s
-  local pid=$1
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do stop_pid "$pid"; done
-  if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_make_tmp
 
 # 1,000 streams through a proxy hold 2,000+ sockets at once.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [[ $(ulimit -n) -ge $((streams * 2 + 512)) ]] || log "warning: ulimit -n is $(ulimit -n), low for $streams streams"
-
-last_pid=""
-start_bg() {  # start_bg NAME CPU COMMAND... : runs pinned, output to $tmp/NAME.{out,err}
-  local name=$1 cpu=$2
-  shift 2
-  taskset -c "$cpu" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  last_pid=$!
-  pids+=("$last_pid")
-}
-
-forget_pid() {
-  local keep=() p
-  for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  pids=("${keep[@]}")
-}
-
-wait_listening() {  # wait_listening NAME PID : prints the port from "... listening on http://H:P"
-  local name=$1 pid=$2 line
-  for _ in $(seq 1 100); do
-    line=$(grep -m1 -o 'listening on http://[^ ]*' "$tmp/$name.out" 2>/dev/null || true)
-    if [[ -n "$line" ]]; then echo "${line##*:}"; return 0; fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$tmp/$name.err" >&2 || true
-  die "$name did not start"
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 12000))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port"
-}
-wait_port() {
-  for _ in $(seq 1 100); do port_in_use "$1" && return 0; sleep 0.1; done
-  return 1
-}
 
 cpu_ticks() {  # cpu_ticks PID : user + system clock ticks of a process so far (0 when none)
   [[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return; }
@@ -382,6 +327,13 @@ cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
       stop_redis
       bench_proxy_pid=""
       gateway_key=$master_key
+      ;;
+    tail)
+      # Its own mocks and gateways, one config after another; its rows join ours.
+      quick_flag=()
+      [[ $quick -eq 0 ]] || quick_flag=(--quick)
+      BENCH_RESULTS=$results LLMGW_BIN=$bin BENCH_PROXY_CPU=$proxy_cpu BENCH_LOAD_CPU=$load_cpu \
+        "$bench_dir/tail_latency.sh" "${quick_flag[@]}"
       ;;
     *) die "unknown target $target" ;;
   esac

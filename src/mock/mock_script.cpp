@@ -1,5 +1,6 @@
 #include "mock/mock_script.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -53,6 +54,19 @@ bool apply_setting(std::string_view key, std::string_view value, mock_script& sc
     auto v = parse_uint(value);
     if (!v) return false;
     script.latency_ms = *v;
+    return true;
+  }
+  if (key == "slow_ratio") {
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || ptr != value.data() + value.size() || !(v >= 0 && v <= 1)) return false;
+    script.slow_ratio = v;
+    return true;
+  }
+  if (key == "slow_ms") {
+    auto v = parse_uint(value);
+    if (!v) return false;
+    script.slow_ms = *v;
     return true;
   }
   if (key == "tokens") {
@@ -153,6 +167,16 @@ bool apply_header(std::string_view name, std::string_view value, mock_script& sc
   if (name.size() >= sizeof key) return false;
   for (std::size_t i = 0; i < name.size(); ++i) key[i] = name[i] == '-' ? '_' : lower(name[i]);
   return apply_setting(std::string_view(key, name.size()), value, script);
+}
+
+bool is_slow_turn(std::uint64_t n, double ratio) {
+  constexpr std::uint64_t k_parts = 1'000'000;
+  if (!(ratio > 0)) return false;
+  const auto parts = static_cast<std::uint64_t>(std::llround(std::min(ratio, 1.0) * k_parts));
+  // The (n+1)-th request is slow when it brings the count of slow ones due
+  // so far, floor((n+1) * ratio), one past the count due before it.
+  n %= k_parts;  // the pattern repeats every million requests; no overflow
+  return (n + 1) * parts / k_parts > n * parts / k_parts;
 }
 
 }  // namespace llmgw::mock

@@ -6,9 +6,9 @@
 // (so tests driving an SDK can trigger behaviour without touching headers).
 //
 // Marker grammar: `[mock:` setting (`,` setting)* `]`, setting = key or
-// key=value. Keys: status, retry_after, latency_ms, tokens, tps, reset_after,
-// error_after, hang, hang_after, echo, digest, tool, leak, prompt_tokens,
-// cached_tokens, cache_write_tokens. Unknown keys and bad values are ignored, so a
+// key=value. Keys: status, retry_after, latency_ms, slow_ratio, slow_ms, tokens,
+// tps, reset_after, error_after, hang, hang_after, echo, digest, tool, leak,
+// prompt_tokens, cached_tokens, cache_write_tokens. Unknown keys and bad values are ignored, so a
 // typo in a test shows up as "nothing happened", never as a mock crash.
 #include <cstdint>
 #include <optional>
@@ -22,6 +22,13 @@ struct mock_script {
   std::optional<std::uint32_t> retry_after;  // that error's retry-after in seconds (else the dialect's own)
   std::uint32_t latency_ms = 0;              // delay before the response headers
   std::optional<std::uint32_t> tokens;       // reply length in tokens (= stream content chunks)
+  // A slow tail: this share (0 to 1) of the requests that carry it wait
+  // slow_ms before their response headers instead of latency_ms. Which ones
+  // is decided by the vendor's count of such requests (is_slow_turn), so
+  // `--script latency_ms=20,slow_ratio=0.05,slow_ms=2000` slows exactly
+  // every 20th answer: a benchmark sees the same tail on every run.
+  double slow_ratio = 0;
+  std::uint32_t slow_ms = 0;
   // The usage reported for the prompt, in every dialect's own fields: every
   // input token (default: the body's size / 4), and how many of them were
   // read from / written to the vendor's prompt cache (cut to fit the prompt).
@@ -64,5 +71,11 @@ bool apply_header(std::string_view name, std::string_view value, mock_script& sc
 
 // True when `name` starts with `x-mock-` (case-insensitively).
 bool is_mock_header(std::string_view name);
+
+// Whether the n-th (from 0) request of a slow tail of `ratio` is a slow one:
+// of the first N requests, floor(N * ratio) are, evenly spread (0.05: the
+// 20th, 40th, …; 0.3: the 4th, 7th, 10th, …). The ratio is read to a
+// millionth, in integers, so no rounding moves a slow turn.
+bool is_slow_turn(std::uint64_t n, double ratio);
 
 }  // namespace llmgw::mock

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace llmgw::mock {
 namespace {
 
@@ -138,6 +141,52 @@ TEST(mock_script, usage_markers_set_prompt_and_cache_counts) {
   mock_script t;
   EXPECT_EQ(apply_markers("[mock:cached_tokens=x,prompt_tokens=-2]", t), 0);
   EXPECT_EQ(t, mock_script{});
+}
+
+}  // namespace
+}  // namespace llmgw::mock
+
+namespace llmgw::mock {
+namespace {
+
+TEST(mock_script, slow_tail_settings) {
+  mock_script s;
+  EXPECT_EQ(apply_markers("[mock:latency_ms=20,slow_ratio=0.05,slow_ms=2000]", s), 3);
+  EXPECT_EQ(s.latency_ms, 20u);
+  EXPECT_DOUBLE_EQ(s.slow_ratio, 0.05);
+  EXPECT_EQ(s.slow_ms, 2000u);
+  EXPECT_TRUE(apply_header("x-mock-slow-ratio", "1", s));
+  EXPECT_DOUBLE_EQ(s.slow_ratio, 1);
+  // A share is between 0 and 1; a bad value changes nothing.
+  EXPECT_EQ(apply_markers("[mock:slow_ratio=1.5][mock:slow_ratio=-0.1][mock:slow_ratio=nan][mock:slow_ms=2s]", s), 0);
+  EXPECT_DOUBLE_EQ(s.slow_ratio, 1);
+  EXPECT_EQ(s.slow_ms, 2000u);
+}
+
+TEST(mock_script, slow_turns_are_exactly_the_ratio_and_evenly_spread) {
+  std::vector<std::uint64_t> slow;
+  for (std::uint64_t n = 0; n < 1000; ++n) {
+    if (is_slow_turn(n, 0.05)) slow.push_back(n);
+  }
+  ASSERT_EQ(slow.size(), 50u);
+  for (std::size_t i = 0; i < slow.size(); ++i) EXPECT_EQ(slow[i], 20 * i + 19) << i;
+
+  int count = 0;
+  for (std::uint64_t n = 0; n < 10; ++n) count += is_slow_turn(n, 0.3) ? 1 : 0;
+  EXPECT_EQ(count, 3);
+  EXPECT_FALSE(is_slow_turn(0, 0.3));
+  EXPECT_FALSE(is_slow_turn(1, 0.3));
+  EXPECT_FALSE(is_slow_turn(2, 0.3));
+  EXPECT_TRUE(is_slow_turn(3, 0.3));
+
+  for (std::uint64_t n : {0ull, 1ull, 999'999ull, 1'000'000ull, ~0ull}) {
+    EXPECT_FALSE(is_slow_turn(n, 0)) << n;
+    EXPECT_TRUE(is_slow_turn(n, 1)) << n;
+  }
+  // Far into a long run the share holds.
+  count = 0;
+  for (std::uint64_t n = 5'000'000'000ull; n < 5'000'000'000ull + 1000; ++n) count += is_slow_turn(n, 0.05) ? 1 : 0;
+  EXPECT_EQ(count, 50);
 }
 
 }  // namespace

@@ -146,6 +146,10 @@ std::string_view mock_options::key_for(const dialect& d) const {
 
 struct mock_vendor::counters {
   std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> cancelled{0};
+  std::atomic<std::uint64_t> slow_answers{0};
+  // Requests that carried a slow tail so far: picks the slow turns.
+  std::atomic<std::uint64_t> slow_tail_turns{0};
   std::atomic<std::uint64_t> chat_completions{0};
   std::atomic<std::uint64_t> embeddings{0};
   std::atomic<std::uint64_t> streams_started{0};
@@ -218,6 +222,8 @@ mock_stats mock_vendor::stats() const {
   const auto& c = *counters_;
   mock_stats s;
   s.requests = c.requests.load(std::memory_order_relaxed);
+  s.cancelled = c.cancelled.load(std::memory_order_relaxed);
+  s.slow_answers = c.slow_answers.load(std::memory_order_relaxed);
   s.chat_completions = c.chat_completions.load(std::memory_order_relaxed);
   s.embeddings = c.embeddings.load(std::memory_order_relaxed);
   s.streams_started = c.streams_started.load(std::memory_order_relaxed);
@@ -232,8 +238,9 @@ mock_stats mock_vendor::stats() const {
 void mock_vendor::reset_stats() {
   auto& c = *counters_;
   // Gauges (active_*) describe what is running now and are left alone.
-  for (auto* counter : {&c.requests, &c.chat_completions, &c.embeddings, &c.streams_started, &c.streams_completed,
-                        &c.streams_aborted, &c.streams_reset})
+  // The slow tail starts over, so a run after a reset sees the same turns.
+  for (auto* counter : {&c.requests, &c.cancelled, &c.slow_answers, &c.slow_tail_turns, &c.chat_completions,
+                        &c.embeddings, &c.streams_started, &c.streams_completed, &c.streams_aborted, &c.streams_reset})
     counter->store(0, std::memory_order_relaxed);
   std::lock_guard lock(last_mutex_);
   last_->present = false;
@@ -450,6 +457,10 @@ asio::awaitable<void> mock_vendor::handle_admin(http::request& req, http::respon
     const auto s = stats();
     std::string body = "{\"requests\":";
     append_uint(body, s.requests);
+    body.append(",\"cancelled\":");
+    append_uint(body, s.cancelled);
+    body.append(",\"slow_answers\":");
+    append_uint(body, s.slow_answers);
     body.append(",\"chat_completions\":");
     append_uint(body, s.chat_completions);
     body.append(",\"embeddings\":");
@@ -529,18 +540,30 @@ asio::awaitable<void> mock_vendor::hang(http::response_writer& out) {
   out.abort();
 }
 
+void mock_vendor::count_cancelled() { counters_->cancelled.fetch_add(1, std::memory_order_relaxed); }
+
 asio::awaitable<bool> mock_vendor::run_prelude(http::response_writer& out, const mock_script& script,
                                                std::string_view model, const dialect& d, const http::request& req) {
+  std::uint32_t delay_ms = script.latency_ms;
+  if (script.slow_ratio > 0) {
+    const auto turn = counters_->slow_tail_turns.fetch_add(1, std::memory_order_relaxed);
+    if (is_slow_turn(turn, script.slow_ratio)) {
+      delay_ms = script.slow_ms;
+      counters_->slow_answers.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   // Nested ifs, not `&& co_await`: GCC 12 miscompiles co_await inside &&.
-  if (script.latency_ms > 0) {
-    const bool client_left = co_await pause(out, std::chrono::milliseconds(script.latency_ms));
+  if (delay_ms > 0) {
+    const bool client_left = co_await pause(out, std::chrono::milliseconds(delay_ms));
     if (client_left) {
+      count_cancelled();
       out.abort();
       co_return true;
     }
   }
   if (script.hang) {
     co_await hang(out);
+    count_cancelled();
     co_return true;
   }
   if (script.status != 0 && (script.status < 200 || script.status >= 300)) {
@@ -642,6 +665,7 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
         break;
       case stream_end::aborted:
         c.streams_aborted.fetch_add(1, std::memory_order_relaxed);
+        count_cancelled();
         break;
       case stream_end::reset:
         c.streams_reset.fetch_add(1, std::memory_order_relaxed);
@@ -658,12 +682,13 @@ asio::awaitable<void> mock_vendor::chat_completions(http::request& req, http::re
   }
   if (script.hang_after) {
     co_await hang(out);
+    count_cancelled();
     co_return;
   }
   auto buf = buffer_pool::take();
   d.render_reply(*buf, plan.as_reply());
   const std::array<http::header_field, 1> headers{{{"x-request-id", rid}}};
-  co_await out.send(200, d.content_type(), *buf, headers);
+  if (!co_await out.send(200, d.content_type(), *buf, headers)) count_cancelled();
 }
 
 asio::awaitable<mock_vendor::stream_end> mock_vendor::stream_chat(http::response_writer& out, const stream_plan& plan,

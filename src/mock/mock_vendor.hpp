@@ -7,7 +7,9 @@
 // streams, resets, in-stream errors, hangs, header echo, leaked credentials.
 //
 // Besides the API it serves, without authentication:
-//   GET  /_mock/stats         counters (requests, streams started/completed/aborted, active streams)
+//   GET  /_mock/stats         counters (requests, requests cancelled by their client, answers slowed
+//                             by a slow tail, streams started/completed/aborted, active streams)
+//   POST /_mock/script        the default script from now on, as markers (empty: back to --script's)
 //   GET  /_mock/last_request  method, target, headers and body of the last API request
 //   POST /_mock/reset         zeroes the counters and forgets the last request
 //   GET  /health              200 once listening
@@ -58,6 +60,11 @@ struct mock_options {
 
 struct mock_stats {
   std::uint64_t requests = 0;  // API requests (not /_mock/* or /health)
+  // API requests whose client went away before the whole answer was
+  // written: during the latency, a hang or a stream (a gateway that cancels
+  // a hedge's loser closes its connection; this is how a test sees it).
+  std::uint64_t cancelled = 0;
+  std::uint64_t slow_answers = 0;  // requests held back by a slow tail (slow_ratio)
   std::uint64_t chat_completions = 0;
   std::uint64_t embeddings = 0;
   std::uint64_t streams_started = 0;
@@ -122,6 +129,7 @@ class mock_vendor : public std::enable_shared_from_this<mock_vendor> {
   boost::asio::awaitable<bool> run_prelude(http::response_writer& out, const mock_script& script,
                                            std::string_view model, const dialect& d, const http::request& req);
   boost::asio::awaitable<void> hang(http::response_writer& out);
+  void count_cancelled();
   void record(const http::request& req);
 
   mock_options options_;

@@ -354,6 +354,7 @@ TEST_F(mock_vendor_http, client_disconnect_mid_stream_is_counted) {
   c.socket().close();
   s = wait_stats(port(), [](const json::value& s) { return s.at("streams_aborted").as_int64() == 1; });
   EXPECT_EQ(s.at("streams_aborted").as_int64(), 1);
+  EXPECT_EQ(s.at("cancelled").as_int64(), 1);
   EXPECT_EQ(s.at("active_streams").as_int64(), 0);
 }
 
@@ -370,6 +371,59 @@ TEST_F(mock_vendor_http, hang_until_client_leaves) {
   c.socket().close();
   s = wait_stats(port(), [](const json::value& s) { return s.at("active_hangs").as_int64() == 0; });
   EXPECT_EQ(s.at("active_hangs").as_int64(), 0);
+  EXPECT_EQ(s.at("cancelled").as_int64(), 1);
+}
+
+// A client that hangs up while the vendor is still thinking (what a gateway
+// does to a hedge's loser) is a cancelled request; answered ones are not.
+TEST_F(mock_vendor_http, client_leaving_before_the_first_byte_is_cancelled) {
+  {
+    client done(port());
+    EXPECT_EQ(done.exchange(bhttp::verb::post, "/v1/chat/completions", chat_body("hi", false)).status, 200);
+    EXPECT_EQ(done.exchange(bhttp::verb::post, "/v1/chat/completions", chat_body("hi", true)).status, 200);
+  }
+  client c(port());
+  std::string body = chat_body("[mock:latency_ms=5000]", true);
+  std::string request =
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer k\r\n"
+      "content-length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  asio::write(c.socket(), asio::buffer(request));
+  auto s = wait_stats(port(), [](const json::value& s) { return s.at("requests").as_int64() == 3; });
+  EXPECT_EQ(s.at("requests").as_int64(), 3);
+  EXPECT_EQ(s.at("cancelled").as_int64(), 0);
+  const auto closed = std::chrono::steady_clock::now();
+  c.socket().close();
+  s = wait_stats(port(), [](const json::value& s) { return s.at("cancelled").as_int64() == 1; });
+  EXPECT_EQ(s.at("cancelled").as_int64(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - closed, std::chrono::seconds(1)) << "seen at once, not after the delay";
+  EXPECT_EQ(s.at("streams_started").as_int64(), 1);
+}
+
+TEST(mock_vendor_slow_tail, every_second_answer_waits_slow_ms) {
+  mock_options o;
+  ASSERT_EQ(apply_markers("[mock:slow_ratio=0.5,slow_ms=300]", o.defaults), 2);
+  mock_vendor_thread mock(o);
+  std::vector<bool> slow;
+  for (int i = 0; i < 3; ++i) {
+    client c(mock.port());
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(c.exchange(bhttp::verb::post, "/v1/chat/completions", chat_body("hi", i % 2 == 0)).status, 200);
+    slow.push_back(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
+  }
+  EXPECT_EQ(slow, (std::vector<bool>{false, true, false}));
+  auto s = get_json(mock.port(), "/_mock/stats");
+  EXPECT_EQ(s.at("slow_answers").as_int64(), 1);
+  EXPECT_EQ(s.at("requests").as_int64(), 3);
+  // A reset starts the tail over: the next request is the first again
+  // (without it, the fourth would be slow).
+  client r(mock.port());
+  EXPECT_EQ(r.exchange(bhttp::verb::post, "/_mock/reset", {}, {}).status, 200);
+  client c(mock.port());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.exchange(bhttp::verb::post, "/v1/chat/completions", chat_body("hi", false)).status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(get_json(mock.port(), "/_mock/stats").at("slow_answers").as_int64(), 0);
 }
 
 TEST_F(mock_vendor_http, latency_delays_the_answer) {

@@ -104,6 +104,30 @@ test('a client that disconnects mid-stream cancels the upstream stream', async (
   assert.equal(ok.status, 200);
 });
 
+test('a client that leaves before the first byte cancels the upstream call', async () => {
+  // What a hedge's loser looks like to the vendor: its connection closed
+  // while it was still thinking, counted by the mock as cancelled.
+  const before = await mockStats(mock.url);
+  const pending = post(gw.url, '/v1/chat/completions', chatBody('hi [mock:latency_ms=5000]', { stream: true }), {
+    timeoutMs: 1000,
+  }).catch((e) => e);
+  let after;
+  for (let i = 0; i < 40; i++) {
+    await sleep(50);
+    after = await mockStats(mock.url);
+    if (after.requests > before.requests) break;
+  }
+  assert.equal(after.cancelled, before.cancelled, 'nothing cancelled while the client waits');
+  assert.equal((await pending).name, 'TimeoutError');
+  for (let i = 0; i < 40; i++) {
+    await sleep(50);
+    after = await mockStats(mock.url);
+    if (after.cancelled > before.cancelled) break;
+  }
+  assert.equal(after.cancelled, before.cancelled + 1, JSON.stringify(after));
+  assert.equal(after.streams_started, before.streams_started, 'the vendor never began its answer');
+});
+
 test('a client that disconnects while the vendor has not answered yet cancels the call', async () => {
   const body = JSON.stringify(chatBody('hi [mock:hang]', { stream: true }));
   const req = `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${MASTER_KEY}\r\n` +
