@@ -47,11 +47,47 @@ int openai_stream_error_status(const json::object& error) {
   return 500;
 }
 
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Whether some `"key":` in `data` has a value that may be content: not "",
+// null or []. False negatives cannot happen (a key's quotes inside a string
+// are escaped); false positives are settled by a parse.
+bool may_carry(std::string_view data, std::string_view quoted_key) {
+  for (std::size_t at = data.find(quoted_key); at != std::string_view::npos; at = data.find(quoted_key, at + 1)) {
+    std::size_t i = at + quoted_key.size();
+    while (i < data.size() && is_space(data[i])) ++i;
+    if (i == data.size() || data[i] != ':') continue;
+    ++i;
+    while (i < data.size() && is_space(data[i])) ++i;
+    if (i == data.size()) continue;
+    const char c = data[i];
+    if (c == 'n') continue;  // null
+    const std::string_view rest = data.substr(i + 1);
+    if (c == '"' && rest.starts_with('"')) continue;
+    if (c == '[') {
+      std::size_t j = 0;
+      while (j < rest.size() && is_space(rest[j])) ++j;
+      if (j < rest.size() && rest[j] == ']') continue;
+    }
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool openai_chunk_has_content(std::string_view data) {
-  // Cheap refusals first: a chunk without a delta key carries nothing.
-  if (data.find("\"delta\"") == std::string_view::npos) return false;
+  // Cheap refusals first, so a role chunk ({"role":"assistant","content":"",
+  // "refusal":null}) costs no parse: no key that could carry content has a
+  // value that could be some.
+  bool maybe = false;
+  for (std::string_view key : {"\"content\"", "\"tool_calls\"", "\"reasoning_content\"", "\"reasoning\"", "\"refusal\""}) {
+    if (may_carry(data, key)) {
+      maybe = true;
+      break;
+    }
+  }
+  if (!maybe) return false;
   const auto chunk = parse_object(data);
   if (!chunk) return false;
   const auto* choices = chunk->if_contains("choices");

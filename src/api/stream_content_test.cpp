@@ -15,6 +15,12 @@ TEST(stream_content, openai_chunks_with_text_or_tool_calls_are_content_role_and_
   EXPECT_TRUE(openai_chunk_has_content(
       R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":""}}]}}]})"));
   EXPECT_FALSE(openai_chunk_has_content("not json \"delta\""));
+  // The pre-check's cases: null, "" and [] carry nothing; a key elsewhere is settled by the parse.
+  EXPECT_FALSE(openai_chunk_has_content(
+      R"({"choices":[{"delta":{"role":"assistant","content" : "","refusal":null,"tool_calls":[ ]}}]})"));
+  EXPECT_FALSE(openai_chunk_has_content(
+      R"({"choices":[{"delta":{},"logprobs":{"content":[{"token":"x"}]}}]})"));
+  EXPECT_TRUE(openai_chunk_has_content(R"({"choices":[{"delta":{"refusal":"no"}}]})"));
 }
 
 TEST(stream_content, anthropic_deltas_and_tool_use_starts_are_content_message_start_and_pings_are_not) {
