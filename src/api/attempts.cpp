@@ -161,13 +161,13 @@ void passthrough_head(std::string& out, const provider_config& p, const http::re
 class cancel_on_stop {
  public:
   cancel_on_stop(http::response_writer& out, std::optional<running_attempt>& first,
-                 std::optional<running_attempt>& second, asio::steady_timer* hedge_timer = nullptr)
+                 std::optional<running_attempt>& second, std::optional<asio::steady_timer>& hedge_timer)
       : out_(out) {
-    out_.on_cancel([&first, &second, hedge_timer](http::cancel_reason) {
+    out_.on_cancel([&first, &second, &hedge_timer](http::cancel_reason) {
       for (auto* a : {&first, &second}) {
         if (*a && (*a)->call) (*a)->call->cancel();
       }
-      if (hedge_timer != nullptr) hedge_timer->cancel();
+      if (hedge_timer) hedge_timer->cancel();
     });
   }
   ~cancel_on_stop() { out_.clear_cancel(); }
@@ -600,14 +600,16 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
     std::optional<std::chrono::milliseconds> delay;
     if (hedges != nullptr && sequence.made() == 1) delay = hedge_delay(*policy, balancer_, a.deployment);
     running_attempt* winner = nullptr;
+    std::optional<asio::steady_timer> hedge_timer;
+    // Until this attempt's answer has been relayed.
+    cancel_on_stop stop(ctx.out, first, second, hedge_timer);
     if (delay) {
-      asio::steady_timer timer(co_await asio::this_coro::executor, *delay);
-      cancel_on_stop stop(ctx.out, first, second, &timer);
-      hedge_race race(r, sequence, *hedges, timer, first, second);
+      const auto executor = co_await asio::this_coro::executor;
+      hedge_timer.emplace(executor, *delay);
+      hedge_race race(r, sequence, *hedges, *hedge_timer, first, second);
       co_await (race_first(ctx, d, race) && race_hedge(ctx, d, race));
       winner = race.winner;
     } else {
-      cancel_on_stop stop(ctx.out, first, second);
       co_await run_to_content(ctx, d, a);
       if (a.result == outcome::content) winner = &a;
     }

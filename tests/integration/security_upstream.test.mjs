@@ -58,9 +58,10 @@ function vendor(req, res) {
     if (kind in hits) hits[kind] += 1;
     const stream = (req.headers.accept ?? '').includes('text/event-stream');
     if (kind === 'trickle') {
-      // Headers, then one byte every 200 ms, forever: each read resets the idle timer.
+      // Headers (and a stream's first content, so its head reaches the
+      // client), then one byte every 200 ms, forever: each read resets the idle timer.
       res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
-      res.write(stream ? ':' : ' ');
+      res.write(stream ? 'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n:' : ' ');
       const timer = setInterval(() => res.write(stream ? ':' : ' '), 200);
       res.on('close', () => clearInterval(timer));
     } else if (kind === 'big') {

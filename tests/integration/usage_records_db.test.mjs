@@ -206,7 +206,7 @@ describe('SQLite', () => {
     checkRows(sqliteRows(db), want);
     assert.deepEqual(spools(gw.cwd), []);
     const versions = execFileSync('sqlite3', [db, 'SELECT version FROM schema_migrations'], { encoding: 'utf8' });
-    assert.equal(versions.trim(), '1\n2');
+    assert.equal(versions.trim(), '1\n2\n3');
     assert.equal(execFileSync('sqlite3', [db, 'PRAGMA journal_mode'], { encoding: 'utf8' }).trim(), 'wal');
   });
 
@@ -261,7 +261,7 @@ describe('PostgreSQL', () => {
       assert.equal((await gw.stop()).code, 0, gw.stderr);
     }
     checkRows(pgRows(pg), want);
-    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2');
+    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3');
     assert.deepEqual(spools(gw.cwd), []);
   });
 
