@@ -94,6 +94,15 @@ class router {
   const std::vector<provider_config>& providers() const { return providers_; }
   // How many deployments the groups have in all (route_attempt::deployment < this).
   std::size_t deployment_count() const { return deployment_count_; }
+  // Each group deployment by route_attempt::deployment: what names it the
+  // same way in every instance, whatever the order of its configuration.
+  struct deployment_ref {
+    std::string group;
+    std::string provider;
+    std::string model;   // the vendor's model id
+    bool rests = false;  // its group has a policy, hence a cooldown
+  };
+  const std::vector<deployment_ref>& deployments() const { return deployments_; }
 
   // Configuration problems that do not stop start-up, for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -129,6 +138,7 @@ class router {
   std::vector<model_info> models_;
   std::vector<std::string> warnings_;
   std::size_t deployment_count_ = 0;
+  std::vector<deployment_ref> deployments_;
 };
 
 }  // namespace llmgw
