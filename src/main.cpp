@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api/gateway.hpp"
+#include "api/shared_cooldown.hpp"
 #include "config/config.hpp"
 #include "core/sha256.hpp"
 #include "core/version.hpp"
@@ -110,15 +111,26 @@ int run_serve(const serve_args& args) {
   }
   for (const auto& w : state->routes.warnings()) std::fprintf(stderr, "llmgw: warning: %s\n", w.c_str());
   std::fprintf(stderr, "%s\n", describe(state->cfg).c_str());
+  // With Redis the groups' cooldowns are shared by every instance: a thread
+  // of its own keeps this process's view in step, started before the
+  // workers and stopped after them.
+  std::unique_ptr<api::shared_cooldown> cooldowns;
   if (!state->cfg.redis_url.empty()) {
     try {
       std::fprintf(
           stderr, "%s\n",
           limits::check_redis_at_start(state->cfg.redis_url, state->cfg.redis_cluster, state->cfg.limits.on_store_error)
               .c_str());
+      cooldowns = std::make_unique<api::shared_cooldown>(*state->health, api::cooldown_names(state->routes),
+                                                         state->cfg.redis_url, state->cfg.redis_cluster);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "llmgw: configuration error: %s\n", e.what());
       return 2;
+    }
+    if (cooldowns->shared() > 0) {
+      cooldowns->start();
+      std::fprintf(stderr, "llmgw: cooldowns: %zu group deployments shared through Redis (read every %lld ms)\n",
+                   cooldowns->shared(), static_cast<long long>(api::shared_cooldown::k_poll_every.count()));
     }
   }
 
@@ -204,6 +216,7 @@ int run_serve(const serve_args& args) {
   std::fflush(stdout);
   if (records) records->start();
   pool.run_until_signalled(sc.drain_timeout);
+  cooldowns.reset();
   // The workers have stopped, so every record is queued: write them all.
   if (records) records->stop();
   std::fprintf(stderr, "llmgw: stopped\n");

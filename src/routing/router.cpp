@@ -47,6 +47,7 @@ std::string quoted(std::string_view s) {
 router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.aliases) {
   for (const auto& [name, deployments] : cfg.model_groups) {
     group g;
+    const bool rests = cfg.group_policies.contains(name);
     for (std::size_t i = 0; i < deployments.size(); ++i) {
       const deployment_entry& d = deployments[i];
       const provider_config* p = find_provider(d.provider);
@@ -61,6 +62,7 @@ router::router(const config& cfg) : providers_(cfg.providers), aliases_(cfg.alia
         continue;
       }
       g.members.push_back({p, d.model, d.weight, d.limits, deployment_count_++, d.price});
+      deployments_.push_back({name, p->name, d.model, rests});
       g.total_weight += d.weight;
     }
     if (auto policy = cfg.group_policies.find(name); policy != cfg.group_policies.end()) {

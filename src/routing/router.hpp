@@ -101,6 +101,15 @@ class router {
   std::size_t policy_count() const { return policy_count_; }
   // The policy of group `policy_index` (for per-group state built at start).
   const group_policy& policy_at(std::size_t policy_index) const;
+  // Each group deployment by route_attempt::deployment: what names it the
+  // same way in every instance, whatever the order of its configuration.
+  struct deployment_ref {
+    std::string group;
+    std::string provider;
+    std::string model;   // the vendor's model id
+    bool rests = false;  // its group has a policy, hence a cooldown
+  };
+  const std::vector<deployment_ref>& deployments() const { return deployments_; }
 
   // Configuration problems that do not stop start-up, for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -139,6 +148,7 @@ class router {
   std::size_t deployment_count_ = 0;
   std::size_t policy_count_ = 0;
   std::vector<const group_policy*> policies_;  // by policy_index
+  std::vector<deployment_ref> deployments_;
 };
 
 }  // namespace llmgw
