@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 #include "api/client_api.hpp"
 #include "api/decoded_request.hpp"
@@ -171,6 +172,7 @@ gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> sta
       metrics_(state_->metrics->add_worker()) {
   prices_version_ = state_->prices->version();
   prices_ = state_->prices->snapshot();
+  price_deployments();
   // With REDIS_URL each worker asks Redis on its own connection; the
   // process's memory limiter is its fallback when Redis cannot be asked.
   // One Redis client per worker serves both the limiter and the cache.
@@ -404,7 +406,11 @@ gateway::decode_result gateway::decode(request_context& ctx) {
 }
 
 route_result gateway::route_request(request_context& ctx, const decoded_request&) {
-  return state_->routes.resolve(ctx.model, rng_());
+  route_result r = state_->routes.resolve(ctx.model, rng_());
+  // The cost strategy's first pick reads the balancer's prices: current
+  // ones, should the prices file have been reloaded since the last request.
+  if (r && r->policy != nullptr && r->policy->strategy == balance_strategy::cost) refresh_prices();
+  return r;
 }
 
 asio::awaitable<std::optional<gateway_error>> gateway::admit(request_context& ctx, const decoded_request& d,
@@ -663,12 +669,28 @@ asio::awaitable<void> gateway::respond_metrics(request_context& ctx) {
 void gateway::account(request_context& ctx) { ctx.finish(); }
 
 std::optional<cost::model_price> gateway::price_of(const route_attempt& a) {
+  refresh_prices();
+  return lookup_price(a);
+}
+
+void gateway::refresh_prices() {
   // One atomic load per request; the shared pointer is copied only after a reload.
   if (const std::uint64_t v = state_->prices->version(); v != prices_version_) {
     prices_version_ = v;
     prices_ = state_->prices->snapshot();
     price_memo_.clear();
+    price_deployments();
   }
+}
+
+void gateway::price_deployments() {
+  for (const route_attempt& a : state_->routes.deployment_attempts()) {
+    const auto p = lookup_price(a);
+    balancer_.set_price(a.deployment, p ? cost::blended_usd_per_mtok(*p) : std::numeric_limits<double>::infinity());
+  }
+}
+
+std::optional<cost::model_price> gateway::lookup_price(const route_attempt& a) {
   if (a.price != nullptr) return prices_->find(a.price, {}, {}, a.model);
   const provider_config& p = *a.provider;
   price_key_.assign(p.name).push_back('\0');

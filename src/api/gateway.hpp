@@ -185,6 +185,14 @@ class gateway {
   // The price of one attempt's deployment, from this worker's copy of the
   // catalog (refreshed when the book's version moves).
   std::optional<cost::model_price> price_of(const route_attempt& a);
+  // Takes the book's new catalog when its version moved (one atomic load
+  // when it did not), and re-prices the balancer's deployments with it.
+  void refresh_prices();
+  // price_of without the version check.
+  std::optional<cost::model_price> lookup_price(const route_attempt& a);
+  // Gives the balancer every group deployment's blended price (the cost
+  // strategy), so a pick compares numbers: no lookup, lock or allocation.
+  void price_deployments();
 
   // Removes vendor credentials from every field of a vendor's error.
   void scrub(gateway_error& e) const;

@@ -516,9 +516,9 @@ void load_aliases(const loader& l, const YAML::Node& node, config& cfg) {
 // A model group written as an object: everything but its deployments.
 group_policy load_group_policy(const loader& l, const YAML::Node& node, const std::string& path) {
   l.check_fields(node, path,
-                 {"strategy", "max_attempts", "retry_budget_ms", "retry_on", "cooldown", "timeouts", "fallbacks",
-                  "context_window_fallbacks", "content_policy_fallbacks", "hedge_after_ms", "hedge", "hedge_max_ratio",
-                  "deployments"});
+                 {"strategy", "latency_target_ms", "max_attempts", "retry_budget_ms", "retry_on", "cooldown",
+                  "timeouts", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "hedge_after_ms",
+                  "hedge", "hedge_max_ratio", "deployments"});
   group_policy g;
   if (auto n = node["fallbacks"]; loader::present(n)) g.fallbacks = l.model_list(n, path + ".fallbacks");
   if (auto n = node["context_window_fallbacks"]; loader::present(n))
@@ -533,9 +533,16 @@ group_policy load_group_policy(const loader& l, const YAML::Node& node, const st
       g.strategy = balance_strategy::least_busy;
     } else if (s == "latency") {
       g.strategy = balance_strategy::latency;
+    } else if (s == "cost") {
+      g.strategy = balance_strategy::cost;
     } else {
-      l.fail(n, path + ".strategy", "expected weighted, least_busy or latency, got \"" + s + "\"");
+      l.fail(n, path + ".strategy", "expected weighted, least_busy, latency or cost, got \"" + s + "\"");
     }
+  }
+  if (auto n = node["latency_target_ms"]; loader::present(n)) {
+    g.latency_target = l.millis(n, path + ".latency_target_ms");
+    // Only the cost strategy reads it: elsewhere it would be a setting that does nothing.
+    if (g.strategy != balance_strategy::cost) l.fail(n, path + ".latency_target_ms", "applies only to strategy: cost");
   }
   if (auto n = node["max_attempts"]; loader::present(n))
     g.max_attempts = l.integer<unsigned>(n, path + ".max_attempts", 1, 20);

@@ -595,13 +595,14 @@ model_groups:
 
 TEST(config_groups, bad_group_objects_name_the_file_line_and_field) {
   EXPECT_EQ(error_of("model_groups:\n  g:\n    strategy: fastest\n    deployments: [{provider: openai, model: m}]\n"),
-            "gw.yaml:3: model_groups.g.strategy: expected weighted, least_busy or latency, got \"fastest\"");
+            "gw.yaml:3: model_groups.g.strategy: expected weighted, least_busy, latency or cost, got \"fastest\"");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    retry_on: [401]\n    deployments: [{provider: openai, model: m}]\n"),
             "gw.yaml:3: model_groups.g.retry_on[0]: a 401 is never retried (the same request gets the same answer)");
-  EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge_ms: 5\n    deployments: [{provider: openai, model: m}]\n"),
-            "gw.yaml:3: model_groups.g.hedge_ms: unknown field (expected one of: strategy, max_attempts, "
-            "retry_budget_ms, retry_on, cooldown, timeouts, fallbacks, context_window_fallbacks, "
-            "content_policy_fallbacks, hedge_after_ms, hedge, hedge_max_ratio, deployments)");
+  EXPECT_EQ(
+      error_of("model_groups:\n  g:\n    hedge_ms: 5\n    deployments: [{provider: openai, model: m}]\n"),
+      "gw.yaml:3: model_groups.g.hedge_ms: unknown field (expected one of: strategy, latency_target_ms, max_attempts, "
+      "retry_budget_ms, retry_on, cooldown, timeouts, fallbacks, context_window_fallbacks, "
+      "content_policy_fallbacks, hedge_after_ms, hedge, hedge_max_ratio, deployments)");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge: p99\n    deployments: [{provider: openai, model: m}]\n"),
             "gw.yaml:3: model_groups.g.hedge: expected p95 (the deployment's measured p95 time to first byte)");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    hedge_after_ms: 800\n    hedge: p95\n"
@@ -612,6 +613,38 @@ TEST(config_groups, bad_group_objects_name_the_file_line_and_field) {
             "gw.yaml:4: model_groups.g.hedge_max_ratio: expected a share above 0 and at most 1, got \"1.5\"");
   EXPECT_EQ(error_of("model_groups:\n  g:\n    strategy: latency\n"),
             "gw.yaml:2: model_groups.g: a model group needs deployments");
+}
+
+TEST(config_groups, strategy_cost_takes_an_optional_latency_target) {
+  const config c = load(R"(
+model_groups:
+  cheap:
+    strategy: cost
+    latency_target_ms: 1500
+    deployments: [{provider: openai, model: gpt-4o-mini}]
+  cheapest:
+    strategy: cost
+    deployments: [{provider: openai, model: gpt-4o-mini}]
+)",
+                        {{"OPENAI_API_KEY", "sk-x"}});
+  EXPECT_EQ(c.group_policies.at("cheap").strategy, balance_strategy::cost);
+  EXPECT_EQ(c.group_policies.at("cheap").latency_target, std::chrono::milliseconds(1500));
+  EXPECT_EQ(c.group_policies.at("cheapest").latency_target, std::nullopt) << "absent: no latency condition";
+  const auto with_target = [](std::string_view strategy, std::string_view target) {
+    return error_of("model_groups:\n  g:\n    strategy: " + std::string(strategy) + "\n    latency_target_ms: " +
+                    std::string(target) + "\n    deployments: [{provider: openai, model: m}]\n");
+  };
+  EXPECT_EQ(with_target("cost", "0"),
+            "gw.yaml:4: model_groups.g.latency_target_ms: expected an integer from 1 to 86400000, got \"0\"");
+  EXPECT_EQ(with_target("cost", "1.5s"),
+            "gw.yaml:4: model_groups.g.latency_target_ms: expected an integer from 1 to 86400000, got \"1.5s\"");
+  EXPECT_EQ(with_target("cost", "[1500]"), "gw.yaml:4: model_groups.g.latency_target_ms: expected an integer");
+  EXPECT_EQ(with_target("latency", "1500"),
+            "gw.yaml:4: model_groups.g.latency_target_ms: applies only to strategy: cost");
+  EXPECT_EQ(error_of("model_groups:\n  g:\n    latency_target_ms: 1500\n    strategy: cost\n"
+                     "    deployments: [{provider: openai, model: m}]\n"),
+            "")
+      << "the order of the fields does not matter";
 }
 
 TEST(config_limits, redis_url_and_cluster_come_from_the_environment) {

@@ -16,6 +16,7 @@ enum class balance_strategy : std::uint8_t {
   weighted,    // first pick by weight
   least_busy,  // fewest requests in flight (this worker's count)
   latency,     // power of two choices over a peak-EWMA of time to first byte
+  cost,        // the cheapest whose recent p95 time to first byte meets latency_target
 };
 
 struct cooldown_policy {
@@ -26,6 +27,9 @@ struct cooldown_policy {
 
 struct group_policy {
   balance_strategy strategy = balance_strategy::weighted;
+  // strategy cost: the p95 time to first byte a deployment must meet to be
+  // picked for its price. Absent: no latency condition, the cheapest wins.
+  std::optional<std::chrono::milliseconds> latency_target;
   unsigned max_attempts = 3;  // attempts in all, a deployment asked again after a backoff
   // No attempt starts once this much time has passed since the first (0: no bound).
   std::chrono::milliseconds retry_budget{0};

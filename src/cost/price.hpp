@@ -29,4 +29,10 @@ struct model_price {
 // USD per million tokens, as price pages quote them → USD per token.
 constexpr double per_mtok(double usd) { return usd / 1e6; }
 
+// One number to rank deployments by price (the cost strategy): USD per
+// million uncached input tokens plus per million output tokens, at the base
+// rates. A plain sum, not weighted by a guessed input/output mix: it orders
+// the usual price lists the way their per-request costs order.
+constexpr double blended_usd_per_mtok(const model_price& p) { return (p.base.input + p.base.output) * 1e6; }
+
 }  // namespace llmgw::cost

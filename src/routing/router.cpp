@@ -230,6 +230,22 @@ void router::pick(const group& g, std::uint64_t random, std::vector<route_attemp
   }
 }
 
+std::vector<route_attempt> router::deployment_attempts() const {
+  std::vector<route_attempt> out(deployment_count_);
+  for (const auto& [name, g] : groups_) {
+    for (const group_member& m : g.members) {
+      out[m.deployment] = {m.provider,
+                           m.model,
+                           m.weight,
+                           false,
+                           m.limits.any() ? &m.limits : nullptr,
+                           m.deployment,
+                           m.price ? &*m.price : nullptr};
+    }
+  }
+  return out;
+}
+
 void router::build_model_list() {
   std::set<std::string, std::less<>> seen;
   const auto add = [&](std::string id, std::string owned_by) {

@@ -110,6 +110,9 @@ class router {
     bool rests = false;  // its group has a policy, hence a cooldown
   };
   const std::vector<deployment_ref>& deployments() const { return deployments_; }
+  // Every group deployment as an attempt, indexed by its deployment number
+  // (to price them all at once: the cost strategy's prices).
+  std::vector<route_attempt> deployment_attempts() const;
 
   // Configuration problems that do not stop start-up, for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }

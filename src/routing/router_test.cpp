@@ -285,6 +285,35 @@ TEST(router, group_skips_disabled_vendors) {
   EXPECT_NE(o.message.find("no deployment on an enabled vendor"), std::string::npos) << o.message;
 }
 
+TEST(router, deployment_attempts_lists_every_group_deployment_by_its_number) {
+  const router r(load(R"(
+model_groups:
+  g:
+    - {provider: openai, model: a, price: {input_per_mtok: 1, output_per_mtok: 2}}
+    - {provider: groq, model: b, weight: 0}
+  h:
+    - {provider: openai, model: c}
+)"));
+  const auto all = r.deployment_attempts();
+  ASSERT_EQ(all.size(), r.deployment_count());
+  ASSERT_EQ(all.size(), 3u);
+  // Each route's attempt names the same deployment the list has at its number.
+  for (std::string_view model : {"g", "h"}) {
+    const auto routed = r.resolve(model, 0);
+    ASSERT_TRUE(routed);
+    for (const auto& a : routed->attempts) {
+      ASSERT_LT(a.deployment, all.size());
+      EXPECT_EQ(all[a.deployment].provider, a.provider);
+      EXPECT_EQ(all[a.deployment].model, a.model);
+      EXPECT_EQ(all[a.deployment].price, a.price);
+      EXPECT_EQ(all[a.deployment].deployment, a.deployment);
+    }
+  }
+  const auto g = r.resolve("g", 0);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(all[g->attempts[0].deployment].price->output_per_mtok, 2);
+}
+
 TEST(router, group_with_unknown_provider_fails_at_build) {
   const config cfg = load(
       "# groups\nmodel_groups:\n  g:\n    - {provider: openai, model: m}\n"
