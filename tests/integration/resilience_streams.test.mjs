@@ -88,6 +88,12 @@ model_groups:
     deployments:
       - {provider: vendor-a, model: gpt-4o-mini, weight: 1}
       - {provider: vendor-b, model: gpt-4o-mini, weight: 0}
+  hedged-p95:
+    hedge: p95
+    cooldown: {failures: 100}
+    deployments:
+      - {provider: vendor-a, model: gpt-4o-mini, weight: 1}
+      - {provider: vendor-b, model: gpt-4o-mini, weight: 0}
   not-hedged:
     cooldown: {failures: 100}
     deployments:
@@ -256,4 +262,24 @@ test('hedges are bounded by hedge_max_ratio: after the burst of 10, a slow group
   // 10 hedges (the burst), then 1% of the requests: none of the next three.
   assert.deepEqual(served.slice(0, 10), Array(10).fill('vendor-b'), served.join());
   assert.deepEqual(served.slice(10), Array(3).fill('vendor-a'), served.join());
+});
+
+test('hedge: p95 hedges after the first deployment\'s measured p95 time to first byte, and not before it is measured', async () => {
+  await reset(a, b);
+  await setScript(a, 'latency_ms=1500');
+  // Unmeasured: no hedge, the slow answer is waited for.
+  const t0 = Date.now();
+  const first = await post(gw.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'hedged-p95' });
+  assert.equal(first.headers.get('x-llmgw-provider'), 'vendor-a');
+  await first.json();
+  assert.ok(Date.now() - t0 >= 1400);
+  // Measured fast (about 50 ms), then slow: the hedge goes out after about the p95.
+  await setScript(a, 'latency_ms=50');
+  for (let i = 0; i < 30; i++) await (await post(gw.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'hedged-p95' })).json();
+  await setScript(a, 'latency_ms=1500');
+  const t1 = Date.now();
+  const r = await post(gw.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'hedged-p95' });
+  assert.equal(r.headers.get('x-llmgw-provider'), 'vendor-b');
+  await r.json();
+  assert.ok(Date.now() - t1 < 1000, `hedged after the p95, took ${Date.now() - t1} ms`);
 });
