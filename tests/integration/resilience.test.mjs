@@ -4,21 +4,11 @@
 // is its own mock instance, so the test counts what each one received.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, post, chatBody, mockStats, sleep, VENDOR_KEY } from '../lib/harness.mjs';
+import { startMock, startGateway, post, chatBody, sleep, VENDOR_KEY, setScript, resetMocks, mockRequests } from '../lib/harness.mjs';
 
 let a, b, gw;
 
-async function setScript(mock, script) {
-  const r = await fetch(`${mock.url}/_mock/script`, { method: 'POST', body: script });
-  assert.equal(r.status, 200, await r.text());
-}
-async function reset(...mocks) {
-  for (const m of mocks) {
-    await setScript(m, '');
-    await fetch(`${m.url}/_mock/reset`, { method: 'POST' });
-  }
-}
-const requests = async (m) => (await mockStats(m.url)).requests;
+const requests = mockRequests;
 const ask = (model, content = 'hi') => post(gw.url, '/v1/chat/completions', { ...chatBody(content), model });
 
 before(async () => {
@@ -81,7 +71,7 @@ after(async () => {
 });
 
 test('a 429 with retry-after: 2 keeps its deployment out for 2 s, then it is asked again', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'status=429,retry_after=2');
   const first = await ask('prefer-a');
   assert.equal(first.status, 200, 'b served what a refused');
@@ -98,7 +88,7 @@ test('a 429 with retry-after: 2 keeps its deployment out for 2 s, then it is ask
 });
 
 test('a 529 storm trips the cooldown; after it one probe goes to the vendor, and its success brings it back', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'status=529');
   for (let i = 0; i < 2; i++) assert.equal((await ask('prefer-a')).status, 200);
   assert.equal(await requests(a), 2, 'two failures within the window');
@@ -122,7 +112,7 @@ test('a 529 storm trips the cooldown; after it one probe goes to the vendor, and
 });
 
 test('a route with one deployment is asked even while it cools: the gateway never refuses on its own', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'status=503,retry_after=30');
   const r = await ask('lonely');
   assert.equal(r.status, 503);
@@ -136,7 +126,7 @@ test('a route with one deployment is asked even while it cools: the gateway neve
 });
 
 test('retries stop at max_attempts, with a backoff between them', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'status=500');
   const t0 = Date.now();
   const r = await ask('only-a');
@@ -149,7 +139,7 @@ test('retries stop at max_attempts, with a backoff between them', async () => {
 });
 
 test('no attempt starts after retry_budget_ms', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   // Each attempt takes 700 ms: the third would start after the 1.5 s budget.
   await setScript(a, 'status=503,latency_ms=700');
   const t0 = Date.now();
@@ -162,7 +152,7 @@ test('no attempt starts after retry_budget_ms', async () => {
 });
 
 test("a group's own first-byte timeout overrides the global one", async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'latency_ms=2000');
   const t0 = Date.now();
   const r = await ask('slow-first-byte');
@@ -173,7 +163,7 @@ test("a group's own first-byte timeout overrides the global one", async () => {
 });
 
 test('latency strategy: a deployment that slows down loses its traffic and wins it back once it recovers', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   const share = async (n) => {
     const served = { 'vendor-a': 0, 'vendor-b': 0 };
     for (let i = 0; i < n; i++) {
@@ -200,7 +190,7 @@ test('latency strategy: a deployment that slows down loses its traffic and wins 
 });
 
 test('fallbacks: another model is asked after the group, its body names that model, and the answer says who served', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'status=503');
   const r = await ask('with-fallbacks');
   assert.equal(r.status, 200);
@@ -213,7 +203,7 @@ test('fallbacks: another model is asked after the group, its body names that mod
 });
 
 test('context_window_fallbacks: a prompt too long for the model goes to the larger one, and only then', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   // The mock's scripted 400 is OpenAI's context_length_exceeded.
   await setScript(a, 'status=400');
   const r = await ask('with-fallbacks');
@@ -229,7 +219,7 @@ test('context_window_fallbacks: a prompt too long for the model goes to the larg
 });
 
 test('a plain list of deployments keeps the old behaviour: one attempt each, no cooldown', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'status=503');
   for (let i = 0; i < 4; i++) {
     const r = await ask('plain-list');

@@ -5,21 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startMock, startGateway, post, chatBody, mockStats, sleep, writeTemp, VENDOR_KEY } from '../lib/harness.mjs';
+import { startMock, startGateway, post, chatBody, sleep, writeTemp, VENDOR_KEY, setScript, resetMocks, mockRequests } from '../lib/harness.mjs';
 
 let cheap, dear, gw, pricesFile;
 
-async function setScript(mock, script) {
-  const r = await fetch(`${mock.url}/_mock/script`, { method: 'POST', body: script });
-  assert.equal(r.status, 200, await r.text());
-}
-async function reset(...mocks) {
-  for (const m of mocks) {
-    await setScript(m, '');
-    await fetch(`${m.url}/_mock/reset`, { method: 'POST' });
-  }
-}
-const requests = async (m) => (await mockStats(m.url)).requests;
+const requests = mockRequests;
 
 // One request; which provider served it (the body read).
 async function ask(model) {
@@ -74,7 +64,7 @@ after(async () => {
 });
 
 test('the cheapest deployment takes the traffic until its first byte is slower than the target, then the next cheapest does', async () => {
-  await reset(cheap, dear);
+  await resetMocks(cheap, dear);
   for (let i = 0; i < 20; i++) assert.equal(await ask('thrifty'), 'vendor-cheap');
   assert.equal(await requests(cheap), 20);
   assert.equal(await requests(dear), 0, 'the dear one, though listed first and heavier, took nothing');
@@ -100,7 +90,7 @@ test('the cheapest deployment takes the traffic until its first byte is slower t
   assert.ok(slowServed >= 2 && slowServed <= 8, `the slow one served ${slowServed} requests while traffic moved`);
 
   // From then on (well within the 30 s its samples stay recent) the slow one is not asked.
-  await reset(cheap, dear);
+  await resetMocks(cheap, dear);
   await setScript(cheap, 'latency_ms=800');
   await Promise.all([0, 1, 2, 3].map(async () => {
     for (let i = 0; i < 5; i++) assert.equal(await ask('thrifty'), 'vendor-dear');
@@ -110,7 +100,7 @@ test('the cheapest deployment takes the traffic until its first byte is slower t
 });
 
 test('prices come from the prices file when a deployment has none, and a reload re-ranks the deployments', async () => {
-  await reset(cheap, dear);
+  await resetMocks(cheap, dear);
   // gpt-4o-mini $1 + $2, gpt-4o $3 + $4 per million.
   for (let i = 0; i < 5; i++) assert.equal(await ask('by-table'), 'vendor-cheap');
   assert.equal(await requests(cheap), 5);
@@ -123,7 +113,7 @@ test('prices come from the prices file when a deployment has none, and a reload 
   const deadline = Date.now() + 5000;
   while ((gw.stderr.match(/prices: SIGHUP: loaded/g) ?? []).length === loads && Date.now() < deadline) await sleep(20);
   assert.ok((gw.stderr.match(/prices: SIGHUP: loaded/g) ?? []).length > loads, gw.stderr);
-  await reset(cheap, dear);
+  await resetMocks(cheap, dear);
   for (let i = 0; i < 5; i++) assert.equal(await ask('by-table'), 'vendor-dear');
   assert.equal(await requests(dear), 5, 'the first request after the reload already went by the new prices');
   assert.equal(await requests(cheap), 0);

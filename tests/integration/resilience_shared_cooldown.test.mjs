@@ -6,7 +6,7 @@
 // The mocks count what they received.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, post, chatBody, mockStats, sleep, VENDOR_KEY } from '../lib/harness.mjs';
+import { startMock, startGateway, post, chatBody, sleep, VENDOR_KEY, setScript, resetMocks, mockRequests } from '../lib/harness.mjs';
 import { RedisServer } from '../lib/redis.mjs';
 
 const POLL_MS = 250;  // shared_cooldown::k_poll_every
@@ -15,17 +15,7 @@ const PROBE_MS = 2000;  // how long x takes to answer its probe
 
 let x, y, redis, a, b;
 
-async function setScript(mock, script) {
-  const r = await fetch(`${mock.url}/_mock/script`, { method: 'POST', body: script });
-  assert.equal(r.status, 200, await r.text());
-}
-async function reset(...mocks) {
-  for (const m of mocks) {
-    await setScript(m, '');
-    await fetch(`${m.url}/_mock/reset`, { method: 'POST' });
-  }
-}
-const requests = async (m) => (await mockStats(m.url)).requests;
+const requests = mockRequests;
 // The answer's status and which vendor served it.
 async function ask(gw) {
   const r = await post(gw.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'shared' });
@@ -80,7 +70,7 @@ test('each instance says its cooldowns are shared through Redis', () => {
 });
 
 test('a 529 storm seen by one instance rests the deployment for the other; after it one probe across both brings it back', async () => {
-  await reset(x, y);
+  await resetMocks(x, y);
   await setScript(x, 'status=529');
   // The storm, on a alone: three failures in the window.
   for (let i = 0; i < 3; i++) assert.deepEqual(await ask(a), { status: 200, provider: 'vendor-y' });
@@ -125,7 +115,7 @@ test('a 529 storm seen by one instance rests the deployment for the other; after
 });
 
 test('Redis stopped: both instances serve every request, and each rests its deployments on its own', async () => {
-  await reset(x, y);
+  await resetMocks(x, y);
   await redis.down();
   for (const gw of [a, b]) {
     const t0 = Date.now();

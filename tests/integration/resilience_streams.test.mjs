@@ -9,21 +9,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startMock, startGateway, post, chatBody, mockStats, readEvents, sleep, VENDOR_KEY, ANTHROPIC_VENDOR_KEY,
+  startMock, startGateway, post, chatBody, mockStats, readEvents, sleep, VENDOR_KEY, ANTHROPIC_VENDOR_KEY, setScript, resetMocks,
 } from '../lib/harness.mjs';
 
 let a, b, claude, gw;
 
-async function setScript(mock, script) {
-  const r = await fetch(`${mock.url}/_mock/script`, { method: 'POST', body: script });
-  assert.equal(r.status, 200, await r.text());
-}
-async function reset(...mocks) {
-  for (const m of mocks) {
-    await setScript(m, '');
-    await fetch(`${m.url}/_mock/reset`, { method: 'POST' });
-  }
-}
 const stats = (m) => mockStats(m.url);
 const stream = (model, extra = {}) =>
   post(gw.url, '/v1/chat/completions', { ...chatBody('hello there [mock:tokens=8]', { stream: true }), ...extra, model });
@@ -119,7 +109,7 @@ function assertCleanStream(events) {
 }
 
 test('a stream whose vendor sends an error event before any content is failed over: the client sees one clean stream', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'error_after=0');
   const r = await stream('prefer-a');
   assert.equal(r.status, 200);
@@ -134,7 +124,7 @@ test('a stream whose vendor sends an error event before any content is failed ov
 });
 
 test('a stream cut before any content is failed over', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'reset_after=0');
   const r = await stream('prefer-a');
   assert.equal(r.status, 200);
@@ -145,7 +135,7 @@ test('a stream cut before any content is failed over', async () => {
 });
 
 test('an Anthropic vendor\'s overloaded event before content moves an OpenAI client\'s stream to the next vendor', async () => {
-  await reset(claude, b);
+  await resetMocks(claude, b);
   await setScript(claude, 'error_after=0');
   const r = await stream('claude-first');
   assert.equal(r.status, 200);
@@ -156,7 +146,7 @@ test('an Anthropic vendor\'s overloaded event before content moves an OpenAI cli
 });
 
 test('an Anthropic client\'s stream fails over before content too, and gets Anthropic\'s events from the next vendor', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'error_after=0');
   const r = await post(gw.url, '/v1/messages', {
     model: 'prefer-a', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi [mock:tokens=5]' }],
@@ -171,7 +161,7 @@ test('an Anthropic client\'s stream fails over before content too, and gets Anth
 });
 
 test('when every deployment fails before content the client gets an HTTP error, not a broken stream', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'error_after=0');
   await setScript(b, 'reset_after=0');
   const r = await stream('prefer-a');
@@ -182,7 +172,7 @@ test('when every deployment fails before content the client gets an HTTP error, 
 });
 
 test('a stream that fails after content ends with an error event and is not retried (no double charge)', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'error_after=2');
   const r = await stream('prefer-a');
   assert.equal(r.status, 200);
@@ -196,7 +186,7 @@ test('a stream that fails after content ends with an error event and is not retr
 });
 
 test('a hedge fires when the first attempt has no content by hedge_after_ms; the first with content wins and the loser is cancelled', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   // a sends its head and role chunk, then nothing: no content.
   await setScript(a, 'hang_after=0');
   const t0 = Date.now();
@@ -219,7 +209,7 @@ test('a hedge fires when the first attempt has no content by hedge_after_ms; the
 });
 
 test('a non-stream request is hedged too: a slow first byte loses to the hedge', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'latency_ms=3000');
   const t0 = Date.now();
   const r = await post(gw.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'hedged' });
@@ -231,7 +221,7 @@ test('a non-stream request is hedged too: a slow first byte loses to the hedge',
 });
 
 test('a fast first attempt is not hedged: one upstream call', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   for (let i = 0; i < 5; i++) {
     const r = await stream('hedged');
     assert.equal(r.headers.get('x-llmgw-provider'), 'vendor-a');
@@ -242,7 +232,7 @@ test('a fast first attempt is not hedged: one upstream call', async () => {
 });
 
 test('without hedging the slow vendor is waited for', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'latency_ms=500');
   const r = await stream('not-hedged');
   assert.equal(r.headers.get('x-llmgw-provider'), 'vendor-a');
@@ -251,7 +241,7 @@ test('without hedging the slow vendor is waited for', async () => {
 });
 
 test('hedges are bounded by hedge_max_ratio: after the burst of 10, a slow group stops hedging', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'latency_ms=400');
   const served = [];
   for (let i = 0; i < 13; i++) {
@@ -265,7 +255,7 @@ test('hedges are bounded by hedge_max_ratio: after the burst of 10, a slow group
 });
 
 test('hedge: p95 hedges after the first deployment\'s measured p95 time to first byte, and not before it is measured', async () => {
-  await reset(a, b);
+  await resetMocks(a, b);
   await setScript(a, 'latency_ms=1500');
   // Unmeasured: no hedge, the slow answer is waited for.
   const t0 = Date.now();

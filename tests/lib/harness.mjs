@@ -199,6 +199,24 @@ export async function mockStats(mockUrl) {
   return (await fetch(`${mockUrl}/_mock/stats`)).json();
 }
 
+// A mock's default behaviour from now on, as script settings
+// ("status=529,retry_after=2"); '' goes back to its start-up script.
+export async function setScript(mock, script) {
+  const r = await fetch(`${mock.url}/_mock/script`, { method: 'POST', body: script });
+  if (r.status !== 200) throw new Error(`mock script ${JSON.stringify(script)}: ${r.status} ${await r.text()}`);
+}
+
+// Each mock back to its start-up script, its counters at zero.
+export async function resetMocks(...mocks) {
+  for (const m of mocks) {
+    await setScript(m, '');
+    await fetch(`${m.url}/_mock/reset`, { method: 'POST' });
+  }
+}
+
+// How many API requests a mock has received.
+export const mockRequests = async (m) => (await mockStats(m.url)).requests;
+
 export async function lastUpstreamRequest(mockUrl) {
   return (await fetch(`${mockUrl}/_mock/last_request`)).json();
 }
