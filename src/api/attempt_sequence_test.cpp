@@ -79,7 +79,7 @@ TEST(attempt_sequence, a_hedge_goes_to_another_ready_deployment_and_counts_as_an
   attempt_sequence s(r, 1, h, b, t0, 0);
   const auto first = s.next(t0);
   ASSERT_TRUE(first);
-  ASSERT_EQ(first->index, 0u);  // weighted: the route's own first
+  ASSERT_EQ(first->index, 0u);                              // weighted: the route's own first
   h.failed(1, cooldown_policy{1, 10'000ms, 10'000ms}, t0);  // deployment 1 rests
   const auto hedge = s.hedge_pick(first->index, t0);
   ASSERT_TRUE(hedge);

@@ -51,7 +51,11 @@ struct running_attempt {
   };
 
   running_attempt(string_pool& pool, memory_budget* budget)
-      : plan(pool), held(pool.take()), in(pool.take()), scratch(pool.take()), error_body(pool.take()),
+      : plan(pool),
+        held(pool.take()),
+        in(pool.take()),
+        scratch(pool.take()),
+        error_body(pool.take()),
         error_charge(budget) {}
 
   attempt_plan plan;

@@ -81,7 +81,8 @@ bool openai_chunk_has_content(std::string_view data) {
   // "refusal":null}) costs no parse: no key that could carry content has a
   // value that could be some.
   bool maybe = false;
-  for (std::string_view key : {"\"content\"", "\"tool_calls\"", "\"reasoning_content\"", "\"reasoning\"", "\"refusal\""}) {
+  for (std::string_view key :
+       {"\"content\"", "\"tool_calls\"", "\"reasoning_content\"", "\"reasoning\"", "\"refusal\""}) {
     if (may_carry(data, key)) {
       maybe = true;
       break;

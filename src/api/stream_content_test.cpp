@@ -18,8 +18,7 @@ TEST(stream_content, openai_chunks_with_text_or_tool_calls_are_content_role_and_
   // The pre-check's cases: null, "" and [] carry nothing; a key elsewhere is settled by the parse.
   EXPECT_FALSE(openai_chunk_has_content(
       R"({"choices":[{"delta":{"role":"assistant","content" : "","refusal":null,"tool_calls":[ ]}}]})"));
-  EXPECT_FALSE(openai_chunk_has_content(
-      R"({"choices":[{"delta":{},"logprobs":{"content":[{"token":"x"}]}}]})"));
+  EXPECT_FALSE(openai_chunk_has_content(R"({"choices":[{"delta":{},"logprobs":{"content":[{"token":"x"}]}}]})"));
   EXPECT_TRUE(openai_chunk_has_content(R"({"choices":[{"delta":{"refusal":"no"}}]})"));
 }
 
@@ -59,9 +58,10 @@ TEST(stream_content, an_error_event_before_content_is_reported_with_the_status_i
   EXPECT_EQ(openai.error()->message, "busy");
 
   content_probe anthropic(client_api::anthropic, "claude");
-  EXPECT_FALSE(anthropic.feed("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{}}\n\n"
-                              "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
-                              "\"message\":\"Overloaded\"}}\n\n"));
+  EXPECT_FALSE(
+      anthropic.feed("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{}}\n\n"
+                     "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                     "\"message\":\"Overloaded\"}}\n\n"));
   ASSERT_TRUE(anthropic.error());
   EXPECT_EQ(anthropic.error_status(), 529);
   EXPECT_EQ(anthropic.error()->message, "Overloaded");

@@ -59,8 +59,8 @@ inline constexpr column k_columns[] = {
     {"upstream_ms", column_type::real},
     {"overhead_ms", column_type::real},
     {"user_id", column_type::text},
-    {"metadata", column_type::text},  // the client's metadata object as JSON (schema version 2)
-    {"hedged", column_type::boolean},  // a hedge fired (version 3; null in rows written before)
+    {"metadata", column_type::text},              // the client's metadata object as JSON (schema version 2)
+    {"hedged", column_type::boolean},             // a hedge fired (version 3; null in rows written before)
     {"hedge_loser_cost_usd", column_type::real},  // what the cancelled attempt cost, when its vendor said (version 3)
 };
 inline constexpr std::size_t k_column_count = std::size(k_columns);
