@@ -319,8 +319,13 @@ attempt_load::attempt_load(balancer& b, std::size_t deployment, const http::upst
 attempt_load::~attempt_load() {
   if (d_ == route_attempt::k_no_deployment) return;
   const auto now = std::chrono::steady_clock::now();
+  const double took = std::chrono::duration<double, std::milli>(now - started_).count();
+  if (failed_) {
+    b_.ended(d_, std::max(took, balancer::k_failed_attempt_ms), now);
+    return;
+  }
   const double first_byte = call_.timing().first_byte_ms;
-  b_.ended(d_, first_byte >= 0 ? first_byte : std::chrono::duration<double, std::milli>(now - started_).count(), now);
+  b_.ended(d_, first_byte >= 0 ? first_byte : took, now);
 }
 
 // A hedged attempt while it runs: the first attempt, the hedge (started only
@@ -537,6 +542,7 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
     const auto now = std::chrono::steady_clock::now();
     const http::upstream_call& call = *a.call;
     raw_error_status.reset();
+    if (a.load) a.load->failed();
     if (a.result == outcome::failed) {
       const std::string_view why = a.cut_before_content ? "stream cut before content" : http::describe(a.failure);
       finish_attempt(ctx, a.record_index, a.cut_before_content ? call.status() : 0, why, call);

@@ -27,6 +27,11 @@ class attempt_load {
  public:
   attempt_load(balancer& b, std::size_t deployment, const http::upstream_call& call);
   ~attempt_load();
+  // The attempt failed (a vendor error, a connect failure, a cut stream):
+  // its sample is balancer::k_failed_attempt_ms or the time it took, if
+  // longer — not the quick head of a quick 500, which would make a
+  // deployment that fails fast look fast.
+  void failed() { failed_ = true; }
   attempt_load(const attempt_load&) = delete;
   attempt_load& operator=(const attempt_load&) = delete;
 
@@ -35,6 +40,7 @@ class attempt_load {
   std::size_t d_;
   const http::upstream_call& call_;
   std::chrono::steady_clock::time_point started_;
+  bool failed_ = false;
 };
 
 struct running_attempt {

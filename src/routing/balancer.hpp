@@ -23,6 +23,10 @@ class balancer {
   // How fast an old measurement fades: a deployment that was slow is probed
   // again once its score has decayed below the others'.
   static constexpr std::chrono::milliseconds k_decay{10'000};
+  // What a failed attempt weighs, at least, as a time to first byte: like
+  // a slow answer, so `latency` and `cost` move traffic away from a
+  // deployment that fails fast (until its cooldown, if any, trips).
+  static constexpr double k_failed_attempt_ms = 2'000;
 
   // The p95 is taken over a deployment's last k_ttft_samples first-byte
   // times…

@@ -51,6 +51,13 @@ model_groups:
     deployments:
       - {provider: vendor-a, model: gpt-4o-mini}
       - {provider: vendor-b, model: gpt-4o-mini}
+  fastest-no-cooldown:
+    strategy: latency
+    max_attempts: 2
+    cooldown: {failures: 1000}
+    deployments:
+      - {provider: vendor-a, model: gpt-4o-mini}
+      - {provider: vendor-b, model: gpt-4o-mini}
   with-fallbacks:
     max_attempts: 3
     fallbacks: [vendor-b/gpt-4o]
@@ -227,4 +234,18 @@ test('a plain list of deployments keeps the old behaviour: one attempt each, no 
     await r.text();
   }
   assert.equal(await requests(a), 4, 'asked every time, once per request');
+});
+
+test('latency strategy: a deployment that fails fast does not look fast (no cooldown in the way)', async () => {
+  await resetMocks(a, b);
+  await setScript(a, 'status=500');
+  for (let i = 0; i < 20; i++) {
+    const r = await ask('fastest-no-cooldown');
+    assert.equal(r.status, 200, 'b answers what a fails');
+    await r.text();
+  }
+  // A quick 500 weighs like a 2 s answer: a is asked first only until its
+  // failures are measured, not on every request.
+  const asked = await requests(a);
+  assert.ok(asked <= 4, `a, failing at once, was still the first pick ${asked} times of 20`);
 });
