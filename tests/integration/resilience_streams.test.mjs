@@ -273,3 +273,27 @@ test('hedge: p95 hedges after the first deployment\'s measured p95 time to first
   await r.json();
   assert.ok(Date.now() - t1 < 1000, `hedged after the p95, took ${Date.now() - t1} ms`);
 });
+
+test('a client that leaves during a hedge race cancels both attempts; the request leaves one record', async () => {
+  await resetMocks(a, b);
+  // Both send their head and role chunk, then nothing: the race never ends on its own.
+  await setScript(a, 'hang_after=0');
+  await setScript(b, 'hang_after=0');
+  const before = gw.accessLog().length;
+  await assert.rejects(
+    post(gw.url, '/v1/chat/completions', { ...chatBody('hi', { stream: true }), model: 'hedged' }, { timeoutMs: 600 }));
+  // The hedge went out at 200 ms; the client left at 600 ms: both vendors see their connection closed.
+  await waitStats(a, (s) => s.streams_aborted === 1 && s.active_hangs === 0, 'a was not cancelled');
+  await waitStats(b, (s) => s.streams_aborted === 1 && s.active_hangs === 0, 'b was not cancelled');
+  await gw.waitForAccessLog((l, i) => i >= before && l.status === 499);
+  await sleep(100);
+  const lines = gw.accessLog().slice(before);
+  assert.equal(lines.length, 1, JSON.stringify(lines));
+  assert.equal(lines[0].hedged, true);
+  assert.equal(lines[0].route.length, 2);
+  // The gateway still serves.
+  await resetMocks(a, b);
+  const r = await stream('hedged');
+  assert.equal(r.status, 200);
+  await readEvents(r);
+});
