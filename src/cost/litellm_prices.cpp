@@ -95,7 +95,8 @@ std::optional<price_table> read_litellm_prices(std::string_view text, std::strin
     const std::string_view name = kv.key();
     if (name == "sample_spec" || name.empty()) continue;
     if (!kv.value().is_object()) {
-      error = "\"" + std::string(name) + "\": expected an object";
+      // Appended piece by piece: GCC 12 warns (-Wrestrict, wrongly) on "literal" + std::string.
+      error.assign("\"").append(name).append("\": expected an object");
       return std::nullopt;
     }
     const json::object& o = kv.value().get_object();

@@ -15,6 +15,15 @@ namespace llmgw::mock {
 
 namespace {
 
+// "[inner]suffix", appended piece by piece: GCC 12 warns (-Wrestrict,
+// wrongly) on "literal" + std::string.
+std::string bracketed(std::string_view inner, std::string_view suffix = {}) {
+  std::string out;
+  out.reserve(inner.size() + suffix.size() + 2);
+  out.append("[").append(inner).append("]").append(suffix);
+  return out;
+}
+
 namespace json = boost::json;
 
 // ------------------------------------------------- the request's messages
@@ -238,15 +247,15 @@ class walker {
         const auto& items = v.get_array();
         for (std::size_t i = 0; i < items.size(); ++i) {
           if (!items[i].is_object()) continue;
-          const std::string at = "[" + std::to_string(i) + "]";
+          const std::string at = bracketed(std::to_string(i));
           descend(items[i].get_object(), *f->message, proto_path, at, request_path, at);
         }
       } else if (f->how == shape::map && v.is_object()) {
         std::size_t n = 0;
         for (const auto& entry : v.get_object()) {
           if (entry.value().is_object()) {
-            descend(entry.value().get_object(), *f->message, proto_path, "[" + std::to_string(n) + "].value",
-                    request_path, "[" + std::string(entry.key()) + "]");
+            descend(entry.value().get_object(), *f->message, proto_path, bracketed(std::to_string(n), ".value"),
+                    request_path, bracketed(entry.key()));
           }
           ++n;
         }

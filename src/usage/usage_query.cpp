@@ -39,8 +39,8 @@ std::optional<std::int64_t> parse_time_ms(std::string_view v) {
     return unix_seconds * 1000;
   }
   std::string s(v);
-  for (std::size_t at = s.find("%3A"); at != std::string::npos; at = s.find("%3A")) s.replace(at, 3, ":");
-  for (std::size_t at = s.find("%3a"); at != std::string::npos; at = s.find("%3a")) s.replace(at, 3, ":");
+  for (std::size_t at = s.find("%3A"); at != std::string::npos; at = s.find("%3A")) s.replace(at, 3, 1, ':');
+  for (std::size_t at = s.find("%3a"); at != std::string::npos; at = s.find("%3a")) s.replace(at, 3, 1, ':');
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' || !digits(s, 8, 2, d))
     return std::nullopt;
