@@ -4,7 +4,7 @@
 // is its own mock instance, so the test counts what each one received.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, post, chatBody, sleep, VENDOR_KEY, setScript, resetMocks, mockRequests } from '../lib/harness.mjs';
+import { startMock, startGateway, post, chatBody, sleep, setScript, resetMocks, mockProviderYaml, mockRequests } from '../lib/harness.mjs';
 
 let a, b, gw;
 
@@ -14,8 +14,7 @@ const ask = (model, content = 'hi') => post(gw.url, '/v1/chat/completions', { ..
 before(async () => {
   a = await startMock();
   b = await startMock();
-  const provider = (name, m) =>
-    `  - {name: ${name}, type: openai-compatible, base_url: "${m.url}/v1", api_key: "${VENDOR_KEY}", models: [m]}`;
+  const provider = mockProviderYaml;
   gw = await startGateway({
     mockUrl: a.url,
     workers: 1,

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startMock, startGateway, post, chatBody, sleep, writeTemp, VENDOR_KEY, setScript, resetMocks, mockRequests } from '../lib/harness.mjs';
+import { startMock, startGateway, post, chatBody, sleep, writeTemp, setScript, resetMocks, mockProviderYaml, mockRequests } from '../lib/harness.mjs';
 
 let cheap, dear, gw, pricesFile;
 
@@ -29,8 +29,7 @@ before(async () => {
   cheap = await startMock();
   dear = await startMock();
   pricesFile = writeTemp('prices.json', litellm([1e-6, 2e-6], [3e-6, 4e-6]));
-  const provider = (name, m) =>
-    `  - {name: ${name}, type: openai-compatible, base_url: "${m.url}/v1", api_key: "${VENDOR_KEY}", models: [m]}`;
+  const provider = mockProviderYaml;
   gw = await startGateway({
     mockUrl: cheap.url,
     workers: 1,

@@ -6,7 +6,7 @@
 // The mocks count what they received.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, post, chatBody, sleep, VENDOR_KEY, setScript, resetMocks, mockRequests } from '../lib/harness.mjs';
+import { startMock, startGateway, post, chatBody, sleep, setScript, resetMocks, mockProviderYaml, mockRequests } from '../lib/harness.mjs';
 import { RedisServer } from '../lib/redis.mjs';
 
 const POLL_MS = 250;  // shared_cooldown::k_poll_every
@@ -23,8 +23,7 @@ async function ask(gw) {
   return { status: r.status, provider: r.headers.get('x-llmgw-provider') };
 }
 
-const provider = (name, m) =>
-  `  - {name: ${name}, type: openai-compatible, base_url: "${m.url}/v1", api_key: "${VENDOR_KEY}", models: [gpt-4o-mini]}`;
+const provider = (name, m) => mockProviderYaml(name, m, '[gpt-4o-mini]');
 // x first (y only when x cannot: weight 0).
 const group = `
   shared:

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startMock, startGateway, post, chatBody, mockStats, readEvents, sleep, VENDOR_KEY, ANTHROPIC_VENDOR_KEY, setScript, resetMocks,
+  startMock, startGateway, post, chatBody, mockStats, readEvents, sleep, ANTHROPIC_VENDOR_KEY, setScript, resetMocks, mockProviderYaml,
 } from '../lib/harness.mjs';
 
 let a, b, claude, gw;
@@ -41,8 +41,7 @@ before(async () => {
   a = await startMock();
   b = await startMock();
   claude = await startMock();
-  const provider = (name, m) =>
-    `  - {name: ${name}, type: openai-compatible, base_url: "${m.url}/v1", api_key: "${VENDOR_KEY}", models: [m]}`;
+  const provider = mockProviderYaml;
   gw = await startGateway({
     mockUrl: a.url,
     workers: 1,

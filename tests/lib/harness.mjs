@@ -214,6 +214,11 @@ export async function resetMocks(...mocks) {
   }
 }
 
+// One providers: entry (YAML, indented for a list under providers:) for an
+// OpenAI-compatible vendor played by `mock`.
+export const mockProviderYaml = (name, mock, models = '[m]') =>
+  `  - {name: ${name}, type: openai-compatible, base_url: "${mock.url}/v1", api_key: "${VENDOR_KEY}", models: ${models}}`;
+
 // How many API requests a mock has received.
 export const mockRequests = async (m) => (await mockStats(m.url)).requests;
 
