@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <algorithm>
 #include <array>
+#include <memory_resource>
 #include <optional>
 
 namespace llmgw::http {
@@ -96,12 +97,22 @@ bool is_retryable(upstream_failure f, const exchange_progress& p) {
   }
 }
 
+// A response head's fields come from a per-connection arena, freed all at
+// once when the next exchange begins: Beast's basic_fields allocates one
+// node per header field, which made the response parser the largest
+// source of heap allocations on the proxy path.
+using field_allocator = std::pmr::polymorphic_allocator<char>;
+using response_parser = bhttp::response_parser<bhttp::buffer_body, field_allocator>;
+
 struct upstream_connection {
   std::string key;
   std::optional<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
-  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+  // The arena's first block is inline: a usual head needs no heap at all.
+  alignas(std::max_align_t) std::array<std::byte, 2048> field_block;
+  std::pmr::monotonic_buffer_resource fields{field_block.data(), field_block.size()};
+  std::optional<response_parser> parser;
   clock::time_point last_used{};
   bool reused = false;
   std::array<char, k_read_chunk> scratch;  // body bytes land here before being appended
@@ -302,7 +313,9 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
 asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head, std::string_view body) {
   auto& c = *conn_;
   progress_ = exchange_progress{.reused = c.reused, .request_sent = false, .response_started = c.buffer.size() > 0};
-  c.parser.emplace();
+  c.parser.reset();  // its fields go before the arena they live in is reset
+  c.fields.release();
+  c.parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(field_allocator(&c.fields)));
   c.parser->header_limit(k_upstream_header_limit);
   c.parser->body_limit(boost::none);  // streams are long; read_all applies its own limit
   arm(c, timeouts_.first_byte);
@@ -414,7 +427,7 @@ constexpr std::uint64_t k_length_unknown = ~std::uint64_t{0};
 // out of line so the pragma covers wherever it is compiled).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-[[gnu::noinline]] std::uint64_t declared_remaining(const bhttp::response_parser<bhttp::buffer_body>& p) {
+[[gnu::noinline]] std::uint64_t declared_remaining(const response_parser& p) {
   return p.content_length_remaining().value_or(k_length_unknown);
 }
 #pragma GCC diagnostic pop
