@@ -2,7 +2,12 @@
 # llmgw against nginx, in one run, on this machine. See bench/README.md for
 # what is measured, how, and the compromises of a 2-core machine.
 #
-#   bench/run.sh [--quick]
+#   bench/run.sh [--quick | --gate]
+#
+# --gate: the regression gate. A short run (--quick's durations, no
+# concurrent-streams or tail test, access logs on) of the wrk rows, whose
+# ratios to nginx must each stay within 10% of bench/baseline.md (exit 1
+# otherwise); bench/gate.mjs compares.
 #
 # Env (defaults in brackets; --quick shortens the durations):
 #   BENCH_DURATION [10]  seconds of each measured wrk run   (--quick: 3)
@@ -37,10 +42,16 @@ bench_name=bench
 source "$bench_dir/lib.sh"
 
 quick=0
+gate=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --gate)
+      quick=1 gate=1
+      # The rows baseline.md records, as a deployment runs: access logs on.
+      : "${BENCH_STREAMS:=0}" "${BENCH_TARGETS:=nginx llmgw llmgw-redis}" "${BENCH_ACCESS_LOG:=file}"
+      ;;
+    -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -354,3 +365,8 @@ mkdir -p "$repo_root/build/bench"
   echo
   node "$bench_dir/report.mjs" "$results" "$streams" "$stream_tokens" "$stream_tps" "$access_log"
 } | tee "$repo_root/build/bench/latest.md"
+if [[ $gate -eq 1 ]]; then
+  echo
+  node "$bench_dir/gate.mjs" "$results" "$bench_dir/baseline.md" | tee -a "$repo_root/build/bench/latest.md"
+  exit "${PIPESTATUS[0]}"
+fi
