@@ -76,3 +76,27 @@ wait_port() {
   for _ in $(seq 1 100); do port_in_use "$1" && return 0; sleep 0.1; done
   return 1
 }
+
+require_tools() {  # require_tools TOOL... : ends the run when one is missing
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-deps.sh --with-bench"
+  done
+}
+
+require_cores() {  # require_cores A B : ends the run unless cores A and B exist
+  [[ $(nproc) -gt $(($1 > $2 ? $1 : $2)) ]] || die "needs cores $1 and $2"
+}
+
+llmgw_release_bin() {  # sets bin: $LLMGW_BIN, or build/release/llmgw (built when missing)
+  bin=${LLMGW_BIN:-$repo_root/build/release/llmgw}
+  if [[ ! -x "$bin" ]]; then
+    [[ -z "${LLMGW_BIN:-}" ]] || die "LLMGW_BIN=$bin is not executable"
+    log "no release build: building it"
+    (cd "$repo_root" && cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)" --target llmgw)
+  fi
+  if [[ -f "$repo_root/build/release/CMakeCache.txt" && "$bin" == "$repo_root/build/release/llmgw" ]] &&
+     ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release' "$repo_root/build/release/CMakeCache.txt"; then
+    log "warning: build/release is not a Release build"
+  fi
+}

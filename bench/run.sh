@@ -86,21 +86,9 @@ tools=(taskset node curl)
 [[ " $targets " != *" nginx "* ]] || tools+=(nginx)
 [[ " $targets " != *" llmgw-redis "* ]] || tools+=(redis-server redis-cli)
 for target in $targets; do [[ $target == tail ]] || { tools+=(wrk); break; }; done
-for tool in "${tools[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-deps.sh --with-bench"
-done
-[[ $(nproc) -gt $((proxy_cpu > load_cpu ? proxy_cpu : load_cpu)) ]] || die "needs cores $proxy_cpu and $load_cpu"
-
-bin=${LLMGW_BIN:-$repo_root/build/release/llmgw}
-if [[ ! -x "$bin" ]]; then
-  [[ -z "${LLMGW_BIN:-}" ]] || die "LLMGW_BIN=$bin is not executable"
-  log "no release build: building it"
-  (cd "$repo_root" && cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)")
-fi
-if [[ -f "$repo_root/build/release/CMakeCache.txt" && "$bin" == "$repo_root/build/release/llmgw" ]] &&
-   ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release' "$repo_root/build/release/CMakeCache.txt"; then
-  log "warning: build/release is not a Release build"
-fi
+require_tools "${tools[@]}"
+require_cores "$proxy_cpu" "$load_cpu"
+llmgw_release_bin
 
 bench_make_tmp
 

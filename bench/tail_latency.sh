@@ -62,16 +62,9 @@ done
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
 
-for tool in taskset node curl; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run scripts/install-deps.sh --with-bench"
-done
-[[ $(nproc) -gt $((proxy_cpu > load_cpu ? proxy_cpu : load_cpu)) ]] || die "needs cores $proxy_cpu and $load_cpu"
-bin=${LLMGW_BIN:-$repo_root/build/release/llmgw}
-if [[ ! -x "$bin" ]]; then
-  [[ -z "${LLMGW_BIN:-}" ]] || die "LLMGW_BIN=$bin is not executable"
-  log "no release build: building it"
-  (cd "$repo_root" && cmake --preset release >/dev/null && cmake --build --preset release -j "$(nproc)" --target llmgw)
-fi
+require_tools taskset node curl
+require_cores "$proxy_cpu" "$load_cpu"
+llmgw_release_bin
 
 bench_make_tmp
 results=${BENCH_RESULTS:-$tmp/results.jsonl}

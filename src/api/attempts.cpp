@@ -395,7 +395,8 @@ asio::awaitable<gateway::launch_result> gateway::launch(request_context& ctx, co
   a.route_index = index;
   a.deployment = ra.deployment;
   a.record_index = ctx.begin_attempt(p.name, ra.model);
-  ctx.price = price_of(ra);
+  a.price = price_of(ra);
+  ctx.price = a.price;
   a.call.emplace(pool_, origin_for(p), timeouts_for(state_->cfg.upstream, r.policy));
   a.load.emplace(balancer_, a.deployment, *a.call);
   if (r.policy != nullptr) state_->health->asking(a.deployment, std::chrono::steady_clock::now());
@@ -441,9 +442,8 @@ asio::awaitable<void> gateway::run_to_content(request_context& ctx, const decode
     a.result = outcome::content;
     co_return;
   }
-  std::string chunk_id = "chatcmpl-";
-  chunk_id.append(ctx.id.view().substr(request_id::prefix.size()));
-  a.reader.emplace(a.plan, stream_reader_options{ctx.model, chunk_id, d.client_wants_usage});
+  a.reader.emplace(
+      a.plan, stream_reader_options{ctx.model, ctx.id.view().substr(request_id::prefix.size()), d.client_wants_usage});
   a.probe.emplace(ctx.api, p.name);
   for (;;) {
     a.in->clear();
@@ -631,8 +631,8 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
         finish_attempt(ctx, y.record_index, y.status, lost ? usage::k_hedge_lost : http::describe(y.failure), *y.call);
         if (lost && y.reader && y.reader->usage()) {
           // What the loser cost, when its vendor said before it was cancelled.
-          if (auto price = price_of(r.attempts[y.route_index])) {
-            ctx.record.hedge_loser_cost_usd = cost::compute_cost(*y.reader->usage(), *price).total();
+          if (y.price) {
+            ctx.record.hedge_loser_cost_usd = cost::compute_cost(*y.reader->usage(), *y.price).total();
           }
         }
         continue;
@@ -654,7 +654,7 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
 
     running_attempt& w = *winner;
     if (policy != nullptr) health.succeeded(w.deployment);
-    ctx.price = price_of(r.attempts[w.route_index]);
+    ctx.price = w.price;  // a hedge that won was launched after the first
     enter(stage::respond, ctx);
     if (w.stream) {
       ctx.answered_by(w.record_index);

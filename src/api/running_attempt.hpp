@@ -14,6 +14,7 @@
 #include "api/stream_content.hpp"
 #include "api/stream_reader.hpp"
 #include "core/memory_budget.hpp"
+#include "cost/price.hpp"
 #include "http/upstream.hpp"
 #include "routing/balancer.hpp"
 #include "routing/router.hpp"
@@ -68,6 +69,7 @@ struct running_attempt {
   std::size_t route_index = 0;   // into route.attempts
   std::size_t record_index = 0;  // into the record's attempts
   std::size_t deployment = route_attempt::k_no_deployment;
+  std::optional<cost::model_price> price;  // its deployment's, resolved at launch
   std::optional<http::upstream_call> call;
   std::optional<attempt_load> load;
   std::optional<stream_reader> reader;

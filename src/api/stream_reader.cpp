@@ -12,7 +12,9 @@ stream_reader::stream_reader(const attempt_plan& plan, const stream_reader_optio
     providers::stream_options so;
     so.requested_model = o.requested_model;
     so.include_usage = o.client_wants_usage;
-    so.id = std::string(o.chunk_id);
+    // Built only here: a stream relayed as it is needs no id of ours.
+    so.id = "chatcmpl-";
+    so.id.append(o.id_suffix);
     so.created =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     translator_ = plan.adapter->translate_stream(so);

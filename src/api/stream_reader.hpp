@@ -23,7 +23,7 @@ namespace llmgw::api {
 
 struct stream_reader_options {
   std::string_view requested_model;  // as the client named it (echoed in translated events)
-  std::string_view chunk_id;         // a translated stream's chunk id ("chatcmpl-…")
+  std::string_view id_suffix;        // the request id's random part: a translated stream's chunk id is "chatcmpl-" + it
   bool client_wants_usage = false;
 };
 
