@@ -12,6 +12,21 @@ namespace json = boost::json;
 
 namespace {
 
+// `"name": what`, built by appending into a fresh string: GCC 12 warns
+// (-Wrestrict, wrongly) when a string literal is copied into an existing
+// std::string here, whether by + or by assign.
+std::string named_error(std::string_view name, std::string_view what) {
+  std::string out;
+  out.reserve(name.size() + what.size() + 4);
+  out.push_back('"');
+  out.append(name);
+  out.push_back('"');
+  out.push_back(':');
+  out.push_back(' ');
+  out.append(what);
+  return out;
+}
+
 constexpr std::string_view k_input = "input_cost_per_token";
 constexpr std::string_view k_output = "output_cost_per_token";
 constexpr std::string_view k_cache_read = "cache_read_input_token_cost";
@@ -95,8 +110,7 @@ std::optional<price_table> read_litellm_prices(std::string_view text, std::strin
     const std::string_view name = kv.key();
     if (name == "sample_spec" || name.empty()) continue;
     if (!kv.value().is_object()) {
-      // Appended piece by piece: GCC 12 warns (-Wrestrict, wrongly) on "literal" + std::string.
-      error.assign("\"").append(name).append("\": expected an object");
+      error = named_error(name, "expected an object");
       return std::nullopt;
     }
     const json::object& o = kv.value().get_object();
@@ -104,7 +118,7 @@ std::optional<price_table> read_litellm_prices(std::string_view text, std::strin
     bool any = false;
     std::string why;
     if (!read_rates(o, "", nullptr, p.base, any, why)) {
-      error = "\"" + std::string(name) + "\": " + why;
+      error = named_error(name, why);
       return std::nullopt;
     }
     if (!any) continue;
@@ -112,7 +126,7 @@ std::optional<price_table> read_litellm_prices(std::string_view text, std::strin
       const std::string suffix = "_above_" + std::to_string(*above / 1000) + "k_tokens";
       bool tier_any = false;
       if (!read_rates(o, suffix, &p.base, p.tier, tier_any, why)) {
-        error = "\"" + std::string(name) + "\": " + why;
+        error = named_error(name, why);
         return std::nullopt;
       }
       p.tier_above = *above;
