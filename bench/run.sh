@@ -132,6 +132,9 @@ const streamed = (model) => JSON.stringify({
 });
 fs.writeFileSync(`${dir}/body-stream-gpt.json`, streamed('gpt-4o-mini'));
 fs.writeFileSync(`${dir}/body-stream-claude.json`, streamed('claude-3-5-haiku-latest'));
+// The reverse translation: an Anthropic client (Messages API) whose model is
+// served by the OpenAI upstream.
+fs.writeFileSync(`${dir}/body-stream-messages.json`, streamed('gpt-4o-mini'));
 EOF
 
 results=$tmp/results.jsonl
@@ -296,6 +299,7 @@ for target in $targets; do
       nonstream_tests llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions"
       run_wrk llmgw stream "$tmp/body-stream-gpt.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
       run_wrk llmgw stream-claude "$tmp/body-stream-claude.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      run_wrk llmgw stream-messages "$tmp/body-stream-messages.json" "http://127.0.0.1:$llmgw_port/v1/messages"
       stop_llmgw
       if [[ $streams -gt 0 ]]; then
         start_llmgw

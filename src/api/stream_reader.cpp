@@ -40,7 +40,7 @@ void stream_reader::feed(std::string_view in, bool ended, std::string& out, std:
   } else if (!in.empty()) {
     sse_.feed(in);
     while (sse_.next(event_)) {
-      if (event_.has_data && event_.data.find("\"usage\"") != std::string_view::npos) {
+      if (event_.has_data && mentions_usage_object(event_.data)) {
         if (auto u = scan_usage(event_.data)) {
           usage_ = *u;
           if (!client_wants_usage_ && is_usage_only_chunk(event_.data)) continue;

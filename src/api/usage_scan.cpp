@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <string>
 
 namespace llmgw::api {
@@ -10,22 +11,6 @@ namespace {
 namespace ondemand = simdjson::ondemand;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Cheap pre-check: a `"usage"` key whose value is an object. False positives
-// (the text inside another key) are settled by the parse; false negatives
-// cannot happen, since a string's own quotes are escaped inside it.
-bool mentions_usage_object(std::string_view json) {
-  constexpr std::string_view key = "\"usage\"";
-  for (std::size_t at = json.find(key); at != std::string_view::npos; at = json.find(key, at + 1)) {
-    std::size_t i = at + key.size();
-    while (i < json.size() && is_space(json[i])) ++i;
-    if (i == json.size() || json[i] != ':') continue;
-    ++i;
-    while (i < json.size() && is_space(json[i])) ++i;
-    if (i < json.size() && json[i] == '{') return true;
-  }
-  return false;
-}
 
 struct thread_state {
   ondemand::parser parser;
@@ -106,6 +91,27 @@ bool read_usage(ondemand::object& usage, token_usage& out) {
 }
 
 }  // namespace
+
+// memmem, not string_view::find: find looks for the first character and
+// JSON is full of quotes, so it stops dozens of times per chunk; memmem
+// scans for the whole key at once.
+bool mentions_usage_object(std::string_view json) {
+  constexpr std::string_view key = "\"usage\"";
+  const char* const begin = json.data();
+  const char* const end = begin + json.size();
+  for (const char* at = begin; at < end;) {
+    const void* hit = ::memmem(at, static_cast<std::size_t>(end - at), key.data(), key.size());
+    if (hit == nullptr) return false;
+    const char* i = static_cast<const char*>(hit) + key.size();
+    at = static_cast<const char*>(hit) + 1;
+    while (i < end && is_space(*i)) ++i;
+    if (i == end || *i != ':') continue;
+    ++i;
+    while (i < end && is_space(*i)) ++i;
+    if (i < end && *i == '{') return true;
+  }
+  return false;
+}
 
 std::optional<token_usage> scan_usage(std::string_view json) {
   if (!mentions_usage_object(json)) return std::nullopt;

@@ -103,4 +103,16 @@ TEST(is_usage_only_chunk, other_chunks) {
 }
 
 }  // namespace
+// The stream relay's filter: only a "usage" key whose value is an object gets
+// to the parser; every chunk of a stream that asked for usage carries a null.
+TEST(usage_scan, mentions_usage_object_only_for_an_object_value) {
+  EXPECT_FALSE(mentions_usage_object(R"({"choices":[],"usage":null})"));
+  EXPECT_FALSE(mentions_usage_object(R"({"choices":[{"delta":{"content":"usage"}}]})"));
+  EXPECT_FALSE(mentions_usage_object(R"({"usage")"));
+  EXPECT_TRUE(mentions_usage_object(R"({"usage" : {"prompt_tokens":1}})"));
+  EXPECT_TRUE(mentions_usage_object("{\"usage\":\n\t{}}"));
+  // A first "usage" that is not the key of an object does not hide a later one.
+  EXPECT_TRUE(mentions_usage_object(R"({"x":{"usage":null},"usage":{"total_tokens":3}})"));
+}
+
 }  // namespace llmgw::api

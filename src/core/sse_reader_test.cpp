@@ -9,6 +9,7 @@ namespace llmgw {
 namespace {
 
 using namespace std::string_literals;
+using namespace std::string_view_literals;
 
 // An owning copy of sse_event, so results of several feeds can be compared.
 struct owned_event {
@@ -292,6 +293,27 @@ TEST(sse_reader, large_event_fed_in_small_pieces) {
     }
   }
   EXPECT_EQ(got, 1u);
+}
+
+// Line ends are found eight bytes at a time: every position of a line end
+// within and across words, each kind of line end, and bytes at or above 0x80
+// (UTF-8, and the values the bit trick must not take for a match) beside them.
+TEST(sse_reader, finds_every_line_end_whatever_its_offset) {
+  for (std::size_t pad = 0; pad < 24; ++pad) {
+    for (std::string_view end : {"\n"sv, "\r\n"sv, "\r"sv}) {
+      const std::string value = std::string(pad, 'x') + "\xC3\xA9\x8A\x8D\xFF";
+      std::string input;
+      for (int i = 0; i < 3; ++i) {
+        input += "data: ";
+        input += value;
+        input += end;
+        input += end;
+      }
+      const auto events = read_whole(input);
+      ASSERT_EQ(events.size(), 3u) << "pad " << pad;
+      for (const auto& e : events) EXPECT_EQ(e.data, value) << "pad " << pad;
+    }
+  }
 }
 
 }  // namespace
