@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -241,19 +242,36 @@ asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_som
   body.data = dst;
   body.size = cap;
   body.more = true;
-  if (c.buffer.size() > 0) {
-    // Body bytes that came with the headers: no I/O needed.
-    boost::system::error_code ec;
-    const auto n = c.parser->put(c.buffer.data(), ec);
-    c.buffer.consume(n);
-    if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
-    const std::size_t got = cap - body.size;
-    if (ec || got > 0 || c.parser->is_done()) co_return std::pair{ec, got};
+  // Eager: a parse goes on past a chunk's end while bytes remain, so every
+  // chunk that came in one read lands in `dst` at once, and a stream's events
+  // that arrived together leave in one write, not one per chunk. The reads
+  // are plain socket reads for the same reason: Beast's composed read_some
+  // would, when eager, wait on the socket for the next chunk's header (the
+  // CRLF that ends this chunk is parsed with it) before handing back what
+  // it already has.
+  c.parser->eager(true);
+  for (;;) {
+    if (c.buffer.size() > 0) {
+      boost::system::error_code ec;
+      const auto n = c.parser->put(c.buffer.data(), ec);
+      c.buffer.consume(n);
+      if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
+      const std::size_t got = cap - body.size;
+      if (ec || got > 0 || c.parser->is_done()) co_return std::pair{ec, got};
+    }
+    const std::size_t room = beast::read_size(c.buffer, 64 * 1024);
+    // Full of bytes the parser cannot take (an endless chunk extension, say).
+    if (room == 0) co_return std::pair{boost::system::error_code(bhttp::error::buffer_overflow), cap - body.size};
+    auto [ec, n] = co_await s.async_read_some(c.buffer.prepare(room), use_tuple);
+    if (ec == asio::error::eof) {
+      // A body that runs to the close ends here; any other is cut short.
+      boost::system::error_code eof_ec;
+      c.parser->put_eof(eof_ec);
+      co_return std::pair{eof_ec, cap - body.size};
+    }
+    if (ec) co_return std::pair{ec, cap - body.size};
+    c.buffer.commit(n);
   }
-  auto [ec, n] = co_await bhttp::async_read_some(s, c.buffer, *c.parser, use_tuple);
-  std::size_t got = cap - body.size;
-  if (ec == bhttp::error::need_buffer) ec = {};
-  co_return std::pair{ec, got};
 }
 
 }  // namespace

@@ -231,6 +231,48 @@ TEST(upstream_call, the_deadline_also_bounds_the_wait_for_the_first_byte) {
 // written whole, did any response byte arrive, was the connection reused)
 // and whether another deployment may be tried without charging twice.
 
+// A stream's events that arrive in one read come back from one read_some,
+// every chunk of them, so the relay writes them to the client at once (not
+// one write per chunk), and without waiting for chunks still to come.
+TEST(upstream_call, read_some_returns_every_chunk_that_arrived_together) {
+  std::string body, expected;
+  for (int i = 0; i < 20; ++i) {
+    const std::string event = "data: {\"n\":" + std::to_string(i) + "}\n\n";
+    char size_line[32];
+    std::snprintf(size_line, sizeof size_line, "%zx\r\n", event.size());
+    body += size_line + event + "\r\n";
+    expected += event;
+  }
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  upstream_pool pool(ioc);
+  const auto o = origin::make("127.0.0.1", acceptor.local_endpoint().port(), false);
+  // The stream stays open (no last chunk; a byte of it only after 5 s).
+  asio::co_spawn(ioc, vendor(acceptor, {k_chunked_head, body, 5000ms}), asio::detached);
+  std::string got;
+  upstream_failure read = upstream_failure::cancelled;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        upstream_call call(pool, o, {});
+        if (co_await call.start("GET / HTTP/1.1\r\nhost: vendor\r\n\r\n", "") != upstream_failure::none) co_return;
+        // The head and the events may come in separate reads: read until
+        // the first event is here, then expect the rest with it.
+        while (got.empty()) {
+          auto [f, n] = co_await call.read_some(got);
+          read = f;
+          if (f != upstream_failure::none) co_return;
+        }
+      },
+      [&](std::exception_ptr) {
+        acceptor.close();
+        ioc.stop();
+      });
+  ioc.run_for(3s);
+  EXPECT_EQ(read, upstream_failure::none);
+  EXPECT_EQ(got, expected);
+}
+
 TEST(upstream_retry, only_failures_before_the_vendor_could_have_acted_are_retried) {
   const exchange_progress fresh_unsent{.reused = false, .request_sent = false, .response_started = false};
   const exchange_progress fresh_sent{.reused = false, .request_sent = true, .response_started = false};
