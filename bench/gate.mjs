@@ -20,6 +20,8 @@ const measured = {
   '256k': rps('llmgw', '256k') / rps('nginx', '256k'),
   stream: rps('llmgw', 'stream') / rps('nginx', 'stream'),
   'stream-claude': rps('llmgw', 'stream-claude') / rps('nginx', 'stream'),
+  'stream-messages': rps('llmgw', 'stream-messages') / rps('nginx', 'stream'),
+  '1k-all': rps('llmgw-all', '1k-all') / rps('nginx', '1k'),
   '1k-miss': rps('llmgw-redis', '1k-miss') / rps('nginx', '1k'),
   '1k-hit': rps('llmgw-redis', '1k-hit') / rps('nginx', '1k'),
 };

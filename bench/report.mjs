@@ -17,7 +17,7 @@ const rows = fs
 const fmt = (v, digits = 0) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(digits));
 const ratio = (a, b) => (a == null || b == null || b === 0 ? null : a / b);
 const fmtRatio = (r) => (r == null ? '–' : `${r.toFixed(2)}×`);
-const order = ['direct', 'nginx', 'llmgw', 'llmgw-redis'];
+const order = ['direct', 'nginx', 'llmgw', 'llmgw-all', 'llmgw-redis'];
 const byOrder = (a, b) => order.indexOf(a.target) - order.indexOf(b.target);
 const verdicts = [];
 
@@ -30,11 +30,12 @@ const label = {
   stream: 'stream of 20 tokens, pass-through',
   'stream-claude': 'stream of 20 tokens, OpenAI client → Anthropic upstream (translated)',
   'stream-messages': 'stream of 20 tokens, Anthropic client → OpenAI upstream (translated)',
+  '1k-all': '1 KB body, every embedded feature on: key limits (memory), cache lookup that misses (memory), usage records (SQLite)',
   '1k-miss': '1 KB body, key limits in Redis + cache lookup that misses (Redis)',
   '1k-hit': '1 KB body, key limits in Redis + cache hit (Redis)',
 };
 // Rows measured on llmgw alone compare with nginx's plain 1 KB row.
-const baseline = { '1k-miss': '1k', '1k-hit': '1k' };
+const baseline = { '1k-all': '1k', '1k-miss': '1k', '1k-hit': '1k' };
 if (wrk.length) {
   console.log('POST /v1/chat/completions, whole responses per second (wrk)');
   console.log();
@@ -176,6 +177,15 @@ if (accessLog !== 'off') {
   check('Redis limits + cache miss req/s ≥ 0.75× nginx (1 KB)', miss, miss >= 0.75, fmtRatio(miss));
   const hit = ratio(get('1k-hit', 'llmgw-redis')?.rps, n?.rps);
   check('cache hit req/s > nginx proxying (1 KB)', hit, hit > 1, fmtRatio(hit));
+}
+{
+  // Issue #13: the hop with every feature on, as deployed from the README.
+  const n = get('1k', 'nginx');
+  const all = get('1k-all', 'llmgw-all');
+  const r = ratio(all?.rps, n?.rps);
+  check('every feature on (1 KB) req/s ≥ 0.9× nginx', r, r >= 0.9, fmtRatio(r));
+  const added = all && n ? (all.p99_us - n.p99_us) / 1000 : null;
+  check('every feature on (1 KB) p99 ≤ nginx + 0.5 ms', added, added <= 0.5, added == null ? 'n/a' : `+${added.toFixed(2)} ms`);
 }
 {
   // Issue #13: a relayed stream event costs about what nginx's does, and a

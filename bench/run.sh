@@ -24,7 +24,9 @@
 #   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
 #   BENCH_NGINX_LOG_FORMAT [json]  nginx's access log line: json (request id, upstream
 #                           timings; bench/nginx.conf.in's gateway_json) or combined
-#   BENCH_TARGETS ["direct nginx llmgw llmgw-redis tail"]  llmgw-redis: a key with limits in Redis
+#   BENCH_TARGETS ["direct nginx llmgw llmgw-all llmgw-redis tail"]  llmgw-all: every embedded feature
+#                           on (a key with limits in the memory limiter, a memory-cache lookup
+#                           that misses, usage records, the access log); llmgw-redis: a key with limits in Redis
 #                           and the response cache in Redis (miss and hit rows); tail: a model group
 #                           of two deployments, one with a slow tail, under three strategies
 #                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on)
@@ -49,7 +51,7 @@ for arg in "$@"; do
     --gate)
       quick=1 gate=1
       # The rows baseline.md records, as a deployment runs: access logs on.
-      : "${BENCH_STREAMS:=0}" "${BENCH_TARGETS:=nginx llmgw llmgw-redis}" "${BENCH_ACCESS_LOG:=file}"
+      : "${BENCH_STREAMS:=0}" "${BENCH_TARGETS:=nginx llmgw llmgw-all llmgw-redis}" "${BENCH_ACCESS_LOG:=file}"
       ;;
     -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
@@ -78,7 +80,7 @@ case "${BENCH_NGINX_LOG_FORMAT:-json}" in
   combined) nginx_log_format=combined ;;
   *) echo "bench: BENCH_NGINX_LOG_FORMAT=$BENCH_NGINX_LOG_FORMAT: expected json or combined" >&2; exit 2 ;;
 esac
-targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-redis tail}
+targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-all llmgw-redis tail}
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
 
@@ -329,6 +331,23 @@ cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
       stop_llmgw
       stop_redis
       bench_proxy_pid=""
+      gateway_key=$master_key
+      ;;
+    llmgw-all)
+      # Every embedded feature on, as the README's first command deploys it
+      # plus a key with limits and the cache: the access log (per
+      # BENCH_ACCESS_LOG), the memory limiter deciding the key's limits, a
+      # memory-cache lookup that misses, usage records to SQLite.
+      master_key=$gateway_key
+      gateway_key=sk-bench-limited-key
+      start_llmgw "keys:
+  - {name: bench, key: $gateway_key, limits: {rpm: 1000000000, tpm: 1000000000000}}
+cache: {backend: memory, ttl: 600}"
+      log "llmgw (every feature on, embedded) on :$llmgw_port, cpu $proxy_cpu"
+      url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      check_target llmgw-all "$url" "Cache-Control: no-store"
+      run_wrk llmgw-all 1k-all "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
+      stop_llmgw
       gateway_key=$master_key
       ;;
     tail)

