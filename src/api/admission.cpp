@@ -10,10 +10,11 @@ namespace llmgw::api {
 
 namespace {
 
-std::string bucket(std::string_view tag, std::string_view rest) {
+// "{tag}" then the rest in parts, built in one allocation (no temporaries).
+std::string bucket(std::string_view tag, std::string_view rest, std::string_view suffix = {}) {
   std::string b;
-  b.reserve(tag.size() + rest.size() + 3);
-  b.append("{").append(tag).append("}").append(rest);
+  b.reserve(tag.size() + rest.size() + suffix.size() + 2);
+  b.append("{").append(tag).append("}").append(rest).append(suffix);
   return b;
 }
 
@@ -53,16 +54,17 @@ std::uint64_t admission::reserve_for(std::size_t body_bytes, std::optional<std::
 void admission::charge_key(std::string_view key_id, std::string_view model, const key_limits& limits,
                            std::uint64_t tokens) {
   reserved_ = tokens;
+  charges_.reserve(charges_.size() + 6);  // a key's three and its model's three at most
   const auto add = [&](const rate_limits& r, std::string_view scope, std::string_view rpm_label,
                        std::string_view tpm_label, std::string_view parallel_label) {
     if (r.rpm)
-      charges_.push_back({bucket(key_id, std::string(scope) + "rpm"), rpm_label, limits::unit::requests,
+      charges_.push_back({bucket(key_id, scope, "rpm"), rpm_label, limits::unit::requests,
                           static_cast<double>(*r.rpm), 1});
     if (r.tpm)
-      charges_.push_back({bucket(key_id, std::string(scope) + "tpm"), tpm_label, limits::unit::tokens,
+      charges_.push_back({bucket(key_id, scope, "tpm"), tpm_label, limits::unit::tokens,
                           static_cast<double>(*r.tpm), static_cast<double>(tokens)});
     if (r.max_parallel)
-      charges_.push_back({bucket(key_id, std::string(scope) + "parallel"), parallel_label, limits::unit::parallel,
+      charges_.push_back({bucket(key_id, scope, "parallel"), parallel_label, limits::unit::parallel,
                           static_cast<double>(*r.max_parallel), 1});
   };
   add(limits.key, ":", "key:rpm", "key:tpm", "key:max_parallel");
@@ -115,7 +117,6 @@ std::vector<limits::charge> admission::deployment_charges(std::string_view deplo
 
 void admission::admitted(limits::limiter& l, const limits::decision& d) {
   limiter_ = d.taken_by != nullptr ? d.taken_by : &l;
-  held_.insert(held_.end(), charges_.begin(), charges_.end());
   // The tightest bucket of each kind speaks for the request in the headers.
   std::optional<std::size_t> requests, tokens;
   for (std::size_t i = 0; i < charges_.size() && i < d.states.size(); ++i) {
@@ -137,6 +138,11 @@ void admission::admitted(limits::limiter& l, const limits::decision& d) {
     remaining_tokens_ = whole(d.states[*tokens].remaining);
     reset_tokens_ = reset_duration(d.states[*tokens].reset);
   }
+  // Held from here on (tokens to settle, slots to release): moved, since
+  // each bucket name is a string of its own.
+  held_.reserve(held_.size() + charges_.size());
+  for (auto& c : charges_) held_.push_back(std::move(c));
+  charges_.clear();
 }
 
 void admission::hold_deployment(limits::limiter& l, std::vector<limits::charge> charges) {

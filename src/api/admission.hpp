@@ -42,10 +42,12 @@ class admission {
   // The charges of one attempt at a deployment with its own quota.
   std::vector<limits::charge> deployment_charges(std::string_view deployment, const rate_limits& limits) const;
 
+  // The key's charges still to decide (admitted() moves them to what is held).
   const std::vector<limits::charge>& charges() const { return charges_; }
   bool empty() const { return charges_.empty(); }
 
-  // After the key's decision: remember what is held, fill the headers.
+  // After the key's decision: remember what is held (charges() is empty
+  // after), fill the headers.
   void admitted(limits::limiter& l, const limits::decision& d);
   // A deployment's charges were taken for an attempt (a deployment refused
   // earlier no longer names the request's limit).

@@ -185,6 +185,7 @@ gateway::gateway(asio::io_context& ioc, std::shared_ptr<const gateway_state> sta
         std::make_shared<limits::redis_limiter>(ioc, redis, state_->memory_limiter, state_->cfg.limits.on_store_error);
     if (state_->cfg.cache.backend != cache_backend::off && state_->cfg.cache.redis_requested) {
       cache_ = std::make_shared<cache::redis_cache>(redis);
+      admit_beside_lookup_ = true;
     }
   }
 }
@@ -335,7 +336,7 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
   if (question.answered) co_return;
   std::optional<gateway_error> refused;
   std::optional<cache::cache_hit> hit;
-  if (question.lookup && ctx.caller_limits != nullptr) {
+  if (question.lookup && ctx.caller_limits != nullptr && admit_beside_lookup_) {
     const auto ex = co_await asio::this_coro::executor;
     // Each writes its result here (they live in this frame until both end).
     auto [order, admit_failed, lookup_failed] =
@@ -478,6 +479,13 @@ bool has_directive(std::string_view header, std::string_view directive) {
 // What the request may reach, in a stable order: the same for every weighted
 // pick of a group, and for an alias and what it names.
 std::string resolved_model(const route& r) {
+  if (r.attempts.size() == 1) {  // the usual case: one string, no sort
+    const auto& a = r.attempts.front();
+    std::string out;
+    out.reserve(a.provider->name.size() + a.model.size() + 2);
+    out.append(a.provider->name).append("/").append(a.model).append("\n");
+    return out;
+  }
   std::vector<std::string> names;
   for (const auto& a : r.attempts) names.push_back(a.provider->name + "/" + a.model);
   std::sort(names.begin(), names.end());

@@ -231,6 +231,10 @@ class gateway {
   // The Redis client of limiter_ and cache_ (REDIS_URL), for its health in
   // the metrics; null without Redis.
   std::shared_ptr<store::redis_client> redis_;
+  // Both the limiter and the cache ask Redis: the admission and the lookup
+  // go out together, so a request waits one round trip, not two. In memory
+  // both answer at once, and two spawned coroutines would only cost.
+  bool admit_beside_lookup_ = false;
 };
 
 }  // namespace llmgw::api

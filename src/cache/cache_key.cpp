@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 #include "core/json_escape.hpp"
@@ -49,112 +50,209 @@ void write_sorted(const json::value& v, std::string& out) {
   }
 }
 
+// The canonical text is written straight from the parsed request, in one
+// fixed order (the keys sorted, as write_sorted would order them), with no
+// intermediate JSON document: building one cost a dozen allocations per
+// request and was most of a cache lookup's CPU.
+class object_writer {
+ public:
+  explicit object_writer(std::string& out) : out_(out) { out_.push_back('{'); }
+  ~object_writer() { out_.push_back('}'); }
+  object_writer(const object_writer&) = delete;
+  object_writer& operator=(const object_writer&) = delete;
+  // Writes `"name":` after a comma when needed; the caller writes the value.
+  std::string& key(std::string_view name) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    append_json_string(out_, name);
+    out_.push_back(':');
+    return out_;
+  }
+  void string(std::string_view name, std::string_view value) { append_json_string(key(name), value); }
+  void json_value(std::string_view name, const json::value& v) { write_sorted(v, key(name)); }
+  void number(std::string_view name, double v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest form that reads back the same
+    key(name).append(buf, r.ptr);
+  }
+  void integer(std::string_view name, std::int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    key(name).append(buf, r.ptr);
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
 // Tool-call arguments are JSON text: the same arguments written with other
 // spacing or key order are the same call.
-json::value arguments_of(std::string_view text) {
+void write_arguments(std::string_view text, std::string& out) {
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec) return json::string(text);
-  return json::object{{"json", std::move(v)}};
+  const json::value v = json::parse(text, ec);
+  if (ec) {
+    append_json_string(out, text);
+    return;
+  }
+  object_writer w(out);
+  w.json_value("json", v);
 }
 
-json::object canonical_request(const providers::chat_request& r) {
-  json::array messages;
-  for (const auto& m : r.messages) {
-    json::object o;
-    o["role"] = m.role;
-    json::array parts;
-    for (const auto& p : m.parts) {
+void write_messages(const std::vector<providers::chat_message>& messages, std::string& out) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    if (i) out.push_back(',');
+    object_writer w(out);
+    auto& parts = w.key("content");
+    parts.push_back('[');
+    for (std::size_t j = 0; j < m.parts.size(); ++j) {
+      const auto& p = m.parts[j];
+      if (j) parts.push_back(',');
+      object_writer part(parts);
       if (p.type == providers::content_part::kind::text) {
-        parts.push_back(json::object{{"text", p.text}});
+        part.string("text", p.text);
       } else if (p.image.is_data()) {
-        parts.push_back(json::object{{"image_type", p.image.media_type}, {"image_data", p.image.data}});
+        part.string("image_data", p.image.data);
+        part.string("image_type", p.image.media_type);
       } else {
-        parts.push_back(json::object{{"image_url", p.image.url}});
+        part.string("image_url", p.image.url);
       }
     }
-    o["content"] = std::move(parts);
+    parts.push_back(']');
+    if (!m.name.empty()) w.string("name", m.name);
+    w.string("role", m.role);
+    if (!m.tool_call_id.empty()) w.string("tool_call_id", m.tool_call_id);
     if (!m.tool_calls.empty()) {
-      json::array calls;
-      for (const auto& c : m.tool_calls) {
-        calls.push_back(json::object{{"id", c.id}, {"name", c.name}, {"arguments", arguments_of(c.arguments)}});
+      auto& calls = w.key("tool_calls");
+      calls.push_back('[');
+      for (std::size_t j = 0; j < m.tool_calls.size(); ++j) {
+        const auto& c = m.tool_calls[j];
+        if (j) calls.push_back(',');
+        object_writer call(calls);
+        write_arguments(c.arguments, call.key("arguments"));
+        call.string("id", c.id);
+        call.string("name", c.name);
       }
-      o["tool_calls"] = std::move(calls);
+      calls.push_back(']');
     }
-    if (!m.tool_call_id.empty()) o["tool_call_id"] = m.tool_call_id;
-    if (!m.name.empty()) o["name"] = m.name;
-    messages.push_back(std::move(o));
   }
-  json::object out;
-  out["messages"] = std::move(messages);
-  if (!r.tools.empty()) {
-    json::array tools;
-    for (const auto& t : r.tools) {
-      tools.push_back(json::object{{"name", t.name}, {"description", t.description}, {"parameters", t.parameters}});
-    }
-    out["tools"] = std::move(tools);
-  }
-  using mode = providers::tool_choice::mode;
-  switch (r.choice.kind) {
-    case mode::unset:
-      break;
-    case mode::auto_:
-      out["tool_choice"] = "auto";
-      break;
-    case mode::none:
-      out["tool_choice"] = "none";
-      break;
-    case mode::required:
-      out["tool_choice"] = "required";
-      break;
-    case mode::named:
-      out["tool_choice"] = json::object{{"name", r.choice.name}};
-      break;
-  }
-  if (r.parallel_tool_calls) out["parallel_tool_calls"] = *r.parallel_tool_calls;
-  using fmt = providers::response_format::kind;
-  if (r.format.type != fmt::text) {
-    json::object f;
-    f["type"] = r.format.type == fmt::json_object ? "json_object" : "json_schema";
-    if (r.format.type == fmt::json_schema) {
-      f["name"] = r.format.schema_name;
-      f["schema"] = r.format.schema;
-      f["strict"] = r.format.strict;
-    }
-    out["response_format"] = std::move(f);
-  }
-  if (r.temperature) out["temperature"] = *r.temperature;
-  if (r.top_p) out["top_p"] = *r.top_p;
-  if (r.max_tokens) out["max_tokens"] = *r.max_tokens;
-  if (!r.stop.empty()) {
-    json::array stop;
-    for (const auto& s : r.stop) stop.push_back(json::string(s));
-    out["stop"] = std::move(stop);
-  }
-  if (r.seed) out["seed"] = *r.seed;
-  if (r.presence_penalty) out["presence_penalty"] = *r.presence_penalty;
-  if (r.frequency_penalty) out["frequency_penalty"] = *r.frequency_penalty;
-  return out;
+  out.push_back(']');
 }
 
-// The top-level fields of `body` that are neither in `modelled` nor in
-// `ignored`, for the fields that change an answer but that the canonical
-// request has no place for.
-json::object extras(const json::object& body, std::initializer_list<std::string_view> modelled) {
-  json::object out;
+// The top-level fields of `body` outside `modelled`, keys sorted: the fields
+// that change an answer but that the canonical request has no place for.
+// Nothing is copied: the pointers view `body`.
+using extra_fields = std::vector<const json::key_value_pair*>;
+extra_fields extras(const json::object& body, std::initializer_list<std::string_view> modelled) {
+  extra_fields out;
   for (const auto& kv : body) {
     if (std::find(modelled.begin(), modelled.end(), kv.key()) != modelled.end()) continue;
-    out[kv.key()] = kv.value();
+    out.push_back(&kv);
+  }
+  std::stable_sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  return out;
+}
+
+void write_extras(object_writer& w, std::string_view name, const extra_fields& extra) {
+  if (extra.empty()) return;
+  object_writer x(w.key(name));
+  for (const auto* kv : extra) x.json_value(kv->key(), kv->value());
+}
+
+std::string canonical_text(const providers::chat_request& r, std::string_view extra_name, const extra_fields& extra,
+                           std::size_t size_hint) {
+  std::string out;
+  out.reserve(size_hint + 128);
+  {
+    object_writer w(out);
+    if (extra_name < "frequency_penalty") write_extras(w, extra_name, extra);  // anthropic_extra sorts first
+    if (r.frequency_penalty) w.number("frequency_penalty", *r.frequency_penalty);
+    if (r.max_tokens) w.integer("max_tokens", *r.max_tokens);
+    write_messages(r.messages, w.key("messages"));
+    if (extra_name > "messages") write_extras(w, extra_name, extra);  // openai_extra
+    if (r.parallel_tool_calls) w.key("parallel_tool_calls").append(*r.parallel_tool_calls ? "true" : "false");
+    if (r.presence_penalty) w.number("presence_penalty", *r.presence_penalty);
+    using fmt = providers::response_format::kind;
+    if (r.format.type != fmt::text) {
+      object_writer f(w.key("response_format"));
+      if (r.format.type == fmt::json_schema) {
+        f.string("name", r.format.schema_name);
+        f.json_value("schema", r.format.schema);
+        f.key("strict").append(r.format.strict ? "true" : "false");
+      }
+      f.string("type", r.format.type == fmt::json_object ? "json_object" : "json_schema");
+    }
+    if (r.seed) w.integer("seed", *r.seed);
+    if (!r.stop.empty()) {
+      auto& stop = w.key("stop");
+      stop.push_back('[');
+      for (std::size_t i = 0; i < r.stop.size(); ++i) {
+        if (i) stop.push_back(',');
+        append_json_string(stop, r.stop[i]);
+      }
+      stop.push_back(']');
+    }
+    if (r.temperature) w.number("temperature", *r.temperature);
+    using mode = providers::tool_choice::mode;
+    switch (r.choice.kind) {
+      case mode::unset:
+        break;
+      case mode::auto_:
+        w.string("tool_choice", "auto");
+        break;
+      case mode::none:
+        w.string("tool_choice", "none");
+        break;
+      case mode::required:
+        w.string("tool_choice", "required");
+        break;
+      case mode::named: {
+        object_writer c(w.key("tool_choice"));
+        c.string("name", r.choice.name);
+        break;
+      }
+    }
+    if (!r.tools.empty()) {
+      auto& tools = w.key("tools");
+      tools.push_back('[');
+      for (std::size_t i = 0; i < r.tools.size(); ++i) {
+        const auto& t = r.tools[i];
+        if (i) tools.push_back(',');
+        object_writer tool(tools);
+        tool.string("description", t.description);
+        tool.string("name", t.name);
+        tool.json_value("parameters", t.parameters);
+      }
+      tools.push_back(']');
+    }
+    if (r.top_p) w.number("top_p", *r.top_p);
   }
   return out;
 }
 
-std::string finish(json::object canonical, std::string_view extra_name, json::object extra) {
-  if (!extra.empty()) canonical[extra_name] = std::move(extra);
-  std::string out;
-  write_sorted(canonical, out);
-  return out;
-}
+// A parse whose nodes come from a block reused by the thread: a typical
+// request's document costs no allocation (a larger one borrows more from the
+// heap for this call only). The document must not outlive the next call.
+class scratch_parse {
+ public:
+  // Constructed in place: assigning the parse to a value would copy it into
+  // the heap.
+  explicit scratch_parse(std::string_view text)
+      : resource_(block().data(), block().size()), doc_(json::parse(text, ec_, json::storage_ptr(&resource_))) {}
+  bool ok() const { return !ec_ && doc_.is_object(); }
+  const json::value& doc() const { return doc_; }
+
+ private:
+  static std::vector<unsigned char>& block() {
+    thread_local std::vector<unsigned char> b(32 * 1024);
+    return b;
+  }
+  json::monotonic_resource resource_;
+  boost::system::error_code ec_;
+  json::value doc_;
+};
 
 }  // namespace
 
@@ -169,32 +267,36 @@ std::string cache_key::hex() const {
 }
 
 boost::system::result<std::string, gateway_error> canonical_openai_chat(std::string_view body) {
-  auto parsed = providers::parse_chat_request(body);
+  const scratch_parse parsed_body(body);
+  if (!parsed_body.ok()) return invalid_request("The request body is not a JSON object.");
+  auto parsed = providers::parse_chat_document(parsed_body.doc());
   if (!parsed) return parsed.error();
-  boost::system::error_code ec;
-  const json::value doc = json::parse(body, ec);
-  if (ec || !doc.is_object()) return invalid_request("The request body is not a JSON object.");
   // Not an answer's input: stream, stream_options, user, metadata, store
   // (OpenAI's own retention of the answer) and the model (the resolved one
   // goes into the key apart).
-  json::object extra =
-      extras(doc.get_object(),
+  extra_fields extra =
+      extras(parsed_body.doc().get_object(),
              {"model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "temperature",
               "top_p", "max_tokens", "max_completion_tokens", "stop", "seed", "presence_penalty", "frequency_penalty",
               "user", "stream", "stream_options", "metadata", "store"});
   // n = 1 is what an absent n means.
-  if (const auto* n = extra.if_contains("n"); n && n->is_number() && n->to_number<double>() == 1.0) extra.erase("n");
-  return finish(canonical_request(*parsed), "openai_extra", std::move(extra));
+  std::erase_if(extra, [](const json::key_value_pair* kv) {
+    return kv->key() == "n" && kv->value().is_number() && kv->value().to_number<double>() == 1.0;
+  });
+  return canonical_text(*parsed, "openai_extra", extra, body.size());
 }
 
 boost::system::result<std::string, gateway_error> canonical_anthropic_messages(const providers::messages_request& r) {
   auto openai = providers::messages_to_openai(r, "");
   if (!openai) return openai.error();
-  auto parsed = providers::parse_chat_request(*openai);
+  const scratch_parse parsed_body(*openai);
+  if (!parsed_body.ok()) return invalid_request("The request body is not a JSON object.");
+  auto parsed = providers::parse_chat_document(parsed_body.doc());
   if (!parsed) return parsed.error();
-  json::object extra = extras(r.doc->get_object(), {"model", "messages", "system", "max_tokens", "temperature", "top_p",
-                                                    "stop_sequences", "metadata", "tools", "tool_choice", "stream"});
-  return finish(canonical_request(*parsed), "anthropic_extra", std::move(extra));
+  const extra_fields extra =
+      extras(r.doc->get_object(), {"model", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences",
+                                   "metadata", "tools", "tool_choice", "stream"});
+  return canonical_text(*parsed, "anthropic_extra", extra, openai->size());
 }
 
 cache_key make_key(std::string_view space, std::string_view model, std::string_view canonical) {

@@ -6,6 +6,7 @@
 // too (`unit::spend`), so a request's limits and its key's budget are
 // decided together.
 #include <boost/asio/awaitable.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -48,7 +49,9 @@ struct decision {
   // It can never be admitted: its cost exceeds the bucket's whole amount.
   bool never_fits = false;
   std::chrono::milliseconds retry_after{0};
-  std::vector<bucket_state> states;  // one per charge, after the decision
+  // One per charge, after the decision. Inline room for the usual handful
+  // (a key's rpm/tpm/parallel, its model's, a budget): no allocation per request.
+  boost::container::small_vector<bucket_state, 8> states;
   // The shared store could not be asked and the policy is fail_closed: the
   // request is refused with 503, not 429.
   bool unavailable = false;

@@ -1,5 +1,7 @@
 #include "limits/memory_limiter.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <functional>
 #include <string_view>
@@ -33,14 +35,14 @@ decision memory_limiter::take_now(std::span<const charge> charges, token_bucket:
   // Lock every shard involved, in index order (no deadlock between requests).
   std::array<bool, k_shards> involved{};
   for (const auto& c : charges) involved[shard_of(c.bucket)] = true;
-  std::vector<std::unique_lock<std::mutex>> locks;
+  boost::container::small_vector<std::unique_lock<std::mutex>, 8> locks;
   for (std::size_t i = 0; i < k_shards; ++i) {
     if (involved[i]) locks.emplace_back(shards_[i].mutex);
   }
 
   decision d;
   d.states.resize(charges.size());
-  std::vector<state*> states(charges.size());
+  boost::container::small_vector<state*, 8> states(charges.size());
   // First look at every dimension; change nothing unless all have room.
   for (std::size_t i = 0; i < charges.size(); ++i) {
     const charge& c = charges[i];

@@ -59,13 +59,17 @@ std::string string_of(const json::value* v) {
 
 // content: a string, null, or an array of parts (text, image_url; other
 // part kinds such as input_audio are refused, not silently dropped).
-std::optional<gateway_error> read_content(const json::value& content, std::string_view where,
+// `message` is the message's index: its field path ("messages[0].content")
+// is built only for an error, so a well-formed request costs no allocation
+// for it.
+std::optional<gateway_error> read_content(const json::value& content, std::size_t message,
                                           std::vector<content_part>& parts) {
   if (content.is_null()) return std::nullopt;
   if (content.is_string()) {
     parts.push_back(content_part{content_part::kind::text, std::string(content.get_string()), {}});
     return std::nullopt;
   }
+  const std::string where = "messages[" + std::to_string(message) + "].content";
   if (!content.is_array()) return bad_field(std::string(where), "expected a string or an array of content parts.");
   const auto& arr = content.get_array();
   for (std::size_t i = 0; i < arr.size(); ++i) {
@@ -109,7 +113,7 @@ std::optional<gateway_error> read_message(const json::value& v, std::size_t i, c
   m.name = string_of(o.if_contains("name"));
   m.tool_call_id = string_of(o.if_contains("tool_call_id"));
   if (const auto* c = o.if_contains("content")) {
-    if (auto e = read_content(*c, at + ".content", m.parts)) return e;
+    if (auto e = read_content(*c, i, m.parts)) return e;
   }
   if (const auto* tc = o.if_contains("tool_calls"); tc && !tc->is_null()) {
     if (!tc->is_array()) return bad_field(at + ".tool_calls", "expected an array.");
@@ -264,8 +268,13 @@ std::optional<image_ref> parse_data_url(std::string_view url) {
 
 parse_result parse_chat_request(std::string_view body) {
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec);
-  if (ec || !doc.is_object()) return invalid_request("The request body is not a JSON object.");
+  const json::value doc = json::parse(body, ec);
+  if (ec) return invalid_request("The request body is not a JSON object.");
+  return parse_chat_document(doc);
+}
+
+parse_result parse_chat_document(const json::value& doc) {
+  if (!doc.is_object()) return invalid_request("The request body is not a JSON object.");
   const auto& o = doc.get_object();
   chat_request r;
   r.model = string_of(o.if_contains("model"));

@@ -93,6 +93,8 @@ struct chat_request {
 // Still returns a 400 naming the field for shapes adapters cannot read, so
 // an adapter never works on a half-understood request.
 boost::system::result<chat_request, gateway_error> parse_chat_request(std::string_view body);
+// The same from a body already parsed (a JSON object).
+boost::system::result<chat_request, gateway_error> parse_chat_document(const boost::json::value& doc);
 
 // "data:image/png;base64,AAAA" → media type and payload; nullopt when `url`
 // is not a base64 data URL.
