@@ -58,11 +58,11 @@ void admission::charge_key(std::string_view key_id, std::string_view model, cons
   const auto add = [&](const rate_limits& r, std::string_view scope, std::string_view rpm_label,
                        std::string_view tpm_label, std::string_view parallel_label) {
     if (r.rpm)
-      charges_.push_back({bucket(key_id, scope, "rpm"), rpm_label, limits::unit::requests,
-                          static_cast<double>(*r.rpm), 1});
+      charges_.push_back(
+          {bucket(key_id, scope, "rpm"), rpm_label, limits::unit::requests, static_cast<double>(*r.rpm), 1});
     if (r.tpm)
-      charges_.push_back({bucket(key_id, scope, "tpm"), tpm_label, limits::unit::tokens,
-                          static_cast<double>(*r.tpm), static_cast<double>(tokens)});
+      charges_.push_back({bucket(key_id, scope, "tpm"), tpm_label, limits::unit::tokens, static_cast<double>(*r.tpm),
+                          static_cast<double>(tokens)});
     if (r.max_parallel)
       charges_.push_back({bucket(key_id, scope, "parallel"), parallel_label, limits::unit::parallel,
                           static_cast<double>(*r.max_parallel), 1});

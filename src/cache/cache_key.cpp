@@ -294,8 +294,8 @@ boost::system::result<std::string, gateway_error> canonical_anthropic_messages(c
   auto parsed = providers::parse_chat_document(parsed_body.doc());
   if (!parsed) return parsed.error();
   const extra_fields extra =
-      extras(r.doc->get_object(), {"model", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences",
-                                   "metadata", "tools", "tool_choice", "stream"});
+      extras(r.doc->get_object(), {"model", "messages", "system", "max_tokens", "temperature", "top_p",
+                                   "stop_sequences", "metadata", "tools", "tool_choice", "stream"});
   return canonical_text(*parsed, "anthropic_extra", extra, openai->size());
 }
 
