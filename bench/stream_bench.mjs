@@ -60,6 +60,10 @@ let ok = 0;
 let events = 0;
 let open = 0;
 let peakOpen = 0;
+// Streams between their first and their last byte: all of them at once only
+// when the load generator and the upstream keep up with the pacing.
+let streaming = 0;
+let peakStreaming = 0;
 
 function fail(reason) {
   errors.set(reason, (errors.get(reason) ?? 0) + 1);
@@ -76,6 +80,7 @@ function one() {
       if (done) return;
       done = true;
       open--;
+      if (first) streaming--;
       if (reason) fail(reason);
       resolve();
     };
@@ -92,6 +97,7 @@ function one() {
           if (!first) {
             first = performance.now();
             ttfb.push(first - t0);
+            if (++streaming > peakStreaming) peakStreaming = streaming;
           }
           // Count events; keep only the unfinished tail between chunks.
           const text = tail + chunk;
@@ -143,6 +149,7 @@ const result = {
   ok,
   failed: streams - ok,
   peak_open: peakOpen,
+  peak_streaming: peakStreaming,
   events,
   ttfb_ms: { p50: pct(ttfb, 50), p90: pct(ttfb, 90), p99: pct(ttfb, 99), max: pct(ttfb, 100) },
   total_ms: { p50: pct(total, 50), p99: pct(total, 99) },
