@@ -171,6 +171,7 @@ class session_io {
   bool idle = false;  // waiting for the next request (drain and the connection cap may close it)
   clock::time_point idle_since{};
   bool release_idle = false;  // the sweep cancelled the idle read to take its buffers back
+  bool warm = false;          // served a request since it was new or idle: keeps its buffers
   char first_byte = 0;        // where a connection without a buffer reads its next request's first byte
   bool head_only = false;  // a HEAD request: headers without the body
   // The current request's body: not read yet, read, or given up on.
@@ -717,6 +718,9 @@ asio::awaitable<void> finish_body(session_io& io) {
 // back by the sweep, so thousands of quiet keep-alive connections cost
 // little; a connection that gets busy again grows them back once.
 void release_idle_memory(session_io& io) {
+  const auto heap = [](const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; };
+  io.shared.released_since_trim += (io.buffer.size() == 0 ? io.buffer.capacity() : 0) + heap(io.body) + heap(io.head) +
+                                   io.parsed.fields.capacity() * sizeof(header_field);
   io.buffer.release();
   std::string().swap(io.body);
   std::string().swap(io.head);
@@ -725,28 +729,24 @@ void release_idle_memory(session_io& io) {
   std::vector<header_field>().swap(io.parsed.fields);
 }
 
-// Reads the next request's first bytes on a connection without a read
-// buffer (new, or idle long enough for the sweep to take it): one byte,
-// then what else has come, into a buffer the size of that. False when the
-// connection should close.
-asio::awaitable<bool> read_first_bytes(session_io& io) {
-  io.stream.expires_at(io.idle_since + io.shared.options.idle_timeout);
-  auto [ec, n] = co_await io.stream.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
-  io.release_idle = false;
-  if (ec || n == 0) co_return false;
+// A connection without a read buffer (new, or idle long enough for the
+// sweep to take it) has read its next request's first byte alone: the rest
+// of what has come joins it, in a buffer the size of that.
+void buffer_first_bytes(session_io& io) {
   auto& shared = io.shared;
   if (!shared.scratch) shared.scratch = std::make_unique_for_overwrite<char[]>(k_scratch);
   shared.scratch[0] = io.first_byte;
   const auto more = ::recv(io.stream.socket().native_handle(), shared.scratch.get() + 1, k_scratch - 1, MSG_DONTWAIT);
   const std::size_t got = 1 + static_cast<std::size_t>(more > 0 ? more : 0);
   io.buffer.append({shared.scratch.get(), got});
-  co_return true;
 }
 
-// Takes back the buffers of connections idle for k_release_idle_after: their
-// read is cancelled and wait_next_request frees them. Memory freed this way
-// by the last sweep goes back to the system (glibc keeps freed memory in
-// its arenas otherwise, so the resident size would not fall).
+// Takes back the buffers of connections idle for idle_release_after: their
+// read is cancelled and do_session frees them. Once connections have given
+// back a megabyte or more since the last sweep, free memory goes back to
+// the system: glibc keeps it in its arenas otherwise, so after a burst of
+// requests the resident size would stay at the burst's peak however few
+// connections are busy now.
 void sweep_idle(server_shared& shared) {
   if (shared.released_since_trim >= k_trim_after_bytes) {
     shared.released_since_trim = 0;
@@ -760,7 +760,6 @@ void sweep_idle(server_shared& shared) {
     if (!io->idle || io->closed || io->release_idle || io->buffer.capacity() == 0) continue;
     if (now - io->idle_since < after) continue;
     io->release_idle = true;
-    shared.released_since_trim += io->buffer.capacity() + io->body.capacity() + io->head.capacity();
     boost::system::error_code ec;
     io->stream.socket().cancel(ec);
   }
@@ -803,11 +802,20 @@ asio::awaitable<void> do_session(session_io& io) {
           got = true;
         } else if (swept) {
           release_idle_memory(io);
+          io.warm = false;
         } else {
           break;
         }
       }
-      if (!got) got = co_await read_first_bytes(io);
+      if (!got) {
+        // Here, not in a coroutine of its own: an idle connection waits in
+        // this read, and every frame on that wait is held per connection.
+        io.stream.expires_at(io.idle_since + opt.idle_timeout);
+        auto [ec, n] = co_await io.stream.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
+        io.release_idle = false;
+        got = !ec && n == 1;
+        if (got) buffer_first_bytes(io);
+      }
       io.idle = false;
       if (!got) break;
     }
@@ -871,10 +879,21 @@ asio::awaitable<void> do_session(session_io& io) {
       io.pending.clear();
     }
     io.body_charge.reset();
+    io.body_status = session_io::body_state::none;
+    if (!io.warm) {
+      // A connection's first request (or its first after an idle spell)
+      // gives back what it grew at once: many clients make one request and
+      // then keep the connection idle in a pool, and their buffers, freed
+      // now, serve the next connection's request instead of each leaving a
+      // hole in the heap. From its second request on a connection is busy
+      // and keeps them, so requests in a row allocate nothing.
+      release_idle_memory(io);
+      io.warm = true;
+      continue;
+    }
     // (Swap, not assign: assigning an empty string keeps the capacity.)
     if (io.body.capacity() > k_kept_body) std::string().swap(io.body);
     io.buffer.shrink();
-    io.body_status = session_io::body_state::none;
   }
 
   if (!io.closed) {
