@@ -21,8 +21,8 @@ stream_reader::stream_reader(const attempt_plan& plan, const stream_reader_optio
   }
   if (kind_ == wire::anthropic_passthrough) usage_reader_ = std::make_unique<providers::anthropic_usage_reader>();
   if (plan.to_anthropic) {
-    to_anthropic_ =
-        std::make_unique<providers::messages_stream_writer>(providers::new_message_id(), std::string(o.requested_model));
+    to_anthropic_ = std::make_unique<providers::messages_stream_writer>(providers::new_message_id(),
+                                                                        std::string(o.requested_model));
   }
 }
 

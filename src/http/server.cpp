@@ -173,7 +173,7 @@ class session_io {
   bool release_idle = false;  // the sweep cancelled the idle read to take its buffers back
   bool warm = false;          // served a request since it was new or idle: keeps its buffers
   char first_byte = 0;        // where a connection without a buffer reads its next request's first byte
-  bool head_only = false;  // a HEAD request: headers without the body
+  bool head_only = false;     // a HEAD request: headers without the body
   // The current request's body: not read yet, read, or given up on.
   enum class body_state : std::uint8_t { none, unread, read, failed } body_status = body_state::none;
   std::size_t body_bytes_in_buffer = 0;  // of the read buffer, after the head, that were body bytes
@@ -642,7 +642,8 @@ struct server::impl {
   server_shared shared;
 
   impl(asio::io_context& ioc, server_options o, handler h, error_renderer r, memory_budget* b, rejection_observer j)
-      : shared{ioc, std::move(o), {}, std::move(h), std::move(r), std::move(j), b, std::nullopt, {}, false, {}, {}, {}, 0} {
+      : shared{ioc,          std::move(o), {},    std::move(h), std::move(r), std::move(j), b,
+               std::nullopt, {},           false, {},           {},           {},           0} {
     shared.limits.max_header_bytes = shared.options.max_header_bytes;
     shared.limits.max_body_bytes = shared.options.max_body_bytes;
     if (!shared.options.connection_count)
@@ -767,10 +768,9 @@ void sweep_idle(server_shared& shared) {
 
 void schedule_sweep(server_shared& shared) {
   if (shared.draining || !shared.sweep_timer) return;
-  shared.sweep_timer->expires_after(
-      std::min<std::chrono::milliseconds>(k_sweep_every, std::max<std::chrono::milliseconds>(
-                                                             shared.options.idle_release_after / 2,
-                                                             std::chrono::milliseconds(10))));
+  shared.sweep_timer->expires_after(std::min<std::chrono::milliseconds>(
+      k_sweep_every,
+      std::max<std::chrono::milliseconds>(shared.options.idle_release_after / 2, std::chrono::milliseconds(10))));
   // The timer is the server's: destroyed (cancelled) with it, never after.
   shared.sweep_timer->async_wait([&shared](boost::system::error_code ec) {
     if (ec || shared.draining) return;

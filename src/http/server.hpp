@@ -29,10 +29,10 @@ namespace llmgw::http {
 struct server_options {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;
-  std::size_t max_header_bytes = 16 * 1024;          // request line + fields (+ chunked trailers); larger → 431
-  std::size_t max_body_bytes = 10 * 1024 * 1024;     // larger → 413
-  std::chrono::milliseconds read_timeout{30'000};    // whole request, headers and body; then 408
-  std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
+  std::size_t max_header_bytes = 16 * 1024;        // request line + fields (+ chunked trailers); larger → 431
+  std::size_t max_body_bytes = 10 * 1024 * 1024;   // larger → 413
+  std::chrono::milliseconds read_timeout{30'000};  // whole request, headers and body; then 408
+  std::chrono::milliseconds idle_timeout{75'000};  // keep-alive wait for the next request
   // A keep-alive connection idle this long gives back its buffers (read
   // buffer, body, response head scratch); it grows them again if it gets busy.
   std::chrono::milliseconds idle_release_after{2'000};

@@ -441,7 +441,7 @@ void upstream_call::visit_headers(header_visitor v, void* ctx) const {
 bool upstream_call::body_done() const { return conn_ && conn_->parser && conn_->parser->is_done(); }
 
 asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_some(std::string& out,
-                                                                                 std::size_t limit) {
+                                                                                   std::size_t limit) {
   if (!conn_ || cancelled_) co_return std::pair{upstream_failure::cancelled, std::size_t{0}};
   auto& c = *conn_;
   if (!pool_.scratch_) pool_.scratch_ = std::make_unique_for_overwrite<char[]>(k_scratch);
