@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick | --gate]
 #
-# --gate: the regression gate. A short run (--quick's durations, no
+# --gate: the regression gate. A short run (--quick's durations, no idle,
 # concurrent-streams or tail test, access logs on) of the wrk rows, whose
 # ratios to nginx must each stay within 10% of bench/baseline.md (exit 1
 # otherwise); bench/gate.mjs compares.
@@ -203,12 +203,24 @@ run_streams() {  # run_streams TARGET URL PROXY_PID|-
   [[ $streams -gt 0 ]] || return 0
   out=$tmp/streams-$target.json
   [[ $ppid == - ]] || idle=$(kb_of "$ppid" VmRSS)
+  # The proxy's open descriptors, sampled: how many streams it really held
+  # at once (each holds a client and an upstream socket).
+  local fds=$tmp/fds-$target.txt sampler=""
+  echo 0 >"$fds"
+  if [[ $ppid != - ]]; then
+    (max=0; while kill -0 "$ppid" 2>/dev/null; do
+      n=$(find "/proc/$ppid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+      [[ $n -le $max ]] || { max=$n; echo "$max" >"$fds"; }
+      sleep 0.25; done) &
+    sampler=$!
+  fi
   taskset -c "$load_cpu" node "$bench_dir/stream_bench.mjs" --url "$url" --key "$gateway_key" \
     --streams "$streams" --tokens "$stream_tokens" --tps "$stream_tps" --ramp-ms "$stream_ramp_ms" \
     >"$out" || log "$target: some streams failed: $(cat "$out")"
+  [[ -z $sampler ]] || { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
   [[ $ppid == - ]] || peak=$(kb_of "$ppid" VmHWM)
   [[ -s "$out" ]] || die "$target: stream client printed nothing"
-  record "{\"kind\":\"streams\",\"target\":\"$target\",\"idle_rss_kb\":${idle:-0},\"peak_rss_kb\":${peak:-0},\"data\":$(cat "$out")}"
+  record "{\"kind\":\"streams\",\"target\":\"$target\",\"idle_rss_kb\":${idle:-0},\"peak_rss_kb\":${peak:-0},\"peak_fds\":$(cat "$fds"),\"data\":$(cat "$out")}"
   log "$target streams: $(cat "$out")"
 }
 
