@@ -104,7 +104,8 @@ asio::awaitable<bool> pause(http::response_writer& out, std::chrono::microsecond
     gone = true;
     timer.cancel();
   });
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  // (Gone already: on_cancel told the listener at once, before any wait to cut short.)
+  if (!gone) co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   out.clear_cancel();
   co_return gone;
 }
