@@ -7,7 +7,7 @@
 //   (tail_latency.sh alone passes `-` for STREAMS TOKENS TPS: it has no stream rows)
 import fs from 'node:fs';
 
-const [file, streams, tokens, tps, accessLog = 'off'] = process.argv.slice(2);
+const [file, streams, tokens, tps, accessLog = 'off', idleSettle = '5'] = process.argv.slice(2);
 const rows = fs
   .readFileSync(file, 'utf8')
   .split('\n')
@@ -73,20 +73,36 @@ if (st.length) {
   console.log(`Concurrent streams: ${streams} streamed completions of ${tokens} tokens at ${tps} tokens/s`);
   console.log();
   console.log(
-    '| target | completed | peak RSS MB | RSS ÷ nginx | idle RSS MB | TTFB p50 ms | TTFB p99 ms | added TTFB p50 ms | added TTFB p99 ms |',
+    '| target | completed | streaming at once | proxy sockets at peak | peak RSS MB | RSS ÷ nginx | idle RSS MB | KB per stream | TTFB p50 ms | TTFB p99 ms | added TTFB p50 ms | added TTFB p99 ms |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of st) {
     const d = r.data;
     const proxy = r.target !== 'direct';
     const added = (p) => (proxy && direct ? d.ttfb_ms[p] - direct.ttfb_ms[p] : null);
+    // What each open stream costs the proxy: its growth over its idle size, per stream.
+    const perStream = proxy && d.streams ? (r.peak_rss_kb - r.idle_rss_kb) / d.streams : null;
     console.log(
-      `| ${r.target} | ${d.ok}/${d.streams} | ${proxy ? fmt(r.peak_rss_kb / 1024, 1) : '–'} | ` +
+      `| ${r.target} | ${d.ok}/${d.streams} | ${d.peak_streaming ?? '–'} | ${proxy && r.peak_fds ? r.peak_fds : '–'} | ` +
+        `${proxy ? fmt(r.peak_rss_kb / 1024, 1) : '–'} | ` +
         `${proxy ? (r.target === 'nginx' ? '1.00×' : fmtRatio(ratio(r.peak_rss_kb, nginxRss))) : '–'} | ` +
-        `${proxy ? fmt(r.idle_rss_kb / 1024, 1) : '–'} | ${fmt(d.ttfb_ms.p50, 2)} | ${fmt(d.ttfb_ms.p99, 2)} | ` +
-        `${fmt(added('p50'), 2)} | ${fmt(added('p99'), 2)} |`,
+        `${proxy ? fmt(r.idle_rss_kb / 1024, 1) : '–'} | ${fmt(perStream, 1)} | ${fmt(d.ttfb_ms.p50, 2)} | ` +
+        `${fmt(d.ttfb_ms.p99, 2)} | ${fmt(added('p50'), 2)} | ${fmt(added('p99'), 2)} |`,
     );
     if (d.failed) verdicts.push(`FAIL  ${r.target} streams: ${d.failed} of ${d.streams} failed ${JSON.stringify(d.errors)}`);
+    if (r.target === 'llmgw' && perStream != null) {
+      // Issue 13: at most 20 KB per open stream, every stream completed.
+      const pass = perStream <= 20 && !d.failed;
+      verdicts.push(`${pass ? 'PASS' : 'FAIL'}  llmgw memory per open stream: ${fmt(perStream, 1)} KB (target ≤ 20 KB, all completed)`);
+    }
+    // Held at once by the proxy (two sockets a stream), or else as seen by the client.
+    const heldAtOnce = proxy && r.peak_fds ? Math.floor(r.peak_fds / 2) : d.peak_streaming;
+    if (heldAtOnce != null && heldAtOnce < 0.95 * d.streams) {
+      verdicts.push(
+        `NOTE  ${r.target}: at most ${heldAtOnce} of ${d.streams} streams were open at once (the rest had ended ` +
+          'or not begun): the load core did not keep them all open together, so KB per stream is understated',
+      );
+    }
     const expectMs = (Number(tokens) / Number(tps)) * 1000;
     if (d.total_ms.p50 != null && d.total_ms.p50 < 0.5 * expectMs) {
       verdicts.push(
@@ -96,8 +112,34 @@ if (st.length) {
     }
   }
   console.log();
-  console.log('Peak RSS is VmHWM of the proxy process (nginx: its one worker) started fresh for the streams.');
-  console.log('Added TTFB is the proxy\'s TTFB percentile minus the direct run\'s.');
+  console.log('Peak RSS is VmHWM of the proxy process (nginx: its one worker) started fresh for the streams;');
+  console.log('KB per stream is (peak RSS − idle RSS) ÷ streams. Streaming at once: most streams between their first');
+  console.log('and last byte at the same moment, at the client; proxy sockets: most descriptors the proxy held (a stream');
+  console.log('holds two, one each side). Added TTFB is the proxy\'s TTFB percentile minus the direct run\'s.');
+  console.log();
+}
+
+// --- idle keep-alive connections ------------------------------------------------
+const idle = rows.filter((r) => r.kind === 'idle').sort(byOrder);
+if (idle.length) {
+  console.log(`Idle keep-alive connections: each sent one 1 KB chat completion, then nothing`);
+  console.log();
+  console.log('| target | idle connections | RSS before MB | RSS while idle MB | KB per connection |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const r of idle) {
+    const d = r.data;
+    const perConn = d.ok ? (r.idle_rss_kb - r.base_rss_kb) / d.ok : null;
+    console.log(
+      `| ${r.target} | ${d.ok}/${d.connections} | ${fmt(r.base_rss_kb / 1024, 1)} | ${fmt(r.idle_rss_kb / 1024, 1)} | ` +
+        `${fmt(perConn, 2)} |`,
+    );
+    if (d.failed) verdicts.push(`FAIL  ${r.target} idle: ${d.failed} of ${d.connections} failed ${JSON.stringify(d.errors)}`);
+    if (r.target === 'llmgw' && perConn != null) {
+      verdicts.push(`${perConn <= 4 ? 'PASS' : 'FAIL'}  llmgw memory per idle connection: ${fmt(perConn, 2)} KB (target ≤ 4 KB)`);
+    }
+  }
+  console.log();
+  console.log(`RSS (VmRSS) of a fresh proxy process before the connections, and ${idleSettle} s after the last one went idle.`);
   console.log();
 }
 

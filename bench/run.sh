@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick | --gate]
 #
-# --gate: the regression gate. A short run (--quick's durations, no
+# --gate: the regression gate. A short run (--quick's durations, no idle,
 # concurrent-streams or tail test, access logs on) of the wrk rows, whose
 # ratios to nginx must each stay within 10% of bench/baseline.md (exit 1
 # otherwise); bench/gate.mjs compares.
@@ -13,9 +13,13 @@
 #   BENCH_DURATION [10]  seconds of each measured wrk run   (--quick: 3)
 #   BENCH_WARMUP [2]     seconds of wrk warm-up before it   (--quick: 1)
 #   BENCH_CONNS [64]     wrk connections
+#   BENCH_WRK [1]        0: no wrk rows (the stream test, and tail if asked, alone)
 #   BENCH_STREAMS [1000] concurrent streams (0: no stream test)
 #   BENCH_STREAM_TOKENS [50], BENCH_STREAM_TPS [10]  each stream lasts tokens/tps s (--quick: 20 tokens)
 #   BENCH_STREAM_RAMP_MS [1000]  streams start evenly spread over this time
+#   BENCH_IDLE_CONNS [1000]  idle keep-alive connections, each after one 1 KB request (0: no idle test)
+#   BENCH_IDLE_RAMP_MS [2000]  they open evenly spread over this time
+#   BENCH_IDLE_SETTLE_S [5]  RSS is read this long after the last one went idle
 #   BENCH_PROXY_CPU [0]  the core the proxy under test has to itself
 #   BENCH_LOAD_CPU [1]   the core shared by the mock upstream and the load generator
 #   BENCH_ACCESS_LOG [off]  file (or on): nginx and llmgw both write an access log to a file
@@ -51,7 +55,7 @@ for arg in "$@"; do
     --gate)
       quick=1 gate=1
       # The rows baseline.md records, as a deployment runs: access logs on.
-      : "${BENCH_STREAMS:=0}" "${BENCH_TARGETS:=nginx llmgw llmgw-all llmgw-redis}" "${BENCH_ACCESS_LOG:=file}"
+      : "${BENCH_STREAMS:=0}" "${BENCH_IDLE_CONNS:=0}" "${BENCH_TARGETS:=nginx llmgw llmgw-all llmgw-redis}" "${BENCH_ACCESS_LOG:=file}"
       ;;
     -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
@@ -64,9 +68,13 @@ else
   duration=${BENCH_DURATION:-10}; warmup=${BENCH_WARMUP:-2}; stream_tokens=${BENCH_STREAM_TOKENS:-50}
 fi
 conns=${BENCH_CONNS:-64}
+wrk_rows=${BENCH_WRK:-1}
 streams=${BENCH_STREAMS:-1000}
 stream_tps=${BENCH_STREAM_TPS:-10}
 stream_ramp_ms=${BENCH_STREAM_RAMP_MS:-1000}
+idle_conns=${BENCH_IDLE_CONNS:-1000}
+idle_ramp_ms=${BENCH_IDLE_RAMP_MS:-2000}
+idle_settle_s=${BENCH_IDLE_SETTLE_S:-5}
 proxy_cpu=${BENCH_PROXY_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
 access_log=${BENCH_ACCESS_LOG:-off}
@@ -87,7 +95,7 @@ upstream_key=sk-bench-upstream-key
 tools=(taskset node curl)
 [[ " $targets " != *" nginx "* ]] || tools+=(nginx)
 [[ " $targets " != *" llmgw-redis "* ]] || tools+=(redis-server redis-cli)
-for target in $targets; do [[ $target == tail ]] || { tools+=(wrk); break; }; done
+[[ $wrk_rows == 0 ]] || for target in $targets; do [[ $target == tail ]] || { tools+=(wrk); break; }; done
 require_tools "${tools[@]}"
 require_cores "$proxy_cpu" "$load_cpu"
 llmgw_release_bin
@@ -97,6 +105,7 @@ bench_make_tmp
 # 1,000 streams through a proxy hold 2,000+ sockets at once.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [[ $(ulimit -n) -ge $((streams * 2 + 512)) ]] || log "warning: ulimit -n is $(ulimit -n), low for $streams streams"
+[[ $(ulimit -n) -ge $((idle_conns + 1024)) ]] || log "warning: ulimit -n is $(ulimit -n), low for $idle_conns idle connections"
 
 cpu_ticks() {  # cpu_ticks PID : user + system clock ticks of a process so far (0 when none)
   [[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return; }
@@ -167,6 +176,7 @@ redis_calls() {
 }
 
 run_wrk() {  # run_wrk TARGET TEST BODYFILE URL [HEADER]
+  [[ $wrk_rows != 0 ]] || return 0
   local target=$1 test=$2 body=$3 url=$4 header=${5:-} out line calls0 calls1
   out=$tmp/wrk-$target-$test.txt
   BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key BENCH_HEADER=$header \
@@ -193,17 +203,49 @@ run_streams() {  # run_streams TARGET URL PROXY_PID|-
   [[ $streams -gt 0 ]] || return 0
   out=$tmp/streams-$target.json
   [[ $ppid == - ]] || idle=$(kb_of "$ppid" VmRSS)
+  # The proxy's open descriptors, sampled: how many streams it really held
+  # at once (each holds a client and an upstream socket).
+  local fds=$tmp/fds-$target.txt sampler=""
+  echo 0 >"$fds"
+  if [[ $ppid != - ]]; then
+    (max=0; while kill -0 "$ppid" 2>/dev/null; do
+      n=$(find "/proc/$ppid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+      [[ $n -le $max ]] || { max=$n; echo "$max" >"$fds"; }
+      sleep 0.25; done) &
+    sampler=$!
+  fi
   taskset -c "$load_cpu" node "$bench_dir/stream_bench.mjs" --url "$url" --key "$gateway_key" \
     --streams "$streams" --tokens "$stream_tokens" --tps "$stream_tps" --ramp-ms "$stream_ramp_ms" \
     >"$out" || log "$target: some streams failed: $(cat "$out")"
+  [[ -z $sampler ]] || { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
   [[ $ppid == - ]] || peak=$(kb_of "$ppid" VmHWM)
   [[ -s "$out" ]] || die "$target: stream client printed nothing"
-  record "{\"kind\":\"streams\",\"target\":\"$target\",\"idle_rss_kb\":${idle:-0},\"peak_rss_kb\":${peak:-0},\"data\":$(cat "$out")}"
+  record "{\"kind\":\"streams\",\"target\":\"$target\",\"idle_rss_kb\":${idle:-0},\"peak_rss_kb\":${peak:-0},\"peak_fds\":$(cat "$fds"),\"data\":$(cat "$out")}"
   log "$target streams: $(cat "$out")"
+}
+
+run_idle() {  # run_idle TARGET URL PROXY_PID : idle keep-alive connections on a fresh proxy
+  local target=$1 url=$2 ppid=$3 out base rss cpid
+  [[ $idle_conns -gt 0 ]] || return 0
+  out=$tmp/idle-$target.json
+  base=$(kb_of "$ppid" VmRSS)
+  taskset -c "$load_cpu" node "$bench_dir/idle_bench.mjs" --url "$url" --key "$gateway_key" \
+    --connections "$idle_conns" --ramp-ms "$idle_ramp_ms" --hold-ms $((idle_settle_s * 1000 + 3000)) \
+    --body-file "$tmp/body-1k.json" >"$out" 2>"$tmp/idle-$target.err" &
+  cpid=$!
+  # The client prints its line once every connection is idle.
+  while [[ ! -s $out ]] && kill -0 "$cpid" 2>/dev/null; do sleep 0.1; done
+  sleep "$idle_settle_s"
+  rss=$(kb_of "$ppid" VmRSS)
+  wait "$cpid" || log "$target: some idle connections failed: $(cat "$out" "$tmp/idle-$target.err")"
+  [[ -s "$out" ]] || die "$target: idle client printed nothing"
+  record "{\"kind\":\"idle\",\"target\":\"$target\",\"base_rss_kb\":${base:-0},\"idle_rss_kb\":${rss:-0},\"data\":$(head -1 "$out")}"
+  log "$target idle: $(head -1 "$out"), RSS ${base} kB before, ${rss} kB idle"
 }
 
 nonstream_tests() {  # nonstream_tests TARGET URL
   check_target "$1" "$2"
+  [[ $wrk_rows != 0 ]] || return 0
   run_wrk "$1" 1k "$tmp/body-1k.json" "$2"
   run_wrk "$1" 256k "$tmp/body-256k.json" "$2"
 }
@@ -294,6 +336,11 @@ for target in $targets; do
         run_streams nginx "http://127.0.0.1:$nginx_stream_port/v1/chat/completions" "$(nginx_worker)"
         stop_nginx
       fi
+      if [[ $idle_conns -gt 0 ]]; then
+        start_nginx
+        run_idle nginx "http://127.0.0.1:$nginx_port/v1/chat/completions" "$(nginx_worker)"
+        stop_nginx
+      fi
       ;;
     llmgw)
       start_llmgw
@@ -306,6 +353,11 @@ for target in $targets; do
       if [[ $streams -gt 0 ]]; then
         start_llmgw
         run_streams llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
+        stop_llmgw
+      fi
+      if [[ $idle_conns -gt 0 ]]; then
+        start_llmgw
+        run_idle llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
         stop_llmgw
       fi
       ;;
@@ -374,7 +426,7 @@ mkdir -p "$repo_root/build/bench"
   echo "llmgw $(cd "$repo_root" && git describe --always --dirty 2>/dev/null || echo '?'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
   echo "proxy alone on cpu $proxy_cpu; mock vendor + load generator on cpu $load_cpu; ${duration}s per run after ${warmup}s warm-up; $conns connections; access log $access_log"
   echo
-  node "$bench_dir/report.mjs" "$results" "$streams" "$stream_tokens" "$stream_tps" "$access_log"
+  node "$bench_dir/report.mjs" "$results" "$streams" "$stream_tokens" "$stream_tps" "$access_log" "$idle_settle_s"
 } | tee "$repo_root/build/bench/latest.md"
 if [[ $gate -eq 1 ]]; then
   echo

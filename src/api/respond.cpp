@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <memory>
 
 #include "api/attempt_plan.hpp"
 #include "api/decoded_request.hpp"
@@ -130,22 +131,36 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
   co_return std::nullopt;
 }
 
+namespace {
+
+// The stream's head, in a frame of its own: what it needs is gone before
+// the relay's long wait on the vendor begins.
+asio::awaitable<bool> begin_relay(request_context& ctx) {
+  ctx.record.status = 200;
+  const auto headers = ctx.headers();
+  co_return co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers);
+}
+
+}  // namespace
+
 asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attempt& a) {
   http::upstream_call& call = *a.call;
   stream_reader& reader = *a.reader;
-  ctx.record.status = 200;
-  const auto headers = ctx.headers();
-  if (!co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers)) {
+  a.probe.reset();  // content was seen: the probe is not fed again
+  if (!co_await begin_relay(ctx)) {
     call.cancel();
     ctx.client_gone();
     co_return;
   }
   ctx.mark_first_byte();
 
-  // A stream that ends normally is stored, assembled from what the client got.
-  std::optional<cache::stream_assembler> assembler;
+  // A stream that ends normally is stored, assembled from what the client
+  // got (on the heap: a stream that is not stored needs none of it, and the
+  // frame lives as long as the stream).
+  std::unique_ptr<cache::stream_assembler> assembler;
   if (ctx.cache_store) {
-    assembler.emplace(ctx.api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai);
+    assembler = std::make_unique<cache::stream_assembler>(
+        ctx.api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai);
   }
   // First what the stream said up to its first content (held back until
   // then), with the state of the read that brought it; then read on.

@@ -19,8 +19,11 @@ stream_reader::stream_reader(const attempt_plan& plan, const stream_reader_optio
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     translator_ = plan.adapter->translate_stream(so);
   }
-  if (kind_ == wire::anthropic_passthrough) usage_reader_.emplace();
-  if (plan.to_anthropic) to_anthropic_.emplace(providers::new_message_id(), std::string(o.requested_model));
+  if (kind_ == wire::anthropic_passthrough) usage_reader_ = std::make_unique<providers::anthropic_usage_reader>();
+  if (plan.to_anthropic) {
+    to_anthropic_ = std::make_unique<providers::messages_stream_writer>(providers::new_message_id(),
+                                                                        std::string(o.requested_model));
+  }
 }
 
 void stream_reader::feed(std::string_view in, bool ended, std::string& out, std::string& scratch) {

@@ -48,9 +48,10 @@ class stream_reader {
  private:
   wire kind_;
   bool client_wants_usage_;
+  // One of these per wire, on the heap: a pass-through stream needs neither.
   std::unique_ptr<providers::stream_translator> translator_;
-  std::optional<providers::anthropic_usage_reader> usage_reader_;
-  std::optional<providers::messages_stream_writer> to_anthropic_;
+  std::unique_ptr<providers::anthropic_usage_reader> usage_reader_;
+  std::unique_ptr<providers::messages_stream_writer> to_anthropic_;
   sse_reader sse_;
   sse_event event_;
   std::optional<gateway_error> failure_;

@@ -22,6 +22,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <malloc.h>
 #include <sys/socket.h>
 #include <array>
 #include <charconv>
@@ -52,6 +53,17 @@ constexpr std::size_t k_max_discard_bytes = 64 * 1024;
 constexpr std::size_t k_kept_read_buffer = 16 * 1024;
 constexpr std::size_t k_kept_body = 16 * 1024;
 constexpr std::size_t k_first_read = 4 * 1024;
+// Connections idle for server_options::idle_release_after give back their
+// buffers (read buffer, body, response head): a keep-alive connection that
+// sends nothing holds only its socket and its session. The sweep that finds
+// them runs at most this far apart.
+constexpr auto k_sweep_every = std::chrono::milliseconds(1000);
+// Freed idle buffers go back to the system once they add up to this much.
+constexpr std::size_t k_trim_after_bytes = 1024 * 1024;
+// A connection without a buffer reads its next request's first byte alone,
+// then what else has come (at most this much) into the worker's scratch,
+// and keeps a buffer just large enough for it.
+constexpr std::size_t k_scratch = 16 * 1024;
 // Room past a body's end for parsers that read ahead (simdjson wants 64
 // bytes), so they need not copy a large body into a bigger buffer.
 constexpr std::size_t k_body_slack = 64;
@@ -97,11 +109,15 @@ class read_buffer {
     commit(s.size());
   }
   void shrink() {
-    if (size() == 0 && cap_ > k_kept_read_buffer) {
-      mem_.reset();
-      cap_ = begin_ = end_ = 0;
-    }
+    if (cap_ > k_kept_read_buffer) release();
   }
+  // Gives the memory back (only when nothing is unread).
+  void release() {
+    if (size() != 0) return;
+    mem_.reset();
+    cap_ = begin_ = end_ = 0;
+  }
+  std::size_t capacity() const { return cap_; }
 
  private:
   std::unique_ptr<char[]> mem_;
@@ -154,7 +170,10 @@ class session_io {
   bool closed = false;
   bool idle = false;  // waiting for the next request (drain and the connection cap may close it)
   clock::time_point idle_since{};
-  bool head_only = false;  // a HEAD request: headers without the body
+  bool release_idle = false;  // the sweep cancelled the idle read to take its buffers back
+  bool warm = false;          // served a request since it was new or idle: keeps its buffers
+  char first_byte = 0;        // where a connection without a buffer reads its next request's first byte
+  bool head_only = false;     // a HEAD request: headers without the body
   // The current request's body: not read yet, read, or given up on.
   enum class body_state : std::uint8_t { none, unread, read, failed } body_status = body_state::none;
   std::size_t body_bytes_in_buffer = 0;  // of the read buffer, after the head, that were body bytes
@@ -199,6 +218,11 @@ struct server_shared {
   std::list<session_io*> sessions;
   bool draining = false;
   clock::time_point last_cap_log{};
+  std::unique_ptr<char[]> scratch;  // a request's first bytes, read by a connection without a buffer
+  // The idle sweep: its timer, and whether the last sweep freed buffers
+  // (their memory then goes back to the system on the next).
+  std::optional<asio::steady_timer> sweep_timer;
+  std::size_t released_since_trim = 0;
 };
 
 namespace {
@@ -541,7 +565,11 @@ asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view
   io_.head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\n");
   if (io_.parsed.version_minor >= 1) io_.head.append("transfer-encoding: chunked\r\n");
   io_.head.append("\r\n");
-  co_return co_await write_or_close(io_, asio::buffer(io_.head));
+  const bool written = co_await write_or_close(io_, asio::buffer(io_.head));
+  // A stream may run for minutes: its connection does not hold the head's
+  // scratch meanwhile (the next response on it grows one again).
+  std::string().swap(io_.head);
+  co_return written;
 }
 
 asio::awaitable<bool> response_writer::write_chunk(std::string_view data) {
@@ -614,7 +642,8 @@ struct server::impl {
   server_shared shared;
 
   impl(asio::io_context& ioc, server_options o, handler h, error_renderer r, memory_budget* b, rejection_observer j)
-      : shared{ioc, std::move(o), {}, std::move(h), std::move(r), std::move(j), b, std::nullopt, {}, false, {}} {
+      : shared{ioc,          std::move(o), {},    std::move(h), std::move(r), std::move(j), b,
+               std::nullopt, {},           false, {},           {},           {},           0} {
     shared.limits.max_header_bytes = shared.options.max_header_bytes;
     shared.limits.max_body_bytes = shared.options.max_body_bytes;
     if (!shared.options.connection_count)
@@ -686,6 +715,70 @@ asio::awaitable<void> finish_body(session_io& io) {
   io.body_status = session_io::body_state::read;
 }
 
+// What an idle connection holds besides its socket and session: given
+// back by the sweep, so thousands of quiet keep-alive connections cost
+// little; a connection that gets busy again grows them back once.
+void release_idle_memory(session_io& io) {
+  const auto heap = [](const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; };
+  io.shared.released_since_trim += (io.buffer.size() == 0 ? io.buffer.capacity() : 0) + heap(io.body) + heap(io.head) +
+                                   io.parsed.fields.capacity() * sizeof(header_field);
+  io.buffer.release();
+  std::string().swap(io.body);
+  std::string().swap(io.head);
+  std::string().swap(io.request_id);
+  std::string().swap(io.pending);
+  std::vector<header_field>().swap(io.parsed.fields);
+}
+
+// A connection without a read buffer (new, or idle long enough for the
+// sweep to take it) has read its next request's first byte alone: the rest
+// of what has come joins it, in a buffer the size of that.
+void buffer_first_bytes(session_io& io) {
+  auto& shared = io.shared;
+  if (!shared.scratch) shared.scratch = std::make_unique_for_overwrite<char[]>(k_scratch);
+  shared.scratch[0] = io.first_byte;
+  const auto more = ::recv(io.stream.socket().native_handle(), shared.scratch.get() + 1, k_scratch - 1, MSG_DONTWAIT);
+  const std::size_t got = 1 + static_cast<std::size_t>(more > 0 ? more : 0);
+  io.buffer.append({shared.scratch.get(), got});
+}
+
+// Takes back the buffers of connections idle for idle_release_after: their
+// read is cancelled and do_session frees them. Once connections have given
+// back a megabyte or more since the last sweep, free memory goes back to
+// the system: glibc keeps it in its arenas otherwise, so after a burst of
+// requests the resident size would stay at the burst's peak however few
+// connections are busy now.
+void sweep_idle(server_shared& shared) {
+  if (shared.released_since_trim >= k_trim_after_bytes) {
+    shared.released_since_trim = 0;
+#if defined(__GLIBC__)
+    ::malloc_trim(0);
+#endif
+  }
+  const auto now = clock::now();
+  const auto after = shared.options.idle_release_after;
+  for (auto* io : shared.sessions) {
+    if (!io->idle || io->closed || io->release_idle || io->buffer.capacity() == 0) continue;
+    if (now - io->idle_since < after) continue;
+    io->release_idle = true;
+    boost::system::error_code ec;
+    io->stream.socket().cancel(ec);
+  }
+}
+
+void schedule_sweep(server_shared& shared) {
+  if (shared.draining || !shared.sweep_timer) return;
+  shared.sweep_timer->expires_after(std::min<std::chrono::milliseconds>(
+      k_sweep_every,
+      std::max<std::chrono::milliseconds>(shared.options.idle_release_after / 2, std::chrono::milliseconds(10))));
+  // The timer is the server's: destroyed (cancelled) with it, never after.
+  shared.sweep_timer->async_wait([&shared](boost::system::error_code ec) {
+    if (ec || shared.draining) return;
+    sweep_idle(shared);
+    schedule_sweep(shared);
+  });
+}
+
 asio::awaitable<void> do_session(session_io& io) {
   const auto& opt = io.shared.options;
 
@@ -695,11 +788,36 @@ asio::awaitable<void> do_session(session_io& io) {
       if (io.shared.draining) break;
       io.idle = true;
       io.idle_since = clock::now();
-      io.stream.expires_after(opt.idle_timeout);
-      auto [ec, n] = co_await io.stream.async_read_some(io.buffer.prepare(k_first_read), use_tuple);
+      // A connection that was busy a moment ago reads into the buffer it
+      // has (every request of a busy keep-alive connection does); one
+      // without reads its first bytes apart.
+      bool got = false;
+      if (io.buffer.capacity() > 0) {
+        io.stream.expires_after(opt.idle_timeout);
+        auto [ec, n] = co_await io.stream.async_read_some(io.buffer.prepare(k_first_read), use_tuple);
+        const bool swept = ec == asio::error::operation_aborted && io.release_idle && !io.closed;
+        io.release_idle = false;
+        if (!ec) {
+          io.buffer.commit(n);
+          got = true;
+        } else if (swept) {
+          release_idle_memory(io);
+          io.warm = false;
+        } else {
+          break;
+        }
+      }
+      if (!got) {
+        // Here, not in a coroutine of its own: an idle connection waits in
+        // this read, and every frame on that wait is held per connection.
+        io.stream.expires_at(io.idle_since + opt.idle_timeout);
+        auto [ec, n] = co_await io.stream.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
+        io.release_idle = false;
+        got = !ec && n == 1;
+        if (got) buffer_first_bytes(io);
+      }
       io.idle = false;
-      if (ec) break;
-      io.buffer.commit(n);
+      if (!got) break;
     }
 
     // The whole request, head and body, must arrive within read_timeout:
@@ -761,10 +879,21 @@ asio::awaitable<void> do_session(session_io& io) {
       io.pending.clear();
     }
     io.body_charge.reset();
+    io.body_status = session_io::body_state::none;
+    if (!io.warm) {
+      // A connection's first request (or its first after an idle spell)
+      // gives back what it grew at once: many clients make one request and
+      // then keep the connection idle in a pool, and their buffers, freed
+      // now, serve the next connection's request instead of each leaving a
+      // hole in the heap. From its second request on a connection is busy
+      // and keeps them, so requests in a row allocate nothing.
+      release_idle_memory(io);
+      io.warm = true;
+      continue;
+    }
     // (Swap, not assign: assigning an empty string keeps the capacity.)
     if (io.body.capacity() > k_kept_body) std::string().swap(io.body);
     io.buffer.shrink();
-    io.body_status = session_io::body_state::none;
   }
 
   if (!io.closed) {
@@ -895,11 +1024,17 @@ std::uint16_t server::listen() {
   return s.acceptor->local_endpoint().port();
 }
 
-void server::start() { asio::co_spawn(impl_->shared.ioc, do_accept(impl_->shared), asio::detached); }
+void server::start() {
+  auto& s = impl_->shared;
+  asio::co_spawn(s.ioc, do_accept(s), asio::detached);
+  s.sweep_timer.emplace(s.ioc);
+  schedule_sweep(s);
+}
 
 void server::drain() {
   auto& s = impl_->shared;
   s.draining = true;
+  if (s.sweep_timer) s.sweep_timer->cancel();
   if (s.acceptor) {
     boost::system::error_code ec;
     s.acceptor->close(ec);
@@ -926,5 +1061,13 @@ void server::close_all() {
 }
 
 std::size_t server::open_connections() const { return impl_->shared.sessions.size(); }
+
+std::size_t server::held_buffer_bytes() const {
+  // A string's own inline room is not a buffer it holds.
+  const auto heap = [](const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; };
+  std::size_t n = 0;
+  for (const auto* io : impl_->shared.sessions) n += io->buffer.capacity() + heap(io->body) + heap(io->head);
+  return n;
+}
 
 }  // namespace llmgw::http

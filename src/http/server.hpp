@@ -29,10 +29,13 @@ namespace llmgw::http {
 struct server_options {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;
-  std::size_t max_header_bytes = 16 * 1024;          // request line + fields (+ chunked trailers); larger → 431
-  std::size_t max_body_bytes = 10 * 1024 * 1024;     // larger → 413
-  std::chrono::milliseconds read_timeout{30'000};    // whole request, headers and body; then 408
-  std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
+  std::size_t max_header_bytes = 16 * 1024;        // request line + fields (+ chunked trailers); larger → 431
+  std::size_t max_body_bytes = 10 * 1024 * 1024;   // larger → 413
+  std::chrono::milliseconds read_timeout{30'000};  // whole request, headers and body; then 408
+  std::chrono::milliseconds idle_timeout{75'000};  // keep-alive wait for the next request
+  // A keep-alive connection idle this long gives back its buffers (read
+  // buffer, body, response head scratch); it grows them again if it gets busy.
+  std::chrono::milliseconds idle_release_after{2'000};
   std::size_t max_buffer_bytes = 256 * 1024 * 1024;  // per worker: bodies held at once
   // Client connections of the whole process (all workers share one count);
   // 0: derived from the descriptor limit by the worker pool.
@@ -198,6 +201,9 @@ class server {
   // destroyed with the io_context after the handler's state is gone).
   void close_all();
   std::size_t open_connections() const;
+  // Bytes of buffers the connections hold (read buffers, bodies, response
+  // head scratch), for tests and diagnostics.
+  std::size_t held_buffer_bytes() const;
 
  private:
   struct impl;

@@ -1,6 +1,7 @@
 // The server's own answers (400, 408, 413, 431, 500) on a loopback socket:
 // the renderer is told the path the client called once its request line was
 // read, and an answer to a request the handler took quotes the handler's id.
+// And what an idle keep-alive connection holds.
 #include "http/server.hpp"
 
 #include <gtest/gtest.h>
@@ -13,9 +14,12 @@
 
 #include <array>
 #include <chrono>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include "http/test_client.hpp"
 
 namespace llmgw::http {
 namespace {
@@ -45,7 +49,7 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
   if (read) co_await out.send(200, "text/plain", "ok");
 }
 
-class server_errors : public testing::Test {
+class server_errors : public ::testing::Test {
  protected:
   void SetUp() override {
     server_options o;
@@ -173,6 +177,79 @@ TEST_F(server_errors, header_values_with_control_characters_are_left_out) {
   EXPECT_EQ(a.raw.find("x-bad name"), std::string::npos) << a.raw;
   EXPECT_NE(a.raw.find("x-fine: kept\r\n"), std::string::npos) << a.raw;
   EXPECT_EQ(a.body, "ok");
+}
+
+class server_idle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_options o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.idle_release_after = 500ms;
+    server_ = std::make_unique<server>(ioc_, o, handle);
+    port_ = server_->listen();
+    server_->start();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+
+  void TearDown() override {
+    asio::post(ioc_, [this] {
+      server_->drain();
+      server_->close_all();
+    });
+    thread_.join();
+    server_.reset();
+  }
+
+  // Asked on the server's own thread.
+  std::size_t held() {
+    std::promise<std::size_t> p;
+    asio::post(ioc_, [&] { p.set_value(server_->held_buffer_bytes()); });
+    return p.get_future().get();
+  }
+
+  asio::io_context ioc_;
+  std::unique_ptr<server> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(server_idle, a_connection_keeps_its_buffers_only_while_busy) {
+  namespace bhttp = boost::beast::http;
+  const auto post = [](testing::client& c, char fill) {
+    auto r = c.exchange(bhttp::verb::post, "/echo", std::string(3000, fill));
+    EXPECT_EQ(r.status, 200) << r.ec.message();
+    EXPECT_EQ(r.body, "ok");
+  };
+  // The client may read the answer a moment before the server has gone
+  // on past it: what the server holds is looked at until it settles.
+  const auto held_within = [this](std::chrono::milliseconds limit) {
+    std::size_t h = held();
+    for (auto waited = 0ms; h > 0 && waited < limit; waited += 5ms) {
+      std::this_thread::sleep_for(5ms);
+      h = held();
+    }
+    return h;
+  };
+  testing::client c(port_);
+  // A first request gives its buffers back at once (well before
+  // idle_release_after): many clients send one and then keep the
+  // connection idle.
+  post(c, 'a');
+  EXPECT_EQ(held_within(100ms), 0u);
+  // The next one finds a busy connection: its read buffer and body are kept
+  // for the request after.
+  post(c, 'b');
+  EXPECT_GE(held(), 6000u);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_GE(held(), 6000u);
+  // Idle for idle_release_after: given back.
+  EXPECT_EQ(held_within(2s), 0u) << "an idle connection still holds its buffers";
+  // Still a working keep-alive connection, cold again.
+  post(c, 'c');
+  EXPECT_EQ(held_within(100ms), 0u);
+  post(c, 'd');
+  EXPECT_GE(held(), 6000u);
 }
 
 }  // namespace

@@ -12,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -25,6 +24,7 @@
 #include <array>
 #include <memory_resource>
 #include <optional>
+#include <tuple>
 
 namespace llmgw::http {
 
@@ -40,8 +40,20 @@ using clock = std::chrono::steady_clock;
 // load balancers commonly close idle keep-alive connections after ~60 s.
 constexpr auto k_max_idle_age = std::chrono::seconds(50);
 constexpr std::uint32_t k_upstream_header_limit = 64 * 1024;
-// Body bytes land in the connection's scratch buffer, this much per read.
+// A connection's read buffer starts small and doubles, up to k_max_read,
+// only after a read that filled all the room it had: a paced stream of
+// small events (a few hundred bytes each) keeps 1 KiB per connection, a
+// vendor that sends large pieces gets large reads after a few. Back in the
+// pool a buffer larger than k_kept_read goes back to the allocator.
+constexpr std::size_t k_first_read = 1024;
+constexpr std::size_t k_max_read = 64 * 1024;
+constexpr std::size_t k_kept_read = 16 * 1024;
+constexpr std::size_t k_min_room = 512;
+// Body bytes are parsed into the worker's scratch buffer (shared by its
+// connections: it is used only between two co_awaits) and appended to the
+// caller's string, at most this much per step of read_all.
 constexpr std::size_t k_read_chunk = 16 * 1024;
+constexpr std::size_t k_scratch = 16 * 1024;
 
 origin origin::make(std::string host, std::uint16_t port, bool tls) {
   origin o;
@@ -110,15 +122,34 @@ struct upstream_connection {
   std::optional<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
-  // The arena's first block is inline: a usual head needs no heap at all.
-  alignas(std::max_align_t) std::array<std::byte, 2048> field_block;
+  // The arena's first block is inline: a usual head needs no heap at all
+  // (a vendor's head of many long fields takes one more block per exchange).
+  alignas(std::max_align_t) std::array<std::byte, 1024> field_block;
   std::pmr::monotonic_buffer_resource fields{field_block.data(), field_block.size()};
   std::optional<response_parser> parser;
   clock::time_point last_used{};
   bool reused = false;
-  std::array<char, k_read_chunk> scratch;  // body bytes land here before being appended
+  std::size_t read_capacity = k_first_read;  // what the buffer may fill before the next read
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  // Room for the next read: what is left of read_capacity after the bytes
+  // still unparsed (the buffer grows only when that is too little).
+  asio::mutable_buffer prepare_read() {
+    const std::size_t len = buffer.size();
+    return buffer.prepare(read_capacity > len + k_min_room ? read_capacity - len : k_min_room);
+  }
+  void commit_read(std::size_t n, std::size_t room) {
+    buffer.commit(n);
+    if (n == room && read_capacity < k_max_read) read_capacity *= 2;
+  }
+  // Idle in the pool: a buffer a large answer grew goes back.
+  void shrink() {
+    if (buffer.size() == 0 && buffer.capacity() > k_kept_read) {
+      buffer.shrink_to_fit();
+      read_capacity = k_first_read;
+    }
+  }
 
   void close() {
     boost::system::error_code ec;
@@ -142,6 +173,10 @@ struct upstream_pool::tls_context {
   ssl::context ctx{ssl::context::tls_client};
   tls_context() {
     ctx.set_default_verify_paths();
+    // OpenSSL's record buffers (some 34 KB per connection) are held only
+    // while a record is read or written, not while a stream waits for its
+    // next event or a connection waits in the pool (nginx does the same).
+    SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
     ctx.set_verify_mode(ssl::verify_peer);
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -156,6 +191,13 @@ upstream_pool::~upstream_pool() = default;
 std::size_t upstream_pool::idle_connections() const {
   std::size_t n = 0;
   for (const auto& [k, v] : idle_) n += v.size();
+  return n;
+}
+
+std::size_t upstream_pool::idle_buffer_bytes() const {
+  std::size_t n = 0;
+  for (const auto& [k, v] : idle_)
+    for (const auto& c : v) n += c->buffer.capacity();
   return n;
 }
 
@@ -186,6 +228,7 @@ void upstream_pool::put_idle(std::unique_ptr<upstream_connection> c) {
     return;
   }
   c->last_used = clock::now();
+  c->shrink();
   list.push_back(std::move(c));
 }
 
@@ -228,50 +271,45 @@ asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upst
       if (ec) co_return ec;
     }
     if (c.parser->is_header_done()) co_return ec;
-    auto [rec, rn] = co_await s.async_read_some(c.buffer.prepare(16 * 1024), use_tuple);
+    const auto room = c.prepare_read();
+    auto [rec, rn] = co_await s.async_read_some(room, use_tuple);
     if (rn > 0) progress.response_started = true;
     if (rec) co_return rec == asio::error::eof ? bhttp::error::end_of_stream : rec;
-    c.buffer.commit(rn);
+    c.commit_read(rn, room.size());
   }
 }
 
-template <class Stream>
-asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_some(Stream& s, upstream_connection& c,
-                                                                                  char* dst, std::size_t cap) {
+// Parses the body bytes the connection's buffer holds, at most `limit` of
+// them, into `out` (through `scratch`, k_scratch bytes); returns how many.
+// Synchronous: the scratch is the worker's, free again when this returns.
+std::size_t parse_body(upstream_connection& c, char* scratch, std::string& out, std::size_t limit,
+                       boost::system::error_code& ec) {
+  std::size_t got = 0;
   auto& body = c.parser->get().body();
-  body.data = dst;
-  body.size = cap;
-  body.more = true;
   // Eager: a parse goes on past a chunk's end while bytes remain, so every
-  // chunk that came in one read lands in `dst` at once, and a stream's events
-  // that arrived together leave in one write, not one per chunk. The reads
-  // are plain socket reads for the same reason: Beast's composed read_some
-  // would, when eager, wait on the socket for the next chunk's header (the
-  // CRLF that ends this chunk is parsed with it) before handing back what
-  // it already has.
+  // chunk that came in one read is handed back at once, and a stream's
+  // events that arrived together leave in one write, not one per chunk.
   c.parser->eager(true);
-  for (;;) {
-    if (c.buffer.size() > 0) {
-      boost::system::error_code ec;
-      const auto n = c.parser->put(c.buffer.data(), ec);
-      c.buffer.consume(n);
-      if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
-      const std::size_t got = cap - body.size;
-      if (ec || got > 0 || c.parser->is_done()) co_return std::pair{ec, got};
+  while (c.buffer.size() > 0 && !c.parser->is_done() && got < limit) {
+    const std::size_t cap = std::min(k_scratch, limit - got);
+    body.data = scratch;
+    body.size = cap;
+    body.more = true;
+    const auto n = c.parser->put(c.buffer.data(), ec);
+    c.buffer.consume(n);
+    const std::size_t piece = cap - body.size;
+    out.append(scratch, piece);
+    got += piece;
+    if (ec == bhttp::error::need_buffer) {
+      ec = {};  // the scratch is full: parse on
+    } else if (ec == bhttp::error::need_more) {
+      ec = {};  // a piece of framing or of a chunk: the next read brings the rest
+      break;
+    } else if (ec || (n == 0 && piece == 0)) {
+      break;
     }
-    const std::size_t room = beast::read_size(c.buffer, 64 * 1024);
-    // Full of bytes the parser cannot take (an endless chunk extension, say).
-    if (room == 0) co_return std::pair{boost::system::error_code(bhttp::error::buffer_overflow), cap - body.size};
-    auto [ec, n] = co_await s.async_read_some(c.buffer.prepare(room), use_tuple);
-    if (ec == asio::error::eof) {
-      // A body that runs to the close ends here; any other is cut short.
-      boost::system::error_code eof_ec;
-      c.parser->put_eof(eof_ec);
-      co_return std::pair{eof_ec, cap - body.size};
-    }
-    if (ec) co_return std::pair{ec, cap - body.size};
-    c.buffer.commit(n);
   }
+  return got;
 }
 
 }  // namespace
@@ -402,27 +440,43 @@ void upstream_call::visit_headers(header_visitor v, void* ctx) const {
 
 bool upstream_call::body_done() const { return conn_ && conn_->parser && conn_->parser->is_done(); }
 
-asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_some(std::string& out) {
+asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_some(std::string& out,
+                                                                                   std::size_t limit) {
   if (!conn_ || cancelled_) co_return std::pair{upstream_failure::cancelled, std::size_t{0}};
   auto& c = *conn_;
-  if (c.parser->is_done()) co_return std::pair{upstream_failure::none, std::size_t{0}};
-  // The body is read into the connection's scratch buffer and appended:
-  // growing `out` by a whole chunk first would zero-fill it on every read.
+  if (!pool_.scratch_) pool_.scratch_ = std::make_unique_for_overwrite<char[]>(k_scratch);
+  // Bytes already buffered first (they came with the headers, or after the
+  // last piece a read_all step took); a read only when none are left. A
+  // read may bring only chunk framing: keep going until body bytes arrive
+  // or the body ends.
   for (;;) {
-    arm(c, timeouts_.idle);
-    std::pair<boost::system::error_code, std::size_t> r;
-    if (c.secure) {
-      r = co_await read_body_some(*c.secure, c, c.scratch.data(), c.scratch.size());
-    } else {
-      r = co_await read_body_some(*c.plain, c, c.scratch.data(), c.scratch.size());
-    }
-    auto [ec, got] = r;
-    if (cancelled_) ec = asio::error::operation_aborted;
-    out.append(c.scratch.data(), got);
-    if (ec) co_return std::pair{classify(ec, timed_out(upstream_failure::idle_timeout)), got};
-    // A read may consume only chunk framing; keep going until body bytes
-    // arrive or the body ends.
+    boost::system::error_code ec;
+    const std::size_t got = parse_body(c, pool_.scratch_.get(), out, limit, ec);
+    if (ec) co_return std::pair{classify(ec, upstream_failure::protocol), got};
     if (got > 0 || c.parser->is_done()) co_return std::pair{upstream_failure::none, got};
+    // As much buffered as a read may bring, and none of it body: bytes the
+    // parser cannot take (an endless chunk extension, say).
+    if (c.buffer.size() >= k_max_read) co_return std::pair{upstream_failure::protocol, std::size_t{0}};
+    arm(c, timeouts_.idle);
+    // Read here, not in a coroutine of its own: a stream waits in this
+    // read for most of its life, and every frame on that wait is held per stream.
+    const auto room = c.prepare_read();
+    std::size_t n = 0;
+    if (c.secure) {
+      std::tie(ec, n) = co_await c.secure->async_read_some(room, use_tuple);
+    } else {
+      std::tie(ec, n) = co_await c.plain->async_read_some(room, use_tuple);
+    }
+    if (n > 0) c.commit_read(n, room.size());
+    if (cancelled_) ec = asio::error::operation_aborted;
+    if (ec == asio::error::eof) {
+      // A body that runs until the connection closes ends here; any other
+      // is cut short (partial_message).
+      ec = {};
+      c.parser->put_eof(ec);
+      if (!ec) continue;
+    }
+    if (ec) co_return std::pair{classify(ec, timed_out(upstream_failure::idle_timeout)), std::size_t{0}};
   }
 }
 
@@ -479,7 +533,7 @@ asio::awaitable<upstream_failure> upstream_call::read_all(std::string& out, std:
         grow_exactly(out, want);
       }
     }
-    auto [f, n] = co_await read_some(out);
+    auto [f, n] = co_await read_some(out, out.capacity() - out.size());
     if (f != upstream_failure::none) co_return f;
     if (out.size() > limit) co_return give_up(upstream_failure::too_large);
     if (n == 0 && body_done()) co_return upstream_failure::none;

@@ -89,6 +89,8 @@ class upstream_pool {
 
   boost::asio::io_context& context() { return ioc_; }
   std::size_t idle_connections() const;
+  // Bytes of read buffers the idle connections hold (tests, diagnostics).
+  std::size_t idle_buffer_bytes() const;
 
  private:
   friend class upstream_call;
@@ -99,6 +101,7 @@ class upstream_pool {
   boost::asio::io_context& ioc_;
   std::size_t max_idle_;
   std::unique_ptr<tls_context> tls_;
+  std::unique_ptr<char[]> scratch_;  // where calls parse body bytes (one at a time: between two co_awaits)
   std::unordered_map<std::string, std::vector<std::unique_ptr<upstream_connection>>> idle_;
 };
 
@@ -128,9 +131,11 @@ class upstream_call {
                   const_cast<void*>(static_cast<const void*>(&f)));
   }
 
-  // Appends the next piece of the (de-chunked) body to out; returns how many
-  // bytes were added, 0 at the end of the body.
-  boost::asio::awaitable<std::pair<upstream_failure, std::size_t>> read_some(std::string& out);
+  // Appends the next piece of the (de-chunked) body to out, at most `limit`
+  // bytes (all that one read brought otherwise); returns how many bytes were
+  // added, 0 at the end of the body.
+  boost::asio::awaitable<std::pair<upstream_failure, std::size_t>> read_some(std::string& out,
+                                                                             std::size_t limit = SIZE_MAX);
   // Reads the rest of the body into out (appending), at most limit bytes;
   // a declared length over the limit fails before any of the body is read.
   // With a charge, out's capacity is charged to its budget before out grows,

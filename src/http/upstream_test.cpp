@@ -91,6 +91,7 @@ struct outcome {
   std::size_t charged = 0;
   std::size_t budget_used_after = 0;
   std::size_t pooled_after = 0;
+  std::size_t pooled_buffer_bytes = 0;  // the idle connections' read buffers after the call
   std::chrono::milliseconds took{};
 };
 
@@ -109,6 +110,7 @@ asio::awaitable<void> fetch(upstream_pool& pool, origin o, upstream_timeouts t, 
   }
   out->took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0);
   out->pooled_after = pool.idle_connections();
+  out->pooled_buffer_bytes = pool.idle_buffer_bytes();
   if (budget) out->budget_used_after = budget->used();
 }
 
@@ -189,6 +191,22 @@ TEST(upstream_read_all, a_chunked_body_over_the_cap_grows_no_further_than_the_ca
   EXPECT_EQ(out.read, upstream_failure::too_large);
   EXPECT_LE(out.capacity, 100'000u + 16 * 1024);  // not the next doubling
   EXPECT_EQ(out.pooled_after, 0u);
+}
+
+// Buffers sized to need: a small answer leaves its connection in the pool
+// with a small read buffer (a paced stream of small events keeps no more);
+// a large one grows it for large reads, and the pool takes the growth back.
+TEST(upstream_pool, a_connection_keeps_a_read_buffer_sized_to_its_answers) {
+  auto small = run({with_length("{}"), "{}"}, 64 << 20);
+  ASSERT_EQ(small.read, upstream_failure::none);
+  ASSERT_EQ(small.pooled_after, 1u);
+  EXPECT_GT(small.pooled_buffer_bytes, 0u);
+  EXPECT_LE(small.pooled_buffer_bytes, 1024u);
+
+  auto large = run({k_chunked_head, chunked(1'000'000)}, 64 << 20);
+  ASSERT_EQ(large.read, upstream_failure::none);
+  ASSERT_EQ(large.pooled_after, 1u);
+  EXPECT_LE(large.pooled_buffer_bytes, 16u * 1024);
 }
 
 TEST(upstream_call, a_trickling_body_ends_at_the_total_deadline) {
