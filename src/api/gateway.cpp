@@ -590,16 +590,13 @@ asio::awaitable<void> gateway::respond_cached(request_context& ctx, const decode
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     *body = cache::render_openai_stream(a, id, created, d.client_wants_usage);
   }
-  if (!co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers)) {
+  // The whole replay is at hand: head, events and end leave in one write.
+  if (!co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers, /*defer_head=*/true)) {
     ctx.client_gone();
     co_return;
   }
   ctx.mark_first_byte();
-  if (!co_await ctx.out.write_chunk(*body)) {
-    ctx.client_gone();
-    co_return;
-  }
-  co_await ctx.out.end_stream();
+  if (!co_await ctx.out.end_stream_with(*body)) ctx.client_gone();
 }
 
 asio::awaitable<void> gateway::cache_store(request_context& ctx, std::optional<cache::cached_answer> answer) {

@@ -134,11 +134,12 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
 namespace {
 
 // The stream's head, in a frame of its own: what it needs is gone before
-// the relay's long wait on the vendor begins.
+// the relay's long wait on the vendor begins. Deferred: it leaves with the
+// content already held, in one write.
 asio::awaitable<bool> begin_relay(request_context& ctx) {
   ctx.record.status = 200;
   const auto headers = ctx.headers();
-  co_return co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers);
+  co_return co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers, /*defer_head=*/true);
 }
 
 }  // namespace
@@ -185,6 +186,13 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attemp
       // Stored before the stream's end goes out, so the client's next
       // request finds it.
       if (ended && !reader.failure()) co_await cache_store(ctx, assembler->take());
+    }
+    if (ended && f == http::upstream_failure::none && !reader.failure() &&
+        ctx.out.cancelled() != http::cancel_reason::shutdown) {
+      // The vendor's last bytes came with its end: they and the stream's
+      // end leave in one write (with the head too, for a stream read whole).
+      if (!co_await ctx.out.end_stream_with(out)) ctx.client_gone();
+      co_return;
     }
     bool delivered = true;
     if (!out.empty()) delivered = co_await ctx.out.write_chunk(out);  // not inside && (GCC 12)

@@ -555,7 +555,8 @@ asio::awaitable<bool> response_writer::send(int status, std::string_view content
   co_return co_await write_or_close(io_, bufs);
 }
 
-asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view content_type, header_list extra) {
+asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view content_type, header_list extra,
+                                                    bool defer_head) {
   if (started_ || io_.closed) co_return false;
   started_ = true;
   status_ = status;
@@ -565,32 +566,55 @@ asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view
   io_.head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\n");
   if (io_.parsed.version_minor >= 1) io_.head.append("transfer-encoding: chunked\r\n");
   io_.head.append("\r\n");
-  const bool written = co_await write_or_close(io_, asio::buffer(io_.head));
+  head_pending_ = true;
+  if (defer_head) co_return true;
+  co_return co_await write_stream({}, false);
+}
+
+asio::awaitable<bool> response_writer::write_stream(std::string_view data, bool end) {
+  const bool chunked = io_.parsed.version_minor >= 1;
+  // A HEAD request's stream is its head alone.
+  if (io_.head_only) data = {};
+  char size_line[20];
+  std::size_t size_len = 0;
+  if (!data.empty() && chunked) {
+    auto r = std::to_chars(size_line, size_line + 16, data.size(), 16);
+    *r.ptr++ = '\r';
+    *r.ptr++ = '\n';
+    size_len = static_cast<std::size_t>(r.ptr - size_line);
+  }
+  const bool framed = !data.empty() && chunked;
+  const bool closing_chunk = end && chunked && !io_.head_only;
+  // Zero-length buffers are skipped by the write: one writev whatever is left out.
+  const std::array<asio::const_buffer, 5> bufs{
+      asio::buffer(io_.head.data(), head_pending_ ? io_.head.size() : 0), asio::buffer(size_line, size_len),
+      asio::buffer(data.data(), data.size()), asio::buffer("\r\n", framed ? 2 : 0),
+      asio::buffer("0\r\n\r\n", closing_chunk ? 5 : 0)};
+  if (asio::buffer_size(bufs) == 0) co_return true;
+  body_bytes_ += data.size();
+  const bool had_head = head_pending_;
+  head_pending_ = false;
+  const bool written = co_await write_or_close(io_, bufs);
   // A stream may run for minutes: its connection does not hold the head's
   // scratch meanwhile (the next response on it grows one again).
-  std::string().swap(io_.head);
+  if (had_head) std::string().swap(io_.head);
   co_return written;
 }
 
 asio::awaitable<bool> response_writer::write_chunk(std::string_view data) {
   if (!started_ || finished_ || io_.closed) co_return false;
-  if (data.empty() || io_.head_only) co_return true;  // an empty chunk would end the stream
-  body_bytes_ += data.size();
-  if (io_.parsed.version_minor == 0) co_return co_await write_or_close(io_, asio::buffer(data.data(), data.size()));
-  char size_line[20];
-  auto r = std::to_chars(size_line, size_line + 16, data.size(), 16);
-  *r.ptr++ = '\r';
-  *r.ptr++ = '\n';
-  std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, static_cast<std::size_t>(r.ptr - size_line)),
-                                         asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
-  co_return co_await write_or_close(io_, bufs);
+  // An empty chunk would end the stream: nothing to write (but a deferred
+  // head stays pending).
+  if (data.empty()) co_return true;
+  co_return co_await write_stream(data, false);
 }
 
-asio::awaitable<bool> response_writer::end_stream() {
+asio::awaitable<bool> response_writer::end_stream() { co_return co_await end_stream_with({}); }
+
+asio::awaitable<bool> response_writer::end_stream_with(std::string_view data) {
   if (!started_ || finished_ || io_.closed) co_return false;
   finished_ = true;
-  if (io_.head_only || io_.parsed.version_minor == 0) co_return true;
-  co_return co_await write_or_close(io_, asio::buffer("0\r\n\r\n", 5));
+  co_return co_await write_stream(data, true);
 }
 
 asio::awaitable<bool> response_writer::wait_client_gone() {

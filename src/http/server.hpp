@@ -109,10 +109,18 @@ class response_writer {
 
   boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
                                     header_list extra = {});
-  boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type, header_list extra = {});
+  // With `defer_head` the head is written with the stream's first bytes (its
+  // first chunk, or its end), in one write: a relay that already holds them
+  // (the gateway holds a vendor's head back until its first content) sends
+  // one segment, not two. Without it the head goes out at once (a stream
+  // whose first bytes are still to come).
+  boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type, header_list extra = {},
+                                            bool defer_head = false);
   // Writes one chunk of a stream and flushes it to the socket.
   boost::asio::awaitable<bool> write_chunk(std::string_view data);
   boost::asio::awaitable<bool> end_stream();
+  // The last chunk and the stream's end in one write (`data` may be empty).
+  boost::asio::awaitable<bool> end_stream_with(std::string_view data);
   // Completes when the client closes its side. Returns at once with true if
   // already gone. (The mock vendor's sleeps; the gateway uses on_cancel.)
   boost::asio::awaitable<bool> wait_client_gone();
@@ -141,8 +149,13 @@ class response_writer {
 
  private:
   session_io& io_;
+  // Writes a stream's bytes (chunk framing and the end as asked), after the
+  // head when it is still pending.
+  boost::asio::awaitable<bool> write_stream(std::string_view data, bool end);
+
   bool started_ = false;
   bool finished_ = false;
+  bool head_pending_ = false;  // begin_stream deferred it: it leaves with the next bytes
   int status_ = 0;
   std::uint64_t body_bytes_ = 0;
 };

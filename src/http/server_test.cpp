@@ -9,6 +9,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -43,6 +46,20 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
     const std::array<header_field, 3> extra{
         {{"x-model", "m\r\nset-cookie: a=b"}, {"x-bad name", "v"}, {"x-fine", "kept"}}};
     co_await out.send(200, "text/plain", "ok", extra);
+    co_return;
+  }
+  if (req.path() == "/stream-deferred" || req.path() == "/stream-now") {
+    // A first chunk that takes 300 ms: does the head wait for it?
+    co_await out.begin_stream(200, "text/event-stream", {}, req.path() == "/stream-deferred");
+    asio::steady_timer pause(co_await asio::this_coro::executor, 300ms);
+    co_await pause.async_wait(asio::use_awaitable);
+    co_await out.write_chunk("data: a\n\n");
+    co_await out.end_stream();
+    co_return;
+  }
+  if (req.path() == "/stream-whole") {
+    co_await out.begin_stream(200, "text/event-stream", {}, true);
+    co_await out.end_stream_with("data: x\n\n");
     co_return;
   }
   const bool read = co_await req.read_body();
@@ -111,6 +128,34 @@ class server_errors : public ::testing::Test {
   std::uint16_t port_ = 0;
   std::thread thread_;
 };
+
+// A deferred head leaves with the stream's first chunk (one write), not
+// before it; a head that is not deferred is on the wire at once.
+TEST_F(server_errors, a_deferred_stream_head_waits_for_the_first_chunk) {
+  for (const bool deferred : {true, false}) {
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    const std::string req = std::string("GET ") + (deferred ? "/stream-deferred" : "/stream-now") +
+                            " HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    asio::write(s, asio::buffer(req));
+    std::this_thread::sleep_for(150ms);  // the handler waits 300 ms before its first chunk
+    EXPECT_EQ(s.available() == 0, deferred) << (deferred ? "deferred" : "at once");
+    std::string raw;
+    boost::system::error_code ec;
+    asio::read(s, asio::dynamic_buffer(raw), ec);
+    EXPECT_NE(raw.find("\r\n\r\n9\r\ndata: a\n\n\r\n0\r\n\r\n"), std::string::npos) << raw;
+  }
+}
+
+// A stream whose bytes are all at hand: head, chunk and end in one response,
+// framed as a chunked body.
+TEST_F(server_errors, a_whole_stream_is_head_chunk_and_end) {
+  const auto a = exchange("GET /stream-whole HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_NE(a.raw.find("transfer-encoding: chunked\r\n"), std::string::npos) << a.raw;
+  EXPECT_EQ(a.body, "9\r\ndata: x\n\n\r\n0\r\n\r\n");
+}
 
 TEST_F(server_errors, a_declared_body_over_the_limit_is_rendered_for_the_path_called) {
   auto a = exchange("POST /v1/messages?beta=true HTTP/1.1\r\nhost: gw\r\ncontent-length: 5000\r\n\r\n");
