@@ -80,7 +80,7 @@ load_cpu=${BENCH_LOAD_CPU:-1}
 access_log=${BENCH_ACCESS_LOG:-off}
 usage_records=${BENCH_USAGE:-sqlite}
 case "$usage_records" in off|sqlite) ;; *) echo "bench: BENCH_USAGE=$usage_records: expected sqlite or off" >&2; exit 2 ;; esac
-[[ $access_log != on ]] || access_log=file
+[[ $access_log != on ]] || access_log="file"
 case "$access_log" in off|file|stdout) ;; *) echo "bench: BENCH_ACCESS_LOG=$access_log: expected off, file or stdout" >&2; exit 2 ;; esac
 nginx_request_buffering=${BENCH_NGINX_REQUEST_BUFFERING:-on}
 case "${BENCH_NGINX_LOG_FORMAT:-json}" in
@@ -107,46 +107,12 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [[ $(ulimit -n) -ge $((streams * 2 + 512)) ]] || log "warning: ulimit -n is $(ulimit -n), low for $streams streams"
 [[ $(ulimit -n) -ge $((idle_conns + 1024)) ]] || log "warning: ulimit -n is $(ulimit -n), low for $idle_conns idle connections"
 
-cpu_ticks() {  # cpu_ticks PID : user + system clock ticks of a process so far (0 when none)
-  [[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return; }
-  awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
 kb_of() {  # kb_of PID FIELD : a /proc/PID/status field in kB
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
 # --- request bodies ----------------------------------------------------------
-node - "$tmp" <<'EOF'
-const fs = require('node:fs');
-const dir = process.argv[2];
-const filler = 'The quick brown fox jumps over the lazy dog while the gateway relays every byte. ';
-function body(size) {
-  const skeleton = (content) => JSON.stringify({
-    model: 'gpt-4o-mini',
-    messages: [
-      { role: 'system', content: 'You are a concise assistant.' },
-      { role: 'user', content },
-    ],
-    max_tokens: 16,
-    temperature: 0,
-  });
-  const room = size - Buffer.byteLength(skeleton(''));
-  return skeleton(filler.repeat(Math.ceil(room / filler.length)).slice(0, room));
-}
-fs.writeFileSync(`${dir}/body-1k.json`, body(1024));
-fs.writeFileSync(`${dir}/body-256k.json`, body(256 * 1024));
-// Streamed completions of 20 tokens, unpaced: the throughput of whole
-// streams, passed through (OpenAI upstream) and translated (Anthropic).
-const streamed = (model) => JSON.stringify({
-  model, stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'Say something. [mock:tokens=20]' }],
-});
-fs.writeFileSync(`${dir}/body-stream-gpt.json`, streamed('gpt-4o-mini'));
-fs.writeFileSync(`${dir}/body-stream-claude.json`, streamed('claude-3-5-haiku-latest'));
-// The reverse translation: an Anthropic client (Messages API) whose model is
-// served by the OpenAI upstream.
-fs.writeFileSync(`${dir}/body-stream-messages.json`, streamed('gpt-4o-mini'));
-EOF
+bench_write_bodies "$tmp"
 
 results=$tmp/results.jsonl
 : >"$results"
@@ -157,14 +123,6 @@ start_bg mock "$load_cpu" "$bin" mock-vendor --host 127.0.0.1 --port 0 --workers
 mock_pid=$last_pid
 mock_port=$(wait_listening mock "$mock_pid")
 log "mock vendor on :$mock_port (cpu $load_cpu)"
-
-check_target() {  # check_target NAME URL [HEADER] : one request must answer 200
-  local code
-  code=$(curl -s -o "$tmp/check-$1.txt" -w '%{http_code}' -X POST "$2" \
-    -H 'content-type: application/json' -H "authorization: Bearer $gateway_key" ${3:+-H "$3"} \
-    --data-binary "@$tmp/body-1k.json" || true)
-  [[ $code == 200 ]] || { cat "$tmp/check-$1.txt" >&2 || true; die "$1: sanity request answered $code, not 200"; }
-}
 
 # Commands the gateway sent to Redis so far (INFO commandstats), when a Redis
 # runs: those a client sends, not the ones the limit script runs inside.
@@ -251,54 +209,7 @@ nonstream_tests() {  # nonstream_tests TARGET URL
 }
 
 # --- proxies under test, one at a time, each alone on the proxy core --------
-nginx_port=""; nginx_stream_port=""; nginx_master=""
-start_nginx() {
-  nginx_port=$(free_port)
-  nginx_stream_port=$(free_port)
-  [[ $nginx_stream_port != "$nginx_port" ]] || nginx_stream_port=$((nginx_port + 1))
-  local user_line="" access="off"
-  # As root the master would hand the worker to `nobody`, which cannot use
-  # our temp folder; keep the worker as the user running the benchmark.
-  [[ $(id -u) -ne 0 ]] || user_line="user root root;"
-  # Buffered as a production nginx logs: one write per 64 KB or per second.
-  [[ $access_log == off ]] || access="$tmp/nginx-access.log $nginx_log_format buffer=64k flush=1s"
-  mkdir -p "$tmp/nginx"
-  sed -e "s|@TMP@|$tmp/nginx|g" -e "s|@USER_LINE@|$user_line|" -e "s|@ACCESS_LOG@|$access|" \
-      -e "s|@REQUEST_BUFFERING@|$nginx_request_buffering|" -e "s|@UPSTREAM_PORT@|$mock_port|" \
-      -e "s|@PORT@|$nginx_port|" -e "s|@STREAM_PORT@|$nginx_stream_port|" \
-      "$bench_dir/nginx.conf.in" >"$tmp/nginx/nginx.conf"
-  start_bg nginx "$proxy_cpu" nginx -p "$tmp/nginx" -e "$tmp/nginx/nginx-error.log" -c "$tmp/nginx/nginx.conf"
-  nginx_master=$last_pid
-  wait_port "$nginx_port" && wait_port "$nginx_stream_port" || { cat "$tmp/nginx/nginx-error.log" >&2; die "nginx did not start"; }
-}
-nginx_worker() { pgrep -P "$nginx_master" | head -1; }
-stop_nginx() { stop_pid "$nginx_master"; forget_pid "$nginx_master"; }
-
-llmgw_port=""; llmgw_pid=""
-start_llmgw() {  # start_llmgw [EXTRA_YAML [EXTRA_ENV...]]
-  local flags=(--host 127.0.0.1 --port 0 --workers 1 --config "$tmp/llmgw.yaml") extra_yaml=${1:-}
-  shift || true
-  : >"$tmp/llmgw.yaml"
-  case "$access_log" in
-    off) flags+=(--no-access-log) ;;
-    file) printf 'access_log:\n  path: %s\n' "$tmp/llmgw-access.log" >>"$tmp/llmgw.yaml" ;;
-  esac
-  if [[ $usage_records == off ]]; then
-    printf 'usage: {enabled: false}\n' >>"$tmp/llmgw.yaml"
-  else
-    printf 'usage: {sqlite_path: %s, spool_dir: %s}\n' "$tmp/usage.db" "$tmp" >>"$tmp/llmgw.yaml"
-  fi
-  printf '%s\n' "$extra_yaml" >>"$tmp/llmgw.yaml"
-  # Only the variables the benchmark means: no vendor key from the caller's
-  # environment may change the routing.
-  start_bg llmgw "$proxy_cpu" env -i PATH="$PATH" HOME="${HOME:-/root}" \
-    LLMGW_MASTER_KEY="${master_key:-$gateway_key}" OPENAI_API_KEY="$upstream_key" \
-    OPENAI_BASE_URL="http://127.0.0.1:$mock_port/v1" \
-    ANTHROPIC_API_KEY="$upstream_key" ANTHROPIC_BASE_URL="http://127.0.0.1:$mock_port" "$@" "$bin" serve "${flags[@]}"
-  llmgw_pid=$last_pid
-  llmgw_port=$(wait_listening llmgw "$llmgw_pid")
-}
-stop_llmgw() { stop_pid "$llmgw_pid"; forget_pid "$llmgw_pid"; }
+# (start_nginx and start_llmgw are in lib.sh.)
 
 redis_port=""; redis_pid=""
 start_redis() {
