@@ -95,31 +95,28 @@ bench_write_bodies "$tmp"
 results=$tmp/results.jsonl
 : >"$results"
 
-# Busy and total jiffies of one core so far (/proc/stat: user nice system
-# idle iowait irq softirq steal).
-core_ticks() {
-  awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
-}
-
 # --- the upstream: the mock vendor on the load core ----------------------------
 start_bg mock "$load_cpu" "$bin" mock-vendor --host 127.0.0.1 --port 0 --workers 1
-mock_port=$(wait_listening mock "$last_pid")
+mock_pid=$last_pid
+mock_port=$(wait_listening mock "$mock_pid")
 log "mock vendor on :$mock_port (cpu $load_cpu)"
 
 run_rate() {  # run_rate TARGET RATE URL PROXY_PID|-
-  local target=$1 rate=$2 url=$3 ppid=$4 out p0 p1 a0 a1 at0 at1 b0 b1 bt0 bt1 hz secs
+  local target=$1 rate=$2 url=$3 ppid=$4 out p0 p1 m0 m1 hz secs
   out=$tmp/rate-$target-$rate.json
   hz=$(getconf CLK_TCK)
-  p0=$(cpu_ticks "$ppid"); read -r a0 at0 < <(core_ticks "$proxy_cpu"); read -r b0 bt0 < <(core_ticks "$load_cpu")
+  # Per-process CPU (exact: from the scheduler's run time). The per-core
+  # counts of /proc/stat are sampled at timer ticks, which a core that idles
+  # between requests mostly skips.
+  p0=$(cpu_ticks "$ppid"); m0=$(cpu_ticks "$mock_pid")
   taskset -c "$load_cpu" "$client" --url "$url" --rate "$rate" --duration "$duration" --warmup "$warmup" \
     --conns "$conns" --body-file "$tmp/body-1k.json" --key "$gateway_key" >"$out" 2>"$tmp/rate-$target-$rate.err" ||
     { cat "$tmp/rate-$target-$rate.err" >&2; die "$target at $rate req/s: the client failed"; }
-  p1=$(cpu_ticks "$ppid"); read -r a1 at1 < <(core_ticks "$proxy_cpu"); read -r b1 bt1 < <(core_ticks "$load_cpu")
+  p1=$(cpu_ticks "$ppid"); m1=$(cpu_ticks "$mock_pid")
   secs=$((duration + warmup))
   # The whole run, warm-up included: the CPU shares are those of the same rate.
   echo "{\"target\":\"$target\",\"rate\":$rate,\"proxy_cpu_pct\":$(((p1 - p0) * 100 / hz / secs))," \
-       "\"proxy_core_busy_pct\":$(((a1 - a0) * 100 / (at1 - at0 > 0 ? at1 - at0 : 1)))," \
-       "\"load_core_busy_pct\":$(((b1 - b0) * 100 / (bt1 - bt0 > 0 ? bt1 - bt0 : 1))),\"data\":$(cat "$out")}" >>"$results"
+       "\"mock_cpu_pct\":$(((m1 - m0) * 100 / hz / secs)),\"data\":$(cat "$out")}" >>"$results"
   log "$target at $rate req/s: $(cat "$out")"
 }
 
@@ -166,7 +163,7 @@ const [file, loadCpu] = process.argv.slice(2);
 const rows = fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const us = (v) => Math.round(v).toLocaleString('en-US');
 const added = (v, base) => (base === undefined ? '–' : `${v - base >= 0 ? '+' : '−'}${us(Math.abs(v - base))}`);
-console.log('| target | rate | achieved | p50 µs | p99 µs | p99.9 µs | added p50 | added p99 | late | errors | proxy CPU | busy cpu0 / cpu1 |');
+console.log('| target | rate | achieved | p50 µs | p99 µs | p99.9 µs | added p50 | added p99 | late | errors | proxy CPU | mock + client CPU |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const notes = [];
 for (const r of rows) {
@@ -176,26 +173,28 @@ for (const r of rows) {
   const cpu = r.target === 'direct' ? '–' : `${r.proxy_cpu_pct}%`;
   console.log(`| ${r.target} | ${us(r.rate)} | ${us(d.achieved)} | ${us(d.p50_us)} | ${us(d.p99_us)} | ${us(d.p999_us)} | ` +
     `${base ? added(d.p50_us, base.p50_us) : '–'} | ${base ? added(d.p99_us, base.p99_us) : '–'} | ${d.late} | ${d.errors} | ` +
-    `${cpu} | ${r.proxy_core_busy_pct}% / ${r.load_core_busy_pct}% |`);
+    `${cpu} | ${r.mock_cpu_pct}% + ${Math.round(d.client_cpu_pct)}% |`);
   // The client could not keep to its schedule, or the answers could not keep up.
   const behind = d.achieved < 0.98 * r.rate || d.late > 0.001 * d.scheduled || d.errors > 0;
   if (r.target === 'direct' && behind) {
     notes.push(`direct did not hold ${us(r.rate)} req/s with the mock and the client on cpu ${loadCpu} ` +
-      `(achieved ${us(d.achieved)}, ${d.late} late, ${d.errors} errors, load core ${r.load_core_busy_pct}% busy): ` +
-      'at this rate the load core is a limit, and the proxies\' rows measure it too.');
+      `(achieved ${us(d.achieved)}, ${d.late} late, ${d.errors} errors; mock ${r.mock_cpu_pct}% and client ` +
+      `${Math.round(d.client_cpu_pct)}% of the core): ` +
+      'at this rate the load core (or other work on the machine) is a limit, and the proxies\' rows measure it too.');
   } else if (behind) {
     notes.push(`${r.target} at ${us(r.rate)} req/s fell behind: achieved ${us(d.achieved)}, ${d.late} late, ` +
       `${d.errors} errors (${d.non_2xx} non-2xx, ${d.resets} resets, ${d.unfinished} unanswered).`);
   }
   if (d.send_lag_p99_us > 1000) {
     notes.push(`${r.target} at ${us(r.rate)} req/s: the client itself sent 1% of its requests more than ` +
-      `${us(d.send_lag_p99_us)} µs after their due time (load core ${r.load_core_busy_pct}% busy).`);
+      `${us(d.send_lag_p99_us)} µs after their due time: the load core was busy or the machine disturbed.`);
   }
 }
 console.log();
 console.log('Latency runs from each request\'s due time (t0 + i/rate) to the last byte of its answer; "added" is the ' +
   'proxy\'s percentile minus direct\'s at the same rate. "late": requests that found no idle connection at their due time ' +
-  '(they still count from it). Proxy CPU: the proxy process, in % of one core; busy: each core, every process on it, warm-up included.');
+  '(they still count from it). CPU: each process, in % of one core over the run, warm-up included (the proxy alone on ' +
+  `its core; the mock and the client share cpu ${loadCpu}).`);
 for (const n of notes) console.log(`\n- ${n}`);
 EOF
 } | tee "$repo_root/build/bench/open_loop.md"

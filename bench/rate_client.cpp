@@ -21,6 +21,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,6 +50,17 @@ using ns = std::chrono::nanoseconds;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<ns>(clock_type::now().time_since_epoch()).count();
+}
+
+// This process's CPU time so far (user + system). The kernel derives it from
+// the scheduler's exact run time, unlike the per-core tick counts of
+// /proc/stat, which miss most of a core's short bursts when it idles between
+// them.
+std::int64_t cpu_ns() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto tv = [](const timeval& t) { return std::int64_t{t.tv_sec} * 1'000'000'000 + std::int64_t{t.tv_usec} * 1000; };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
 }
 
 [[noreturn]] void fail(const std::string& why) {
@@ -307,7 +319,8 @@ class client {
   void on_readable(connection& c, std::int64_t now);
   void on_event(connection& c, std::uint32_t events, std::int64_t now);
   void finish(connection& c, std::int64_t now);
-  void print(std::int64_t window_start, std::int64_t window_end, std::uint64_t measured_total) const;
+  void print(std::int64_t window_start, std::int64_t window_end, std::uint64_t measured_total,
+             double cpu_pct) const;
 
   options opt_;
   target target_;
@@ -510,6 +523,7 @@ int client::run() {
   stats_.lag.reserve(measured_total);
 
   const std::int64_t t0 = now_ns() + 1'000'000;
+  const std::int64_t cpu0 = cpu_ns();
   auto due_of = [&](std::uint64_t i) { return t0 + static_cast<std::int64_t>(std::llround(i * period_ns)); };
   const std::int64_t window_start = due_of(warmup_total);
   const std::int64_t window_end = due_of(total);
@@ -553,7 +567,9 @@ int client::run() {
   stats_.unfinished = (measured_total - measured_sent);
   for (auto& c : conns_)
     if (c->st == connection::state::busy && c->measured) ++stats_.unfinished;
-  print(window_start, window_end, measured_total);
+  const std::int64_t wall = now_ns() - t0;
+  print(window_start, window_end, measured_total,
+        wall > 0 ? static_cast<double>(cpu_ns() - cpu0) * 100.0 / static_cast<double>(wall) : 0.0);
   return 0;
 }
 
@@ -565,7 +581,8 @@ double percentile_us(const std::vector<std::int64_t>& sorted, double p) {
   return static_cast<double>(sorted[rank - 1]) / 1000.0;
 }
 
-void client::print(std::int64_t window_start, std::int64_t window_end, std::uint64_t measured_total) const {
+void client::print(std::int64_t window_start, std::int64_t window_end, std::uint64_t measured_total,
+                   double cpu_pct) const {
   auto latency = stats_.latency;
   auto lag = stats_.lag;
   std::sort(latency.begin(), latency.end());
@@ -583,7 +600,7 @@ void client::print(std::int64_t window_start, std::int64_t window_end, std::uint
       "\"scheduled\":%llu,\"sent\":%llu,\"requests\":%zu,\"errors\":%llu,\"non_2xx\":%llu,\"resets\":%llu,"
       "\"unfinished\":%llu,\"connect_errors\":%llu,\"late\":%llu,"
       "\"mean_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
-      "\"send_lag_p99_us\":%.1f,\"send_lag_max_us\":%.1f}\n",
+      "\"send_lag_p99_us\":%.1f,\"send_lag_max_us\":%.1f,\"client_cpu_pct\":%.1f}\n",
       opt_.rate, achieved, opt_.duration_s, opt_.warmup_s, opt_.conns,
       static_cast<unsigned long long>(measured_total), static_cast<unsigned long long>(stats_.sent), latency.size(),
       static_cast<unsigned long long>(errors), static_cast<unsigned long long>(stats_.non_2xx),
@@ -591,7 +608,7 @@ void client::print(std::int64_t window_start, std::int64_t window_end, std::uint
       static_cast<unsigned long long>(stats_.connect_errors), static_cast<unsigned long long>(stats_.late), mean,
       percentile_us(latency, 50), percentile_us(latency, 90), percentile_us(latency, 99),
       percentile_us(latency, 99.9), latency.empty() ? 0.0 : static_cast<double>(latency.back()) / 1000.0,
-      percentile_us(lag, 99), lag.empty() ? 0.0 : static_cast<double>(lag.back()) / 1000.0);
+      percentile_us(lag, 99), lag.empty() ? 0.0 : static_cast<double>(lag.back()) / 1000.0, cpu_pct);
 }
 
 std::string build_request(const options& o, const target& t, const std::string& body) {
