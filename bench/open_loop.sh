@@ -15,7 +15,9 @@
 #   BENCH_DURATION [10]  measured seconds of each run             (--quick: 3)
 #   BENCH_WARMUP [2]     seconds at the same rate before it       (--quick: 1)
 #   BENCH_CONNS [64]     the client's keep-alive connections
-#   BENCH_TARGETS ["direct nginx llmgw"]
+#   BENCH_TARGETS ["direct direct-cross nginx llmgw"]  direct-cross: no proxy, but the mock
+#                        alone on the proxy core, so each request crosses between the cores
+#                        as through a proxy (what that crossing costs on this machine)
 #   BENCH_PROXY_CPU [0]  the core the proxy under test has to itself
 #   BENCH_LOAD_CPU [1]   the core shared by the mock upstream and the client
 #   BENCH_ACCESS_LOG [file]  off, file or stdout, as in run.sh (on by default here:
@@ -49,7 +51,7 @@ else
 fi
 rates=${BENCH_RATES:-5000 20000}
 conns=${BENCH_CONNS:-64}
-targets=${BENCH_TARGETS:-direct nginx llmgw}
+targets=${BENCH_TARGETS:-direct direct-cross nginx llmgw}
 proxy_cpu=${BENCH_PROXY_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
 access_log=${BENCH_ACCESS_LOG:-file}
@@ -68,7 +70,7 @@ case "${BENCH_NGINX_LOG_FORMAT:-json}" in
   *) die "BENCH_NGINX_LOG_FORMAT=$BENCH_NGINX_LOG_FORMAT: expected json or combined" ;;
 esac
 for target in $targets; do
-  case "$target" in direct|nginx|llmgw) ;; *) die "unknown target $target (direct, nginx, llmgw)" ;; esac
+  case "$target" in direct|direct-cross|nginx|llmgw) ;; *) die "unknown target $target (direct, direct-cross, nginx, llmgw)" ;; esac
 done
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
@@ -100,6 +102,13 @@ start_bg mock "$load_cpu" "$bin" mock-vendor --host 127.0.0.1 --port 0 --workers
 mock_pid=$last_pid
 mock_port=$(wait_listening mock "$mock_pid")
 log "mock vendor on :$mock_port (cpu $load_cpu)"
+cross_port=""; cross_pid=""
+if [[ " $targets " == *" direct-cross "* ]]; then
+  start_bg mock-cross "$proxy_cpu" "$bin" mock-vendor --host 127.0.0.1 --port 0 --workers 1
+  cross_pid=$last_pid
+  cross_port=$(wait_listening mock-cross "$cross_pid")
+  log "mock vendor for direct-cross on :$cross_port (cpu $proxy_cpu)"
+fi
 
 run_rate() {  # run_rate TARGET RATE URL PROXY_PID|-
   local target=$1 rate=$2 url=$3 ppid=$4 out p0 p1 m0 m1 hz secs
@@ -131,6 +140,11 @@ for rate in $rates; do
         url=http://127.0.0.1:$mock_port/v1/chat/completions
         check_target direct "$url"
         run_rate direct "$rate" "$url" -
+        ;;
+      direct-cross)
+        url=http://127.0.0.1:$cross_port/v1/chat/completions
+        check_target direct-cross "$url"
+        run_rate direct-cross "$rate" "$url" "$cross_pid"
         ;;
       nginx)
         start_nginx
@@ -170,13 +184,15 @@ for (const r of rows) {
   const d = r.data;
   const direct = rows.find((x) => x.rate === r.rate && x.target === 'direct');
   const base = direct && r.target !== 'direct' ? direct.data : undefined;
-  const cpu = r.target === 'direct' ? '–' : `${r.proxy_cpu_pct}%`;
+  // direct-cross: its mock is the process on the proxy core.
+  const cpu = r.target === 'direct' ? '–' : r.target === 'direct-cross' ? `(mock ${r.proxy_cpu_pct}%)` : `${r.proxy_cpu_pct}%`;
   console.log(`| ${r.target} | ${us(r.rate)} | ${us(d.achieved)} | ${us(d.p50_us)} | ${us(d.p99_us)} | ${us(d.p999_us)} | ` +
     `${base ? added(d.p50_us, base.p50_us) : '–'} | ${base ? added(d.p99_us, base.p99_us) : '–'} | ${d.late} | ${d.errors} | ` +
     `${cpu} | ${r.mock_cpu_pct}% + ${Math.round(d.client_cpu_pct)}% |`);
-  // The client could not keep to its schedule, or the answers could not keep up.
-  const behind = d.achieved < 0.98 * r.rate || d.late > 0.001 * d.scheduled || d.errors > 0;
-  if (r.target === 'direct' && behind) {
+  // The answers could not keep up, or stalls outlasted what the connections cover.
+  const behind = d.achieved < 0.98 * r.rate || d.errors > 0;
+  const stalled = d.late > 0.001 * d.scheduled;
+  if (r.target === 'direct' && (behind || stalled)) {
     notes.push(`direct did not hold ${us(r.rate)} req/s with the mock and the client on cpu ${loadCpu} ` +
       `(achieved ${us(d.achieved)}, ${d.late} late, ${d.errors} errors; mock ${r.mock_cpu_pct}% and client ` +
       `${Math.round(d.client_cpu_pct)}% of the core): ` +
@@ -184,6 +200,9 @@ for (const r of rows) {
   } else if (behind) {
     notes.push(`${r.target} at ${us(r.rate)} req/s fell behind: achieved ${us(d.achieved)}, ${d.late} late, ` +
       `${d.errors} errors (${d.non_2xx} non-2xx, ${d.resets} resets, ${d.unfinished} unanswered).`);
+  } else if (stalled) {
+    notes.push(`${r.target} at ${us(r.rate)} req/s: ${d.late} requests found all ${d.conns} connections busy, ` +
+      `i.e. answers stalled for more than ${d.conns} / rate = ${us(d.conns / r.rate * 1e6)} µs at times.`);
   }
   if (d.send_lag_p99_us > 1000) {
     notes.push(`${r.target} at ${us(r.rate)} req/s: the client itself sent 1% of its requests more than ` +
@@ -191,10 +210,14 @@ for (const r of rows) {
   }
 }
 console.log();
-console.log('Latency runs from each request\'s due time (t0 + i/rate) to the last byte of its answer; "added" is the ' +
-  'proxy\'s percentile minus direct\'s at the same rate. "late": requests that found no idle connection at their due time ' +
-  '(they still count from it). CPU: each process, in % of one core over the run, warm-up included (the proxy alone on ' +
-  `its core; the mock and the client share cpu ${loadCpu}).`);
+console.log('Latency runs from each request\'s due time (t0 + i/rate) to the arrival of the last byte of its answer ' +
+  '(the kernel\'s receive time); "added" is the target\'s percentile minus direct\'s at the same rate. direct-cross: ' +
+  'no proxy, the mock alone on the proxy core, so each request crosses between the cores once each way (a proxy: twice). ' +
+  '"late": requests that found no idle connection at their due time (they still count from it). CPU: each process, in % ' +
+  `of one core over the run, warm-up included (the proxy alone on its core; the mock and the client share cpu ${loadCpu}).`);
+if (rows.some((r) => !r.data.rx_timestamps)) {
+  notes.push('some runs had no kernel receive times: their latencies end when the client read the answer.');
+}
 for (const n of notes) console.log(`\n- ${n}`);
 EOF
 } | tee "$repo_root/build/bench/open_loop.md"

@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +36,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -50,6 +52,12 @@ using ns = std::chrono::nanoseconds;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<ns>(clock_type::now().time_since_epoch()).count();
+}
+
+std::int64_t realtime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 // This process's CPU time so far (user + system). The kernel derives it from
@@ -78,14 +86,16 @@ struct options {
   std::string body_file;
   std::string key = "sk-bench";
   std::vector<std::string> headers;
+  bool rx_timestamps = true;  // the kernel's receive time ends a latency, not the time this loop read it
 };
 
 constexpr const char* k_usage =
     "usage: llmgw_rate_client --url http://HOST:PORT/PATH --rate N [--duration S] [--warmup S]\n"
     "                         [--conns N] [--body-file FILE] [--key KEY] [--header 'Name: value']...\n"
-    "                         [--drain S]\n"
+    "                         [--drain S] [--no-rx-timestamps]\n"
     "Sends POST requests at a constant rate (request i due at t0 + i/rate) over N keep-alive\n"
-    "connections; latency runs from each request's due time to the last byte of its answer.\n"
+    "connections; latency runs from each request's due time to the last byte of its answer,\n"
+    "as the kernel stamped its arrival (--no-rx-timestamps: as this client read it).\n"
     "Prints one JSON line. Defaults: --rate 1000 --duration 10 --warmup 2 --conns 64 --drain 5.\n";
 
 double parse_number(std::string_view name, std::string_view text) {
@@ -103,6 +113,10 @@ options parse_options(int argc, char** argv) {
     if (arg == "-h" || arg == "--help") {
       std::fputs(k_usage, stdout);
       std::exit(0);
+    }
+    if (arg == "--no-rx-timestamps") {
+      o.rx_timestamps = false;
+      continue;
     }
     if (i + 1 >= argc) fail(std::string(arg) + ": missing value (see --help)");
     std::string_view value = argv[++i];
@@ -301,6 +315,7 @@ struct stats {
   std::uint64_t late = 0;             // no connection was idle at the due time
   std::uint64_t connect_errors = 0;
   std::int64_t last_done = 0;
+  std::uint64_t rx_stamped = 0;       // reads that carried the kernel's receive time
 };
 
 class client {
@@ -337,6 +352,7 @@ void client::open(connection& c) {
   if (c.fd < 0) fail(std::string("socket: ") + std::strerror(errno));
   int one = 1;
   ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (opt_.rx_timestamps) ::setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   c.in.clear();
   c.parser.reset();
   int rc = ::connect(c.fd, reinterpret_cast<const sockaddr*>(&target_.addr), target_.addr_len);
@@ -421,7 +437,16 @@ void client::finish(connection& c, std::int64_t now) {
 void client::on_readable(connection& c, std::int64_t now) {
   char buf[64 * 1024];
   for (;;) {
-    ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+    // The kernel's receive time of the bytes read (SO_TIMESTAMPNS): when the
+    // answer arrived, however late this loop gets to it on a busy load core.
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(c.fd, &msg, 0);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
@@ -442,6 +467,17 @@ void client::on_readable(connection& c, std::int64_t now) {
       return;
     }
     c.in.append(buf, static_cast<std::size_t>(n));
+    std::int64_t arrived = now;
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+      if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+      // A realtime stamp: to the steady clock through their offset now.
+      std::int64_t real = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+      std::int64_t stamped = real - (realtime_ns() - now_ns());
+      if (stamped > 0 && stamped < arrived) arrived = stamped;
+      ++stats_.rx_stamped;
+    }
     std::size_t consumed = 0;
     auto r = c.parser.feed(c.in, consumed);
     if (r == response_parser::result::bad) {
@@ -451,7 +487,7 @@ void client::on_readable(connection& c, std::int64_t now) {
     if (r == response_parser::result::done) {
       bool close = c.parser.close;
       c.in.erase(0, consumed);
-      finish(c, now);
+      finish(c, arrived);
       if (close || !c.in.empty()) {
         mark_dead(c, now);
       } else {
@@ -600,7 +636,7 @@ void client::print(std::int64_t window_start, std::int64_t window_end, std::uint
       "\"scheduled\":%llu,\"sent\":%llu,\"requests\":%zu,\"errors\":%llu,\"non_2xx\":%llu,\"resets\":%llu,"
       "\"unfinished\":%llu,\"connect_errors\":%llu,\"late\":%llu,"
       "\"mean_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
-      "\"send_lag_p99_us\":%.1f,\"send_lag_max_us\":%.1f,\"client_cpu_pct\":%.1f}\n",
+      "\"send_lag_p99_us\":%.1f,\"send_lag_max_us\":%.1f,\"client_cpu_pct\":%.1f,\"rx_timestamps\":%s}\n",
       opt_.rate, achieved, opt_.duration_s, opt_.warmup_s, opt_.conns,
       static_cast<unsigned long long>(measured_total), static_cast<unsigned long long>(stats_.sent), latency.size(),
       static_cast<unsigned long long>(errors), static_cast<unsigned long long>(stats_.non_2xx),
@@ -608,7 +644,8 @@ void client::print(std::int64_t window_start, std::int64_t window_end, std::uint
       static_cast<unsigned long long>(stats_.connect_errors), static_cast<unsigned long long>(stats_.late), mean,
       percentile_us(latency, 50), percentile_us(latency, 90), percentile_us(latency, 99),
       percentile_us(latency, 99.9), latency.empty() ? 0.0 : static_cast<double>(latency.back()) / 1000.0,
-      percentile_us(lag, 99), lag.empty() ? 0.0 : static_cast<double>(lag.back()) / 1000.0, cpu_pct);
+      percentile_us(lag, 99), lag.empty() ? 0.0 : static_cast<double>(lag.back()) / 1000.0, cpu_pct,
+      stats_.rx_stamped > 0 ? "true" : "false");
 }
 
 std::string build_request(const options& o, const target& t, const std::string& body) {
