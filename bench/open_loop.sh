@@ -191,8 +191,7 @@ for (const r of rows) {
     `${cpu} | ${r.mock_cpu_pct}% + ${Math.round(d.client_cpu_pct)}% |`);
   // The answers could not keep up, or stalls outlasted what the connections cover.
   const behind = d.achieved < 0.98 * r.rate || d.errors > 0;
-  const stalled = d.late > 0.001 * d.scheduled;
-  if (r.target === 'direct' && (behind || stalled)) {
+  if (r.target === 'direct' && behind) {
     notes.push(`direct did not hold ${us(r.rate)} req/s with the mock and the client on cpu ${loadCpu} ` +
       `(achieved ${us(d.achieved)}, ${d.late} late, ${d.errors} errors; mock ${r.mock_cpu_pct}% and client ` +
       `${Math.round(d.client_cpu_pct)}% of the core): ` +
@@ -200,13 +199,20 @@ for (const r of rows) {
   } else if (behind) {
     notes.push(`${r.target} at ${us(r.rate)} req/s fell behind: achieved ${us(d.achieved)}, ${d.late} late, ` +
       `${d.errors} errors (${d.non_2xx} non-2xx, ${d.resets} resets, ${d.unfinished} unanswered).`);
-  } else if (stalled) {
+  }
+  if (d.late > 0.001 * d.scheduled) {
     notes.push(`${r.target} at ${us(r.rate)} req/s: ${d.late} requests found all ${d.conns} connections busy, ` +
-      `i.e. answers stalled for more than ${d.conns} / rate = ${us(d.conns / r.rate * 1e6)} µs at times.`);
+      `i.e. answers stalled for more than ${d.conns} / rate = ${us(d.conns / r.rate * 1e6)} µs at times` +
+      `${r.target.startsWith('direct') ? ', without a proxy' : ''}.`);
+  }
+  const loadCore = r.mock_cpu_pct + d.client_cpu_pct;
+  if (loadCore > 85) {
+    notes.push(`${r.target} at ${us(r.rate)} req/s: the mock and the client kept cpu ${loadCpu} ${Math.round(loadCore)}% ` +
+      'busy; waiting for it is part of these latencies.');
   }
   if (d.send_lag_p99_us > 1000) {
-    notes.push(`${r.target} at ${us(r.rate)} req/s: the client itself sent 1% of its requests more than ` +
-      `${us(d.send_lag_p99_us)} µs after their due time: the load core was busy or the machine disturbed.`);
+    notes.push(`${r.target} at ${us(r.rate)} req/s: the client itself sent 1% of the requests it had a connection ` +
+      `for more than ${us(d.send_lag_p99_us)} µs after their due time: the load core was busy or the machine disturbed.`);
   }
 }
 console.log();

@@ -307,7 +307,7 @@ struct connection {
 
 struct stats {
   std::vector<std::int64_t> latency;  // ns, measured responses
-  std::vector<std::int64_t> lag;      // ns from due time to the write, measured requests
+  std::vector<std::int64_t> lag;      // ns from due time to the write, measured requests not late
   std::uint64_t sent = 0;             // measured requests written
   std::uint64_t non_2xx = 0;
   std::uint64_t resets = 0;           // connection closed or failed with a request in flight
@@ -409,8 +409,10 @@ void client::dispatch(std::int64_t due, bool measured, std::int64_t now) {
   // when even the oldest idle one became idle only after its due time.
   if (measured) {
     ++stats_.sent;
+    // The send lag of the others is the client's own: how late its loop
+    // got to a request it had a connection for.
     if (idle_.front()->idle_since > due) ++stats_.late;
-    stats_.lag.push_back(now - due);
+    else stats_.lag.push_back(now - due);
   }
   connection& c = *idle_.back();
   idle_.pop_back();
