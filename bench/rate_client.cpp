@@ -50,9 +50,7 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 using ns = std::chrono::nanoseconds;
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<ns>(clock_type::now().time_since_epoch()).count();
-}
+std::int64_t now_ns() { return std::chrono::duration_cast<ns>(clock_type::now().time_since_epoch()).count(); }
 
 std::int64_t realtime_ns() {
   timespec ts{};
@@ -120,16 +118,26 @@ options parse_options(int argc, char** argv) {
     }
     if (i + 1 >= argc) fail(std::string(arg) + ": missing value (see --help)");
     std::string_view value = argv[++i];
-    if (arg == "--url") o.url = value;
-    else if (arg == "--rate") o.rate = parse_number(arg, value);
-    else if (arg == "--duration") o.duration_s = parse_number(arg, value);
-    else if (arg == "--warmup") o.warmup_s = parse_number(arg, value);
-    else if (arg == "--drain") o.drain_s = parse_number(arg, value);
-    else if (arg == "--conns") o.conns = static_cast<int>(parse_number(arg, value));
-    else if (arg == "--body-file") o.body_file = value;
-    else if (arg == "--key") o.key = value;
-    else if (arg == "--header") o.headers.emplace_back(value);
-    else fail("unknown option " + std::string(arg) + " (see --help)");
+    if (arg == "--url")
+      o.url = value;
+    else if (arg == "--rate")
+      o.rate = parse_number(arg, value);
+    else if (arg == "--duration")
+      o.duration_s = parse_number(arg, value);
+    else if (arg == "--warmup")
+      o.warmup_s = parse_number(arg, value);
+    else if (arg == "--drain")
+      o.drain_s = parse_number(arg, value);
+    else if (arg == "--conns")
+      o.conns = static_cast<int>(parse_number(arg, value));
+    else if (arg == "--body-file")
+      o.body_file = value;
+    else if (arg == "--key")
+      o.key = value;
+    else if (arg == "--header")
+      o.headers.emplace_back(value);
+    else
+      fail("unknown option " + std::string(arg) + " (see --help)");
   }
   if (o.url.empty()) fail("--url is required");
   if (o.rate <= 0) fail("--rate must be above 0");
@@ -244,8 +252,10 @@ struct response_parser {
         } else if (auto te = header_value(line, "transfer-encoding")) {
           chunked = contains_token(*te, "chunked");
         } else if (auto c = header_value(line, "connection")) {
-          if (contains_token(*c, "close")) close = true;
-          else if (contains_token(*c, "keep-alive")) close = false;
+          if (contains_token(*c, "close"))
+            close = true;
+          else if (contains_token(*c, "keep-alive"))
+            close = false;
         }
       }
       headers_done = true;
@@ -302,7 +312,7 @@ struct connection {
   std::size_t written = 0;      // bytes of the request written so far
   std::string in;               // bytes of the response read so far
   response_parser parser;
-  std::int64_t retry_at = 0;    // dead: when to connect again
+  std::int64_t retry_at = 0;  // dead: when to connect again
 };
 
 struct stats {
@@ -310,12 +320,12 @@ struct stats {
   std::vector<std::int64_t> lag;      // ns from due time to the write, measured requests not late
   std::uint64_t sent = 0;             // measured requests written
   std::uint64_t non_2xx = 0;
-  std::uint64_t resets = 0;           // connection closed or failed with a request in flight
-  std::uint64_t unfinished = 0;       // no answer by the end of the drain time
-  std::uint64_t late = 0;             // no connection was idle at the due time
+  std::uint64_t resets = 0;      // connection closed or failed with a request in flight
+  std::uint64_t unfinished = 0;  // no answer by the end of the drain time
+  std::uint64_t late = 0;        // no connection was idle at the due time
   std::uint64_t connect_errors = 0;
   std::int64_t last_done = 0;
-  std::uint64_t rx_stamped = 0;       // reads that carried the kernel's receive time
+  std::uint64_t rx_stamped = 0;  // reads that carried the kernel's receive time
 };
 
 class client {
@@ -334,8 +344,7 @@ class client {
   void on_readable(connection& c, std::int64_t now);
   void on_event(connection& c, std::uint32_t events, std::int64_t now);
   void finish(connection& c, std::int64_t now);
-  void print(std::int64_t window_start, std::int64_t window_end, std::uint64_t measured_total,
-             double cpu_pct) const;
+  void print(std::int64_t window_start, std::int64_t window_end, std::uint64_t measured_total, double cpu_pct) const;
 
   options opt_;
   target target_;
@@ -411,8 +420,10 @@ void client::dispatch(std::int64_t due, bool measured, std::int64_t now) {
     ++stats_.sent;
     // The send lag of the others is the client's own: how late its loop
     // got to a request it had a connection for.
-    if (idle_.front()->idle_since > due) ++stats_.late;
-    else stats_.lag.push_back(now - due);
+    if (idle_.front()->idle_since > due)
+      ++stats_.late;
+    else
+      stats_.lag.push_back(now - due);
   }
   connection& c = *idle_.back();
   idle_.pop_back();
@@ -639,15 +650,14 @@ void client::print(std::int64_t window_start, std::int64_t window_end, std::uint
       "\"unfinished\":%llu,\"connect_errors\":%llu,\"late\":%llu,"
       "\"mean_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
       "\"send_lag_p99_us\":%.1f,\"send_lag_max_us\":%.1f,\"client_cpu_pct\":%.1f,\"rx_timestamps\":%s}\n",
-      opt_.rate, achieved, opt_.duration_s, opt_.warmup_s, opt_.conns,
-      static_cast<unsigned long long>(measured_total), static_cast<unsigned long long>(stats_.sent), latency.size(),
-      static_cast<unsigned long long>(errors), static_cast<unsigned long long>(stats_.non_2xx),
-      static_cast<unsigned long long>(stats_.resets), static_cast<unsigned long long>(stats_.unfinished),
-      static_cast<unsigned long long>(stats_.connect_errors), static_cast<unsigned long long>(stats_.late), mean,
-      percentile_us(latency, 50), percentile_us(latency, 90), percentile_us(latency, 99),
-      percentile_us(latency, 99.9), latency.empty() ? 0.0 : static_cast<double>(latency.back()) / 1000.0,
-      percentile_us(lag, 99), lag.empty() ? 0.0 : static_cast<double>(lag.back()) / 1000.0, cpu_pct,
-      stats_.rx_stamped > 0 ? "true" : "false");
+      opt_.rate, achieved, opt_.duration_s, opt_.warmup_s, opt_.conns, static_cast<unsigned long long>(measured_total),
+      static_cast<unsigned long long>(stats_.sent), latency.size(), static_cast<unsigned long long>(errors),
+      static_cast<unsigned long long>(stats_.non_2xx), static_cast<unsigned long long>(stats_.resets),
+      static_cast<unsigned long long>(stats_.unfinished), static_cast<unsigned long long>(stats_.connect_errors),
+      static_cast<unsigned long long>(stats_.late), mean, percentile_us(latency, 50), percentile_us(latency, 90),
+      percentile_us(latency, 99), percentile_us(latency, 99.9),
+      latency.empty() ? 0.0 : static_cast<double>(latency.back()) / 1000.0, percentile_us(lag, 99),
+      lag.empty() ? 0.0 : static_cast<double>(lag.back()) / 1000.0, cpu_pct, stats_.rx_stamped > 0 ? "true" : "false");
 }
 
 std::string build_request(const options& o, const target& t, const std::string& body) {
