@@ -99,46 +99,52 @@ void write_arguments(std::string_view text, std::string& out) {
   w.json_value("json", v);
 }
 
-void write_messages(const std::vector<providers::chat_message>& messages, std::string& out) {
+// `[a,b,…]`: `each(out, item)` writes one item.
+template <class Items, class Each>
+void write_array(std::string& out, const Items& items, Each each) {
   out.push_back('[');
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    const auto& m = messages[i];
-    if (i) out.push_back(',');
-    object_writer w(out);
-    auto& parts = w.key("content");
-    parts.push_back('[');
-    for (std::size_t j = 0; j < m.parts.size(); ++j) {
-      const auto& p = m.parts[j];
-      if (j) parts.push_back(',');
-      object_writer part(parts);
-      if (p.type == providers::content_part::kind::text) {
-        part.string("text", p.text);
-      } else if (p.image.is_data()) {
-        part.string("image_data", p.image.data);
-        part.string("image_type", p.image.media_type);
-      } else {
-        part.string("image_url", p.image.url);
-      }
-    }
-    parts.push_back(']');
-    if (!m.name.empty()) w.string("name", m.name);
-    w.string("role", m.role);
-    if (!m.tool_call_id.empty()) w.string("tool_call_id", m.tool_call_id);
-    if (!m.tool_calls.empty()) {
-      auto& calls = w.key("tool_calls");
-      calls.push_back('[');
-      for (std::size_t j = 0; j < m.tool_calls.size(); ++j) {
-        const auto& c = m.tool_calls[j];
-        if (j) calls.push_back(',');
-        object_writer call(calls);
-        write_arguments(c.arguments, call.key("arguments"));
-        call.string("id", c.id);
-        call.string("name", c.name);
-      }
-      calls.push_back(']');
-    }
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out.push_back(',');
+    first = false;
+    each(out, item);
   }
   out.push_back(']');
+}
+
+void write_part(std::string& out, const providers::content_part& p) {
+  object_writer part(out);
+  if (p.type == providers::content_part::kind::text) {
+    part.string("text", p.text);
+  } else if (p.image.is_data()) {
+    part.string("image_data", p.image.data);
+    part.string("image_type", p.image.media_type);
+  } else {
+    part.string("image_url", p.image.url);
+  }
+}
+
+void write_call(std::string& out, const providers::tool_call& c) {
+  object_writer call(out);
+  write_arguments(c.arguments, call.key("arguments"));
+  call.string("id", c.id);
+  call.string("name", c.name);
+}
+
+void write_message(std::string& out, const providers::chat_message& m) {
+  object_writer w(out);
+  write_array(w.key("content"), m.parts, write_part);
+  if (!m.name.empty()) w.string("name", m.name);
+  w.string("role", m.role);
+  if (!m.tool_call_id.empty()) w.string("tool_call_id", m.tool_call_id);
+  if (!m.tool_calls.empty()) write_array(w.key("tool_calls"), m.tool_calls, write_call);
+}
+
+void write_tool(std::string& out, const providers::tool_def& t) {
+  object_writer tool(out);
+  tool.string("description", t.description);
+  tool.string("name", t.name);
+  tool.json_value("parameters", t.parameters);
 }
 
 // The top-level fields of `body` outside `modelled`, keys sorted: the fields
@@ -170,7 +176,7 @@ std::string canonical_text(const providers::chat_request& r, std::string_view ex
     if (extra_name < "frequency_penalty") write_extras(w, extra_name, extra);  // anthropic_extra sorts first
     if (r.frequency_penalty) w.number("frequency_penalty", *r.frequency_penalty);
     if (r.max_tokens) w.integer("max_tokens", *r.max_tokens);
-    write_messages(r.messages, w.key("messages"));
+    write_array(w.key("messages"), r.messages, write_message);
     if (extra_name > "messages") write_extras(w, extra_name, extra);  // openai_extra
     if (r.parallel_tool_calls) w.key("parallel_tool_calls").append(*r.parallel_tool_calls ? "true" : "false");
     if (r.presence_penalty) w.number("presence_penalty", *r.presence_penalty);
@@ -185,15 +191,8 @@ std::string canonical_text(const providers::chat_request& r, std::string_view ex
       f.string("type", r.format.type == fmt::json_object ? "json_object" : "json_schema");
     }
     if (r.seed) w.integer("seed", *r.seed);
-    if (!r.stop.empty()) {
-      auto& stop = w.key("stop");
-      stop.push_back('[');
-      for (std::size_t i = 0; i < r.stop.size(); ++i) {
-        if (i) stop.push_back(',');
-        append_json_string(stop, r.stop[i]);
-      }
-      stop.push_back(']');
-    }
+    if (!r.stop.empty())
+      write_array(w.key("stop"), r.stop, [](std::string& o, const std::string& x) { append_json_string(o, x); });
     if (r.temperature) w.number("temperature", *r.temperature);
     using mode = providers::tool_choice::mode;
     switch (r.choice.kind) {
@@ -214,19 +213,7 @@ std::string canonical_text(const providers::chat_request& r, std::string_view ex
         break;
       }
     }
-    if (!r.tools.empty()) {
-      auto& tools = w.key("tools");
-      tools.push_back('[');
-      for (std::size_t i = 0; i < r.tools.size(); ++i) {
-        const auto& t = r.tools[i];
-        if (i) tools.push_back(',');
-        object_writer tool(tools);
-        tool.string("description", t.description);
-        tool.string("name", t.name);
-        tool.json_value("parameters", t.parameters);
-      }
-      tools.push_back(']');
-    }
+    if (!r.tools.empty()) write_array(w.key("tools"), r.tools, write_tool);
     if (r.top_p) w.number("top_p", *r.top_p);
   }
   return out;

@@ -66,16 +66,11 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
   if (read) co_await out.send(200, "text/plain", "ok");
 }
 
-class server_errors : public ::testing::Test {
+// A server on a loopback port, run on a thread of its own for the test.
+class server_fixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    server_options o;
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.max_header_bytes = 1024;
-    o.max_body_bytes = 100;
-    o.read_timeout = 300ms;
-    server_ = std::make_unique<server>(ioc_, o, handle, render_for_test);
+  void start(const server_options& o, error_renderer render = {}) {
+    server_ = std::make_unique<server>(ioc_, o, handle, std::move(render));
     port_ = server_->listen();
     server_->start();
     thread_ = std::thread([this] { ioc_.run(); });
@@ -88,6 +83,29 @@ class server_errors : public ::testing::Test {
     });
     thread_.join();
     server_.reset();
+  }
+
+  static server_options loopback() {
+    server_options o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    return o;
+  }
+
+  asio::io_context ioc_;
+  std::unique_ptr<server> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+class server_errors : public server_fixture {
+ protected:
+  void SetUp() override {
+    server_options o = loopback();
+    o.max_header_bytes = 1024;
+    o.max_body_bytes = 100;
+    o.read_timeout = 300ms;
+    start(o, render_for_test);
   }
 
   struct answer {
@@ -122,11 +140,6 @@ class server_errors : public ::testing::Test {
     if (end != std::string::npos) a.body = raw.substr(end + 4);
     return a;
   }
-
-  asio::io_context ioc_;
-  std::unique_ptr<server> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
 };
 
 // A deferred head leaves with the stream's first chunk (one write), not
@@ -224,26 +237,12 @@ TEST_F(server_errors, header_values_with_control_characters_are_left_out) {
   EXPECT_EQ(a.body, "ok");
 }
 
-class server_idle : public ::testing::Test {
+class server_idle : public server_fixture {
  protected:
   void SetUp() override {
-    server_options o;
-    o.host = "127.0.0.1";
-    o.port = 0;
+    server_options o = loopback();
     o.idle_release_after = 500ms;
-    server_ = std::make_unique<server>(ioc_, o, handle);
-    port_ = server_->listen();
-    server_->start();
-    thread_ = std::thread([this] { ioc_.run(); });
-  }
-
-  void TearDown() override {
-    asio::post(ioc_, [this] {
-      server_->drain();
-      server_->close_all();
-    });
-    thread_.join();
-    server_.reset();
+    start(o);
   }
 
   // Asked on the server's own thread.
@@ -252,11 +251,6 @@ class server_idle : public ::testing::Test {
     asio::post(ioc_, [&] { p.set_value(server_->held_buffer_bytes()); });
     return p.get_future().get();
   }
-
-  asio::io_context ioc_;
-  std::unique_ptr<server> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
 };
 
 TEST_F(server_idle, a_connection_keeps_its_buffers_only_while_busy) {
