@@ -60,9 +60,11 @@ TEST(admission_budgets, settling_trues_the_reservation_up_to_the_cost) {
   a.team_admitted(l);
   const limits::decision d = l.take_now(a.charges(), now);
   ASSERT_TRUE(d.admitted);
+  const std::vector<limits::charge> key_charges = a.charges();  // admitted() moves them to what it holds
   a.admitted(l, d);
+  EXPECT_TRUE(a.charges().empty());
   a.settle(std::nullopt, 0.1);  // it cost 0.1 of the 0.9 reserved
-  EXPECT_NEAR(l.take_now(a.charges(), now).states[0].remaining, 1.0 - 0.1 - 0.9, 1e-9);
+  EXPECT_NEAR(l.take_now(key_charges, now).states[0].remaining, 1.0 - 0.1 - 0.9, 1e-9);
   EXPECT_NEAR(l.take_now(a.team_charges(), now).states[0].remaining, 50.0 - 0.1 - 0.9, 1e-9);
 }
 
