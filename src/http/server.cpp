@@ -223,6 +223,14 @@ struct server_shared {
   // (their memory then goes back to the system on the next).
   std::optional<asio::steady_timer> sweep_timer;
   std::size_t released_since_trim = 0;
+  // Requests that asked to hear of a hang-up (on_cancel) and whose client
+  // watch is not armed yet: watch_timer arms the ones still running after
+  // k_watch_after. Most answers are out sooner, and a watch costs two
+  // syscalls (its receive tried at once, and its completion on the next
+  // request's bytes): about 3% of a 1 KB request.
+  std::vector<std::shared_ptr<session_link>> watch_soon;
+  std::optional<asio::steady_timer> watch_timer;
+  bool watch_timer_armed = false;
 };
 
 namespace {
@@ -380,6 +388,36 @@ void start_watch(session_io& io) {
   io.stream.socket().async_receive(
       asio::buffer(&io.link->peek_byte, 1), tcp::socket::message_peek,
       [w = io.link](boost::system::error_code ec, std::size_t n) { on_watch_event(w, ec, n); });
+}
+
+// Can a close be seen on this request's connection? Not when bytes past
+// the request are already here: a close behind them cannot be seen.
+bool watchable(const session_io& io) {
+  const std::size_t own = io.parsed.size + io.body_bytes_in_buffer;
+  return io.on_cancel && !io.closed && io.buffer.size() <= own && io.pending.empty();
+}
+
+// A hang-up within k_watch_after of the request's start is seen once the
+// watch is armed (the socket reports the close then); a request answered
+// sooner never needs one.
+constexpr auto k_watch_after = std::chrono::milliseconds(20);
+
+void watch_soon(session_io& io) {
+  server_shared& s = io.shared;
+  s.watch_soon.push_back(io.link);
+  if (s.watch_timer_armed) return;
+  if (!s.watch_timer) s.watch_timer.emplace(s.ioc);
+  s.watch_timer_armed = true;
+  s.watch_timer->expires_after(k_watch_after);
+  s.watch_timer->async_wait([&s](boost::system::error_code ec) {
+    if (ec) return;  // only when the server (and `s`) is going away
+    s.watch_timer_armed = false;
+    auto links = std::move(s.watch_soon);
+    s.watch_soon.clear();
+    for (const auto& w : links) {
+      if (w->io != nullptr && watchable(*w->io)) start_watch(*w->io);
+    }
+  });
 }
 
 // One read of the request (after its first bytes) under the read deadline.
@@ -643,10 +681,7 @@ void response_writer::on_cancel(std::function<void(cancel_reason)> f) {
     cancel_request(io_, io_.cancelled);  // already decided: tell the new listener at once
     return;
   }
-  // Bytes past this request are already here: a close behind them cannot be seen.
-  const std::size_t own = io_.parsed.size + io_.body_bytes_in_buffer;
-  if (io_.buffer.size() > own || !io_.pending.empty()) return;
-  start_watch(io_);
+  if (watchable(io_) && !io_.link->waiting) watch_soon(io_);
 }
 
 void response_writer::clear_cancel() { io_.on_cancel = nullptr; }
@@ -666,8 +701,8 @@ struct server::impl {
   server_shared shared;
 
   impl(asio::io_context& ioc, server_options o, handler h, error_renderer r, memory_budget* b, rejection_observer j)
-      : shared{ioc,          std::move(o), {},    std::move(h), std::move(r), std::move(j), b,
-               std::nullopt, {},           false, {},           {},           {},           0} {
+      : shared{ioc, std::move(o), {}, std::move(h), std::move(r), std::move(j), b, std::nullopt, {}, false, {},
+               {},  {},           0,  {},           {},           false} {
     shared.limits.max_header_bytes = shared.options.max_header_bytes;
     shared.limits.max_body_bytes = shared.options.max_body_bytes;
     if (!shared.options.connection_count)
