@@ -442,9 +442,9 @@ asio::awaitable<void> gateway::run_to_content(request_context& ctx, const decode
     a.result = outcome::content;
     co_return;
   }
-  a.reader.emplace(
+  a.reader = std::make_unique<stream_reader>(
       a.plan, stream_reader_options{ctx.model, ctx.id.view().substr(request_id::prefix.size()), d.client_wants_usage});
-  a.probe.emplace(ctx.api, p.name);
+  a.probe = std::make_unique<content_probe>(ctx.api, p.name);
   for (;;) {
     a.in->clear();
     const std::size_t before = a.held->size();

@@ -45,29 +45,6 @@ class attempt_load {
   bool failed_ = false;
 };
 
-// An optional that keeps its value on the heap: what only a stream needs
-// (its reader, its content probe, some 1 KB) costs a request that does not
-// stream nothing, and the coroutine frame holding two attempts (a hedge's)
-// stays small while a stream runs for minutes.
-template <class T>
-class boxed {
- public:
-  template <class... Args>
-  T& emplace(Args&&... args) {
-    p_ = std::make_unique<T>(std::forward<Args>(args)...);
-    return *p_;
-  }
-  void reset() { p_.reset(); }
-  explicit operator bool() const { return p_ != nullptr; }
-  T& operator*() { return *p_; }
-  const T& operator*() const { return *p_; }
-  T* operator->() { return p_.get(); }
-  const T* operator->() const { return p_.get(); }
-
- private:
-  std::unique_ptr<T> p_;
-};
-
 struct running_attempt {
   // Bytes of a stream held before its first content at most: a vendor that
   // sends this much without content has its stream relayed anyway.
@@ -96,8 +73,11 @@ struct running_attempt {
   std::optional<cost::model_price> price;  // its deployment's, resolved at launch
   std::optional<http::upstream_call> call;
   std::optional<attempt_load> load;
-  boxed<stream_reader> reader;
-  boxed<content_probe> probe;  // until content is seen
+  // On the heap: what only a stream needs (some 1 KB) costs a request that
+  // does not stream nothing, and the coroutine frame holding two attempts
+  // (a hedge's) stays small while a stream runs for minutes.
+  std::unique_ptr<stream_reader> reader;
+  std::unique_ptr<content_probe> probe;  // until content is seen
   string_pool::lease held, in, scratch;
   string_pool::lease error_body;  // a vendor's error body, held against the worker's memory budget
   budget_charge error_charge;

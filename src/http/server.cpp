@@ -774,13 +774,15 @@ asio::awaitable<void> finish_body(session_io& io) {
   io.body_status = session_io::body_state::read;
 }
 
+// A string's heap buffer, if it has one (its inline room is not a buffer it holds).
+std::size_t heap_bytes(const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; }
+
 // What an idle connection holds besides its socket and session: given
 // back by the sweep, so thousands of quiet keep-alive connections cost
 // little; a connection that gets busy again grows them back once.
 void release_idle_memory(session_io& io) {
-  const auto heap = [](const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; };
-  io.shared.released_since_trim += (io.buffer.size() == 0 ? io.buffer.capacity() : 0) + heap(io.body) + heap(io.head) +
-                                   io.parsed.fields.capacity() * sizeof(header_field);
+  io.shared.released_since_trim += (io.buffer.size() == 0 ? io.buffer.capacity() : 0) + heap_bytes(io.body) +
+                                   heap_bytes(io.head) + io.parsed.fields.capacity() * sizeof(header_field);
   io.buffer.release();
   std::string().swap(io.body);
   std::string().swap(io.head);
@@ -1123,9 +1125,9 @@ std::size_t server::open_connections() const { return impl_->shared.sessions.siz
 
 std::size_t server::held_buffer_bytes() const {
   // A string's own inline room is not a buffer it holds.
-  const auto heap = [](const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; };
   std::size_t n = 0;
-  for (const auto* io : impl_->shared.sessions) n += io->buffer.capacity() + heap(io->body) + heap(io->head);
+  for (const auto* io : impl_->shared.sessions)
+    n += io->buffer.capacity() + heap_bytes(io->body) + heap_bytes(io->head);
   return n;
 }
 
