@@ -205,6 +205,10 @@ std::string registry::render() const {
     x.sample("llmgw_usage_rows_spooled_total", {}, load(database_->rows_spooled));
     x.family("llmgw_usage_rows_lost_total", "counter", "Usage records lost: the spool could not be written either.");
     x.sample("llmgw_usage_rows_lost_total", {}, load(database_->rows_lost));
+    x.family("llmgw_usage_rows_rejected_total", "counter",
+             "Usage records the database refused (a constraint, a value a column does not take), set aside in "
+             "usage-rejected.jsonl.");
+    x.sample("llmgw_usage_rows_rejected_total", {}, load(database_->rows_rejected));
   }
   if (redis >= 0) {
     x.family("llmgw_redis_up", "gauge",

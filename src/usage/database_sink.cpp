@@ -10,7 +10,7 @@
 namespace llmgw::usage {
 
 database_sink::database_sink(std::unique_ptr<usage_store> store, database_sink_options options)
-    : store_(std::move(store)), options_(std::move(options)) {
+    : store_(std::move(store)), options_(std::move(options)), rejected_(options_.spool_dir) {
   orphans_ = spool_file::claim_orphans(options_.spool_dir);
   spool_.emplace(spool_file::create(options_.spool_dir));
   for (const auto& o : orphans_) {
@@ -75,12 +75,45 @@ bool database_sink::ready(bool force) {
 
 bool database_sink::insert_batch(std::string_view entries, std::size_t rows) {
   std::string error;
-  if (!store_->insert(entries, rows, error)) {
-    failed(error);
-    return false;
+  switch (store_->insert(entries, rows, error)) {
+    case insert_outcome::inserted:
+      rows_inserted_ += rows;
+      return true;
+    case insert_outcome::failed:
+      failed(error);
+      return false;
+    case insert_outcome::refused:
+      break;
   }
-  rows_inserted_ += rows;
+  if (rows > 1) {
+    // Halved until each refused row stands alone: the rest of its batch
+    // goes in (log2 of a batch's rows extra statements per refused row).
+    const std::size_t half = rows / 2;
+    const std::size_t cut = entry_reader::prefix_bytes(entries, half);
+    return insert_batch(entries.substr(0, cut), half) && insert_batch(entries.substr(cut), rows - half);
+  }
+  set_aside(entries, error);
   return true;
+}
+
+void database_sink::set_aside(std::string_view entry, const std::string& error) {
+  entry_reader reader(entry);
+  if (!reader.next(row_)) return;
+  if (!rejected_.append(row_, error)) {
+    const int err = errno;
+    ++rows_lost_;
+    std::fprintf(stderr, "llmgw: error: usage: a record the database refused is lost: cannot write %s (%s)\n",
+                 rejected_.path().c_str(), std::strerror(err));
+    return;
+  }
+  ++rows_rejected_;
+  // One line of the database's message: its detail may quote the whole row.
+  const auto now = clock::now();
+  if (now - last_rejection_report_ < std::chrono::seconds(1)) return;
+  last_rejection_report_ = now;
+  std::fprintf(stderr, "llmgw: warning: usage database %s refused a record (%s); set aside in %s (%llu so far)\n",
+               store_->describe().c_str(), error.substr(0, error.find('\n')).c_str(), rejected_.path().c_str(),
+               static_cast<unsigned long long>(rows_rejected_));
 }
 
 void database_sink::to_spool() {
@@ -171,6 +204,7 @@ void database_sink::publish() {
   status_->rows_inserted.store(rows_inserted_, std::memory_order_relaxed);
   status_->rows_spooled.store(rows_spooled_, std::memory_order_relaxed);
   status_->rows_lost.store(rows_lost_, std::memory_order_relaxed);
+  status_->rows_rejected.store(rows_rejected_, std::memory_order_relaxed);
 }
 
 void database_sink::close() {

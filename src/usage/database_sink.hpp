@@ -7,7 +7,9 @@
 // database answers again (reconnect attempts back off from 50 ms to 1 s).
 // Spools left by processes that ended are claimed and replayed at start. On
 // close() (SIGTERM) the batch and the spool go to the database if it is
-// reachable; otherwise they stay in the spool for the next start.
+// reachable; otherwise they stay in the spool for the next start. Rows the
+// database refuses (not: cannot take now) are set aside in the rejected-rows
+// file (usage/rejected_rows.hpp) instead of blocking the spool for ever.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "usage/record_sink.hpp"
+#include "usage/rejected_rows.hpp"
 #include "usage/spool_file.hpp"
 #include "usage/usage_schema.hpp"
 #include "usage/usage_store.hpp"
@@ -45,6 +48,7 @@ struct database_status {
   std::atomic<std::uint64_t> rows_inserted{0};
   std::atomic<std::uint64_t> rows_spooled{0};
   std::atomic<std::uint64_t> rows_lost{0};
+  std::atomic<std::uint64_t> rows_rejected{0};
 };
 
 class database_sink final : public record_sink {
@@ -66,6 +70,8 @@ class database_sink final : public record_sink {
   std::uint64_t rows_inserted() const { return rows_inserted_; }
   std::uint64_t rows_spooled() const { return rows_spooled_; }
   std::uint64_t rows_lost() const { return rows_lost_; }  // the spool could not be written
+  std::uint64_t rows_rejected() const { return rows_rejected_; }  // refused, set aside
+  const std::string& rejected_path() const { return rejected_.path(); }
   bool spool_empty() const;
   const std::string& spool_path() const { return spool_->path(); }
   std::string describe() const { return store_->describe(); }
@@ -75,7 +81,10 @@ class database_sink final : public record_sink {
   using clock = std::chrono::steady_clock;
   bool ready(bool force);  // connected, or connected now; false while backing off
   void failed(const std::string& error);
+  // Inserts whole entries; refused rows are set aside, so only a database
+  // that cannot be asked makes it false.
   bool insert_batch(std::string_view entries, std::size_t rows);
+  void set_aside(std::string_view entry, const std::string& error);
   // Moves spooled rows to the database, oldest first; false when it stopped
   // before the end (a failure, or the per-tick bound when `bounded`).
   bool drain(bool bounded);
@@ -89,6 +98,7 @@ class database_sink final : public record_sink {
   database_sink_options options_;
   std::vector<spool_file> orphans_;  // claimed at start, replayed first
   std::optional<spool_file> spool_;  // ours
+  rejected_rows rejected_;
   row row_;
   std::string batch_;  // encoded entries of the current batch
   std::size_t batch_rows_ = 0;
@@ -102,7 +112,9 @@ class database_sink final : public record_sink {
   std::uint64_t rows_inserted_ = 0;
   std::uint64_t rows_spooled_ = 0;
   std::uint64_t rows_lost_ = 0;
+  std::uint64_t rows_rejected_ = 0;
   clock::time_point last_loss_report_{};
+  clock::time_point last_rejection_report_{};
   std::shared_ptr<database_status> status_ = std::make_shared<database_status>();
 };
 

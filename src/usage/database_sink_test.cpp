@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -50,10 +51,10 @@ class switchable_store final : public usage_store {
     }
     return inner_.connect(error);
   }
-  bool insert(std::string_view entries, std::size_t rows, std::string& error) override {
+  insert_outcome insert(std::string_view entries, std::size_t rows, std::string& error) override {
     if (s_.down) {
       error = "down for the test";
-      return false;
+      return insert_outcome::failed;
     }
     return inner_.insert(entries, rows, error);
   }
@@ -175,6 +176,98 @@ TEST(database_sink, an_outage_goes_to_the_spool_and_is_replayed_in_order_before_
   }
   EXPECT_TRUE(sink.spool_empty());
   EXPECT_EQ(ids_in(db), expected_ids(1, 41));
+}
+
+// A rule the database enforces on the rows, as an operator may add: any
+// row whose user is "poison" is refused (SQLite's RAISE(ABORT) is a constraint error).
+void refuse_poison(const fs::path& db) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(h,
+                         "CREATE TRIGGER refuse_poison BEFORE INSERT ON usage_records "
+                         "WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(h);
+}
+
+std::vector<std::string> lines_of(const fs::path& file) {
+  std::vector<std::string> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST(database_sink, a_refused_row_is_set_aside_and_the_rest_of_its_batch_goes_in) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));  // creates the table
+  refuse_poison(db);
+  for (int i = 1; i <= 40; ++i) {
+    request_record r = record(i);
+    if (i == 7 || i == 31) r.user_id = "poison";
+    sink.add(r);
+  }
+  sink.flush();
+  std::vector<std::string> want;
+  for (int i = 1; i <= 40; ++i) {
+    if (i != 7 && i != 31) want.push_back("req-" + std::to_string(i));
+  }
+  EXPECT_EQ(ids_in(db), want);
+  EXPECT_EQ(sink.rows_inserted(), 38u);
+  EXPECT_EQ(sink.rows_rejected(), 2u);
+  EXPECT_EQ(sink.rows_spooled(), 0u);
+  EXPECT_TRUE(sink.spool_empty());
+  const auto set_aside = lines_of(sink.rejected_path());
+  ASSERT_EQ(set_aside.size(), 2u);
+  EXPECT_NE(set_aside[0].find("\"request_id\":\"req-7\""), std::string::npos) << set_aside[0];
+  EXPECT_NE(set_aside[0].find("\"user_id\":\"poison\""), std::string::npos) << set_aside[0];
+  EXPECT_NE(set_aside[0].find("poison refused"), std::string::npos) << set_aside[0];
+  EXPECT_NE(set_aside[1].find("\"request_id\":\"req-31\""), std::string::npos) << set_aside[1];
+  // Later rows are not held behind them.
+  sink.add(record(41));
+  sink.flush();
+  EXPECT_EQ(ids_in(db).back(), "req-41");
+}
+
+TEST(database_sink, a_refused_row_in_the_spool_does_not_block_its_replay) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  switchable sw;
+  database_sink sink(std::make_unique<switchable_store>(db.string(), sw), fast(dir));
+  refuse_poison(db);
+  sw.down = true;
+  for (int i = 1; i <= 5; ++i) {
+    request_record r = record(i);
+    if (i == 2) r.user_id = "poison";
+    sink.add(r);
+  }
+  sink.flush();
+  EXPECT_EQ(sink.rows_spooled(), 5u);
+  sw.down = false;
+  for (int i = 0; i < 10 && !sink.spool_empty(); ++i) {
+    std::this_thread::sleep_for(2ms);
+    sink.tick();
+  }
+  EXPECT_TRUE(sink.spool_empty());
+  EXPECT_EQ(ids_in(db), (std::vector<std::string>{"req-1", "req-3", "req-4", "req-5"}));
+  EXPECT_EQ(sink.rows_rejected(), 1u);
+}
+
+TEST(database_sink, a_row_as_json_keeps_every_column_and_kind) {
+  request_record r = record(3);
+  r.user_id = "a \"quoted\" user";
+  row out;
+  ASSERT_TRUE(fill_row(r, out));
+  out[0].s = "req-3";
+  std::string json;
+  append_row_json(out, json);
+  EXPECT_TRUE(json.starts_with("{\"request_id\":\"req-3\",\"started_at\":")) << json;
+  EXPECT_NE(json.find("\"user_id\":\"a \\\"quoted\\\" user\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"stream\":false"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"prompt_tokens\":3"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"cost_usd\":null"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"latency_ms\":5"), std::string::npos) << json;
 }
 
 TEST(database_sink, reconnects_back_off_while_the_database_is_down) {

@@ -41,6 +41,13 @@ void put_be64(char* out, std::uint64_t v) {
   }
 }
 
+// SQLSTATE classes that judge the row, not the database: 22 data exception
+// (a value a column does not take), 23 integrity constraint violation (NOT
+// NULL, CHECK, a trigger's refusal).
+bool refuses_the_row(const char* sqlstate) {
+  return sqlstate != nullptr && (std::strncmp(sqlstate, "22", 2) == 0 || std::strncmp(sqlstate, "23", 2) == 0);
+}
+
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -155,6 +162,7 @@ bool postgres_store::connect(std::string& error) {
 bool postgres_store::exec(const std::string& sql, std::string& error) { return run(sql.c_str(), 0, error); }
 
 bool postgres_store::run(const char* sql, int params, std::string& error) {
+  refused_ = false;
   // Binary parameters from the reused buffers (none when `params` is 0).
   if (PQsendQueryParams(conn_, sql, params, params ? types_.data() : nullptr, params ? values_.data() : nullptr,
                         params ? lengths_.data() : nullptr, params ? formats_.data() : nullptr, 0) == 0) {
@@ -197,7 +205,10 @@ bool postgres_store::run(const char* sql, int params, std::string& error) {
     if (r == nullptr) break;
     const auto status = PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      if (ok) error = scrub(PQresultErrorMessage(r));
+      if (ok) {
+        error = scrub(PQresultErrorMessage(r));
+        refused_ = refuses_the_row(PQresultErrorField(r, PG_DIAG_SQLSTATE));
+      }
       ok = false;
     } else if (status == PGRES_TUPLES_OK && rows_ != nullptr) {
       for (int i = 0; i < PQntuples(r); ++i) {
@@ -216,7 +227,10 @@ bool postgres_store::run(const char* sql, int params, std::string& error) {
     }
     PQclear(r);
   }
-  if (!ok) disconnect();  // the server rolled the transaction back; start clean
+  // The server rolled the statement back. A refusal leaves the session
+  // sound (insert() rolls back the transaction around it); anything else
+  // may not, so the next call starts clean.
+  if (!ok && !refused_) disconnect();
   return ok;
 }
 
@@ -258,10 +272,21 @@ bool postgres_store::migrate(std::string& error) {
   return exec("COMMIT", error);
 }
 
-bool postgres_store::insert(std::string_view entries, std::size_t rows, std::string& error) {
-  if (!connect(error)) return false;
+insert_outcome postgres_store::insert(std::string_view entries, std::size_t rows, std::string& error) {
+  if (!connect(error)) return insert_outcome::failed;
   const bool several = rows > k_rows_per_statement;
-  if (several && !exec("BEGIN", error)) return false;
+  if (several && !exec("BEGIN", error)) return insert_outcome::failed;
+  // A statement failed: a refused row leaves the connection up, and the
+  // transaction around several statements is rolled back.
+  const auto outcome_of_failure = [&]() {
+    if (!refused_) return insert_outcome::failed;
+    std::string ignored;
+    if (several && !exec("ROLLBACK", ignored)) {
+      disconnect();
+      return insert_outcome::failed;
+    }
+    return insert_outcome::refused;
+  };
   entry_reader reader(entries);
   row r;
   std::size_t in_statement = 0;
@@ -340,11 +365,11 @@ bool postgres_store::insert(std::string_view entries, std::size_t rows, std::str
           break;
       }
     }
-    if (++in_statement == k_rows_per_statement && !send()) return false;
+    if (++in_statement == k_rows_per_statement && !send()) return outcome_of_failure();
   }
-  if (in_statement > 0 && !send()) return false;
-  if (several && !exec("COMMIT", error)) return false;
-  return true;
+  if (in_statement > 0 && !send()) return outcome_of_failure();
+  if (several && !exec("COMMIT", error)) return outcome_of_failure();
+  return insert_outcome::inserted;
 }
 
 }  // namespace llmgw::usage

@@ -27,7 +27,7 @@ class postgres_store final : public usage_store {
   postgres_store& operator=(const postgres_store&) = delete;
 
   bool connect(std::string& error) override;
-  bool insert(std::string_view entries, std::size_t rows, std::string& error) override;
+  insert_outcome insert(std::string_view entries, std::size_t rows, std::string& error) override;
   bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
              std::string& error) override;
   std::string describe() const override { return description_; }
@@ -59,6 +59,7 @@ class postgres_store final : public usage_store {
   std::string sql_full_;                    // the k_rows_per_statement-row INSERT
   std::deque<std::string> text_copies_;     // texts changed for PostgreSQL (NUL bytes), this batch
   std::string last_value_;                  // first value of the last query's result
+  bool refused_ = false;                    // the last run() failed on the rows, not the database
   std::vector<query_row>* rows_ = nullptr;  // query(): where run() puts every row
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace llmgw::usage {
 
@@ -119,16 +120,25 @@ bool entry_reader::next(row& out) {
   return true;
 }
 
-std::size_t entry_reader::count(std::string_view bytes) {
+namespace {
+
+// Walks whole entries by their sizes, at most `limit` of them: {bytes, entries}.
+std::pair<std::size_t, std::size_t> walk(std::string_view bytes, std::size_t limit) {
   std::size_t pos = 0, rows = 0;
-  while (bytes.size() - pos >= k_header) {
+  while (rows < limit && bytes.size() - pos >= k_header) {
     std::uint32_t size = 0;
     std::memcpy(&size, bytes.data() + pos, 4);
     if (bytes.size() - pos - k_header < size) break;
     pos += k_header + size;
     ++rows;
   }
-  return rows;
+  return {pos, rows};
 }
+
+}  // namespace
+
+std::size_t entry_reader::count(std::string_view bytes) { return walk(bytes, SIZE_MAX).second; }
+
+std::size_t entry_reader::prefix_bytes(std::string_view bytes, std::size_t rows) { return walk(bytes, rows).first; }
 
 }  // namespace llmgw::usage

@@ -30,6 +30,9 @@ class entry_reader {
   bool corrupt() const { return corrupt_; }        // stopped before the end of the bytes
   // Entries in `bytes` (whole ones, by their sizes; no checksums).
   static std::size_t count(std::string_view bytes);
+  // Bytes of the first `rows` whole entries of `bytes` (all of them when
+  // there are fewer): where a batch is cut in two.
+  static std::size_t prefix_bytes(std::string_view bytes, std::size_t rows);
 
  private:
   std::string_view bytes_;

@@ -145,13 +145,38 @@ bool sqlite_store::migrate(std::string& error) {
   return exec("COMMIT", error);
 }
 
-bool sqlite_store::insert(std::string_view entries, std::size_t rows, std::string& error) {
+namespace {
+
+// Result codes that judge the row, not the database: a constraint (NOT NULL,
+// CHECK, a trigger's RAISE(ABORT)), a value out of range or too big.
+bool refuses_the_row(int rc) {
+  switch (rc & 0xFF) {
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+insert_outcome sqlite_store::insert(std::string_view entries, std::size_t rows, std::string& error) {
   (void)rows;
-  if (db_ == nullptr && !connect(error)) return false;
+  if (db_ == nullptr && !connect(error)) return insert_outcome::failed;
   if (!exec("BEGIN IMMEDIATE", error)) {
     disconnect();
-    return false;
+    return insert_outcome::failed;
   }
+  // Rolls back; the connection stays only when the rows were refused.
+  const auto abandon = [&](bool refused) {
+    std::string ignored;
+    if (exec("ROLLBACK", ignored) && refused) return insert_outcome::refused;
+    disconnect();
+    return insert_outcome::failed;
+  };
   entry_reader reader(entries);
   row r;
   while (reader.next(r)) {
@@ -180,20 +205,12 @@ bool sqlite_store::insert(std::string_view entries, std::size_t rows, std::strin
     sqlite3_reset(insert_);
     if (rc != SQLITE_DONE) {
       error = "insert failed: " + std::string(sqlite3_errmsg(db_));
-      std::string ignored;
-      exec("ROLLBACK", ignored);
-      disconnect();
-      return false;
+      return abandon(refuses_the_row(rc));
     }
   }
   sqlite3_clear_bindings(insert_);
-  if (!exec("COMMIT", error)) {
-    std::string ignored;
-    exec("ROLLBACK", ignored);
-    disconnect();
-    return false;
-  }
-  return true;
+  if (!exec("COMMIT", error)) return abandon(false);
+  return insert_outcome::inserted;
 }
 
 }  // namespace llmgw::usage

@@ -22,7 +22,7 @@ class sqlite_store final : public usage_store {
   sqlite_store& operator=(const sqlite_store&) = delete;
 
   bool connect(std::string& error) override;
-  bool insert(std::string_view entries, std::size_t rows, std::string& error) override;
+  insert_outcome insert(std::string_view entries, std::size_t rows, std::string& error) override;
   bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
              std::string& error) override;
   std::string describe() const override { return "sqlite " + path_; }

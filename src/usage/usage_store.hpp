@@ -17,6 +17,12 @@ namespace llmgw::usage {
 // One row of a query's answer: each column as text; nullopt for NULL.
 using query_row = std::vector<std::optional<std::string>>;
 
+// What an insert came to. `failed`: the database could not be asked (down,
+// slow, the connection lost): the same rows may go in later. `refused`: it
+// answered and refused the rows themselves (a constraint, a value a column
+// does not take): asked again, it would refuse them again.
+enum class insert_outcome { inserted, failed, refused };
+
 class usage_store {
  public:
   virtual ~usage_store() = default;
@@ -24,9 +30,10 @@ class usage_store {
   // applied. False with `error` set (never holding a password) on failure.
   virtual bool connect(std::string& error) = 0;
   // Inserts `rows` entries, all or none; rows whose request_id is already
-  // stored are skipped. False with `error` on failure (the connection is
-  // dropped, so the next connect() starts afresh).
-  virtual bool insert(std::string_view entries, std::size_t rows, std::string& error) = 0;
+  // stored are skipped. On `failed` the connection is dropped (the next
+  // connect() starts afresh); on `refused` it is kept, with nothing of the
+  // batch stored. `error` says why either way.
+  virtual insert_outcome insert(std::string_view entries, std::size_t rows, std::string& error) = 0;
   // Runs one read-only statement (the usage API's, usage/usage_query.hpp)
   // within `timeout`. Not on the writer's store: the API opens its own.
   virtual bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,

@@ -9,7 +9,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -174,7 +174,7 @@ function checkRows(rows, want) {
 async function waitFor(what, fn, timeoutMs = 15000, state = () => '') {
   const t0 = Date.now();
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() - t0 > timeoutMs) assert.fail(`timed out waiting for ${what} ${state()}`);
     await sleep(50);
@@ -317,6 +317,77 @@ describe('PostgreSQL', () => {
       assert.equal((await gw.stop()).code, 0, gw.stderr);
     }
     assert.deepEqual(spools(gw.cwd), []);
+  });
+
+  // A rule an operator may add: PostgreSQL then refuses the rows it judges
+  // (SQLSTATE 23514). Asked again it would refuse them again, so they must
+  // not wait in the spool in front of every newer row.
+  const poisonRule = () => pg.query(
+    "ALTER TABLE usage_records ADD CONSTRAINT no_poison CHECK (user_id IS DISTINCT FROM 'poison')");
+  const setAside = (dir) => {
+    const file = path.join(dir, 'usage-rejected.jsonl');
+    return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+  };
+
+  test('a row PostgreSQL refuses is set aside; the rows beside it and after it are stored', async () => {
+    pg.query('DROP TABLE IF EXISTS usage_records, schema_migrations');
+    const gw = await startPg();
+    try {
+      poisonRule();
+      const ids = [];
+      for (let i = 0; i < 3; ++i) ids.push((await chat(gw, chatBody('before'))).id);
+      const poison = await chat(gw, chatBody('poisoned', { user: 'poison' }));
+      assert.equal(poison.status, 200, 'the answer does not wait for its record');
+      for (let i = 0; i < 3; ++i) ids.push((await chat(gw, chatBody('after'))).id);
+      await waitFor('six rows', () => countRows() === 6, 15000, () => `(${countRows()} rows)\n${gw.stderr}`);
+      const stored = pg.query('SELECT request_id FROM usage_records').split('\n').sort();
+      assert.deepEqual(stored, [...ids].sort());
+      await waitFor('the rejection count', async () => (await metric(gw, 'llmgw_usage_rows_rejected_total')) === 1);
+      const aside = setAside(gw.cwd);
+      assert.equal(aside.length, 1);
+      assert.equal(aside[0].row.request_id, poison.id);
+      assert.equal(aside[0].row.user_id, 'poison');
+      assert.match(aside[0].error, /no_poison/);
+      assert.match(gw.stderr, /refused a record .*usage-rejected\.jsonl/);
+      assert.equal(await metric(gw, 'llmgw_usage_spool_bytes'), 0);
+      assert.equal(await metric(gw, 'llmgw_usage_database_up'), 1);
+    } finally {
+      assert.equal((await gw.stop()).code, 0, gw.stderr);
+    }
+    assert.deepEqual(spools(gw.cwd), []);
+  });
+
+  test('a refused row inside a spooled batch of several statements does not hold up its replay', async () => {
+    pg.query('DROP TABLE IF EXISTS usage_records, schema_migrations');
+    const gw = await startPg();
+    try {
+      poisonRule();
+      pg.down();
+      // More rows than one INSERT statement takes (500), replayed as one
+      // transaction of several statements once the database is back.
+      const ids = [];
+      let poisonId;
+      for (let round = 0; round < 48; ++round) {
+        const batch = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+          chat(gw, chatBody('spooled', round === 20 && i === 5 ? { user: 'poison' } : {}))));
+        for (const [i, r] of batch.entries()) {
+          assert.equal(r.status, 200);
+          if (round === 20 && i === 5) poisonId = r.id; else ids.push(r.id);
+        }
+      }
+      await waitFor('the spool', async () => (await metric(gw, 'llmgw_usage_spool_bytes')) > 0);
+      pg.up();
+      await waitFor('every other row', () => countRows() === ids.length, 20000,
+        () => `(${countRows()} rows, ${ids.length} wanted)\n${gw.stderr}`);
+      assert.equal(Number(pg.query(`SELECT count(*) FROM usage_records WHERE request_id = '${poisonId}'`)), 0);
+      const aside = setAside(gw.cwd);
+      assert.equal(aside.length, 1);
+      assert.equal(aside[0].row.request_id, poisonId);
+      await waitFor('an empty spool', async () => (await metric(gw, 'llmgw_usage_spool_bytes')) === 0);
+      assert.equal(await metric(gw, 'llmgw_usage_rows_lost_total'), 0);
+    } finally {
+      assert.equal((await gw.stop()).code, 0, gw.stderr);
+    }
   });
 
   test('PostgreSQL hung (SIGSTOP) during a load: answers keep flowing, and every row arrives once it resumes', async () => {
