@@ -98,7 +98,10 @@ bool database_sink::insert_batch(std::string_view entries, std::size_t rows) {
 
 void database_sink::set_aside(std::string_view entry, const std::string& error) {
   entry_reader reader(entry);
-  if (!reader.next(row_)) return;
+  if (!reader.next(row_)) {
+    ++rows_lost_;  // a corrupt entry: nothing left to set aside
+    return;
+  }
   if (!rejected_.append(row_, error)) {
     const int err = errno;
     ++rows_lost_;

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "usage/row_codec.hpp"
 #include "usage/sqlite_store.hpp"
 
 namespace llmgw::usage {
@@ -203,31 +204,77 @@ TEST(database_sink, a_refused_row_is_set_aside_and_the_rest_of_its_batch_goes_in
   const fs::path db = dir.path / "usage.db";
   database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));  // creates the table
   refuse_poison(db);
-  for (int i = 1; i <= 40; ++i) {
+  // 300 rows: two multi-row statements, then single rows; refused rows in
+  // the first statement, the second, and the single-row tail.
+  const auto poisoned = [](int i) { return i == 7 || i == 131 || i == 290; };
+  for (int i = 1; i <= 300; ++i) {
     request_record r = record(i);
-    if (i == 7 || i == 31) r.user_id = "poison";
+    if (poisoned(i)) r.user_id = "poison";
     sink.add(r);
   }
   sink.flush();
   std::vector<std::string> want;
-  for (int i = 1; i <= 40; ++i) {
-    if (i != 7 && i != 31) want.push_back("req-" + std::to_string(i));
+  for (int i = 1; i <= 300; ++i) {
+    if (!poisoned(i)) want.push_back("req-" + std::to_string(i));
   }
   EXPECT_EQ(ids_in(db), want);
-  EXPECT_EQ(sink.rows_inserted(), 38u);
-  EXPECT_EQ(sink.rows_rejected(), 2u);
+  EXPECT_EQ(sink.rows_inserted(), 297u);
+  EXPECT_EQ(sink.rows_rejected(), 3u);
   EXPECT_EQ(sink.rows_spooled(), 0u);
   EXPECT_TRUE(sink.spool_empty());
   const auto set_aside = lines_of(sink.rejected_path());
-  ASSERT_EQ(set_aside.size(), 2u);
+  ASSERT_EQ(set_aside.size(), 3u);
   EXPECT_NE(set_aside[0].find("\"request_id\":\"req-7\""), std::string::npos) << set_aside[0];
   EXPECT_NE(set_aside[0].find("\"user_id\":\"poison\""), std::string::npos) << set_aside[0];
   EXPECT_NE(set_aside[0].find("poison refused"), std::string::npos) << set_aside[0];
-  EXPECT_NE(set_aside[1].find("\"request_id\":\"req-31\""), std::string::npos) << set_aside[1];
+  EXPECT_NE(set_aside[1].find("\"request_id\":\"req-131\""), std::string::npos) << set_aside[1];
+  EXPECT_NE(set_aside[2].find("\"request_id\":\"req-290\""), std::string::npos) << set_aside[2];
   // Later rows are not held behind them.
-  sink.add(record(41));
+  sink.add(record(301));
   sink.flush();
-  EXPECT_EQ(ids_in(db).back(), "req-41");
+  EXPECT_EQ(ids_in(db).back(), "req-301");
+}
+
+TEST(database_sink, a_batch_of_many_rows_is_stored_whole_and_in_order) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
+  // Multi-row statements and the single rows after them, at every boundary.
+  const int sizes[] = {1, 127, 128, 129, 256, 300};
+  int next = 1;
+  for (int n : sizes) {
+    for (int k = 0; k < n; ++k) sink.add(record(next++));
+    sink.flush();
+  }
+  EXPECT_EQ(ids_in(db), expected_ids(1, next - 1));
+  EXPECT_EQ(sink.rows_inserted(), static_cast<std::uint64_t>(next - 1));
+}
+
+// The store itself, without the sink's halving (which would hide a wrong
+// multi-row statement behind single-row retries): every row of a batch
+// that spans multi-row statements goes in with its own values.
+TEST(sqlite_store, a_batch_spanning_multi_row_statements_goes_in_whole) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  sqlite_store store(db.string());
+  std::string entries;
+  row r;
+  for (int i = 1; i <= 300; ++i) {
+    const request_record rec = record(i);  // the row views its text
+    ASSERT_TRUE(fill_row(rec, r));
+    append_entry(r, entries);
+  }
+  std::string error;
+  ASSERT_EQ(store.insert(entries, 300, error), insert_outcome::inserted) << error;
+  EXPECT_EQ(ids_in(db), expected_ids(1, 300));
+  std::vector<query_row> rows;
+  ASSERT_TRUE(
+      store.query("SELECT request_id, prompt_tokens FROM usage_records WHERE request_id IN "
+                  "('req-1', 'req-128', 'req-129', 'req-200', 'req-300') ORDER BY prompt_tokens",
+                  1000ms, rows, error))
+      << error;
+  ASSERT_EQ(rows.size(), 5u);
+  for (const auto& row : rows) EXPECT_EQ("req-" + *row[1], *row[0]);
 }
 
 TEST(database_sink, a_refused_row_in_the_spool_does_not_block_its_replay) {

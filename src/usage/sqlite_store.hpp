@@ -2,7 +2,7 @@
 // The embedded usage database: a SQLite file (usage.db by default). WAL
 // journal, so readers never block the writer; a busy timeout instead of
 // exclusive locks, so several gateways may share the file; one transaction
-// per batch through one prepared INSERT … ON CONFLICT DO NOTHING.
+// per batch through prepared multi-row INSERT … ON CONFLICT DO NOTHING.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -27,6 +27,10 @@ class sqlite_store final : public usage_store {
              std::string& error) override;
   std::string describe() const override { return "sqlite " + path_; }
 
+  // Rows per INSERT statement while a batch has that many left (fewer when
+  // the library takes fewer parameters).
+  static constexpr std::size_t k_rows_per_statement = 128;
+
  private:
   bool exec(const char* sql, std::string& error);
   bool migrate(std::string& error);
@@ -34,7 +38,9 @@ class sqlite_store final : public usage_store {
   std::string path_;
   std::chrono::milliseconds busy_timeout_;
   sqlite3* db_ = nullptr;
-  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;       // one row
+  sqlite3_stmt* insert_many_ = nullptr;  // many_rows_ rows
+  std::size_t many_rows_ = 1;
 };
 
 }  // namespace llmgw::usage
