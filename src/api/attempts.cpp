@@ -21,6 +21,7 @@
 #include "api/request_context.hpp"
 #include "api/running_attempt.hpp"
 #include "api/upstream_failure_error.hpp"
+#include "core/append_number.hpp"
 #include "core/header_value.hpp"
 #include "core/version.hpp"
 #include "cost/cost.hpp"
@@ -37,12 +38,6 @@ namespace {
 
 // Largest vendor error body we read (the rest is dropped with the connection).
 constexpr std::size_t k_max_error_body = 1024 * 1024;
-
-void append_number(std::string& out, std::size_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
 
 void append_line(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);

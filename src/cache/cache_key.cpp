@@ -10,6 +10,7 @@
 #include <charconv>
 #include <vector>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 #include "providers/openai_chat.hpp"
 
@@ -71,15 +72,9 @@ class object_writer {
   void string(std::string_view name, std::string_view value) { append_json_string(key(name), value); }
   void json_value(std::string_view name, const json::value& v) { write_sorted(v, key(name)); }
   void number(std::string_view name, double v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest form that reads back the same
-    key(name).append(buf, r.ptr);
-  }
-  void integer(std::string_view name, std::int64_t v) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    key(name).append(buf, r.ptr);
-  }
+    append_number(key(name), v);
+  }  // shortest form that reads back the same
+  void integer(std::string_view name, std::int64_t v) { append_number(key(name), v); }
 
  private:
   std::string& out_;

@@ -31,6 +31,7 @@
 #include <list>
 #include <optional>
 
+#include "core/append_number.hpp"
 #include "core/memory_budget.hpp"
 #include "core/request_id.hpp"
 #include "http/status_text.hpp"
@@ -234,12 +235,6 @@ struct server_shared {
 };
 
 namespace {
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
 
 void append_status_line(std::string& out, int status) {
   out.append("HTTP/1.1 ");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
 #include "mock/anthropic_rules.hpp"
@@ -19,12 +20,6 @@ namespace llmgw::mock {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
 
 // "msg_01" + 22 characters of the completion's random id, so a reply's
 // whole and streamed renderings agree without extra state.

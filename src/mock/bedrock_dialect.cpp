@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/append_number.hpp"
 #include "core/eventstream.hpp"
 #include "core/json_escape.hpp"
 #include "mock/bedrock_rules.hpp"
@@ -25,12 +26,6 @@ namespace od = simdjson::ondemand;
 
 constexpr std::string_view k_eventstream = "application/vnd.amazon.eventstream";
 constexpr std::string_view k_signature_prefix = "AWS4-HMAC-SHA256 Credential=";
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
 
 std::string_view stop_reason_for(std::string_view openai_finish_reason) {
   if (openai_finish_reason == "length") return "max_tokens";

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 
 namespace llmgw::mock {
@@ -27,12 +28,6 @@ std::uint64_t splitmix(std::uint64_t& state) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
-}
-
-void append_uint(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
 }
 
 }  // namespace
@@ -90,7 +85,7 @@ void append_embeddings_response(std::string& out, const embeddings_request_info&
   for (std::size_t i = 0; i < request.inputs.size(); ++i) {
     if (i) out.push_back(',');
     out.append("{\"object\":\"embedding\",\"index\":");
-    append_uint(out, i);
+    append_number(out, i);
     out.append(",\"embedding\":");
     append_embedding(out, request.inputs[i], dimensions, request.base64);
     out.push_back('}');
@@ -99,9 +94,9 @@ void append_embeddings_response(std::string& out, const embeddings_request_info&
   out.append("],\"model\":");
   append_json_string(out, request.model);
   out.append(",\"usage\":{\"prompt_tokens\":");
-  append_uint(out, tokens);
+  append_number(out, tokens);
   out.append(",\"total_tokens\":");
-  append_uint(out, tokens);
+  append_number(out, tokens);
   out.append("}}");
 }
 

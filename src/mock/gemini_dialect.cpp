@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 #include "mock/embeddings.hpp"
 #include "mock/gemini_dialect.hpp"
@@ -23,12 +24,6 @@ namespace od = simdjson::ondemand;
 namespace json = boost::json;
 
 constexpr std::string_view k_google_json = "application/json; charset=UTF-8";
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
 
 // Google's error body, indented as Google sends it. `details` is the
 // already-rendered inside of the "details" array, or empty.

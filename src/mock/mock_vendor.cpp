@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
 #include "mock/buffer_pool.hpp"
@@ -78,18 +79,6 @@ void apply_mock_headers(const http::request& req, mock_script& script) {
   req.for_each_header([&](std::string_view name, std::string_view value) {
     if (is_mock_header(name)) apply_header(name, value, script);
   });
-}
-
-void append_uint(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
 }
 
 // Sleeps for `d` unless the client goes away first; true when it went away.
@@ -422,7 +411,7 @@ asio::awaitable<void> mock_vendor::handle_api(http::request& req, http::response
       if (co_await run_prelude(out, script, {}, d, req)) co_return;
       // Anthropic's answer: {"input_tokens": N}, here estimated from the body size.
       std::string body = "{\"input_tokens\":";
-      append_uint(body, std::max<std::uint64_t>(1, req.body().size() / 4));
+      append_number(body, std::max<std::uint64_t>(1, req.body().size() / 4));
       body.push_back('}');
       const std::array<http::header_field, 1> headers{{{"request-id", id.view()}}};
       co_await out.send(200, k_json, body, headers);
@@ -465,27 +454,27 @@ asio::awaitable<void> mock_vendor::handle_admin(http::request& req, http::respon
   if (path == "/_mock/stats" && method == "GET") {
     const auto s = stats();
     std::string body = "{\"requests\":";
-    append_uint(body, s.requests);
+    append_number(body, s.requests);
     body.append(",\"cancelled\":");
-    append_uint(body, s.cancelled);
+    append_number(body, s.cancelled);
     body.append(",\"slow_answers\":");
-    append_uint(body, s.slow_answers);
+    append_number(body, s.slow_answers);
     body.append(",\"chat_completions\":");
-    append_uint(body, s.chat_completions);
+    append_number(body, s.chat_completions);
     body.append(",\"embeddings\":");
-    append_uint(body, s.embeddings);
+    append_number(body, s.embeddings);
     body.append(",\"streams_started\":");
-    append_uint(body, s.streams_started);
+    append_number(body, s.streams_started);
     body.append(",\"streams_completed\":");
-    append_uint(body, s.streams_completed);
+    append_number(body, s.streams_completed);
     body.append(",\"streams_aborted\":");
-    append_uint(body, s.streams_aborted);
+    append_number(body, s.streams_aborted);
     body.append(",\"streams_reset\":");
-    append_uint(body, s.streams_reset);
+    append_number(body, s.streams_reset);
     body.append(",\"active_streams\":");
-    append_int(body, s.active_streams);
+    append_number(body, s.active_streams);
     body.append(",\"active_hangs\":");
-    append_int(body, s.active_hangs);
+    append_number(body, s.active_hangs);
     body.push_back('}');
     co_await out.send(200, k_json, body);
     co_return;

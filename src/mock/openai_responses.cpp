@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 
 namespace llmgw::mock {
@@ -37,18 +38,6 @@ void append_random_alnum(std::string& out, std::size_t n) {
     out.push_back(k_chars[(bits & 63) % k_chars.size()]);
     bits >>= 6;
   }
-}
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_number(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
 }
 
 void append_null_or_string(std::string& out, std::string_view s) {

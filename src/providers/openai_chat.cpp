@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 #include "core/request_id.hpp"
 
@@ -219,12 +220,6 @@ std::optional<gateway_error> read_response_format(const json::object& o, chat_re
   return std::nullopt;
 }
 
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
 void append_tool_call_json(std::string& out, const tool_call& c) {
   out.append(R"({"id":)");
   append_json_string(out, c.id);
@@ -323,13 +318,13 @@ parse_result parse_chat_document(const json::value& doc) {
 
 void append_openai_usage(std::string& out, const token_usage& u) {
   out.append(R"({"prompt_tokens":)");
-  append_int(out, u.prompt_tokens);
+  append_number(out, u.prompt_tokens);
   out.append(R"(,"completion_tokens":)");
-  append_int(out, u.completion_tokens);
+  append_number(out, u.completion_tokens);
   out.append(R"(,"total_tokens":)");
-  append_int(out, u.total_tokens ? u.total_tokens : u.prompt_tokens + u.completion_tokens);
+  append_number(out, u.total_tokens ? u.total_tokens : u.prompt_tokens + u.completion_tokens);
   out.append(R"(,"prompt_tokens_details":{"cached_tokens":)");
-  append_int(out, u.cached_tokens);
+  append_number(out, u.cached_tokens);
   out.append("}}");
 }
 
@@ -340,7 +335,7 @@ std::string render_chat_completion(const chat_completion& c, std::string_view mo
   const auto id = request_id::generate();
   out.append(id.view().substr(request_id::prefix.size()));
   out.append(R"(","object":"chat.completion","created":)");
-  append_int(out, unix_now());
+  append_number(out, unix_now());
   out.append(R"(,"model":)");
   append_json_string(out, model);
   out.append(R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)");
@@ -370,7 +365,7 @@ chunk_writer::chunk_writer(std::string id, std::int64_t created, std::string mod
   head_.append(R"(data: {"id":)");
   append_json_string(head_, id);
   head_.append(R"(,"object":"chat.completion.chunk","created":)");
-  append_int(head_, created);
+  append_number(head_, created);
   head_.append(R"(,"model":)");
   append_json_string(head_, model);
   head_.append(R"(,"choices":[)");
@@ -403,7 +398,7 @@ int chunk_writer::tool_call_start(std::string& out, std::string_view id, std::st
   const int index = next_tool_index_++;
   open(out);
   out.append(R"({"index":0,"delta":{"tool_calls":[{"index":)");
-  append_int(out, index);
+  append_number(out, index);
   out.append(R"(,"id":)");
   append_json_string(out, id);
   out.append(R"(,"type":"function","function":{"name":)");
@@ -418,7 +413,7 @@ void chunk_writer::tool_call_arguments(std::string& out, int index, std::string_
   if (fragment.empty()) return;
   open(out);
   out.append(R"({"index":0,"delta":{"tool_calls":[{"index":)");
-  append_int(out, index);
+  append_number(out, index);
   out.append(R"(,"function":{"arguments":)");
   append_json_string(out, fragment);
   out.append(R"(}}]},"logprobs":null,"finish_reason":null}]}

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 
 namespace llmgw::usage {
@@ -22,17 +23,7 @@ namespace {
 // even when every worker's queue is full.
 constexpr std::size_t k_max_buffer = 256 * 1024;
 
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_ms(std::string& out, double v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
-  out.append(buf, r.ptr);
-}
+void append_ms(std::string& out, double v) { append_fixed(out, v, 2); }
 
 void append_ms_or_null(std::string& out, double v) {
   if (v < 0) {
@@ -58,7 +49,7 @@ void field_int(std::string& out, std::string_view key, std::int64_t v) {
   if (v < 0) {
     out.append("null");
   } else {
-    append_int(out, v);
+    append_number(out, v);
   }
 }
 
@@ -157,10 +148,8 @@ void access_log_sink::add(const request_record& r) {
   if (r.hedged) {
     buffer_.append(",\"hedged\":true");
     if (r.hedge_loser_cost_usd >= 0) {
-      char buf[32];
-      const auto end = std::to_chars(buf, buf + sizeof buf, r.hedge_loser_cost_usd).ptr;
       buffer_.append(",\"hedge_loser_cost_usd\":");
-      buffer_.append(buf, end);
+      append_number(buffer_, r.hedge_loser_cost_usd);
     }
   }
   // Every call to a vendor, in order: which deployment, what it answered,
@@ -192,9 +181,9 @@ void access_log_sink::add(const request_record& r) {
 void access_log_sink::dropped(std::uint64_t records, std::uint64_t total) {
   append_timestamp(std::chrono::system_clock::now());
   buffer_.append(",\"type\":\"records_dropped\",\"records\":");
-  append_int(buffer_, static_cast<std::int64_t>(records));
+  append_number(buffer_, static_cast<std::int64_t>(records));
   buffer_.append(",\"total\":");
-  append_int(buffer_, static_cast<std::int64_t>(total));
+  append_number(buffer_, static_cast<std::int64_t>(total));
   buffer_.append("}\n");
   ++lines_;
 }

@@ -4,24 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 
 namespace llmgw::usage {
-
-namespace {
-
-template <typename T>
-void append_number(std::string& out, T v) {
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, res.ptr);
-}
-
-}  // namespace
 
 void append_row_json(const row& r, std::string& out) {
   out += '{';

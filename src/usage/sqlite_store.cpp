@@ -110,8 +110,8 @@ bool sqlite_store::connect(std::string& error) {
   many_rows_ = std::max<std::size_t>(1, std::min(k_rows_per_statement, most));
   for (auto [rows, stmt] : {std::pair{std::size_t{1}, &insert_}, std::pair{many_rows_, &insert_many_}}) {
     const std::string sql = insert_sql(sql_dialect::sqlite, rows);
-    if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, stmt,
-                           nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, stmt, nullptr) !=
+        SQLITE_OK) {
       error = "cannot prepare the insert: " + std::string(sqlite3_errmsg(db_));
       disconnect();
       return false;
