@@ -21,6 +21,7 @@
 #include <array>
 #include <deque>
 #include <optional>
+#include <span>
 
 namespace llmgw::store {
 
@@ -403,7 +404,9 @@ struct redis_connection::impl : std::enable_shared_from_this<impl> {
     self->kick_writer();
   }
 
-  asio::awaitable<std::vector<redis_result>> submit(std::vector<redis_command> batch,
+  // `batch` is only read before the first suspension (encoded into `out`),
+  // so a view of the caller's commands is enough.
+  asio::awaitable<std::vector<redis_result>> submit(std::span<const redis_command> batch,
                                                     std::chrono::milliseconds timeout) {
     auto self = shared_from_this();  // the connection may be destroyed while we wait
     std::vector<redis_result> results;
@@ -460,23 +463,20 @@ redis_connection::~redis_connection() {
 }
 
 asio::awaitable<std::optional<redis_error>> redis_connection::connect() {
-  std::vector<redis_command> ping;
-  ping.push_back({"PING"});
-  auto r = co_await impl_->submit(std::move(ping), impl_->opt.connect_timeout + impl_->opt.command_timeout);
+  const redis_command ping{"PING"};
+  auto r = co_await impl_->submit(std::span(&ping, 1), impl_->opt.connect_timeout + impl_->opt.command_timeout);
   if (!r[0]) co_return r[0].error();
   if (r[0]->is_error()) co_return redis_error{redis_failure::protocol, "PING failed: " + r[0]->str};
   co_return std::nullopt;
 }
 
-asio::awaitable<redis_result> redis_connection::command(redis_command args) {
-  std::vector<redis_command> one;
-  one.push_back(std::move(args));
-  auto r = co_await impl_->submit(std::move(one), impl_->opt.command_timeout);
+asio::awaitable<redis_result> redis_connection::command(const redis_command& args) {
+  auto r = co_await impl_->submit(std::span(&args, 1), impl_->opt.command_timeout);
   co_return std::move(r[0]);
 }
 
-asio::awaitable<std::vector<redis_result>> redis_connection::commands(std::vector<redis_command> batch) {
-  co_return co_await impl_->submit(std::move(batch), impl_->opt.command_timeout);
+asio::awaitable<std::vector<redis_result>> redis_connection::commands(const std::vector<redis_command>& batch) {
+  co_return co_await impl_->submit(batch, impl_->opt.command_timeout);
 }
 
 asio::awaitable<redis_result> redis_connection::script_load(const redis_script& script) {
@@ -508,7 +508,7 @@ asio::awaitable<redis_result> redis_connection::evalsha(const redis_script& scri
   auto loaded = co_await script_load(script);
   if (!loaded) co_return loaded;
   if (loaded->is_error()) co_return loaded;
-  co_return co_await command(std::move(cmd));
+  co_return co_await command(cmd);
 }
 
 bool redis_connection::healthy() const { return impl_->backoff.count() == 0; }

@@ -59,11 +59,13 @@ class redis_connection {
   // once connected (and answering PING), else why not.
   boost::asio::awaitable<std::optional<redis_error>> connect();
 
-  boost::asio::awaitable<redis_result> command(redis_command args);
+  // The command is encoded before the first suspension; the caller keeps it
+  // alive across the co_await (a temporary in the co_await expression does).
+  boost::asio::awaitable<redis_result> command(const redis_command& args);
   // Several commands queued back to back (never interleaved with another
   // coroutine's: ASKING + command, or a limiter check and a cache lookup that
   // must share one write), one result each, in order.
-  boost::asio::awaitable<std::vector<redis_result>> commands(std::vector<redis_command> batch);
+  boost::asio::awaitable<std::vector<redis_result>> commands(const std::vector<redis_command>& batch);
 
   // EVALSHA, loading the script (SCRIPT LOAD) and retrying once on NOSCRIPT.
   boost::asio::awaitable<redis_result> evalsha(const redis_script& script, std::vector<std::string> keys,
