@@ -18,13 +18,18 @@ database_sink::database_sink(std::unique_ptr<usage_store> store, database_sink_o
                  static_cast<unsigned long long>(o.pending_bytes()), o.path().c_str());
   }
   batch_.reserve(64 * 1024);
-  if (ready(true)) drain(false);
+  // Claimed spools go in before the gateway serves; if the database cannot
+  // take them now, the inserter keeps trying.
+  if (!ready(true) || !drain()) handed_ = 1;
+  publish();
+  inserter_ = std::thread([this] { run(); });
 }
 
 database_sink::~database_sink() { close(); }
 
 bool database_sink::spool_empty() const {
-  if (!spool_->empty()) return false;
+  std::lock_guard lock(m_);
+  if (spool_ && !spool_->empty()) return false;
   for (const auto& o : orphans_) {
     if (!o.empty()) return false;
   }
@@ -38,6 +43,72 @@ void database_sink::add(const request_record& r) {
   ++batch_rows_;
 }
 
+void database_sink::flush() {
+  if (batch_rows_ == 0) return;
+  if (batch_rows_ < options_.max_batch_rows && clock::now() - batch_started_ < options_.batch_interval) return;
+  to_spool();
+}
+
+void database_sink::to_spool() {
+  if (batch_rows_ == 0) return;
+  bool appended = false;
+  {
+    std::lock_guard lock(m_);
+    if (spool_) appended = spool_->append(batch_);
+    if (appended) ++handed_;
+  }
+  if (appended) {
+    if (!up_) rows_spooled_ += batch_rows_;
+    wake_.notify_one();
+  } else {
+    // A full disk fails every batch: counted always, said once a second.
+    const int err = errno;
+    rows_lost_ += batch_rows_;
+    const auto now = clock::now();
+    if (now - last_loss_report_ >= std::chrono::seconds(1)) {
+      last_loss_report_ = now;
+      std::fprintf(stderr, "llmgw: error: usage: records lost: cannot write the spool %s (%s); %llu lost so far\n",
+                   spool_->path().c_str(), std::strerror(err), static_cast<unsigned long long>(rows_lost_.load()));
+    }
+  }
+  batch_.clear();
+  batch_rows_ = 0;
+}
+
+void database_sink::run() {
+  for (;;) {
+    std::uint64_t handed = 0;
+    {
+      std::unique_lock lock(m_);
+      // Woken by a new batch, a stop, or the end of a backoff (a spool
+      // left to replay).
+      const auto now = clock::now();
+      const auto until = !connected_ && next_try_ > now ? next_try_ : now + std::chrono::seconds(1);
+      wake_.wait_until(lock, until,
+                       [&] { return stopping_ || (handed_ != done_ && (connected_ || clock::now() >= next_try_)); });
+      if (stopping_) return;
+      if (handed_ == done_) continue;
+      handed = handed_;
+    }
+    if (!ready(false)) continue;
+    const bool all_in = drain();
+    {
+      std::lock_guard lock(m_);
+      if (all_in) done_ = handed;
+    }
+    idle_.notify_all();
+    publish();
+  }
+}
+
+bool database_sink::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(m_);
+  const std::uint64_t target = handed_;
+  const int failures_before = failures_seen_;
+  return idle_.wait_for(lock, timeout, [&] { return done_ >= target || failures_seen_ != failures_before; }) &&
+         done_ >= target;
+}
+
 void database_sink::warn(const std::string& what) {
   // A database that stays down fails every try: once a second is enough.
   const auto now = clock::now();
@@ -48,7 +119,13 @@ void database_sink::warn(const std::string& what) {
 
 void database_sink::failed(const std::string& error) {
   connected_ = false;
+  up_ = false;
   ++failures_;
+  {
+    std::lock_guard lock(m_);
+    ++failures_seen_;
+  }
+  idle_.notify_all();
   auto backoff = options_.min_backoff * (1 << std::min(failures_ - 1, 10));
   if (backoff > options_.max_backoff) backoff = options_.max_backoff;
   next_try_ = clock::now() + backoff;
@@ -70,6 +147,7 @@ bool database_sink::ready(bool force) {
     return false;
   }
   connected_ = true;
+  up_ = true;
   return true;
 }
 
@@ -78,6 +156,7 @@ bool database_sink::insert_batch(std::string_view entries, std::size_t rows) {
   switch (store_->insert(entries, rows, error)) {
     case insert_outcome::inserted:
       rows_inserted_ += rows;
+      up_ = true;
       return true;
     case insert_outcome::failed:
       failed(error);
@@ -98,11 +177,11 @@ bool database_sink::insert_batch(std::string_view entries, std::size_t rows) {
 
 void database_sink::set_aside(std::string_view entry, const std::string& error) {
   entry_reader reader(entry);
-  if (!reader.next(row_)) {
+  if (!reader.next(rejected_row_)) {
     ++rows_lost_;  // a corrupt entry: nothing left to set aside
     return;
   }
-  if (!rejected_.append(row_, error)) {
+  if (!rejected_.append(rejected_row_, error)) {
     const int err = errno;
     ++rows_lost_;
     std::fprintf(stderr, "llmgw: error: usage: a record the database refused is lost: cannot write %s (%s)\n",
@@ -116,75 +195,41 @@ void database_sink::set_aside(std::string_view entry, const std::string& error) 
   last_rejection_report_ = now;
   std::fprintf(stderr, "llmgw: warning: usage database %s refused a record (%s); set aside in %s (%llu so far)\n",
                store_->describe().c_str(), error.substr(0, error.find('\n')).c_str(), rejected_.path().c_str(),
-               static_cast<unsigned long long>(rows_rejected_));
+               static_cast<unsigned long long>(rows_rejected_.load()));
 }
 
-void database_sink::to_spool() {
-  if (batch_rows_ == 0) return;
-  if (spool_->append(batch_)) {
-    rows_spooled_ += batch_rows_;
-  } else {
-    // A full disk fails every batch: counted always, said once a second.
-    const int err = errno;
-    rows_lost_ += batch_rows_;
-    const auto now = clock::now();
-    if (now - last_loss_report_ >= std::chrono::seconds(1)) {
-      last_loss_report_ = now;
-      std::fprintf(stderr, "llmgw: error: usage: records lost: cannot write the spool %s (%s); %llu lost so far\n",
-                   spool_->path().c_str(), std::strerror(err), static_cast<unsigned long long>(rows_lost_));
+bool database_sink::drain_file(spool_file& f, bool ours) {
+  for (;;) {
+    std::size_t n = 0;
+    std::uint64_t dropped = 0;
+    {
+      std::unique_lock lock(m_, std::defer_lock);
+      if (ours) lock.lock();  // the writer appends to ours meanwhile
+      if (stopping_ && ours) return false;
+      const std::uint64_t dropped_before = f.dropped_bytes();
+      n = f.read_chunk(options_.replay_chunk_bytes, chunk_);
+      dropped = f.dropped_bytes() - dropped_before;
     }
-  }
-  batch_.clear();
-  batch_rows_ = 0;
-}
-
-void database_sink::flush() {
-  if (batch_rows_ == 0) return;
-  if (batch_rows_ < options_.max_batch_rows && clock::now() - batch_started_ < options_.batch_interval) return;
-  write_batch();
-}
-
-void database_sink::write_batch() {
-  if (batch_rows_ == 0) return;
-  // Order: while anything is spooled, newer rows queue behind it.
-  if (!spool_empty() || !ready(false)) {
-    to_spool();
-    return;
-  }
-  if (!insert_batch(batch_, batch_rows_)) {
-    to_spool();
-    return;
-  }
-  batch_.clear();
-  batch_rows_ = 0;
-}
-
-bool database_sink::drain_file(spool_file& f, std::size_t& chunks, bool bounded) {
-  while (!f.empty()) {
-    if (bounded && chunks >= options_.replay_chunks_per_tick) return false;
-    const std::uint64_t dropped_before = f.dropped_bytes();
-    const std::size_t n = f.read_chunk(options_.replay_chunk_bytes, chunk_);
-    if (f.dropped_bytes() != dropped_before) {
+    if (dropped != 0) {
       std::fprintf(stderr,
                    "llmgw: warning: usage: %llu bytes at the end of the spool %s were torn or corrupt: skipped\n",
-                   static_cast<unsigned long long>(f.dropped_bytes() - dropped_before), f.path().c_str());
+                   static_cast<unsigned long long>(dropped), f.path().c_str());
     }
-    if (n == 0) break;
+    if (n == 0) return true;
     if (!insert_batch(chunk_, entry_reader::count(chunk_))) return false;
-    f.consumed(n);
-    ++chunks;
+    std::unique_lock lock(m_, std::defer_lock);
+    if (ours) lock.lock();
+    f.consumed(n);  // emptied (truncated) once all of it is in
   }
-  return true;
 }
 
-bool database_sink::drain(bool bounded) {
-  std::size_t chunks = 0;
+bool database_sink::drain() {
   while (!orphans_.empty()) {
-    if (!drain_file(orphans_.front(), chunks, bounded)) return false;
+    if (!drain_file(orphans_.front(), false)) return false;
     orphans_.front().remove();
     orphans_.erase(orphans_.begin());
   }
-  if (!drain_file(*spool_, chunks, bounded)) return false;
+  if (!drain_file(*spool_, true)) return false;
   if (down_reported_) {
     down_reported_ = false;
     std::fprintf(stderr, "llmgw: usage database %s answers again: the spool is replayed\n", store_->describe().c_str());
@@ -195,14 +240,17 @@ bool database_sink::drain(bool bounded) {
 
 void database_sink::tick() {
   flush();
-  if (!spool_empty() && ready(false)) drain(true);
   publish();
 }
 
 void database_sink::publish() {
-  std::uint64_t spooled = spool_ ? spool_->pending_bytes() : 0;
-  for (const auto& o : orphans_) spooled += o.pending_bytes();
-  status_->connected.store(connected_, std::memory_order_relaxed);
+  std::uint64_t spooled = 0;
+  {
+    std::lock_guard lock(m_);
+    if (spool_) spooled = spool_->pending_bytes();
+    for (const auto& o : orphans_) spooled += o.pending_bytes();
+  }
+  status_->connected.store(up_, std::memory_order_relaxed);
   status_->spool_bytes.store(spooled, std::memory_order_relaxed);
   status_->rows_inserted.store(rows_inserted_, std::memory_order_relaxed);
   status_->rows_spooled.store(rows_spooled_, std::memory_order_relaxed);
@@ -211,14 +259,26 @@ void database_sink::publish() {
 }
 
 void database_sink::close() {
-  if (!spool_) return;
-  // One more try whatever the backoff: it is the last chance before exit.
-  if (ready(true) && drain(false)) {
-    write_batch();
-  } else {
-    to_spool();
+  if (!inserter_.joinable()) return;
+  to_spool();
+  {
+    std::lock_guard lock(m_);
+    stopping_ = true;
   }
-  if (spool_empty()) {
+  wake_.notify_all();
+  inserter_.join();
+  // The inserter has stopped: this thread has the store and the spools.
+  {
+    std::lock_guard lock(m_);
+    stopping_ = false;
+  }
+  // One more try whatever the backoff: it is the last chance before exit.
+  if (ready(true)) drain();
+  publish();
+  std::lock_guard lock(m_);
+  bool empty = spool_->empty();
+  for (const auto& o : orphans_) empty = empty && o.empty();
+  if (empty) {
     spool_->remove();
   } else {
     std::fprintf(stderr, "llmgw: usage: %llu bytes of records stay in %s for the next start to replay\n",

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -36,9 +37,10 @@ struct temp_dir {
 };
 
 // A SQLite store that a test can take down and bring back.
-struct switchable {
-  bool down = false;
-  int connects = 0;
+struct switchable {  // set by the test, read by the sink's inserter thread
+  std::atomic<bool> down{false};
+  std::atomic<int> connects{0};
+  std::atomic<int> insert_ms{0};  // each insert takes this long: a slow database
 };
 
 class switchable_store final : public usage_store {
@@ -57,6 +59,7 @@ class switchable_store final : public usage_store {
       error = "down for the test";
       return insert_outcome::failed;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(s_.insert_ms.load()));
     return inner_.insert(entries, rows, error);
   }
   bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
@@ -102,6 +105,15 @@ std::vector<std::string> expected_ids(int from, int to) {
   return out;
 }
 
+// Until everything handed over is in: a try that began while the database
+// was still down may fail once more after it is back.
+bool settled(database_sink& sink) {
+  for (int i = 0; i < 50; ++i) {
+    if (sink.wait_idle(200ms)) return true;
+  }
+  return false;
+}
+
 database_sink_options fast(const temp_dir& dir) {
   database_sink_options o;
   o.spool_dir = dir.path.string();
@@ -124,9 +136,11 @@ TEST(database_sink, a_batch_waits_for_its_interval_or_its_size) {
   EXPECT_EQ(ids_in(db), std::vector<std::string>{});  // one transaction for many writer wakes
   std::this_thread::sleep_for(60ms);
   sink.tick();
+  EXPECT_TRUE(sink.wait_idle());
   EXPECT_EQ(ids_in(db), expected_ids(1, 1));
   for (int i = 2; i <= 11; ++i) sink.add(record(i));
   sink.flush();  // 10 rows: written at once
+  EXPECT_TRUE(sink.wait_idle());
   EXPECT_EQ(ids_in(db), expected_ids(1, 11));
 }
 
@@ -141,9 +155,11 @@ TEST(database_sink, one_row_per_model_request_and_a_duplicate_id_is_ignored) {
     sink.add(record(3, "/health"));  // not a model endpoint: no row
     sink.add(record(4, "/v1/models"));
     sink.flush();
+    EXPECT_TRUE(sink.wait_idle());
     sink.add(one);  // a replay of a row already stored (same id, same time)
     sink.add(record(5, "/v1/messages"));
     sink.flush();
+    EXPECT_TRUE(sink.wait_idle());
     EXPECT_EQ(sink.rows_spooled(), 0u);
     EXPECT_EQ(ids_in(db), (std::vector<std::string>{"req-1", "req-2", "req-5"}));
   }
@@ -157,24 +173,25 @@ TEST(database_sink, an_outage_goes_to_the_spool_and_is_replayed_in_order_before_
   database_sink sink(std::make_unique<switchable_store>(db.string(), sw), fast(dir));
   sink.add(record(1));
   sink.flush();
+  EXPECT_TRUE(sink.wait_idle());
   sw.down = true;
-  for (int i = 2; i <= 40; ++i) {
+  sink.add(record(2));
+  sink.flush();
+  EXPECT_FALSE(sink.wait_idle());  // the inserter sees the outage
+  for (int i = 3; i <= 40; ++i) {
     sink.add(record(i));
     if (i % 7 == 0) sink.flush();
   }
   sink.flush();
-  EXPECT_EQ(sink.rows_spooled(), 39u);
+  EXPECT_EQ(sink.rows_spooled(), 38u);  // 3…40: appended once the sink knew the database was down
   EXPECT_FALSE(sink.spool_empty());
   EXPECT_EQ(ids_in(db), expected_ids(1, 1));
   sw.down = false;
-  // The next batch waits behind the spool, which is replayed first.
-  std::this_thread::sleep_for(2ms);
+  // The inserter tries again once its backoff ends: the spool goes in
+  // oldest first, and the next batch after it.
   sink.add(record(41));
   sink.flush();
-  for (int i = 0; i < 10 && !sink.spool_empty(); ++i) {
-    std::this_thread::sleep_for(2ms);
-    sink.tick();
-  }
+  EXPECT_TRUE(settled(sink));
   EXPECT_TRUE(sink.spool_empty());
   EXPECT_EQ(ids_in(db), expected_ids(1, 41));
 }
@@ -213,6 +230,7 @@ TEST(database_sink, a_refused_row_is_set_aside_and_the_rest_of_its_batch_goes_in
     sink.add(r);
   }
   sink.flush();
+  EXPECT_TRUE(sink.wait_idle());
   std::vector<std::string> want;
   for (int i = 1; i <= 300; ++i) {
     if (!poisoned(i)) want.push_back("req-" + std::to_string(i));
@@ -232,6 +250,7 @@ TEST(database_sink, a_refused_row_is_set_aside_and_the_rest_of_its_batch_goes_in
   // Later rows are not held behind them.
   sink.add(record(301));
   sink.flush();
+  EXPECT_TRUE(sink.wait_idle());
   EXPECT_EQ(ids_in(db).back(), "req-301");
 }
 
@@ -245,6 +264,7 @@ TEST(database_sink, a_batch_of_many_rows_is_stored_whole_and_in_order) {
   for (int n : sizes) {
     for (int k = 0; k < n; ++k) sink.add(record(next++));
     sink.flush();
+    EXPECT_TRUE(sink.wait_idle());  // each batch its own insert
   }
   EXPECT_EQ(ids_in(db), expected_ids(1, next - 1));
   EXPECT_EQ(sink.rows_inserted(), static_cast<std::uint64_t>(next - 1));
@@ -290,12 +310,10 @@ TEST(database_sink, a_refused_row_in_the_spool_does_not_block_its_replay) {
     sink.add(r);
   }
   sink.flush();
-  EXPECT_EQ(sink.rows_spooled(), 5u);
+  EXPECT_FALSE(sink.wait_idle());
+  EXPECT_FALSE(sink.database_up());
   sw.down = false;
-  for (int i = 0; i < 10 && !sink.spool_empty(); ++i) {
-    std::this_thread::sleep_for(2ms);
-    sink.tick();
-  }
+  EXPECT_TRUE(settled(sink));
   EXPECT_TRUE(sink.spool_empty());
   EXPECT_EQ(ids_in(db), (std::vector<std::string>{"req-1", "req-3", "req-4", "req-5"}));
   EXPECT_EQ(sink.rows_rejected(), 1u);
@@ -317,6 +335,29 @@ TEST(database_sink, a_row_as_json_keeps_every_column_and_kind) {
   EXPECT_NE(json.find("\"latency_ms\":5"), std::string::npos) << json;
 }
 
+TEST(database_sink, a_slow_database_never_holds_up_the_writer) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  switchable sw;
+  sw.insert_ms = 100;
+  database_sink sink(std::make_unique<switchable_store>(db.string(), sw), fast(dir));
+  // 20 batches, each of which the database takes 100 ms to insert: the
+  // writer hands them over and goes back to its queues at once (waiting on
+  // the inserts, 2 s here, is what filled the queues and dropped records).
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1; i <= 200; ++i) {
+    sink.add(record(i));
+    if (i % 10 == 0) {
+      sink.flush();
+      sink.tick();
+    }
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  EXPECT_EQ(sink.rows_spooled(), 0u);  // the database was up all along: only slow
+  EXPECT_TRUE(sink.wait_idle(10s));
+  EXPECT_EQ(ids_in(db), expected_ids(1, 200));
+}
+
 TEST(database_sink, reconnects_back_off_while_the_database_is_down) {
   temp_dir dir;
   switchable sw;
@@ -327,6 +368,7 @@ TEST(database_sink, reconnects_back_off_while_the_database_is_down) {
   database_sink sink(std::make_unique<switchable_store>((dir.path / "u.db").string(), sw), o);
   sink.add(record(1));
   sink.flush();
+  EXPECT_FALSE(sink.wait_idle());
   const int before = sw.connects;
   for (int i = 0; i < 50; ++i) {
     sink.tick();
@@ -370,10 +412,12 @@ TEST(database_sink, close_sends_the_spool_to_a_database_that_is_back_whatever_th
     sw.down = true;
     for (int i = 1; i <= 3; ++i) sink.add(record(i));
     sink.flush();
-    EXPECT_EQ(sink.rows_spooled(), 3u);
+    EXPECT_FALSE(sink.wait_idle());  // the inserter saw it fail: 60 s before it tries again
+    EXPECT_FALSE(sink.database_up());
     sw.down = false;
     sink.add(record(4));
-    sink.flush();  // behind the spool, and the backoff has not run out
+    sink.flush();                        // behind the spool, and the backoff has not run out
+    EXPECT_EQ(sink.rows_spooled(), 1u);  // appended while the database was known down
     sink.tick();
     EXPECT_EQ(ids_in(db), std::vector<std::string>{});
     sink.close();  // SIGTERM
@@ -394,6 +438,8 @@ TEST(database_sink, two_processes_share_a_sqlite_file) {
       b.flush();
     }
   }
+  EXPECT_TRUE(a.wait_idle());
+  EXPECT_TRUE(b.wait_idle());
   EXPECT_EQ(a.rows_spooled() + b.rows_spooled(), 0u);
   EXPECT_EQ(ids_in(db).size(), 200u);
 }
