@@ -332,6 +332,15 @@ if (accessLog !== 'off') {
         `load core ${fmt(loadBusy)}% busy (mock ${fmt(pct(c, c.mock))}%, wrk ${fmt(pct(c, c.wrk))}%` +
         `${c.postgres == null ? '' : `, postgres ${fmt(pct(c, c.postgres))}%`}): the limit was ${limit}`,
     );
+    // On a quiet machine llmgw's own time is within a few points of its
+    // core's busy share; a wide gap is another job on that core.
+    const others = proxyBusy - pct(c, c.proxy);
+    if (others > 20) {
+      verdicts.push(
+        `WARN  ${target} ${test}: ${fmt(others)}% of the proxy core went to other work than llmgw: ` +
+          'this row understates llmgw, run again on a quiet machine',
+      );
+    }
   }
 }
 if (verdicts.length) {

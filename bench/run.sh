@@ -462,7 +462,7 @@ done
 if [[ $access_log != off ]]; then
   llmgw_log=$tmp/llmgw-access.log
   [[ $access_log == file ]] || llmgw_log=$tmp/llmgw.out
-  log "access log lines: nginx $(wc -l <"$tmp/nginx-access.log" 2>/dev/null || echo 0)," \
+  log "access log lines: nginx $({ wc -l <"$tmp/nginx-access.log"; } 2>/dev/null || echo 0)," \
       "llmgw $(grep -c '"type":"access"' "$llmgw_log" 2>/dev/null || echo 0)"
 fi
 
