@@ -117,8 +117,10 @@ cpu_ticks_tree() {  # cpu_ticks_tree PID : the same for a process and its childr
   cat "${files[@]}" 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'
 }
 
-core_ticks() {  # core_ticks CPU : "BUSY TOTAL", clock ticks of one core so far (/proc/stat; busy: not idle or iowait)
-  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+core_ticks() {  # core_ticks CPU : "BUSY IRQ TOTAL", clock ticks of one core so far (/proc/stat)
+  # busy: all but idle and iowait; irq: of that, interrupts and softirqs
+  # (kept for diagnosis; mostly also charged to the process that raised them).
+  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, $7 + $8, t }' /proc/stat
 }
 
 bench_write_bodies() {  # bench_write_bodies DIR : the request bodies, body-{1k,256k,stream-gpt,stream-claude,stream-messages}.json

@@ -151,8 +151,8 @@ redis_calls() {
 # Each process's CPU over a run, and each core's: is the proxy the limit, or
 # the load core? Clock ticks so far, one word each: proxy, mock, wrk (the CPU
 # of the children this shell reaped: wrk, once it exited), postgres (its
-# server and every backend), redis ("-" for one not running); then the busy
-# and total ticks of the proxy core and of the load core (/proc/stat).
+# server and every backend), redis ("-" for one not running); then the busy,
+# irq and total ticks of the proxy core and of the load core (/proc/stat).
 bench_proxy_pid=""
 cpu_sample() {
   local pid
@@ -166,7 +166,7 @@ cpu_sample() {
   core_ticks "$load_cpu"
 }
 cpu_delta() {  # cpu_delta MICROSECONDS "SAMPLE0" "SAMPLE1" : sets cpu_json (ticks, hz a second) and cpu_text (%)
-  local a b i d busy total hz us=$1 names=(proxy mock wrk postgres redis proxy_core - load_core)
+  local a b i d busy irq total hz us=$1 names=(proxy mock wrk postgres redis proxy_core - - load_core)
   hz=$(getconf CLK_TCK)
   read -ra a <<<"$2"; read -ra b <<<"$3"
   cpu_json="{\"hz\":$hz,\"seconds\":$((us / 1000000)).$(printf '%06d' $((us % 1000000)))" cpu_text=""
@@ -178,10 +178,10 @@ cpu_delta() {  # cpu_delta MICROSECONDS "SAMPLE0" "SAMPLE1" : sets cpu_json (tic
     fi
   done
   cpu_text+="of one core; busy:"
-  for i in 5 7; do
-    busy=$((b[i] - a[i])) total=$((b[i + 1] - a[i + 1]))
-    cpu_json+=",\"${names[i]}\":{\"busy\":$busy,\"total\":$total}"
-    cpu_text+=" ${names[i]/_/ } $((busy * 100 / (total > 0 ? total : 1)))%"
+  for i in 5 8; do
+    busy=$((b[i] - a[i])) irq=$((b[i + 1] - a[i + 1])) total=$((b[i + 2] - a[i + 2]))
+    cpu_json+=",\"${names[i]}\":{\"busy\":$busy,\"irq\":$irq,\"total\":$total}"
+    cpu_text+=" ${names[i]/_/ } $((busy * 100 / (total > 0 ? total : 1)))% (irq $((irq * 100 / (total > 0 ? total : 1)))%)"
   done
   cpu_json+="}"
 }
