@@ -39,13 +39,13 @@
 #                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on)
 #   BENCH_USAGE [sqlite]  llmgw's usage records: sqlite (usage.db in the temp folder, the
 #                           shipping default) or off (usage: {enabled: false})
+#   LLMGW_BIN [build/release/llmgw, built when missing]
+#   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
+# The table is printed and also written to build/bench/latest.md.
 # After its wrk rows, llmgw (records to SQLite) and llmgw-pg are stopped (SIGTERM
 # drains the record queue) and the rows in their database are counted against
 # the requests the gateway answered (its /metrics) and its access-log lines.
 # Each wrk row also records every process's CPU and both cores' busy share.
-#   LLMGW_BIN [build/release/llmgw, built when missing]
-#   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
-# The table is printed and also written to build/bench/latest.md.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -64,7 +64,7 @@ for arg in "$@"; do
       # The rows baseline.md records, as a deployment runs: access logs on.
       : "${BENCH_STREAMS:=0}" "${BENCH_IDLE_CONNS:=0}" "${BENCH_TARGETS:=nginx llmgw llmgw-all llmgw-redis}" "${BENCH_ACCESS_LOG:=file}"
       ;;
-    -h|--help) sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,48p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
   esac
 done
