@@ -282,8 +282,8 @@ start_postgres() {
     die "postgres did not start"
   pg_pid=$(head -1 "$tmp/pg/data/postmaster.pid")
 }
-stop_postgres() {
-  [[ -n $pg_pid ]] || return 0
+stop_postgres() {  # also one whose start failed half-way
+  [[ -d ${tmp:-}/pg ]] || return 0
   "$repo_root/scripts/services.sh" stop-postgres "$tmp/pg" || true
   pg_pid=""; database_url=""
 }
