@@ -334,9 +334,12 @@ if (accessLog !== 'off') {
   if (off && sqliteRecords) cost('SQLite', get('1k', 'llmgw'));
 
   // Which core was the limit in those rows: in a closed loop, the one kept busy.
+  // And llmgw's CPU per request, which a busy machine disturbs less than req/s.
   for (const [test, target] of [['1k-norec', 'llmgw-norec'], ['1k', 'llmgw'], ['1k-pg', 'llmgw-pg']]) {
-    const c = wrk.find((r) => r.test === test && r.target === target)?.cpu;
+    const row = wrk.find((r) => r.test === test && r.target === target);
+    const c = row?.cpu;
     if (!c || !(off || pg)) continue;
+    const perRequest = ((c.proxy / c.hz) * 1e6) / (row.data.rps * c.seconds);
     const proxyBusy = busy(c.proxy_core);
     const loadBusy = busy(c.load_core);
     const limit =
@@ -346,7 +349,8 @@ if (accessLog !== 'off') {
           ? 'the proxy core'
           : 'the load core';
     verdicts.push(
-      `NOTE  ${target} ${test}: llmgw ${fmt(pct(c, c.proxy))}% of a core, proxy core ${fmt(proxyBusy)}% busy; ` +
+      `NOTE  ${target} ${test}: llmgw ${fmt(pct(c, c.proxy))}% of a core (${fmt(perRequest, 1)} µs a request), ` +
+        `proxy core ${fmt(proxyBusy)}% busy; ` +
         `load core ${fmt(loadBusy)}% busy (mock ${fmt(pct(c, c.mock))}%, wrk ${fmt(pct(c, c.wrk))}%` +
         `${c.postgres == null ? '' : `, postgres ${fmt(pct(c, c.postgres))}%`}): the limit was ${limit}`,
     );

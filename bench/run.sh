@@ -325,7 +325,7 @@ check_records() {  # check_records TARGET SINK ROWS_BEFORE LINES_BEFORE : stops 
   esac
   record "{\"kind\":\"records\",\"target\":\"$target\",\"sink\":\"$sink\",\"requests\":$requests,\"rows\":$rows,\"access_lines\":$lines,\"dropped\":$dropped}"
   log "$target: usage records to $sink: $rows rows for $requests requests answered (/metrics);" \
-      "access-log lines $lines; dropped $dropped"
+      "access-log lines ${lines/null/off}; dropped $dropped"
 }
 
 log "settings: ${duration}s runs after ${warmup}s warm-up, $conns connections; $streams streams of" \
