@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Turns bench/run.sh's results.jsonl into Markdown tables with ratios against
-// nginx, and checks the targets of issue #2 (and of issue #8 with access logs on);
-// tail_latency.sh's rows become the tail-latency table.
+// nginx, and checks the targets of issue #2 (and of issue #8 with access logs on,
+// and of issue #11: usage records' cost and rows = requests); tail_latency.sh's
+// rows become the tail-latency table.
 //
 //   node bench/report.mjs RESULTS.jsonl STREAMS TOKENS TPS [ACCESS_LOG]
 //   (tail_latency.sh alone passes `-` for STREAMS TOKENS TPS: it has no stream rows)
@@ -17,7 +18,7 @@ const rows = fs
 const fmt = (v, digits = 0) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(digits));
 const ratio = (a, b) => (a == null || b == null || b === 0 ? null : a / b);
 const fmtRatio = (r) => (r == null ? '–' : `${r.toFixed(2)}×`);
-const order = ['direct', 'nginx', 'llmgw', 'llmgw-all', 'llmgw-redis'];
+const order = ['direct', 'nginx', 'llmgw', 'llmgw-norec', 'llmgw-pg', 'llmgw-all', 'llmgw-redis'];
 const byOrder = (a, b) => order.indexOf(a.target) - order.indexOf(b.target);
 const verdicts = [];
 
@@ -33,9 +34,11 @@ const label = {
   '1k-all': '1 KB body, every embedded feature on: key limits (memory), cache lookup that misses (memory), usage records (SQLite)',
   '1k-miss': '1 KB body, key limits in Redis + cache lookup that misses (Redis)',
   '1k-hit': '1 KB body, key limits in Redis + cache hit (Redis)',
+  '1k-norec': '1 KB body, usage records off',
+  '1k-pg': '1 KB body, usage records to PostgreSQL (on the load core)',
 };
 // Rows measured on llmgw alone compare with nginx's plain 1 KB row.
-const baseline = { '1k-all': '1k', '1k-miss': '1k', '1k-hit': '1k' };
+const baseline = { '1k-all': '1k', '1k-miss': '1k', '1k-hit': '1k', '1k-norec': '1k', '1k-pg': '1k' };
 if (wrk.length) {
   console.log('POST /v1/chat/completions, whole responses per second (wrk)');
   console.log();
@@ -62,6 +65,69 @@ if (wrk.length) {
       );
     }
   }
+  console.log();
+}
+
+// --- CPU of each process and core over each wrk run ------------------------------
+const withCpu = wrk.filter((r) => r.cpu);
+// A process's CPU in % of one core, and a core's busy share, over the run.
+const pct = (c, ticks) => (ticks == null ? null : (ticks * 100) / c.hz / c.seconds);
+const busy = (core) => (core.total > 0 ? (core.busy * 100) / core.total : null);
+// What the rest of the machine took of each core: its busy share less our
+// processes on it (the direct rows have no proxy on its core). Interrupt
+// work for our own loopback traffic is mostly charged to the process whose
+// system call raised it, so it is not subtracted (the core's irq ticks are
+// kept in the results).
+const otherWork = (c) => ({
+  proxy: c.proxy == null ? null : busy(c.proxy_core) - pct(c, c.proxy),
+  load: busy(c.load_core) - ['mock', 'wrk', 'postgres', 'redis'].reduce((s, k) => s + (pct(c, c[k]) ?? 0), 0),
+});
+if (withCpu.length) {
+  const p = (v) => (v == null ? '–' : `${fmt(v)}%`);
+  console.log('CPU over each wrk run, % of one core');
+  console.log();
+  console.log('| test | target | proxy | mock | wrk | postgres | redis | proxy core busy | other work on it | load core busy | other work on it |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const test of tests) {
+    for (const { target, cpu: c } of withCpu.filter((r) => r.test === test).sort(byOrder)) {
+      const other = otherWork(c);
+      console.log(
+        `| ${test} | ${target} | ${p(pct(c, c.proxy))} | ${p(pct(c, c.mock))} | ${p(pct(c, c.wrk))} | ` +
+          `${p(pct(c, c.postgres))} | ${p(pct(c, c.redis))} | ${p(busy(c.proxy_core))} | ${p(other.proxy)} | ` +
+          `${p(busy(c.load_core))} | ${p(other.load)} |`,
+      );
+      // On a quiet machine our processes account for their cores' busy time
+      // within a few points; more is another job on this machine.
+      const worst = Math.max(other.proxy ?? 0, other.load);
+      if (worst > 15) {
+        verdicts.push(
+          `WARN  ${target} ${test}: other work took ${fmt(worst)}% of the ${worst === other.load ? 'load' : 'proxy'} core: ` +
+            'the machine was busy, this row is low; run again',
+        );
+      }
+    }
+  }
+  console.log();
+  console.log('Processes: user + system time from /proc/PID/stat (nginx: its worker; postgres: its server and every');
+  console.log('backend; llmgw: every thread, the usage writer included). Cores: the busy share of each core in');
+  console.log("/proc/stat (tick-sampled); other work: that share less our processes' on the core (other jobs on");
+  console.log('the machine; a few points either way is sampling).');
+  console.log();
+}
+
+// --- usage records: rows against requests (issue #11) ------------------------------
+const records = rows.filter((r) => r.kind === 'records').sort(byOrder);
+if (records.length) {
+  console.log('Usage records: rows in the database after the gateway stopped (SIGTERM drains its queue)');
+  console.log();
+  console.log('| target | sink | requests answered | rows | access-log lines | records dropped |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const r of records) {
+    console.log(`| ${r.target} | ${r.sink} | ${r.requests} | ${r.rows} | ${r.access_lines ?? '–'} | ${r.dropped} |`);
+  }
+  console.log();
+  console.log("Requests answered: the gateway's llmgw_requests_total (/metrics) once none was in flight, warm-up and");
+  console.log('sanity requests included; every one was to a model endpoint, so each must have its row.');
   console.log();
 }
 
@@ -238,6 +304,56 @@ if (accessLog !== 'off') {
   for (const [test, what] of [['stream-claude', 'OpenAI client → Anthropic'], ['stream-messages', 'Anthropic client → OpenAI']]) {
     const r = ratio(get(test, 'llmgw')?.rps, n?.rps);
     check(`translated stream (${what}) req/s ≥ 0.6× nginx's pass-through`, r, r >= 0.6, fmtRatio(r));
+  }
+}
+{
+  // Issue #11: usage records, to SQLite (the llmgw row) or to PostgreSQL,
+  // cost at most 10% of the requests/s with records off, and every request
+  // has its row. (check() puts each line first: the last one written tops the list.)
+  const off = get('1k-norec', 'llmgw-norec');
+  const pg = get('1k-pg', 'llmgw-pg');
+  const sameRows = (name, rec) => {
+    if (!rec) return;
+    const lines = rec.access_lines == null ? '' : `, access-log lines ${rec.access_lines}`;
+    const dropped = rec.dropped ? `, ${rec.dropped} records dropped` : '';
+    verdicts.unshift(
+      `${rec.rows === rec.requests ? 'PASS' : 'FAIL'}  usage records to ${name}: rows = requests: ` +
+        `${rec.rows} rows, ${rec.requests} requests${lines}${dropped}`,
+    );
+  };
+  const cost = (name, on) => {
+    const r = ratio(on?.rps, off?.rps);
+    check(`usage records to ${name}: req/s ≥ 0.9× records off (1 KB)`, r, r >= 0.9, fmtRatio(r));
+  };
+  const pgRecords = records.find((r) => r.target === 'llmgw-pg');
+  const sqliteRecords = records.find((r) => r.target === 'llmgw');
+  sameRows('PostgreSQL', pgRecords);
+  if (off || pg) cost('PostgreSQL', pg);
+  sameRows('SQLite', sqliteRecords);
+  // The llmgw row writes to SQLite unless BENCH_USAGE=off, which leaves it no records row.
+  if (off && sqliteRecords) cost('SQLite', get('1k', 'llmgw'));
+
+  // Which core was the limit in those rows: in a closed loop, the one kept busy.
+  // And llmgw's CPU per request, which a busy machine disturbs less than req/s.
+  for (const [test, target] of [['1k-norec', 'llmgw-norec'], ['1k', 'llmgw'], ['1k-pg', 'llmgw-pg']]) {
+    const row = wrk.find((r) => r.test === test && r.target === target);
+    const c = row?.cpu;
+    if (!c || !(off || pg)) continue;
+    const perRequest = ((c.proxy / c.hz) * 1e6) / (row.data.rps * c.seconds);
+    const proxyBusy = busy(c.proxy_core);
+    const loadBusy = busy(c.load_core);
+    const limit =
+      Math.max(proxyBusy, loadBusy) < 90
+        ? 'neither core (both under 90% busy)'
+        : proxyBusy >= loadBusy
+          ? 'the proxy core'
+          : 'the load core';
+    verdicts.push(
+      `NOTE  ${target} ${test}: llmgw ${fmt(pct(c, c.proxy))}% of a core (${fmt(perRequest, 1)} µs a request), ` +
+        `proxy core ${fmt(proxyBusy)}% busy; ` +
+        `load core ${fmt(loadBusy)}% busy (mock ${fmt(pct(c, c.mock))}%, wrk ${fmt(pct(c, c.wrk))}%` +
+        `${c.postgres == null ? '' : `, postgres ${fmt(pct(c, c.postgres))}%`}): the limit was ${limit}`,
+    );
   }
 }
 if (verdicts.length) {

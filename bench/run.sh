@@ -28,7 +28,10 @@
 #   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
 #   BENCH_NGINX_LOG_FORMAT [json]  nginx's access log line: json (request id, upstream
 #                           timings; bench/nginx.conf.in's gateway_json) or combined
-#   BENCH_TARGETS ["direct nginx llmgw llmgw-all llmgw-redis tail"]  llmgw-all: every embedded feature
+#   BENCH_TARGETS ["direct nginx llmgw llmgw-norec llmgw-pg llmgw-all llmgw-redis tail"]
+#                           llmgw-norec: llmgw's 1 KB row with usage records off; llmgw-pg: the
+#                           same with records to a PostgreSQL (scripts/services.sh start-postgres,
+#                           on the load core); llmgw-all: every embedded feature
 #                           on (a key with limits in the memory limiter, a memory-cache lookup
 #                           that misses, usage records, the access log); llmgw-redis: a key with limits in Redis
 #                           and the response cache in Redis (miss and hit rows); tail: a model group
@@ -39,6 +42,10 @@
 #   LLMGW_BIN [build/release/llmgw, built when missing]
 #   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
 # The table is printed and also written to build/bench/latest.md.
+# After its wrk rows, llmgw (records to SQLite) and llmgw-pg are stopped (SIGTERM
+# drains the record queue) and the rows in their database are counted against
+# the requests the gateway answered (its /metrics) and its access-log lines.
+# Each wrk row also records every process's CPU and both cores' busy share.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,7 +64,7 @@ for arg in "$@"; do
       # The rows baseline.md records, as a deployment runs: access logs on.
       : "${BENCH_STREAMS:=0}" "${BENCH_IDLE_CONNS:=0}" "${BENCH_TARGETS:=nginx llmgw llmgw-all llmgw-redis}" "${BENCH_ACCESS_LOG:=file}"
       ;;
-    -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,48p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -88,19 +95,27 @@ case "${BENCH_NGINX_LOG_FORMAT:-json}" in
   combined) nginx_log_format=combined ;;
   *) echo "bench: BENCH_NGINX_LOG_FORMAT=$BENCH_NGINX_LOG_FORMAT: expected json or combined" >&2; exit 2 ;;
 esac
-targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-all llmgw-redis tail}
+targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-norec llmgw-pg llmgw-all llmgw-redis tail}
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
 
 tools=(taskset node curl)
 [[ " $targets " != *" nginx "* ]] || tools+=(nginx)
 [[ " $targets " != *" llmgw-redis "* ]] || tools+=(redis-server redis-cli)
+[[ " $targets " != *" llmgw "* || $usage_records != sqlite ]] || tools+=(sqlite3)
+if [[ " $targets " == *" llmgw-pg "* ]]; then
+  tools+=(psql)
+  # scripts/services.sh also finds the server's tools where Debian keeps them.
+  compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || tools+=(initdb pg_ctl)
+fi
 [[ $wrk_rows == 0 ]] || for target in $targets; do [[ $target == tail ]] || { tools+=(wrk); break; }; done
 require_tools "${tools[@]}"
 require_cores "$proxy_cpu" "$load_cpu"
 llmgw_release_bin
 
 bench_make_tmp
+# A PostgreSQL (llmgw-pg) runs detached from us: stopped on exit too.
+trap 'stop_postgres; bench_cleanup' EXIT
 
 # 1,000 streams through a proxy hold 2,000+ sockets at once.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -133,26 +148,61 @@ redis_calls() {
     awk '{ s += $1 } END { print s + 0 }'
 }
 
+# Each process's CPU over a run, and each core's: is the proxy the limit, or
+# the load core? Clock ticks so far, one word each: proxy, mock, wrk (the CPU
+# of the children this shell reaped: wrk, once it exited), postgres (its
+# server and every backend), redis ("-" for one not running); then the busy,
+# irq and total ticks of the proxy core and of the load core (/proc/stat).
+bench_proxy_pid=""
+cpu_sample() {
+  local pid
+  for pid in "$bench_proxy_pid" "$mock_pid"; do
+    if [[ -n $pid ]]; then cpu_ticks "$pid"; else echo -; fi
+  done
+  awk '{ print $16 + $17 }' "/proc/$$/stat"
+  if [[ -n $pg_pid ]]; then cpu_ticks_tree "$pg_pid"; else echo -; fi
+  if [[ -n $redis_pid ]]; then cpu_ticks "$redis_pid"; else echo -; fi
+  core_ticks "$proxy_cpu"
+  core_ticks "$load_cpu"
+}
+cpu_delta() {  # cpu_delta MICROSECONDS "SAMPLE0" "SAMPLE1" : sets cpu_json (ticks, hz a second) and cpu_text (%)
+  local a b i d busy irq total hz us=$1 names=(proxy mock wrk postgres redis proxy_core - - load_core)
+  hz=$(getconf CLK_TCK)
+  read -ra a <<<"$2"; read -ra b <<<"$3"
+  cpu_json="{\"hz\":$hz,\"seconds\":$((us / 1000000)).$(printf '%06d' $((us % 1000000)))" cpu_text=""
+  for i in 0 1 2 3 4; do
+    if [[ ${a[i]} == - || ${b[i]} == - ]]; then
+      cpu_json+=",\"${names[i]}\":null"; cpu_text+="${names[i]} –, "
+    else
+      d=$((b[i] - a[i])); cpu_json+=",\"${names[i]}\":$d"; cpu_text+="${names[i]} $((d * 100000000 / hz / us))%, "
+    fi
+  done
+  cpu_text+="of one core; busy:"
+  for i in 5 8; do
+    busy=$((b[i] - a[i])) irq=$((b[i + 1] - a[i + 1])) total=$((b[i + 2] - a[i + 2]))
+    cpu_json+=",\"${names[i]}\":{\"busy\":$busy,\"irq\":$irq,\"total\":$total}"
+    cpu_text+=" ${names[i]/_/ } $((busy * 100 / (total > 0 ? total : 1)))% (irq $((irq * 100 / (total > 0 ? total : 1)))%)"
+  done
+  cpu_json+="}"
+}
+
 run_wrk() {  # run_wrk TARGET TEST BODYFILE URL [HEADER]
   [[ $wrk_rows != 0 ]] || return 0
-  local target=$1 test=$2 body=$3 url=$4 header=${5:-} out line calls0 calls1
+  local target=$1 test=$2 body=$3 url=$4 header=${5:-} out line calls0 calls1 c0 c1 t0 t1
   out=$tmp/wrk-$target-$test.txt
   BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key BENCH_HEADER=$header \
     taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${warmup}s" --timeout 10s -s "$bench_dir/post.lua" "$url" >/dev/null
   calls0=$(redis_calls)
-  # Each process's CPU over the run: is the proxy the limit, or the load core?
-  local proxy_pid=${bench_proxy_pid:-} p0 r0 p1 r1 hz
-  hz=$(getconf CLK_TCK)
-  p0=$(cpu_ticks "$proxy_pid"); r0=$(cpu_ticks "$redis_pid")
+  c0=$(cpu_sample | tr '\n' ' '); t0=${EPOCHREALTIME/[.,]/}
   BENCH_BODY_FILE=$body BENCH_KEY=$gateway_key BENCH_HEADER=$header \
     taskset -c "$load_cpu" wrk -t1 -c"$conns" -d"${duration}s" --timeout 10s --latency -s "$bench_dir/post.lua" "$url" >"$out"
+  t1=${EPOCHREALTIME/[.,]/}; c1=$(cpu_sample | tr '\n' ' ')
   calls1=$(redis_calls)
-  p1=$(cpu_ticks "$proxy_pid"); r1=$(cpu_ticks "$redis_pid")
-  [[ -z $proxy_pid ]] || log "$target $test: CPU over ${duration}s: proxy $(((p1 - p0) * 100 / hz / duration))%," \
-    "redis $(((r1 - r0) * 100 / hz / duration))% (of one core)"
+  cpu_delta $((t1 - t0)) "$c0" "$c1"
+  log "$target $test: CPU over the run: $cpu_text"
   line=$(grep -m1 '^BENCH_JSON ' "$out") || { cat "$out" >&2; die "wrk printed no summary"; }
   line=${line#BENCH_JSON }
-  record "{\"kind\":\"wrk\",\"target\":\"$target\",\"test\":\"$test\",\"redis_calls\":$((calls1 - calls0)),\"data\":$line}"
+  record "{\"kind\":\"wrk\",\"target\":\"$target\",\"test\":\"$test\",\"redis_calls\":$((calls1 - calls0)),\"cpu\":$cpu_json,\"data\":$line}"
   log "$target $test: $(grep -E 'Requests/sec' "$out" | tr -s ' ')"
 }
 
@@ -221,7 +271,62 @@ start_redis() {
   wait_port "$redis_port" || die "redis-server did not start"
 }
 stop_redis() { redis-cli -p "$redis_port" INFO commandstats >"$tmp/redis-commandstats.txt" 2>/dev/null || true
-  stop_pid "$redis_pid"; forget_pid "$redis_pid"; redis_port=""; }
+  stop_pid "$redis_pid"; forget_pid "$redis_pid"; redis_port=""; redis_pid=""; }
+
+# PostgreSQL as scripts/services.sh starts it for the integration tests (its
+# test settings: loopback, trust, fsync off), its cluster in the temp folder,
+# pinned to the load core: taskset's affinity passes to the server it starts.
+pg_pid=""; database_url=""
+start_postgres() {
+  database_url=$(taskset -c "$load_cpu" "$repo_root/scripts/services.sh" start-postgres "$tmp/pg") ||
+    die "postgres did not start"
+  pg_pid=$(head -1 "$tmp/pg/data/postmaster.pid")
+}
+stop_postgres() {  # also one whose start failed half-way
+  [[ -d ${tmp:-}/pg ]] || return 0
+  "$repo_root/scripts/services.sh" stop-postgres "$tmp/pg" || true
+  pg_pid=""; database_url=""
+}
+
+# --- usage records: rows in the database against requests answered (issue 11) --
+usage_rows() {  # usage_rows SINK : rows in usage_records so far
+  case "$1" in
+    sqlite) if [[ -f $tmp/usage.db ]]; then sqlite3 "$tmp/usage.db" 'SELECT count(*) FROM usage_records'; else echo 0; fi ;;
+    postgres) psql "$database_url" -v ON_ERROR_STOP=1 -tAc 'SELECT count(*) FROM usage_records' ;;
+  esac
+}
+access_lines() {  # access_lines : llmgw's access-log lines so far (stdout: of the gateway running last)
+  local file=$tmp/llmgw-access.log
+  [[ $access_log == file ]] || file=$tmp/llmgw.out
+  if [[ -f $file ]]; then grep -c '"type":"access"' "$file" || true; else echo 0; fi
+}
+llmgw_metric() {  # llmgw_metric NAME : the sum of a metric's samples on the running llmgw
+  curl -sf "http://127.0.0.1:$llmgw_port/metrics" |
+    awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $NF } END { printf "%d\n", s }'
+}
+drain_llmgw() {  # SIGTERM: llmgw finishes its requests and writes its queued records before it exits
+  kill "$llmgw_pid" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$llmgw_pid" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$llmgw_pid" 2>/dev/null || log "llmgw still running 30 s after SIGTERM: killed, its queued records lost"
+  stop_llmgw
+}
+check_records() {  # check_records TARGET SINK ROWS_BEFORE LINES_BEFORE : stops llmgw, then rows = requests?
+  local target=$1 sink=$2 requests dropped rows lines=null
+  # The requests it finished, once none is in flight (wrk's last ones end when
+  # it hangs up): warm-up and sanity requests included, as in the database.
+  for _ in $(seq 1 50); do [[ $(llmgw_metric llmgw_requests_in_flight) -gt 1 ]] || break; sleep 0.1; done
+  requests=$(llmgw_metric llmgw_requests_total)
+  dropped=$(llmgw_metric llmgw_usage_records_dropped_total)
+  drain_llmgw
+  rows=$(($(usage_rows "$sink") - $3))
+  case "$access_log" in
+    file) lines=$(($(access_lines) - $4)) ;;
+    stdout) lines=$(access_lines) ;;
+  esac
+  record "{\"kind\":\"records\",\"target\":\"$target\",\"sink\":\"$sink\",\"requests\":$requests,\"rows\":$rows,\"access_lines\":$lines,\"dropped\":$dropped}"
+  log "$target: usage records to $sink: $rows rows for $requests requests answered (/metrics);" \
+      "access-log lines ${lines/null/off}; dropped $dropped"
+}
 
 log "settings: ${duration}s runs after ${warmup}s warm-up, $conns connections; $streams streams of" \
     "$stream_tokens tokens at $stream_tps tokens/s; proxy on cpu $proxy_cpu, mock + load on cpu $load_cpu;" \
@@ -237,9 +342,11 @@ for target in $targets; do
       ;;
     nginx)
       start_nginx
+      bench_proxy_pid=$(nginx_worker)
       log "nginx on :$nginx_port (streams :$nginx_stream_port), cpu $proxy_cpu"
       nonstream_tests nginx "http://127.0.0.1:$nginx_port/v1/chat/completions"
       run_wrk nginx stream "$tmp/body-stream-gpt.json" "http://127.0.0.1:$nginx_stream_port/v1/chat/completions"
+      bench_proxy_pid=""
       stop_nginx
       if [[ $streams -gt 0 ]]; then
         # A fresh process, so peak RSS is that of the streams alone.
@@ -254,13 +361,16 @@ for target in $targets; do
       fi
       ;;
     llmgw)
+      [[ $usage_records == off ]] || { rows0=$(usage_rows "$usage_records"); lines0=$(access_lines); }
       start_llmgw
+      bench_proxy_pid=$llmgw_pid
       log "llmgw on :$llmgw_port, cpu $proxy_cpu"
       nonstream_tests llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions"
       run_wrk llmgw stream "$tmp/body-stream-gpt.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
       run_wrk llmgw stream-claude "$tmp/body-stream-claude.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
       run_wrk llmgw stream-messages "$tmp/body-stream-messages.json" "http://127.0.0.1:$llmgw_port/v1/messages"
-      stop_llmgw
+      bench_proxy_pid=""
+      if [[ $usage_records == off ]]; then stop_llmgw; else check_records llmgw "$usage_records" "$rows0" "$lines0"; fi
       if [[ $streams -gt 0 ]]; then
         start_llmgw
         run_streams llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
@@ -271,6 +381,29 @@ for target in $targets; do
         run_idle llmgw "http://127.0.0.1:$llmgw_port/v1/chat/completions" "$llmgw_pid"
         stop_llmgw
       fi
+      ;;
+    llmgw-norec|llmgw-pg)
+      # llmgw's 1 KB row again, with usage records off, then to PostgreSQL
+      # (on the load core): what the records cost the gateway (issue 11).
+      saved_usage=$usage_records
+      if [[ $target == llmgw-norec ]]; then
+        usage_records=off row=1k-norec
+        start_llmgw
+      else
+        usage_records=postgres row=1k-pg
+        start_postgres
+        log "postgres (pid $pg_pid) on cpu $load_cpu"
+        lines0=$(access_lines)
+        start_llmgw "" DATABASE_URL="$database_url"
+      fi
+      bench_proxy_pid=$llmgw_pid
+      log "$target on :$llmgw_port, cpu $proxy_cpu"
+      url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      check_target "$target" "$url"
+      run_wrk "$target" "$row" "$tmp/body-1k.json" "$url"
+      bench_proxy_pid=""
+      if [[ $target == llmgw-norec ]]; then stop_llmgw; else check_records llmgw-pg postgres 0 "$lines0"; stop_postgres; fi
+      usage_records=$saved_usage
       ;;
     llmgw-redis)
       # As deployed with shared state: Redis (on the load core) for the
@@ -308,8 +441,10 @@ cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
 cache: {backend: memory, ttl: 600}"
       log "llmgw (every feature on, embedded) on :$llmgw_port, cpu $proxy_cpu"
       url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      bench_proxy_pid=$llmgw_pid
       check_target llmgw-all "$url" "Cache-Control: no-store"
       run_wrk llmgw-all 1k-all "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
+      bench_proxy_pid=""
       stop_llmgw
       gateway_key=$master_key
       ;;
@@ -327,7 +462,7 @@ done
 if [[ $access_log != off ]]; then
   llmgw_log=$tmp/llmgw-access.log
   [[ $access_log == file ]] || llmgw_log=$tmp/llmgw.out
-  log "access log lines: nginx $(wc -l <"$tmp/nginx-access.log" 2>/dev/null || echo 0)," \
+  log "access log lines: nginx $({ wc -l <"$tmp/nginx-access.log"; } 2>/dev/null || echo 0)," \
       "llmgw $(grep -c '"type":"access"' "$llmgw_log" 2>/dev/null || echo 0)"
 fi
 

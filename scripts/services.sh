@@ -5,6 +5,9 @@
 #   scripts/services.sh start [ENV_FILE]   start both, write ENV_FILE
 #   scripts/services.sh env   [ENV_FILE]   print ENV_FILE (eval-able)
 #   scripts/services.sh stop  [ENV_FILE]   stop both, remove the folder and ENV_FILE
+#   scripts/services.sh start-postgres DIR  PostgreSQL alone, its cluster in DIR
+#                                           (made); prints its DATABASE_URL
+#   scripts/services.sh stop-postgres DIR   stops that one (DIR is left)
 #
 # ENV_FILE defaults to $LLMGW_SERVICES_ENV or build/services.env. It exports
 # REDIS_URL and DATABASE_URL (plus LLMGW_SERVICES_DIR, used by stop), so
@@ -13,7 +16,9 @@
 # exports REDIS_CLUSTER_NODES=host:port,host:port,host:port.
 #
 # PostgreSQL refuses to run as root, so when we are root initdb and pg_ctl run
-# as the `postgres` system user on a folder it owns.
+# as the `postgres` system user on a folder it owns. bench/run.sh starts its
+# PostgreSQL with start-postgres (under taskset: the server keeps the caller's
+# cores).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -82,6 +87,38 @@ start_redis() {  # start_redis PORT DIR [extra redis-server args...]
 
 redis_pong() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]; }
 
+pg_url=""
+start_postgres() {  # start_postgres DIR : a cluster in DIR on a free port; sets pg_url
+  local pg_dir=$1 pg_port attempt
+  find_pg_bin
+  mkdir -p "$pg_dir"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$pg_dir"; fi
+  as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U llmgw --auth=trust --encoding=UTF8 --locale=C \
+    --no-sync >"$pg_dir/initdb.log" 2>&1 || { cat "$pg_dir/initdb.log" >&2; die "initdb failed"; }
+  for attempt in 1 2 3; do
+    pg_port=$(free_port)
+    # Test-only settings: durability off for speed; TCP on loopback only;
+    # the unix socket lives in our folder, not in /var/run/postgresql.
+    if as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 30 \
+        -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null; then
+      break
+    fi
+    [[ $attempt -lt 3 ]] || { cat "$pg_dir/postgres.log" >&2 || true; die "postgres did not start"; }
+  done
+  psql -h 127.0.0.1 -p "$pg_port" -U llmgw -d postgres -v ON_ERROR_STOP=1 -qc 'create database llmgw' >/dev/null \
+    || die "create database failed"
+  pg_ok() { psql "postgresql://llmgw@127.0.0.1:$pg_port/llmgw" -tAc 'select 1' | grep -qx 1; }
+  wait_for 10 "postgres on :$pg_port" pg_ok || die "postgres does not answer"
+  pg_url="postgresql://llmgw@127.0.0.1:$pg_port/llmgw"
+}
+
+stop_postgres() {  # stop_postgres DIR : the cluster start_postgres made in DIR, when it runs
+  [[ -f "$1/data/postmaster.pid" ]] || return 0
+  find_pg_bin
+  as_pg "$pg_bin/pg_ctl" -D "$1/data" -m immediate -w -t 20 stop >/dev/null 2>&1 || log "pg_ctl stop failed"
+}
+
 start() {
   command -v redis-server >/dev/null 2>&1 || die "redis-server not found (scripts/install-deps.sh installs it)"
   find_pg_bin
@@ -128,28 +165,8 @@ start() {
   fi
 
   # --- PostgreSQL ----------------------------------------------------------
-  local pg_dir=$dir/pg
-  mkdir -p "$pg_dir"
-  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$pg_dir"
-  as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U llmgw --auth=trust --encoding=UTF8 --locale=C \
-    --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
-  local pg_port
-  for attempt in 1 2 3; do
-    pg_port=$(free_port)
-    # Test-only settings: durability off for speed; TCP on loopback only;
-    # the unix socket lives in our folder, not in /var/run/postgresql.
-    if as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 30 \
-        -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null; then
-      break
-    fi
-    [[ $attempt -lt 3 ]] || { cat "$pg_dir/postgres.log" >&2 || true; die "postgres did not start"; }
-  done
-  psql -h 127.0.0.1 -p "$pg_port" -U llmgw -d postgres -v ON_ERROR_STOP=1 -qc 'create database llmgw' >/dev/null \
-    || die "create database failed"
-  pg_ok() { psql "postgresql://llmgw@127.0.0.1:$pg_port/llmgw" -tAc 'select 1' | grep -qx 1; }
-  wait_for 10 "postgres on :$pg_port" pg_ok || die "postgres does not answer"
-  emit DATABASE_URL "postgresql://llmgw@127.0.0.1:$pg_port/llmgw"
+  start_postgres "$dir/pg"
+  emit DATABASE_URL "$pg_url"
 
   log "env written to $env_file"
 }
@@ -161,11 +178,7 @@ stop() {
   source "$env_file"
   local dir=$LLMGW_SERVICES_DIR
   if [[ -n "$dir" && -d "$dir" ]]; then
-    if [[ -f "$dir/pg/data/postmaster.pid" ]]; then
-      find_pg_bin
-      as_pg "$pg_bin/pg_ctl" -D "$dir/pg/data" -m immediate -w -t 20 stop >/dev/null 2>&1 \
-        || log "pg_ctl stop failed"
-    fi
+    stop_postgres "$dir/pg"
     local pidfile pid
     for pidfile in "$dir"/redis*/redis.pid; do
       [[ -f "$pidfile" ]] || continue
@@ -187,5 +200,7 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   env) [[ -f "$env_file" ]] || die "$env_file not found: run '$0 start' first"; cat "$env_file" ;;
-  *) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  start-postgres) [[ -n ${2:-} ]] || die "start-postgres: which folder?"; start_postgres "$2"; echo "$pg_url" ;;
+  stop-postgres) [[ -n ${2:-} ]] || die "stop-postgres: which folder?"; stop_postgres "$2" ;;
+  *) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
