@@ -36,9 +36,10 @@ const label = {
   '1k-hit': '1 KB body, key limits in Redis + cache hit (Redis)',
   '1k-norec': '1 KB body, usage records off',
   '1k-pg': '1 KB body, usage records to PostgreSQL (on the load core)',
+  '1k-shared': '1 KB body, every feature on with shared state: key limits and cache lookup that misses in Redis, usage records to PostgreSQL (both on the load core)',
 };
 // Rows measured on llmgw alone compare with nginx's plain 1 KB row.
-const baseline = { '1k-all': '1k', '1k-miss': '1k', '1k-hit': '1k', '1k-norec': '1k', '1k-pg': '1k' };
+const baseline = { '1k-all': '1k', '1k-miss': '1k', '1k-hit': '1k', '1k-norec': '1k', '1k-pg': '1k', '1k-shared': '1k' };
 if (wrk.length) {
   console.log('POST /v1/chat/completions, whole responses per second (wrk)');
   console.log();
@@ -294,6 +295,9 @@ if (accessLog !== 'off') {
   check('every feature on (1 KB) req/s ≥ 0.9× nginx', r, r >= 0.9, fmtRatio(r));
   const added = all && n ? (all.p99_us - n.p99_us) / 1000 : null;
   check('every feature on (1 KB) p99 ≤ nginx + 0.5 ms', added, added <= 0.5, added == null ? 'n/a' : `+${added.toFixed(2)} ms`);
+  const shared = ratio(get('1k-shared', 'llmgw-shared')?.rps, n?.rps);
+  check('every feature on, shared state (Redis limits + cache miss, PostgreSQL usage) req/s ≥ 0.75× nginx (1 KB)', shared,
+    shared >= 0.75, fmtRatio(shared));
 }
 {
   // Issue #13: a relayed stream event costs about what nginx's does, and a

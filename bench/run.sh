@@ -28,13 +28,15 @@
 #   BENCH_NGINX_REQUEST_BUFFERING [on]  nginx's proxy_request_buffering
 #   BENCH_NGINX_LOG_FORMAT [json]  nginx's access log line: json (request id, upstream
 #                           timings; bench/nginx.conf.in's gateway_json) or combined
-#   BENCH_TARGETS ["direct nginx llmgw llmgw-norec llmgw-pg llmgw-all llmgw-redis tail"]
+#   BENCH_TARGETS ["direct nginx llmgw llmgw-norec llmgw-pg llmgw-all llmgw-redis llmgw-shared tail"]
 #                           llmgw-norec: llmgw's 1 KB row with usage records off; llmgw-pg: the
 #                           same with records to a PostgreSQL (scripts/services.sh start-postgres,
 #                           on the load core); llmgw-all: every embedded feature
 #                           on (a key with limits in the memory limiter, a memory-cache lookup
 #                           that misses, usage records, the access log); llmgw-redis: a key with limits in Redis
-#                           and the response cache in Redis (miss and hit rows); tail: a model group
+#                           and the response cache in Redis (miss and hit rows); llmgw-shared: every
+#                           feature with shared state (limits and a cache miss in Redis, usage
+#                           records to PostgreSQL, both on the load core); tail: a model group
 #                           of two deployments, one with a slow tail, under three strategies
 #                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on)
 #   BENCH_USAGE [sqlite]  llmgw's usage records: sqlite (usage.db in the temp folder, the
@@ -42,7 +44,7 @@
 #   LLMGW_BIN [build/release/llmgw, built when missing]
 #   BENCH_KEEP=1 keeps the temp folder (logs, generated nginx.conf)
 # The table is printed and also written to build/bench/latest.md.
-# After its wrk rows, llmgw (records to SQLite) and llmgw-pg are stopped (SIGTERM
+# After its wrk rows, llmgw (records to SQLite), llmgw-pg and llmgw-shared are stopped (SIGTERM
 # drains the record queue) and the rows in their database are counted against
 # the requests the gateway answered (its /metrics) and its access-log lines.
 # Each wrk row also records every process's CPU and both cores' busy share.
@@ -95,15 +97,15 @@ case "${BENCH_NGINX_LOG_FORMAT:-json}" in
   combined) nginx_log_format=combined ;;
   *) echo "bench: BENCH_NGINX_LOG_FORMAT=$BENCH_NGINX_LOG_FORMAT: expected json or combined" >&2; exit 2 ;;
 esac
-targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-norec llmgw-pg llmgw-all llmgw-redis tail}
+targets=${BENCH_TARGETS:-direct nginx llmgw llmgw-norec llmgw-pg llmgw-all llmgw-redis llmgw-shared tail}
 gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
 
 tools=(taskset node curl)
 [[ " $targets " != *" nginx "* ]] || tools+=(nginx)
-[[ " $targets " != *" llmgw-redis "* ]] || tools+=(redis-server redis-cli)
+[[ " $targets " != *" llmgw-redis "* && " $targets " != *" llmgw-shared "* ]] || tools+=(redis-server redis-cli)
 [[ " $targets " != *" llmgw "* || $usage_records != sqlite ]] || tools+=(sqlite3)
-if [[ " $targets " == *" llmgw-pg "* ]]; then
+if [[ " $targets " == *" llmgw-pg "* || " $targets " == *" llmgw-shared "* ]]; then
   tools+=(psql)
   # scripts/services.sh also finds the server's tools where Debian keeps them.
   compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || tools+=(initdb pg_ctl)
@@ -427,6 +429,32 @@ cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
       stop_llmgw
       stop_redis
       bench_proxy_pid=""
+      gateway_key=$master_key
+      ;;
+    llmgw-shared)
+      # Every feature on as a multi-instance deployment runs it: the key's
+      # limits and the response cache in Redis (a lookup that misses), usage
+      # records to PostgreSQL, both on the load core (issue 13).
+      start_redis
+      saved_usage=$usage_records
+      usage_records=postgres
+      start_postgres
+      master_key=$gateway_key
+      gateway_key=sk-bench-limited-key
+      lines0=$(access_lines)
+      start_llmgw "keys:
+  - {name: bench, key: $gateway_key, limits: {rpm: 1000000000, tpm: 1000000000000}}
+cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_URL="$database_url"
+      log "llmgw (Redis limits + cache, PostgreSQL usage) on :$llmgw_port, cpu $proxy_cpu; redis and postgres on cpu $load_cpu"
+      url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
+      bench_proxy_pid=$llmgw_pid
+      check_target llmgw-shared "$url" "Cache-Control: no-store"
+      run_wrk llmgw-shared 1k-shared "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
+      bench_proxy_pid=""
+      check_records llmgw-shared postgres 0 "$lines0"
+      stop_postgres
+      stop_redis
+      usage_records=$saved_usage
       gateway_key=$master_key
       ;;
     llmgw-all)
