@@ -330,6 +330,23 @@ check_records() {  # check_records TARGET SINK ROWS_BEFORE LINES_BEFORE : stops 
       "access-log lines ${lines/null/off}; dropped $dropped"
 }
 
+# A gateway key with limits no load reaches (decided on every request), then
+# the config's cache section.
+limited_key_config() {  # limited_key_config CACHE_YAML
+  printf 'keys:\n  - {name: bench, key: %s, limits: {rpm: 1000000000, tpm: 1000000000000}}\n%s\n' \
+    "$gateway_key" "$1"
+}
+
+# The 1 KB row through the llmgw just started, a cache lookup on every
+# request that misses: no-store keeps identical bodies out.
+run_miss_row() {  # run_miss_row TARGET ROW
+  local url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
+  bench_proxy_pid=$llmgw_pid
+  check_target "$1" "$url" "Cache-Control: no-store"
+  run_wrk "$1" "$2" "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
+  bench_proxy_pid=""
+}
+
 log "settings: ${duration}s runs after ${warmup}s warm-up, $conns connections; $streams streams of" \
     "$stream_tokens tokens at $stream_tps tokens/s; proxy on cpu $proxy_cpu, mock + load on cpu $load_cpu;" \
     "access log $access_log"
@@ -414,9 +431,7 @@ for target in $targets; do
       # Its own key: the master key (the same value otherwise) has no limits.
       master_key=$gateway_key
       gateway_key=sk-bench-limited-key
-      start_llmgw "keys:
-  - {name: bench, key: $gateway_key, limits: {rpm: 1000000000, tpm: 1000000000000}}
-cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
+      start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port"
       log "llmgw (Redis limits + cache) on :$llmgw_port, cpu $proxy_cpu; redis on cpu $load_cpu"
       url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
       bench_proxy_pid=$llmgw_pid
@@ -442,15 +457,10 @@ cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port"
       master_key=$gateway_key
       gateway_key=sk-bench-limited-key
       lines0=$(access_lines)
-      start_llmgw "keys:
-  - {name: bench, key: $gateway_key, limits: {rpm: 1000000000, tpm: 1000000000000}}
-cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_URL="$database_url"
+      start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port" \
+        DATABASE_URL="$database_url"
       log "llmgw (Redis limits + cache, PostgreSQL usage) on :$llmgw_port, cpu $proxy_cpu; redis and postgres on cpu $load_cpu"
-      url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
-      bench_proxy_pid=$llmgw_pid
-      check_target llmgw-shared "$url" "Cache-Control: no-store"
-      run_wrk llmgw-shared 1k-shared "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
-      bench_proxy_pid=""
+      run_miss_row llmgw-shared 1k-shared
       check_records llmgw-shared postgres 0 "$lines0"
       stop_postgres
       stop_redis
@@ -464,15 +474,9 @@ cache: {ttl: 600}" REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_URL="$data
       # memory-cache lookup that misses, usage records to SQLite.
       master_key=$gateway_key
       gateway_key=sk-bench-limited-key
-      start_llmgw "keys:
-  - {name: bench, key: $gateway_key, limits: {rpm: 1000000000, tpm: 1000000000000}}
-cache: {backend: memory, ttl: 600}"
+      start_llmgw "$(limited_key_config 'cache: {backend: memory, ttl: 600}')"
       log "llmgw (every feature on, embedded) on :$llmgw_port, cpu $proxy_cpu"
-      url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
-      bench_proxy_pid=$llmgw_pid
-      check_target llmgw-all "$url" "Cache-Control: no-store"
-      run_wrk llmgw-all 1k-all "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
-      bench_proxy_pid=""
+      run_miss_row llmgw-all 1k-all
       stop_llmgw
       gateway_key=$master_key
       ;;
