@@ -809,7 +809,7 @@ void buffer_first_bytes(session_io& io) {
 // Closes connections past their expiry (idle for idle_timeout, or a
 // response write that has not moved for as long), and takes back the
 // buffers of connections idle for idle_release_after: their read is
-// cancelled and do_session frees them. Once connections have given back a
+// cancelled and run_session frees them. Once connections have given back a
 // megabyte or more since the last sweep, free memory goes back to the
 // system: glibc keeps it in its arenas otherwise, so after a burst of
 // requests the resident size would stay at the burst's peak however few
@@ -861,143 +861,149 @@ void schedule_sweep(server_shared& shared) {
   });
 }
 
-asio::awaitable<void> do_session(session_io& io) {
+// One request, from its head to its last byte. The session's own frame
+// holds only what waits between requests: this one lives while a request
+// does. False when the connection is to close.
+asio::awaitable<bool> serve_request(session_io& io) {
   const auto& opt = io.shared.options;
-
-  while (!io.closed) {
-    // Wait for the first byte of the next request under the idle timeout.
-    if (io.buffer.size() == 0) {
-      if (io.shared.draining) break;
-      io.idle = true;
-      io.idle_since = clock::now();
-      // A connection that was busy a moment ago reads into the buffer it
-      // has (every request of a busy keep-alive connection does); one
-      // without reads its first bytes apart.
-      bool got = false;
-      io.expires = io.idle_since + opt.idle_timeout;
-      if (io.buffer.capacity() > 0) {
-        auto [ec, n] = co_await io.socket.async_read_some(io.buffer.prepare(k_first_read), use_tuple);
-        const bool swept = ec == asio::error::operation_aborted && io.release_idle && !io.closed;
-        io.release_idle = false;
-        if (!ec) {
-          io.buffer.commit(n);
-          got = true;
-        } else if (swept) {
-          release_idle_memory(io);
-          io.warm = false;
-        } else {
-          break;
-        }
-      }
-      if (!got) {
-        // Here, not in a coroutine of its own: an idle connection waits in
-        // this read, and every frame on that wait is held per connection.
-        auto [ec, n] = co_await io.socket.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
-        io.release_idle = false;
-        got = !ec && n == 1;
-        if (got) buffer_first_bytes(io);
-      }
-      io.idle = false;
-      io.expires = clock::time_point::max();
-      if (!got) break;
-    }
-
-    // The whole request, head and body, must arrive within read_timeout:
-    // a client trickling bytes cannot hold the connection longer than that.
-    io.request_began = clock::now();
-    io.read_deadline = io.request_began + opt.read_timeout;
-    io.continue_sent = false;
-    io.timed_out = false;
-    io.linger = k_linger_time;
-    io.body_bytes_in_buffer = 0;
-    io.cancelled = cancel_reason::none;
-    io.on_cancel = nullptr;
-    io.body.clear();
-    io.request_id.clear();
-    io.parsed.method = io.parsed.target = {};  // the last request's, viewing bytes already consumed
-    if (!co_await read_head(io)) {
-      io.body_status = session_io::body_state::failed;  // whatever else the client sends is dropped
-      break;
-    }
-    const auto& head = io.parsed;
-    io.keep_alive = head.keep_alive;
-    io.head_only = head.method == "HEAD";
-    io.body_status = head.has_body() ? session_io::body_state::unread : session_io::body_state::none;
-    if (!is_known_method(head.method)) {
-      io.body_status = session_io::body_state::failed;
-      co_await reject(io, 501, "Request method not implemented.");
-      break;
-    }
-    disarm_deadline(io);
-
-    request req = io.make_request();
-
-    response_writer writer(io);
-    io.current = &writer;
-    try {
-      co_await io.shared.on_request(req, writer);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"what\":\"%s\"}\n", e.what());
-    }
-    io.on_cancel = nullptr;
-    if (!writer.finished() && !io.closed) {
-      if (writer.started()) {
-        writer.abort();  // a half-written response cannot be finished cleanly
-      } else {
-        co_await reject(io, 500, "Internal error.");
-      }
-    }
-    io.current = nullptr;
-    if (io.closed) break;
-    co_await finish_body(io);
-    disarm_deadline(io);
-    if (!io.keep_alive || io.body_status == session_io::body_state::failed) break;
-
-    // Forget this request: its head and body bytes, and any large buffer.
-    io.buffer.consume(io.parsed.size + io.body_bytes_in_buffer);
-    if (!io.pending.empty()) {
-      io.buffer.append(io.pending);
-      io.pending.clear();
-    }
-    io.body_charge.reset();
-    io.body_status = session_io::body_state::none;
-    if (!io.warm) {
-      // A connection's first request (or its first after an idle spell)
-      // gives back what it grew at once: many clients make one request and
-      // then keep the connection idle in a pool, and their buffers, freed
-      // now, serve the next connection's request instead of each leaving a
-      // hole in the heap. From its second request on a connection is busy
-      // and keeps them, so requests in a row allocate nothing.
-      release_idle_memory(io);
-      io.warm = true;
-      continue;
-    }
-    // (Swap, not assign: assigning an empty string keeps the capacity.)
-    if (io.body.capacity() > k_kept_body) std::string().swap(io.body);
-    io.buffer.shrink();
+  // The whole request, head and body, must arrive within read_timeout:
+  // a client trickling bytes cannot hold the connection longer than that.
+  io.request_began = clock::now();
+  io.read_deadline = io.request_began + opt.read_timeout;
+  io.continue_sent = false;
+  io.timed_out = false;
+  io.linger = k_linger_time;
+  io.body_bytes_in_buffer = 0;
+  io.cancelled = cancel_reason::none;
+  io.on_cancel = nullptr;
+  io.body.clear();
+  io.request_id.clear();
+  io.parsed.method = io.parsed.target = {};  // the last request's, viewing bytes already consumed
+  if (!co_await read_head(io)) {
+    io.body_status = session_io::body_state::failed;  // whatever else the client sends is dropped
+    co_return false;
   }
+  const auto& head = io.parsed;
+  io.keep_alive = head.keep_alive;
+  io.head_only = head.method == "HEAD";
+  io.body_status = head.has_body() ? session_io::body_state::unread : session_io::body_state::none;
+  if (!is_known_method(head.method)) {
+    io.body_status = session_io::body_state::failed;
+    co_await reject(io, 501, "Request method not implemented.");
+    co_return false;
+  }
+  disarm_deadline(io);
 
-  if (!io.closed) {
-    // A body the client may still be sending: do not reset it mid-way.
-    if (io.body_status == session_io::body_state::unread || io.body_status == session_io::body_state::failed) {
-      co_await linger_close(io);
+  request req = io.make_request();
+
+  response_writer writer(io);
+  io.current = &writer;
+  try {
+    co_await io.shared.on_request(req, writer);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"what\":\"%s\"}\n", e.what());
+  }
+  io.on_cancel = nullptr;
+  if (!writer.finished() && !io.closed) {
+    if (writer.started()) {
+      writer.abort();  // a half-written response cannot be finished cleanly
     } else {
-      boost::system::error_code ec;
-      io.socket.shutdown(tcp::socket::shutdown_send, ec);
-      close_socket(io, false);
+      co_await reject(io, 500, "Internal error.");
     }
   }
+  io.current = nullptr;
+  if (io.closed) co_return false;
+  co_await finish_body(io);
+  disarm_deadline(io);
+  if (!io.keep_alive || io.body_status == session_io::body_state::failed) co_return false;
+
+  // Forget this request: its head and body bytes, and any large buffer.
+  io.buffer.consume(io.parsed.size + io.body_bytes_in_buffer);
+  if (!io.pending.empty()) {
+    io.buffer.append(io.pending);
+    io.pending.clear();
+  }
+  io.body_charge.reset();
+  io.body_status = session_io::body_state::none;
+  if (!io.warm) {
+    // A connection's first request (or its first after an idle spell)
+    // gives back what it grew at once: many clients make one request and
+    // then keep the connection idle in a pool, and their buffers, freed
+    // now, serve the next connection's request instead of each leaving a
+    // hole in the heap. From its second request on a connection is busy
+    // and keeps them, so requests in a row allocate nothing.
+    release_idle_memory(io);
+    io.warm = true;
+    co_return true;
+  }
+  // (Swap, not assign: assigning an empty string keeps the capacity.)
+  if (io.body.capacity() > k_kept_body) std::string().swap(io.body);
+  io.buffer.shrink();
+  co_return true;
+}
+
+std::string remote_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
 asio::awaitable<void> run_session(server_shared& shared, tcp::socket socket) {
   session_io io(std::move(socket), shared);
-  boost::system::error_code ec;
-  auto ep = io.socket.remote_endpoint(ec);
-  if (!ec) io.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  io.remote = remote_of(io.socket);
   shared.sessions.push_front(&io);
   io.self = shared.sessions.begin();
+  const auto& opt = shared.options;
   try {
-    co_await do_session(io);
+    while (!io.closed) {
+      // Wait for the first byte of the next request under the idle timeout.
+      if (io.buffer.size() == 0) {
+        if (io.shared.draining) break;
+        io.idle = true;
+        io.idle_since = clock::now();
+        // A connection that was busy a moment ago reads into the buffer it
+        // has (every request of a busy keep-alive connection does); one
+        // without reads its first bytes apart.
+        bool got = false;
+        io.expires = io.idle_since + opt.idle_timeout;
+        if (io.buffer.capacity() > 0) {
+          auto [ec, n] = co_await io.socket.async_read_some(io.buffer.prepare(k_first_read), use_tuple);
+          const bool swept = ec == asio::error::operation_aborted && io.release_idle && !io.closed;
+          io.release_idle = false;
+          if (!ec) {
+            io.buffer.commit(n);
+            got = true;
+          } else if (swept) {
+            release_idle_memory(io);
+            io.warm = false;
+          } else {
+            break;
+          }
+        }
+        if (!got) {
+          // Here, not in a coroutine of its own: an idle connection waits in
+          // this read, and every frame on that wait is held per connection.
+          auto [ec, n] = co_await io.socket.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
+          io.release_idle = false;
+          got = !ec && n == 1;
+          if (got) buffer_first_bytes(io);
+        }
+        io.idle = false;
+        io.expires = clock::time_point::max();
+        if (!got) break;
+      }
+      if (!co_await serve_request(io)) break;
+    }
+    // A body the client may still be sending: do not reset it mid-way.
+    if (!io.closed &&
+        (io.body_status == session_io::body_state::unread || io.body_status == session_io::body_state::failed)) {
+      co_await linger_close(io);
+    } else if (!io.closed) {
+      boost::system::error_code ec;
+      io.socket.shutdown(tcp::socket::shutdown_send, ec);
+      close_socket(io, false);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"session failed\",\"what\":\"%s\"}\n", e.what());
   }
