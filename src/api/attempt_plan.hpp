@@ -33,6 +33,17 @@ struct attempt_plan {
   std::string_view body;
   string_pool::lease scratch;  // a body the client's bytes could not be used for
   std::optional<providers::upstream_request> encoded;
+
+  // The request went out whole and its answer is being relayed: its head
+  // and any body of its own (a renamed copy, an encoding) go back now
+  // rather than when a stream ends, and nothing views the route any more.
+  void release_request() {
+    head.release();
+    scratch.release();
+    encoded.reset();
+    body = {};
+    vendor_model = {};
+  }
 };
 
 class request_context;

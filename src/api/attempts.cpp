@@ -155,8 +155,8 @@ void passthrough_head(std::string& out, const provider_config& p, const http::re
 // beyond one registered callback.
 class cancel_on_stop {
  public:
-  cancel_on_stop(http::response_writer& out, std::optional<running_attempt>& first,
-                 std::optional<running_attempt>& second, std::optional<asio::steady_timer>& hedge_timer)
+  cancel_on_stop(http::response_writer& out, std::unique_ptr<running_attempt>& first,
+                 std::unique_ptr<running_attempt>& second, std::optional<asio::steady_timer>& hedge_timer)
       : out_(out) {
     out_.on_cancel([&first, &second, &hedge_timer](http::cancel_reason) {
       for (auto* a : {&first, &second}) {
@@ -327,20 +327,20 @@ attempt_load::~attempt_load() {
 // when the first has no content by `timer`'s expiry), and which of them won.
 struct hedge_race {
   hedge_race(const route& r, attempt_sequence& s, hedge_budget& b, asio::steady_timer& t,
-             std::optional<running_attempt>& a, std::optional<running_attempt>& h)
+             std::unique_ptr<running_attempt>& a, std::unique_ptr<running_attempt>& h)
       : route_(r), sequence(s), budget(b), timer(t), first(a), second(h) {}
   const route& route_;
   attempt_sequence& sequence;
   hedge_budget& budget;
   asio::steady_timer& timer;
-  std::optional<running_attempt>& first;
-  std::optional<running_attempt>& second;
+  std::unique_ptr<running_attempt>& first;
+  std::unique_ptr<running_attempt>& second;
   running_attempt* winner = nullptr;
   bool first_done = false;
 
   // `a` has content: it wins unless the other got there first; the loser's
   // connection is closed at once, so its vendor stops generating.
-  void content(running_attempt& a, std::optional<running_attempt>& other) {
+  void content(running_attempt& a, std::unique_ptr<running_attempt>& other) {
     if (winner == nullptr) {
       winner = &a;
       if (other && other->call) other->call->cancel();
@@ -495,7 +495,8 @@ asio::awaitable<void> gateway::race_hedge(request_context& ctx, const decoded_re
   if (!race.budget.take()) co_return;  // the group has hedged its share
   const auto pick = race.sequence.hedge_pick(race.first->route_index, std::chrono::steady_clock::now());
   if (!pick) co_return;
-  running_attempt& h = race.second.emplace(buffers_, &budget_);
+  race.second = std::make_unique<running_attempt>(buffers_, &budget_);
+  running_attempt& h = *race.second;
   std::optional<gateway_error> refusal;
   if (co_await launch(ctx, d, race.route_, *pick, h, refusal) != launch_result::ready) {
     race.second.reset();  // this deployment cannot take it: no hedge
@@ -511,7 +512,8 @@ asio::awaitable<void> gateway::race_hedge(request_context& ctx, const decoded_re
   if (h.result == outcome::content) race.content(h, race.first);
 }
 
-asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_request& d, const route& r) {
+asio::awaitable<std::unique_ptr<running_attempt>> gateway::attempts(request_context& ctx, const decoded_request& d,
+                                                                    const route& r) {
   using namespace asio::experimental::awaitable_operators;
   const group_policy* policy = r.policy;
   deployment_health& health = *state_->health;
@@ -529,7 +531,9 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
   // gateway's credentials.
   auto raw_error_body = buffers_.take();
   std::optional<int> raw_error_status;
-  std::optional<running_attempt> first, second;
+  // On the heap, each made when its attempt starts: the second only for a
+  // hedge, and the winner of a stream leaves this frame to be relayed.
+  std::unique_ptr<running_attempt> first, second;
 
   // What one failed attempt means for the next: true to go on.
   const auto account_failure = [&](running_attempt& a) -> bool {
@@ -589,10 +593,11 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
         break;
       }
       ctx.client_gone();
-      co_return;
+      co_return nullptr;
     }
     second.reset();
-    running_attempt& a = first.emplace(buffers_, &budget_);
+    first = std::make_unique<running_attempt>(buffers_, &budget_);
+    running_attempt& a = *first;
     const launch_result launched = co_await launch(ctx, d, r, step->index, a, last_error);
     if (launched == launch_result::skip) continue;
     if (launched == launch_result::stop) break;
@@ -640,7 +645,7 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
         break;
       }
       ctx.client_gone();
-      co_return;
+      co_return nullptr;
     }
     if (winner == nullptr) {
       if (go_on) continue;
@@ -653,14 +658,13 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
     enter(stage::respond, ctx);
     if (w.stream) {
       ctx.answered_by(w.record_index);
-      co_await relay_stream(ctx, w);
-      finish_attempt(ctx, w.record_index, w.status,
-                     ctx.record.status == w.status ? std::string_view{} : std::string_view(ctx.record.error), *w.call);
-      co_return;
+      w.drop_request();
+      if (&w == first.get()) co_return std::move(first);
+      co_return std::move(second);
     }
     bool retry = false;
     auto failure = co_await respond_json(ctx, d, w, retry);
-    if (!failure) co_return;
+    if (!failure) co_return nullptr;
     last_error = std::move(failure);
     if (!retry) break;
   }
@@ -680,11 +684,12 @@ asio::awaitable<void> gateway::attempts(request_context& ctx, const decoded_requ
     auto headers = ctx.headers();
     if (!last_error->retry_after.empty()) headers.add("retry-after", last_error->retry_after);
     co_await ctx.out.send(*raw_error_status, "application/json", *raw_error_body, headers);
-    co_return;
+    co_return nullptr;
   }
   // A named variable, not a ?: temporary across co_await: GCC 12 destroys such a temporary twice.
   if (!last_error) last_error = upstream_unavailable("No deployment could serve the request.");
   co_await respond_error(ctx, *last_error);
+  co_return nullptr;
 }
 
 }  // namespace llmgw::api

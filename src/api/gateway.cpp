@@ -21,6 +21,7 @@
 #include "api/models.hpp"
 #include "api/request_context.hpp"
 #include "api/request_metadata.hpp"
+#include "api/running_attempt.hpp"
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
 #include "core/header_value.hpp"
@@ -230,7 +231,8 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   request_context ctx(req, out, records_, record_pool_, &metrics_);
   bool failed = false;
   try {
-    co_await run(ctx);
+    auto stream = co_await run(ctx);
+    if (stream) co_await respond_stream(ctx, std::move(stream));
   } catch (const std::exception& e) {
     failed = true;
     std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"request failed\",\"request_id\":\"%.*s\",\"what\":\"%s\"}\n",
@@ -254,7 +256,7 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   if (redis_) metrics_.set_redis_up(redis_->healthy());
 }
 
-asio::awaitable<void> gateway::run(request_context& ctx) {
+asio::awaitable<std::unique_ptr<running_attempt>> gateway::run(request_context& ctx) {
   http::request& req = ctx.req;
   const auto path = strip_v1(req.path());
   const auto method = req.method();
@@ -268,35 +270,35 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
     const auto headers = ctx.headers();  // named: a temporary must not span the co_await (GCC 12)
     co_await ctx.out.send(status, "application/json", body, headers);
     ctx.skip_record();  // load balancers poll these: not in the access log
-    co_return;
+    co_return nullptr;
   }
   // Prometheus scrapes /metrics (not under /v1, which is the vendors' API).
   if (req.path() == "/metrics") {
     co_await respond_metrics(ctx);
-    co_return;
+    co_return nullptr;
   }
 
   if (path == "/usage") {
     co_await respond_usage(ctx);
-    co_return;
+    co_return nullptr;
   }
 
   const bool models = path == "/models" || path.starts_with("/models/");
   const bool known = ctx.api == client_api::anthropic || models || path == "/chat/completions" || path == "/embeddings";
   if (!known) {
     co_await respond_error(ctx, not_found_route(method, req.path()));
-    co_return;
+    co_return nullptr;
   }
   // HEAD is GET without the body (the server leaves it out).
   if ((models && method != "GET" && method != "HEAD") || (!models && method != "POST")) {
     co_await respond_error(ctx, method_not_allowed(method, req.path()));
-    co_return;
+    co_return nullptr;
   }
 
   enter(stage::authenticate, ctx);
   if (auto refused = authenticate(ctx)) {
     co_await respond_error(ctx, *refused);
-    co_return;
+    co_return nullptr;
   }
   // Only now, with the key accepted, is the body read (and a client waiting
   // for "100 Continue" told to send it): an unauthenticated client cannot
@@ -308,32 +310,32 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
     } else {
       ctx.client_gone();
     }
-    co_return;
+    co_return nullptr;
   }
   ctx.record.bytes_in = static_cast<std::int64_t>(req.body().size());
   if (models) {
     co_await respond_models(ctx);
-    co_return;
+    co_return nullptr;
   }
 
   enter(stage::decode, ctx);
   auto decoded = decode(ctx);
   if (!decoded) {
     co_await respond_error(ctx, decoded.error());
-    co_return;
+    co_return nullptr;
   }
   enter(stage::route, ctx);
   auto routed = route_request(ctx, *decoded);
   if (!routed) {
     co_await respond_error(ctx, routed.error());
-    co_return;
+    co_return nullptr;
   }
   ctx.routed = true;
   enter(stage::admit, ctx);
   // What the cache will be asked is known before admission (no I/O), so a
   // limit check and a lookup that both go to Redis leave in one write.
   const cache_question question = co_await prepare_cache_lookup(ctx, *decoded, *routed);
-  if (question.answered) co_return;
+  if (question.answered) co_return nullptr;
   std::optional<gateway_error> refused;
   std::optional<cache::cache_hit> hit;
   if (question.lookup && ctx.caller_limits != nullptr && admit_beside_lookup_) {
@@ -352,12 +354,12 @@ asio::awaitable<void> gateway::run(request_context& ctx) {
   }
   if (refused) {
     co_await respond_error(ctx, *refused);
-    co_return;
+    co_return nullptr;
   }
   enter(stage::cache_lookup, ctx);
-  if (question.lookup && co_await finish_cache_lookup(ctx, *decoded, std::move(hit))) co_return;
+  if (question.lookup && co_await finish_cache_lookup(ctx, *decoded, std::move(hit))) co_return nullptr;
   enter(stage::attempts, ctx);
-  co_await attempts(ctx, *decoded, *routed);
+  co_return co_await attempts(ctx, *decoded, *routed);
 }
 
 std::optional<gateway_error> gateway::authenticate(request_context& ctx) {

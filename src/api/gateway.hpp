@@ -112,8 +112,11 @@ class gateway {
  private:
   using decode_result = boost::system::result<decoded_request, gateway_error>;
 
-  // Runs the stages; every early return leaves an answer sent.
-  boost::asio::awaitable<void> run(request_context& ctx);
+  // Runs the stages; every early return leaves an answer sent. A streamed
+  // answer is handed back instead, to be relayed by respond_stream once
+  // these stages' frames (the decoded request, the route, the attempt loop)
+  // are gone: a stream may run for minutes, and they would be held per stream.
+  boost::asio::awaitable<std::unique_ptr<running_attempt>> run(request_context& ctx);
   void enter(stage s, request_context& ctx);
 
   // authenticate: the key → the caller; nullopt when refused (answer the error).
@@ -151,8 +154,10 @@ class gateway {
                                               const cache::cache_hit& hit);
   // After a complete answer: stores it when the lookup planned a store.
   boost::asio::awaitable<void> cache_store(request_context& ctx, std::optional<cache::cached_answer> answer);
-  // attempts: the deployments in order, until one answers or none is left.
-  boost::asio::awaitable<void> attempts(request_context& ctx, const decoded_request& d, const route& r);
+  // attempts: the deployments in order, until one answers or none is left;
+  // the attempt whose stream has content is handed back (nullptr otherwise).
+  boost::asio::awaitable<std::unique_ptr<running_attempt>> attempts(request_context& ctx, const decoded_request& d,
+                                                                    const route& r);
   // Plans route attempt `index` into `a`, takes its deployment's quota and
   // opens its record and call (not started yet).
   enum class launch_result : std::uint8_t { ready, skip, stop };
@@ -173,6 +178,9 @@ class gateway {
   // respond: the vendor's answer, in the client's API.
   boost::asio::awaitable<std::optional<gateway_error>> respond_json(request_context& ctx, const decoded_request& d,
                                                                     running_attempt& a, bool& retry);
+  // The stream of the attempt that won, relayed to its end; a client that
+  // hangs up (or shutdown past the drain time) cancels its call meanwhile.
+  boost::asio::awaitable<void> respond_stream(request_context& ctx, std::unique_ptr<running_attempt> a);
   boost::asio::awaitable<void> relay_stream(request_context& ctx, running_attempt& a);
   boost::asio::awaitable<void> respond_error(request_context& ctx, const gateway_error& e);
   // The small endpoints.

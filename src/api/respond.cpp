@@ -142,7 +142,33 @@ asio::awaitable<bool> begin_relay(request_context& ctx) {
   co_return co_await ctx.out.begin_stream(200, "text/event-stream; charset=utf-8", headers, /*defer_head=*/true);
 }
 
+// While it lives, a client that hangs up (or a shutdown past the drain
+// time) cancels the relayed call: the server watches the client's socket
+// and calls back.
+class cancel_call_on_stop {
+ public:
+  cancel_call_on_stop(http::response_writer& out, http::upstream_call& call) : out_(out) {
+    out_.on_cancel([&call](http::cancel_reason) { call.cancel(); });
+  }
+  ~cancel_call_on_stop() { out_.clear_cancel(); }
+  cancel_call_on_stop(const cancel_call_on_stop&) = delete;
+  cancel_call_on_stop& operator=(const cancel_call_on_stop&) = delete;
+
+ private:
+  http::response_writer& out_;
+};
+
 }  // namespace
+
+asio::awaitable<void> gateway::respond_stream(request_context& ctx, std::unique_ptr<running_attempt> a) {
+  http::upstream_call& call = *a->call;
+  {
+    const cancel_call_on_stop stop(ctx.out, call);
+    co_await relay_stream(ctx, *a);
+  }
+  finish_attempt(ctx, a->record_index, a->status,
+                 ctx.record.status == a->status ? std::string_view{} : std::string_view(ctx.record.error), call);
+}
 
 asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attempt& a) {
   http::upstream_call& call = *a.call;

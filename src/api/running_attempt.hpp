@@ -91,6 +91,17 @@ struct running_attempt {
   bool cut_before_content = false;  // a stream's connection failed after its head, before content
   int status = 0;                   // the vendor's HTTP status, or what an error event stands for
   std::optional<gateway_error> error;
+
+  // Its stream is relayed from now on (and it outlives the route that
+  // planned it): what sent the request, and what would have read an error,
+  // are given back at once; the relay needs the call, the reader and
+  // held / in / scratch.
+  void drop_request() {
+    plan.release_request();
+    error_body.release();
+    error_charge.reset();
+    error.reset();
+  }
 };
 
 }  // namespace llmgw::api

@@ -29,6 +29,12 @@ class string_pool {
     ~lease() {
       if (pool_) pool_->give_back(std::move(s_));
     }
+    // Gives the string back now: the lease is empty after (for a lease
+    // held by something long-lived that no longer needs its string).
+    void release() {
+      if (pool_) std::exchange(pool_, nullptr)->give_back(std::move(s_));
+      s_ = std::string();
+    }
     std::string& operator*() { return s_; }
     std::string* operator->() { return &s_; }
 

@@ -24,6 +24,21 @@ TEST(string_pool, reuses_a_returned_buffer) {
   EXPECT_EQ(pool.kept_bytes(), 0u);
 }
 
+TEST(string_pool, a_released_lease_gives_its_string_back_at_once_and_only_once) {
+  string_pool pool;
+  {
+    auto s = pool.take();
+    s->assign(1000, 'x');
+    s.release();
+    EXPECT_EQ(pool.kept_strings(), 1u);  // back now, not when the lease ends
+    EXPECT_GE(pool.kept_bytes(), 1000u);
+    EXPECT_TRUE(s->empty());
+    s->assign(2000, 'y');  // written after its release: its own string, freed with it
+  }
+  EXPECT_EQ(pool.kept_strings(), 1u);
+  EXPECT_LT(pool.kept_bytes(), 2000u);
+}
+
 TEST(string_pool, frees_a_string_larger_than_the_per_string_cap) {
   string_pool pool(4096, 1 << 20);
   {

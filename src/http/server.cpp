@@ -20,7 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/error.hpp>
 
 #include <malloc.h>
 #include <sys/socket.h>
@@ -140,16 +140,16 @@ struct session_link {
 // Everything one connection owns; outlives every request on it.
 class session_io {
  public:
-  session_io(tcp::socket socket, server_shared& shared)
-      : stream(std::move(socket)),
-        shared(shared),
-        deadline_timer(stream.get_executor()),
-        link(std::make_shared<session_link>()) {
+  session_io(tcp::socket s, server_shared& shared)
+      : socket(std::move(s)), shared(shared), link(std::make_shared<session_link>()) {
     link->io = this;
   }
   ~session_io() { link->io = nullptr; }
 
-  beast::tcp_stream stream;
+  // A plain socket: its idle wait and its writes are timed by the worker's
+  // sweep (`expires`), not by a timer per connection armed on every
+  // operation as Beast's tcp_stream does.
+  tcp::socket socket;
   server_shared& shared;
   read_buffer buffer;   // reused across requests
   std::string body;     // request body storage, reused
@@ -161,11 +161,15 @@ class session_io {
   clock::time_point read_deadline{};
   clock::time_point request_began{};
   // The read deadline needs a timer only when a request takes more than one
-  // read; when it fires, the pending read is cancelled and the client told 408.
-  asio::steady_timer deadline_timer;
+  // read (made then); when it fires, the pending read is cancelled and the
+  // client told 408.
+  std::unique_ptr<asio::steady_timer> deadline_timer;
   bool deadline_armed = false;
   unsigned deadline_generation = 0;  // a timer that fired just before it was disarmed is ignored
   bool timed_out = false;
+  // While it waits for a request or writes, when the sweep closes it: a
+  // client idle too long, or one that stopped reading a response.
+  clock::time_point expires = clock::time_point::max();
   std::chrono::milliseconds linger = k_linger_time;
   bool keep_alive = true;
   bool closed = false;
@@ -263,7 +267,7 @@ void close_socket(session_io& io, bool reset) {
   if (io.closed) return;
   io.closed = true;
   boost::system::error_code ec;
-  auto& sock = io.stream.socket();
+  auto& sock = io.socket;
   if (reset) sock.set_option(asio::socket_base::linger(true, 0), ec);
   sock.close(ec);
 }
@@ -281,11 +285,12 @@ void append_common_headers(session_io& io, std::string_view content_type, header
 }
 
 // Writes everything or closes the connection; a client that stops reading
-// for idle_timeout is given up on. False when the client is gone.
+// for idle_timeout is given up on (by the sweep). False when the client is gone.
 template <class Buffers>
 asio::awaitable<bool> write_or_close(session_io& io, const Buffers& buffers) {
-  io.stream.expires_after(io.shared.options.idle_timeout);
-  auto [ec, n] = co_await asio::async_write(io.stream, buffers, use_tuple);
+  io.expires = clock::now() + io.shared.options.idle_timeout;
+  auto [ec, n] = co_await asio::async_write(io.socket, buffers, use_tuple);
+  io.expires = clock::time_point::max();
   if (ec) close_socket(io, false);
   co_return !ec;
 }
@@ -380,9 +385,8 @@ void on_watch_event(const std::shared_ptr<session_link>& w, boost::system::error
 void start_watch(session_io& io) {
   if (io.link->waiting || io.closed) return;
   io.link->waiting = true;
-  io.stream.socket().async_receive(
-      asio::buffer(&io.link->peek_byte, 1), tcp::socket::message_peek,
-      [w = io.link](boost::system::error_code ec, std::size_t n) { on_watch_event(w, ec, n); });
+  io.socket.async_receive(asio::buffer(&io.link->peek_byte, 1), tcp::socket::message_peek,
+                          [w = io.link](boost::system::error_code ec, std::size_t n) { on_watch_event(w, ec, n); });
 }
 
 // Can a close be seen on this request's connection? Not when bytes past
@@ -422,16 +426,17 @@ template <class Buffer>
 asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some_in_time(session_io& io, Buffer b) {
   if (!io.deadline_armed) {
     io.deadline_armed = true;
-    io.deadline_timer.expires_at(io.read_deadline);
-    io.deadline_timer.async_wait([w = io.link, gen = io.deadline_generation](boost::system::error_code ec) {
+    if (!io.deadline_timer) io.deadline_timer = std::make_unique<asio::steady_timer>(io.socket.get_executor());
+    io.deadline_timer->expires_at(io.read_deadline);
+    io.deadline_timer->async_wait([w = io.link, gen = io.deadline_generation](boost::system::error_code ec) {
       if (ec || !w->io || w->io->deadline_generation != gen) return;
       w->io->timed_out = true;
       boost::system::error_code ignored;
-      w->io->stream.socket().cancel(ignored);
+      w->io->socket.cancel(ignored);
     });
   }
   if (io.timed_out) co_return std::pair{boost::system::error_code(beast::error::timeout), std::size_t{0}};
-  auto [ec, n] = co_await io.stream.socket().async_read_some(b, use_tuple);
+  auto [ec, n] = co_await io.socket.async_read_some(b, use_tuple);
   if (io.timed_out) ec = beast::error::timeout;
   co_return std::pair{ec, n};
 }
@@ -440,7 +445,7 @@ void disarm_deadline(session_io& io) {
   if (!io.deadline_armed) return;
   io.deadline_armed = false;
   ++io.deadline_generation;
-  io.deadline_timer.cancel();
+  io.deadline_timer->cancel();
 }
 
 // A body that did not arrive: too slow (408), or the client went away.
@@ -464,16 +469,20 @@ asio::awaitable<bool> reject_over_budget(session_io& io) {
 asio::awaitable<void> linger_close(session_io& io) {
   if (io.closed) co_return;
   boost::system::error_code ec;
-  io.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  io.socket.shutdown(tcp::socket::shutdown_send, ec);
   if (!ec) {
+    // Timed by the read deadline's timer, armed afresh for the linger time.
+    disarm_deadline(io);
+    io.timed_out = false;
+    io.read_deadline = clock::now() + io.linger;
     std::array<char, 8192> sink;
     std::size_t dropped = 0;
-    io.stream.expires_after(io.linger);
     while (dropped < k_linger_bytes) {
-      auto [rec, n] = co_await io.stream.async_read_some(asio::buffer(sink), use_tuple);
+      auto [rec, n] = co_await read_some_in_time(io, asio::buffer(sink));
       if (rec) break;
       dropped += n;
     }
+    disarm_deadline(io);
   }
   close_socket(io, false);
 }
@@ -523,13 +532,7 @@ asio::awaitable<bool> request::read_body() {
   // is sent only now, once the handler has accepted the request's headers.
   if (head.expect_continue && buffered.empty() && !io.continue_sent) {
     io.continue_sent = true;
-    io.stream.expires_after(opt.idle_timeout);
-    auto [wec, wn] =
-        co_await asio::async_write(io.stream, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), use_tuple);
-    if (wec) {
-      close_socket(io, false);
-      co_return false;
-    }
+    if (!co_await write_or_close(io, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25))) co_return false;
   }
 
   if (!head.chunked) {
@@ -651,7 +654,7 @@ asio::awaitable<bool> response_writer::end_stream_with(std::string_view data) {
 }
 
 asio::awaitable<bool> response_writer::wait_client_gone() {
-  auto& sock = io_.stream.socket();
+  auto& sock = io_.socket;
   for (;;) {
     if (io_.closed) co_return true;
     auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_tuple);
@@ -793,15 +796,17 @@ void buffer_first_bytes(session_io& io) {
   auto& shared = io.shared;
   if (!shared.scratch) shared.scratch = std::make_unique_for_overwrite<char[]>(k_scratch);
   shared.scratch[0] = io.first_byte;
-  const auto more = ::recv(io.stream.socket().native_handle(), shared.scratch.get() + 1, k_scratch - 1, MSG_DONTWAIT);
+  const auto more = ::recv(io.socket.native_handle(), shared.scratch.get() + 1, k_scratch - 1, MSG_DONTWAIT);
   const std::size_t got = 1 + static_cast<std::size_t>(more > 0 ? more : 0);
   io.buffer.append({shared.scratch.get(), got});
 }
 
-// Takes back the buffers of connections idle for idle_release_after: their
-// read is cancelled and do_session frees them. Once connections have given
-// back a megabyte or more since the last sweep, free memory goes back to
-// the system: glibc keeps it in its arenas otherwise, so after a burst of
+// Closes connections past their expiry (idle for idle_timeout, or a
+// response write that has not moved for as long), and takes back the
+// buffers of connections idle for idle_release_after: their read is
+// cancelled and run_session frees them. Once connections have given back a
+// megabyte or more since the last sweep, free memory goes back to the
+// system: glibc keeps it in its arenas otherwise, so after a burst of
 // requests the resident size would stay at the burst's peak however few
 // connections are busy now.
 void sweep_idle(server_shared& shared) {
@@ -814,165 +819,186 @@ void sweep_idle(server_shared& shared) {
   const auto now = clock::now();
   const auto after = shared.options.idle_release_after;
   for (auto* io : shared.sessions) {
-    if (!io->idle || io->closed || io->release_idle || io->buffer.capacity() == 0) continue;
+    if (io->closed) continue;
+    if (now >= io->expires) {
+      // Its pending read or write ends with an error; the session closes.
+      close_socket(*io, false);
+      continue;
+    }
+    if (!io->idle || io->release_idle || io->buffer.capacity() == 0) continue;
     if (now - io->idle_since < after) continue;
     io->release_idle = true;
     boost::system::error_code ec;
-    io->stream.socket().cancel(ec);
+    io->socket.cancel(ec);
   }
 }
 
+// Often enough that an idle connection's buffers go back within half of
+// idle_release_after, and a connection past its expiry is closed within a
+// quarter of idle_timeout (never before it).
+std::chrono::milliseconds sweep_interval(const server_options& o) {
+  const std::chrono::milliseconds every = std::min(o.idle_release_after / 2, o.idle_timeout / 4);
+  if (every < std::chrono::milliseconds(10)) return std::chrono::milliseconds(10);
+  return every < k_sweep_every ? every : k_sweep_every;
+}
+
 void schedule_sweep(server_shared& shared) {
-  if (shared.draining || !shared.sweep_timer) return;
-  shared.sweep_timer->expires_after(std::min<std::chrono::milliseconds>(
-      k_sweep_every,
-      std::max<std::chrono::milliseconds>(shared.options.idle_release_after / 2, std::chrono::milliseconds(10))));
+  if (!shared.sweep_timer) return;
+  // Draining, it runs on for the connections still writing their last
+  // response, and stops once none is left.
+  if (shared.draining && shared.sessions.empty()) return;
+  shared.sweep_timer->expires_after(sweep_interval(shared.options));
   // The timer is the server's: destroyed (cancelled) with it, never after.
   shared.sweep_timer->async_wait([&shared](boost::system::error_code ec) {
-    if (ec || shared.draining) return;
+    if (ec) return;
     sweep_idle(shared);
     schedule_sweep(shared);
   });
 }
 
-asio::awaitable<void> do_session(session_io& io) {
+// One request, from its head to its last byte. The session's own frame
+// holds only what waits between requests: this one lives while a request
+// does. False when the connection is to close.
+asio::awaitable<bool> serve_request(session_io& io) {
   const auto& opt = io.shared.options;
-
-  while (!io.closed) {
-    // Wait for the first byte of the next request under the idle timeout.
-    if (io.buffer.size() == 0) {
-      if (io.shared.draining) break;
-      io.idle = true;
-      io.idle_since = clock::now();
-      // A connection that was busy a moment ago reads into the buffer it
-      // has (every request of a busy keep-alive connection does); one
-      // without reads its first bytes apart.
-      bool got = false;
-      if (io.buffer.capacity() > 0) {
-        io.stream.expires_after(opt.idle_timeout);
-        auto [ec, n] = co_await io.stream.async_read_some(io.buffer.prepare(k_first_read), use_tuple);
-        const bool swept = ec == asio::error::operation_aborted && io.release_idle && !io.closed;
-        io.release_idle = false;
-        if (!ec) {
-          io.buffer.commit(n);
-          got = true;
-        } else if (swept) {
-          release_idle_memory(io);
-          io.warm = false;
-        } else {
-          break;
-        }
-      }
-      if (!got) {
-        // Here, not in a coroutine of its own: an idle connection waits in
-        // this read, and every frame on that wait is held per connection.
-        io.stream.expires_at(io.idle_since + opt.idle_timeout);
-        auto [ec, n] = co_await io.stream.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
-        io.release_idle = false;
-        got = !ec && n == 1;
-        if (got) buffer_first_bytes(io);
-      }
-      io.idle = false;
-      if (!got) break;
-    }
-
-    // The whole request, head and body, must arrive within read_timeout:
-    // a client trickling bytes cannot hold the connection longer than that.
-    io.request_began = clock::now();
-    io.read_deadline = io.request_began + opt.read_timeout;
-    io.continue_sent = false;
-    io.timed_out = false;
-    io.linger = k_linger_time;
-    io.body_bytes_in_buffer = 0;
-    io.cancelled = cancel_reason::none;
-    io.on_cancel = nullptr;
-    io.body.clear();
-    io.request_id.clear();
-    io.parsed.method = io.parsed.target = {};  // the last request's, viewing bytes already consumed
-    if (!co_await read_head(io)) {
-      io.body_status = session_io::body_state::failed;  // whatever else the client sends is dropped
-      break;
-    }
-    const auto& head = io.parsed;
-    io.keep_alive = head.keep_alive;
-    io.head_only = head.method == "HEAD";
-    io.body_status = head.has_body() ? session_io::body_state::unread : session_io::body_state::none;
-    if (!is_known_method(head.method)) {
-      io.body_status = session_io::body_state::failed;
-      co_await reject(io, 501, "Request method not implemented.");
-      break;
-    }
-    disarm_deadline(io);
-    io.stream.expires_never();
-
-    request req = io.make_request();
-
-    response_writer writer(io);
-    io.current = &writer;
-    try {
-      co_await io.shared.on_request(req, writer);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"what\":\"%s\"}\n", e.what());
-    }
-    io.on_cancel = nullptr;
-    if (!writer.finished() && !io.closed) {
-      if (writer.started()) {
-        writer.abort();  // a half-written response cannot be finished cleanly
-      } else {
-        co_await reject(io, 500, "Internal error.");
-      }
-    }
-    io.current = nullptr;
-    if (io.closed) break;
-    co_await finish_body(io);
-    disarm_deadline(io);
-    if (!io.keep_alive || io.body_status == session_io::body_state::failed) break;
-
-    // Forget this request: its head and body bytes, and any large buffer.
-    io.buffer.consume(io.parsed.size + io.body_bytes_in_buffer);
-    if (!io.pending.empty()) {
-      io.buffer.append(io.pending);
-      io.pending.clear();
-    }
-    io.body_charge.reset();
-    io.body_status = session_io::body_state::none;
-    if (!io.warm) {
-      // A connection's first request (or its first after an idle spell)
-      // gives back what it grew at once: many clients make one request and
-      // then keep the connection idle in a pool, and their buffers, freed
-      // now, serve the next connection's request instead of each leaving a
-      // hole in the heap. From its second request on a connection is busy
-      // and keeps them, so requests in a row allocate nothing.
-      release_idle_memory(io);
-      io.warm = true;
-      continue;
-    }
-    // (Swap, not assign: assigning an empty string keeps the capacity.)
-    if (io.body.capacity() > k_kept_body) std::string().swap(io.body);
-    io.buffer.shrink();
+  // The whole request, head and body, must arrive within read_timeout:
+  // a client trickling bytes cannot hold the connection longer than that.
+  io.request_began = clock::now();
+  io.read_deadline = io.request_began + opt.read_timeout;
+  io.continue_sent = false;
+  io.timed_out = false;
+  io.linger = k_linger_time;
+  io.body_bytes_in_buffer = 0;
+  io.cancelled = cancel_reason::none;
+  io.on_cancel = nullptr;
+  io.body.clear();
+  io.request_id.clear();
+  io.parsed.method = io.parsed.target = {};  // the last request's, viewing bytes already consumed
+  if (!co_await read_head(io)) {
+    io.body_status = session_io::body_state::failed;  // whatever else the client sends is dropped
+    co_return false;
   }
+  const auto& head = io.parsed;
+  io.keep_alive = head.keep_alive;
+  io.head_only = head.method == "HEAD";
+  io.body_status = head.has_body() ? session_io::body_state::unread : session_io::body_state::none;
+  if (!is_known_method(head.method)) {
+    io.body_status = session_io::body_state::failed;
+    co_await reject(io, 501, "Request method not implemented.");
+    co_return false;
+  }
+  disarm_deadline(io);
 
-  if (!io.closed) {
-    // A body the client may still be sending: do not reset it mid-way.
-    if (io.body_status == session_io::body_state::unread || io.body_status == session_io::body_state::failed) {
-      co_await linger_close(io);
+  request req = io.make_request();
+
+  response_writer writer(io);
+  io.current = &writer;
+  try {
+    co_await io.shared.on_request(req, writer);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"what\":\"%s\"}\n", e.what());
+  }
+  io.on_cancel = nullptr;
+  if (!writer.finished() && !io.closed) {
+    if (writer.started()) {
+      writer.abort();  // a half-written response cannot be finished cleanly
     } else {
-      boost::system::error_code ec;
-      io.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-      close_socket(io, false);
+      co_await reject(io, 500, "Internal error.");
     }
   }
+  io.current = nullptr;
+  if (io.closed) co_return false;
+  co_await finish_body(io);
+  disarm_deadline(io);
+  if (!io.keep_alive || io.body_status == session_io::body_state::failed) co_return false;
+
+  // Forget this request: its head and body bytes, and any large buffer.
+  io.buffer.consume(io.parsed.size + io.body_bytes_in_buffer);
+  if (!io.pending.empty()) {
+    io.buffer.append(io.pending);
+    io.pending.clear();
+  }
+  io.body_charge.reset();
+  io.body_status = session_io::body_state::none;
+  if (!io.warm) {
+    // A connection's first request (or its first after an idle spell)
+    // gives back what it grew at once: many clients make one request and
+    // then keep the connection idle in a pool, and their buffers, freed
+    // now, serve the next connection's request instead of each leaving a
+    // hole in the heap. From its second request on a connection is busy
+    // and keeps them, so requests in a row allocate nothing.
+    release_idle_memory(io);
+    io.warm = true;
+    co_return true;
+  }
+  // (Swap, not assign: assigning an empty string keeps the capacity.)
+  if (io.body.capacity() > k_kept_body) std::string().swap(io.body);
+  io.buffer.shrink();
+  co_return true;
+}
+
+std::string remote_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
 asio::awaitable<void> run_session(server_shared& shared, tcp::socket socket) {
   session_io io(std::move(socket), shared);
-  boost::system::error_code ec;
-  auto ep = io.stream.socket().remote_endpoint(ec);
-  if (!ec) io.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  io.remote = remote_of(io.socket);
   shared.sessions.push_front(&io);
   io.self = shared.sessions.begin();
+  const auto& opt = shared.options;
   try {
-    co_await do_session(io);
+    while (!io.closed) {
+      // Wait for the first byte of the next request under the idle timeout.
+      if (io.buffer.size() == 0) {
+        if (io.shared.draining) break;
+        io.idle = true;
+        io.idle_since = clock::now();
+        // A connection that was busy a moment ago reads into the buffer it
+        // has (every request of a busy keep-alive connection does); one
+        // without reads its first bytes apart.
+        bool got = false;
+        io.expires = io.idle_since + opt.idle_timeout;
+        if (io.buffer.capacity() > 0) {
+          auto [ec, n] = co_await io.socket.async_read_some(io.buffer.prepare(k_first_read), use_tuple);
+          const bool swept = ec == asio::error::operation_aborted && io.release_idle && !io.closed;
+          io.release_idle = false;
+          if (!ec) {
+            io.buffer.commit(n);
+            got = true;
+          } else if (swept) {
+            release_idle_memory(io);
+            io.warm = false;
+          } else {
+            break;
+          }
+        }
+        if (!got) {
+          // Here, not in a coroutine of its own: an idle connection waits in
+          // this read, and every frame on that wait is held per connection.
+          auto [ec, n] = co_await io.socket.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
+          io.release_idle = false;
+          got = !ec && n == 1;
+          if (got) buffer_first_bytes(io);
+        }
+        io.idle = false;
+        io.expires = clock::time_point::max();
+        if (!got) break;
+      }
+      if (!co_await serve_request(io)) break;
+    }
+    // A body the client may still be sending: do not reset it mid-way.
+    if (!io.closed &&
+        (io.body_status == session_io::body_state::unread || io.body_status == session_io::body_state::failed)) {
+      co_await linger_close(io);
+    } else if (!io.closed) {
+      boost::system::error_code ec;
+      io.socket.shutdown(tcp::socket::shutdown_send, ec);
+      close_socket(io, false);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"session failed\",\"what\":\"%s\"}\n", e.what());
   }
@@ -1090,7 +1116,6 @@ void server::start() {
 void server::drain() {
   auto& s = impl_->shared;
   s.draining = true;
-  if (s.sweep_timer) s.sweep_timer->cancel();
   if (s.acceptor) {
     boost::system::error_code ec;
     s.acceptor->close(ec);
@@ -1109,6 +1134,7 @@ void server::stop_in_flight() {
 }
 
 void server::close_all() {
+  if (impl_->shared.sweep_timer) impl_->shared.sweep_timer->cancel();  // nothing left to time
   std::vector<session_io*> open(impl_->shared.sessions.begin(), impl_->shared.sessions.end());
   for (auto* io : open) {
     cancel_request(*io, cancel_reason::shutdown);

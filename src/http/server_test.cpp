@@ -1,7 +1,8 @@
 // The server's own answers (400, 408, 413, 431, 500) on a loopback socket:
 // the renderer is told the path the client called once its request line was
 // read, and an answer to a request the handler took quotes the handler's id.
-// And what an idle keep-alive connection holds.
+// And what an idle keep-alive connection holds, and when a connection that
+// waits (an idle client, a client that stopped reading) is given up on.
 #include "http/server.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +16,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -38,6 +43,9 @@ std::string render_for_test(const protocol_error& e) {
   return std::to_string(e.status) + " path=" + std::string(e.path);
 }
 
+// Set by /endless once a write of its stream fails: the client stopped reading.
+std::atomic<std::promise<void>*> endless_given_up = nullptr;
+
 asio::awaitable<void> handle(request& req, response_writer& out) {
   out.use_request_id(k_handler_id);
   if (req.path() == "/throw") throw std::runtime_error("handler failed on purpose");
@@ -55,6 +63,14 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
     co_await pause.async_wait(asio::use_awaitable);
     co_await out.write_chunk("data: a\n\n");
     co_await out.end_stream();
+    co_return;
+  }
+  if (req.path() == "/endless") {
+    co_await out.begin_stream(200, "text/event-stream", {}, false);
+    const std::string chunk(64 * 1024, 'x');
+    while (co_await out.write_chunk(chunk)) {
+    }
+    if (auto* p = endless_given_up.load()) p->set_value();
     co_return;
   }
   if (req.path() == "/stream-whole") {
@@ -289,6 +305,53 @@ TEST_F(server_idle, a_connection_keeps_its_buffers_only_while_busy) {
   EXPECT_EQ(held_within(100ms), 0u);
   post(c, 'd');
   EXPECT_GE(held(), 6000u);
+}
+
+class server_timeouts : public server_fixture {
+ protected:
+  static constexpr auto k_idle = 400ms;
+  void SetUp() override {
+    server_options o = loopback();
+    o.idle_timeout = k_idle;
+    start(o);
+  }
+
+  // A client socket whose reads give up after 5 s (a test fails, never hangs).
+  void connect(tcp::socket& s) {
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    const timeval limit{5, 0};
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  }
+};
+
+TEST_F(server_timeouts, an_idle_connection_is_closed_after_idle_timeout_and_not_before) {
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  connect(s);
+  const auto t0 = std::chrono::steady_clock::now();
+  char byte = 0;
+  const auto n = ::recv(s.native_handle(), &byte, 1, 0);  // not asio's read: it would wait on past the 5 s
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(n, 0) << "not closed by the server";
+  EXPECT_GE(took, k_idle);
+  EXPECT_LT(took, k_idle + 1s);
+}
+
+TEST_F(server_timeouts, a_client_that_stops_reading_a_response_is_given_up_on_after_idle_timeout) {
+  std::promise<void> given_up;
+  endless_given_up = &given_up;
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  connect(s);
+  const auto t0 = std::chrono::steady_clock::now();
+  asio::write(s, asio::buffer(std::string_view("GET /endless HTTP/1.1\r\nhost: x\r\n\r\n")));
+  // Nothing is read: the server's writes stop once the socket buffers are full.
+  const bool ended = given_up.get_future().wait_for(5s) == std::future_status::ready;
+  const auto took = std::chrono::steady_clock::now() - t0;
+  endless_given_up = nullptr;
+  ASSERT_TRUE(ended) << "a write the client never reads was not given up on";
+  EXPECT_GE(took, k_idle);
+  EXPECT_LT(took, k_idle + 1s);
 }
 
 }  // namespace
