@@ -111,6 +111,13 @@ boost::system::result<providers::messages_request, gateway_error> read_count_tok
   return r;
 }
 
+// The answer to a request that failed inside the gateway: one object, not
+// a temporary in the frame of every request (held for as long as a stream runs).
+const gateway_error& internal_failure() {
+  static const gateway_error e = internal_error("The gateway failed while handling this request.");
+  return e;
+}
+
 }  // namespace
 
 std::string_view name_of(stage s) {
@@ -244,7 +251,7 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
     // In the client's API and with the request's own id; a response already
     // begun cannot be finished cleanly and is cut instead.
     if (!out.started()) {
-      co_await respond_error(ctx, internal_error("The gateway failed while handling this request."));
+      co_await respond_error(ctx, internal_failure());
     } else {
       ctx.set_error(ctx.record.status == 0 ? out.status() : ctx.record.status, "internal error");
       out.abort();

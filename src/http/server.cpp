@@ -13,6 +13,7 @@
 #include "http/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -74,6 +75,23 @@ constexpr std::size_t k_body_slack = 64;
 constexpr std::size_t k_linger_bytes = 64 * 1024 * 1024;
 constexpr auto k_linger_time = std::chrono::milliseconds(2000);
 constexpr auto k_linger_time_slow_client = std::chrono::milliseconds(300);
+
+// An allocator Asio uses as it is (it recycles std::allocator's blocks
+// through a per-thread cache, handing out a cached block that may be larger
+// than asked, often one a response's write or an upstream read left): the
+// wait of an idle connection, held for as long as it is idle, gets a block
+// of its own size. Measured: 0.5 KB less per idle connection in RSS.
+template <class T>
+struct exact_allocator {
+  using value_type = T;
+  exact_allocator() = default;
+  template <class U>
+  exact_allocator(const exact_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  friend bool operator==(const exact_allocator&, const exact_allocator&) { return true; }
+};
+auto use_tuple_exact() { return asio::bind_allocator(exact_allocator<void>(), use_tuple); }
 
 // The connection's read buffer: bytes [begin, end) of mem are unread.
 class read_buffer {
@@ -978,8 +996,10 @@ asio::awaitable<void> run_session(server_shared& shared, tcp::socket socket) {
         }
         if (!got) {
           // Here, not in a coroutine of its own: an idle connection waits in
-          // this read, and every frame on that wait is held per connection.
-          auto [ec, n] = co_await io.socket.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple);
+          // this read, and every frame on that wait is held per connection;
+          // so is its operation, allocated to size (a busy connection's read
+          // above keeps Asio's recycled blocks).
+          auto [ec, n] = co_await io.socket.async_read_some(asio::buffer(&io.first_byte, 1), use_tuple_exact());
           io.release_idle = false;
           got = !ec && n == 1;
           if (got) buffer_first_bytes(io);
