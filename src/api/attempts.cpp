@@ -607,7 +607,8 @@ asio::awaitable<std::unique_ptr<running_attempt>> gateway::attempts(request_cont
     if (hedges != nullptr && sequence.made() == 1) delay = hedge_delay(*policy, balancer_, a.deployment);
     running_attempt* winner = nullptr;
     std::optional<asio::steady_timer> hedge_timer;
-    // Until this attempt's answer has been relayed.
+    // Until this attempt's answer has been relayed (a stream's is handed to
+    // respond_stream, which watches for the client's hang-up itself).
     cancel_on_stop stop(ctx.out, first, second, hedge_timer);
     if (delay) {
       const auto executor = co_await asio::this_coro::executor;

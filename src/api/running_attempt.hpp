@@ -74,8 +74,7 @@ struct running_attempt {
   std::optional<http::upstream_call> call;
   std::optional<attempt_load> load;
   // On the heap: what only a stream needs (some 1 KB) costs a request that
-  // does not stream nothing, and the coroutine frame holding two attempts
-  // (a hedge's) stays small while a stream runs for minutes.
+  // does not stream nothing.
   std::unique_ptr<stream_reader> reader;
   std::unique_ptr<content_probe> probe;  // until content is seen
   string_pool::lease held, in, scratch;
