@@ -287,6 +287,7 @@ start_postgres() {
 stop_postgres() {  # also one whose start failed half-way
   [[ -d ${tmp:-}/pg ]] || return 0
   "$repo_root/scripts/services.sh" stop-postgres "$tmp/pg" || true
+  rm -rf "${tmp:?}/pg"  # the next target that needs one starts a fresh cluster
   pg_pid=""; database_url=""
 }
 
