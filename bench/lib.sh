@@ -225,3 +225,19 @@ start_llmgw() {  # start_llmgw [EXTRA_YAML [EXTRA_ENV...]]
   llmgw_port=$(wait_listening llmgw "$llmgw_pid")
 }
 stop_llmgw() { stop_pid "$llmgw_pid"; forget_pid "$llmgw_pid"; }
+
+# --quick and --help, the options of a bench script that has no others: sets
+# `quick` (0 or 1); --help prints the script's header comment up to line LAST.
+# shellcheck disable=SC2034  # `quick` is read by the calling script
+parse_quick_option() {  # parse_quick_option SCRIPT LAST "$@"
+  local script=$1 last=$2 arg
+  shift 2
+  quick=0
+  for arg in "$@"; do
+    case "$arg" in
+      --quick) quick=1 ;;
+      -h|--help) sed -n "2,${last}p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      *) die "unknown option $arg (see --help)" ;;
+    esac
+  done
+}

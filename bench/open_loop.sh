@@ -36,14 +36,7 @@ bench_name=bench-open-loop
 # shellcheck source=bench/lib.sh
 source "$bench_dir/lib.sh"
 
-quick=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) quick=1 ;;
-    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $arg (see --help)" ;;
-  esac
-done
+parse_quick_option "${BASH_SOURCE[0]}" 29 "$@"
 if [[ $quick -eq 1 ]]; then
   duration=${BENCH_DURATION:-3}; warmup=${BENCH_WARMUP:-1}
 else

@@ -30,14 +30,7 @@ bench_name=bench-tail
 # shellcheck source=bench/lib.sh
 source "$bench_dir/lib.sh"
 
-quick=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) quick=1 ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $arg" ;;
-  esac
-done
+parse_quick_option "${BASH_SOURCE[0]}" 24 "$@"
 if [[ $quick -eq 1 ]]; then
   duration=${BENCH_TAIL_DURATION:-8}; warmup=${BENCH_TAIL_WARMUP:-2}
 else

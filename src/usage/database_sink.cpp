@@ -50,11 +50,11 @@ void database_sink::flush() {
 }
 
 void database_sink::to_spool() {
-  if (batch_rows_ == 0) return;
+  if (batch_rows_ == 0 || !spool_) return;  // nothing, or closed (the writer's thread resets spool_)
   bool appended = false;
   {
     std::lock_guard lock(m_);
-    if (spool_) appended = spool_->append(batch_);
+    appended = spool_->append(batch_);
     if (appended) ++handed_;
   }
   if (appended) {

@@ -22,7 +22,12 @@ void append_entry(const row& r, std::string& out);
 // `stopped_at()` then tells where the good bytes end and `corrupt()` is true.
 class entry_reader {
  public:
-  explicit entry_reader(std::string_view bytes) : bytes_(bytes) {}
+  // `verify`: each entry's checksum is checked. Bytes that a spool chunk
+  // read already verified (spool_file::read_chunk: everything a store is
+  // given) need not be hashed twice.
+  enum class checksums : bool { skip, verify };
+  explicit entry_reader(std::string_view bytes, checksums check = checksums::verify)
+      : bytes_(bytes), verify_(check == checksums::verify) {}
   // The next entry into `out` (text views the buffer); false at the end or
   // at a bad entry.
   bool next(row& out);
@@ -37,6 +42,7 @@ class entry_reader {
  private:
   std::string_view bytes_;
   std::size_t pos_ = 0;
+  bool verify_ = true;
   bool corrupt_ = false;
 };
 
