@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "core/swar.hpp"
+
 namespace llmgw {
 namespace {
 
@@ -40,6 +42,18 @@ void append_json_escaped(std::string& out, std::string_view text) {
   std::size_t i = 0;
   const auto flush = [&] { out.append(text.data() + run_start, i - run_start); };
   while (i < text.size()) {
+    // Eight ordinary bytes at a time: most text (a prompt, a log field) has
+    // nothing to escape for long stretches.
+    if constexpr (swar::available) {
+      if (i + 8 <= text.size()) {
+        const std::uint64_t w = swar::load(text.data() + i);
+        if ((swar::bytes_below(w, 0x20) | (w & swar::highs) | swar::bytes_equal(w, '"') |
+             swar::bytes_equal(w, '\\')) == 0) {
+          i += 8;
+          continue;
+        }
+      }
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
       ++i;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 namespace llmgw {
 namespace {
@@ -37,6 +38,27 @@ TEST(json_escape, invalid_utf8_becomes_replacement_characters) {
   EXPECT_EQ(escaped("\xED\xA0\x80"), "\\ufffd\\ufffd\\ufffd");             // encoded surrogate
   EXPECT_EQ(escaped("\xF4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // above U+10FFFF
   EXPECT_EQ(escaped("\xE2\x82"), "\\ufffd\\ufffd");
+}
+
+// Plain bytes are skipped eight at a time: a byte to escape must be found
+// wherever it falls in a word, and whatever its neighbours are.
+TEST(json_escape, a_byte_to_escape_is_found_at_every_offset) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"},    {std::string_view("\0", 1), "\\u0000"},
+      {"\x1f", "\\u001f"}, {"\xff", "\\ufffd"}, {"é", "é"}, {"\x7f", "\x7f"},
+  };
+  const std::string plain(40, 'x');
+  for (const auto& [special, expected] : cases) {
+    for (std::size_t at = 0; at <= 24; ++at) {
+      const std::string in = plain.substr(0, at) + std::string(special) + plain.substr(at);
+      EXPECT_EQ(escaped(in), plain.substr(0, at) + std::string(expected) + plain.substr(at))
+          << "byte " << static_cast<int>(static_cast<unsigned char>(special[0])) << " at " << at;
+    }
+  }
+  // Just below and above each class's edge, in one word.
+  EXPECT_EQ(escaped("abcdefg\x1f"), "abcdefg\\u001f");
+  EXPECT_EQ(escaped("abcdefg\x20"), "abcdefg ");
+  EXPECT_EQ(escaped("\x20\x21\x23\x5b\x5d\x7e\x7f\x20"), " !#[]~\x7f ");
 }
 
 TEST(json_escape, string_adds_quotes) {

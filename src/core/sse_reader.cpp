@@ -1,9 +1,9 @@
 #include "core/sse_reader.hpp"
 
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <limits>
+
+#include "core/swar.hpp"
 
 namespace llmgw {
 namespace {
@@ -25,22 +25,14 @@ std::optional<std::uint64_t> parse_retry(std::string_view value) {
 
 // The first '\n' or '\r' in [from, size), or size. Eight bytes per step: a
 // stream's lines are a few hundred bytes, and a byte loop testing two values
-// was most of the relay's parsing time. In a word, a byte equal to c makes
-// (w ^ c…) zero there, and (v - 0x01…) & ~v & 0x80… sets the high bit of
-// every zero byte (and possibly of bytes above it, through the borrow), so
-// the lowest set bit is the first match.
+// was most of the relay's parsing time.
 std::size_t find_line_end(const char* data, std::size_t from, std::size_t size) {
   std::size_t i = from;
-  if constexpr (std::endian::native == std::endian::little) {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  if constexpr (swar::available) {
     for (; i + 8 <= size; i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, data + i, sizeof w);
-      const std::uint64_t lf = w ^ (ones * '\n');
-      const std::uint64_t cr = w ^ (ones * '\r');
-      const std::uint64_t hit = (((lf - ones) & ~lf) | ((cr - ones) & ~cr)) & highs;
-      if (hit != 0) return i + static_cast<std::size_t>(std::countr_zero(hit) / 8);
+      const std::uint64_t w = swar::load(data + i);
+      const std::uint64_t hit = swar::bytes_equal(w, '\n') | swar::bytes_equal(w, '\r');
+      if (hit != 0) return i + swar::first_marked(hit);
     }
   }
   while (i < size && data[i] != '\n' && data[i] != '\r') ++i;

@@ -3,7 +3,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <string_view>
@@ -14,6 +16,7 @@
 #include "limits/bucket_script.hpp"
 #include "limits/memory_limiter.hpp"
 #include "store/redis_client.hpp"
+#include "store/redis_cluster.hpp"
 #include "store/redis_url.hpp"
 
 namespace llmgw::limits {
@@ -44,13 +47,18 @@ std::string number(double v) {
   return ec == std::errc{} ? std::string(buf, end) : std::string("0");
 }
 
-// One operation's keys and arguments for the script.
+// One key's arguments for the script.
+void add_args(unit kind, double amount, double value, std::chrono::milliseconds window,
+              std::vector<std::string>& args) {
+  args.emplace_back(kind_arg(kind));
+  args.push_back(number(amount));
+  args.push_back(number(value));
+  args.push_back(std::to_string(window.count()));
+}
+
 void add_args(const charge& c, double value, std::vector<std::string>& keys, std::vector<std::string>& args) {
   keys.push_back(redis_key_of(c));
-  args.emplace_back(kind_arg(c.kind));
-  args.push_back(number(c.amount));
-  args.push_back(number(value));
-  args.push_back(std::to_string(c.window.count()));
+  add_args(c.kind, c.amount, value, c.window, args);
 }
 
 // A number the script sent back: an integer, or text for a fractional one.
@@ -64,6 +72,61 @@ double number_of(const store::redis_reply& r) {
 }  // namespace
 
 std::string redis_key_of(const charge& c) { return "llmgw:rl:" + c.bucket; }
+
+// A bucket's change not sent yet.
+struct settlement {
+  std::string key;  // redis_key_of
+  std::uint16_t slot = 0;
+  unit kind = unit::tokens;
+  double amount = 0;
+  double change = 0;  // summed: tokens or USD taken (< 0: given back), slots given back
+  std::chrono::milliseconds window{0};
+};
+
+struct redis_limiter::settlements {
+  std::vector<settlement> items;
+  bool flush_posted = false;
+
+  // Moves the settlements of `slot` into a script call's keys and arguments
+  // (those whose changes cancelled out are dropped); how many went in.
+  std::size_t take_for(std::uint16_t slot, std::vector<std::string>& keys, std::vector<std::string>& args) {
+    std::size_t n = 0;
+    std::erase_if(items, [&](settlement& s) {
+      if (s.slot != slot) return false;
+      if (s.change != 0) {
+        keys.push_back(std::move(s.key));
+        add_args(s.kind, s.amount, s.change, s.window, args);
+        ++n;
+      }
+      return true;
+    });
+    return n;
+  }
+};
+
+namespace {
+
+// Sends everything waiting, one script call per cluster slot.
+void flush(redis_limiter::settlements& q, const std::shared_ptr<store::redis_client>& client,
+           const std::shared_ptr<const store::redis_script>& script,
+           const std::shared_ptr<redis_limiter::health>& h, asio::io_context& ioc) {
+  q.flush_posted = false;
+  while (!q.items.empty()) {
+    std::vector<std::string> keys, args{"settle", ""};
+    const std::size_t n = q.take_for(q.items.front().slot, keys, args);
+    if (n == 0) continue;
+    args[1] = std::to_string(n);
+    asio::co_spawn(
+        ioc,
+        [client, script, h, keys = std::move(keys), args = std::move(args)]() mutable -> asio::awaitable<void> {
+          const auto r = co_await client->evalsha(*script, std::move(keys), std::move(args));
+          if (!r) h->failed(r.error().message);
+        },
+        asio::detached);
+  }
+}
+
+}  // namespace
 
 std::string check_redis_at_start(const std::string& url, bool cluster, limits_config::store_error_policy policy) {
   auto parsed = store::parse_redis_url(url);
@@ -117,14 +180,21 @@ redis_limiter::redis_limiter(asio::io_context& ioc, std::shared_ptr<store::redis
       client_(std::move(client)),
       fallback_(std::move(fallback)),
       script_(std::make_shared<const store::redis_script>(std::string(k_bucket_script))),
-      health_(std::make_shared<health>(health{policy})) {}
+      health_(std::make_shared<health>(health{policy})),
+      pending_(std::make_shared<settlements>()) {}
 
 redis_limiter::~redis_limiter() = default;
 
 asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
-  std::vector<std::string> keys, args{"take"};
+  std::vector<std::string> keys, args{"take", "0"};
   keys.reserve(charges.size());
-  args.reserve(1 + 4 * charges.size());
+  args.reserve(2 + 4 * charges.size());
+  // A request's buckets share one hash tag (one slot), so its settlements
+  // can ride along.
+  if (!pending_->items.empty() && !charges.empty()) {
+    const std::size_t n = pending_->take_for(store::key_slot(redis_key_of(charges.front())), keys, args);
+    if (n > 0) args[1] = std::to_string(n);
+  }
   for (const auto& c : charges) add_args(c, c.cost, keys, args);
   const store::redis_result r = co_await client_->evalsha(*script_, std::move(keys), std::move(args));
   std::string why;
@@ -165,27 +235,29 @@ asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
 
 void redis_limiter::adjust(const charge& c, double delta) {
   if (c.kind == unit::parallel || delta == 0) return;
-  std::vector<std::string> keys, args{"adjust"};
-  add_args(c, delta, keys, args);
-  send(std::move(keys), std::move(args));
+  queue_settlement(c, delta);
 }
 
 void redis_limiter::release(const charge& c) {
   if (c.kind != unit::parallel) return;
-  std::vector<std::string> keys, args{"release"};
-  add_args(c, c.cost, keys, args);
-  send(std::move(keys), std::move(args));
+  queue_settlement(c, c.cost);
 }
 
-void redis_limiter::send(std::vector<std::string> keys, std::vector<std::string> args) {
-  asio::co_spawn(
-      ioc_,
-      [client = client_, script = script_, h = health_, keys = std::move(keys),
-       args = std::move(args)]() mutable -> asio::awaitable<void> {
-        const auto r = co_await client->evalsha(*script, std::move(keys), std::move(args));
-        if (!r) h->failed(r.error().message);
-      },
-      asio::detached);
+void redis_limiter::queue_settlement(const charge& c, double change) {
+  auto& items = pending_->items;
+  std::string key = redis_key_of(c);
+  const auto same = std::find_if(items.begin(), items.end(), [&](const settlement& s) { return s.key == key; });
+  if (same != items.end()) {
+    same->change += change;
+  } else {
+    const std::uint16_t slot = store::key_slot(key);
+    items.push_back({std::move(key), slot, c.kind, c.amount, change, c.window});
+  }
+  if (pending_->flush_posted) return;
+  pending_->flush_posted = true;
+  asio::post(ioc_, [q = pending_, client = client_, script = script_, h = health_, &ioc = ioc_] {
+    flush(*q, client, script, h, ioc);
+  });
 }
 
 void redis_limiter::health::failed(const std::string& why) {

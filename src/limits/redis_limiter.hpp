@@ -32,8 +32,14 @@ class redis_limiter final : public limiter {
                 std::shared_ptr<memory_limiter> fallback, limits_config::store_error_policy policy);
   ~redis_limiter() override;
 
+  // Settlements waiting for the slot of `charges` go first in the same
+  // script call: Redis applies them before it decides.
   boost::asio::awaitable<decision> take(std::span<const charge> charges) override;
-  // Sent without waiting for the reply (a failure is logged, not retried).
+  // Gathered, one per bucket with the changes summed, and sent without
+  // waiting for a reply (a failure is logged, not retried): ahead of the
+  // next take of the same cluster slot, or else at the end of the worker's
+  // current turn of its event loop. So the requests that finish together
+  // settle in one round trip, not one each.
   void adjust(const charge& c, double delta) override;
   void release(const charge& c) override;
 
@@ -46,16 +52,18 @@ class redis_limiter final : public limiter {
     void failed(const std::string& why);
     void answered();
   };
+  // The settlements gathered and not sent yet.
+  struct settlements;
 
  private:
-  // Sends one settle operation without waiting.
-  void send(std::vector<std::string> keys, std::vector<std::string> args);
+  void queue_settlement(const charge& c, double change);
 
   boost::asio::io_context& ioc_;
   std::shared_ptr<store::redis_client> client_;
   std::shared_ptr<memory_limiter> fallback_;
   std::shared_ptr<const store::redis_script> script_;
   std::shared_ptr<health> health_;
+  std::shared_ptr<settlements> pending_;  // shared with the flush posted to the worker
 };
 
 // A worker's Redis client for `url` (a redis:// or rediss:// URL;

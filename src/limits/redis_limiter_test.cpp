@@ -81,6 +81,77 @@ TEST(redis_limiter, adjust_trues_up_a_reservation_and_release_gives_back_a_slot)
   EXPECT_TRUE(f.take({p}).admitted);
 }
 
+// Settlements and then a take in one turn of the worker's loop: nothing runs
+// between them, as when a request ends just before the next one is admitted.
+asio::awaitable<decision> release_then_take(limiter& l, std::vector<charge> released, std::vector<charge> taken) {
+  for (const auto& c : released) l.release(c);
+  co_return co_await l.take(taken);
+}
+
+asio::awaitable<decision> adjust_then_take(limiter& l, charge adjusted, double change, std::vector<charge> taken) {
+  l.adjust(adjusted, change);
+  co_return co_await l.take(taken);
+}
+
+// Script calls Redis has run so far (INFO commandstats).
+long evalsha_calls(const redis_server& server) {
+  const std::string stats = server.cli({"INFO", "commandstats"});
+  const auto at = stats.find("cmdstat_evalsha:calls=");
+  return at == std::string::npos ? 0 : std::stol(stats.substr(at + 22));
+}
+
+TEST(redis_limiter, settlements_of_one_turn_are_summed_into_one_call) {
+  fixture f;
+  const charge t = tpm(1000, 800);
+  ASSERT_TRUE(f.take({t}).admitted);
+  const long before = evalsha_calls(f.server);
+  // Three requests that ended in the same turn of the worker's loop.
+  for (int i = 0; i < 3; ++i) f.l->adjust(t, -100);
+  f.settle();
+  EXPECT_EQ(evalsha_calls(f.server) - before, 1);
+  EXPECT_NEAR(f.take({tpm(1000, 0)}).states[0].remaining, 500, 2);
+}
+
+TEST(redis_limiter, a_take_carries_the_settlements_of_its_slot_ahead_of_its_decision) {
+  fixture f;
+  const charge p{"{key_t}:parallel", "key:max_parallel", unit::parallel, 1, 1};
+  const charge elsewhere{"{key_u}:parallel", "key:max_parallel", unit::parallel, 1, 1};
+  ASSERT_TRUE(f.take({p}).admitted);
+  ASSERT_TRUE(f.take({elsewhere}).admitted);
+  const long before = evalsha_calls(f.server);
+  // A request ends and the next one of the same key is admitted in the same
+  // turn: the slot given back must be free when Redis decides.
+  const decision d = run(f.ioc, release_then_take(*f.l, {p, elsewhere}, {p}));
+  EXPECT_TRUE(d.admitted);
+  EXPECT_EQ(d.states.size(), 1u);
+  f.settle();
+  // The take and its slot's release in one call; the other slot's alone.
+  EXPECT_EQ(evalsha_calls(f.server) - before, 2);
+  EXPECT_TRUE(f.take({elsewhere}).admitted);
+  EXPECT_FALSE(f.take({p}).admitted);
+}
+
+TEST(redis_limiter, a_settlement_of_a_bucket_the_take_decides_counts_whatever_the_decision) {
+  fixture f;
+  const charge t = tpm(1000, 800);
+  ASSERT_TRUE(f.take({t}).admitted);  // 200 left
+  const auto settle_then_take = [&](double change, double cost) {
+    return run(f.ioc, adjust_then_take(*f.l, t, change, {rpm(100), tpm(1000, cost)}));
+  };
+  // 700 given back, then 850 fits only because it came first.
+  const decision admitted = settle_then_take(-700, 850);
+  EXPECT_TRUE(admitted.admitted);
+  EXPECT_NEAR(admitted.states[1].remaining, 50, 2);
+  // 300 taken (the request used more than it reserved): 950 cannot fit, and
+  // the 300 still count.
+  const decision refused = settle_then_take(300, 950);
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.refused, 1u);
+  f.settle();
+  EXPECT_LT(f.take({tpm(1000, 0)}).states[0].remaining, 5);  // 50 - 300, refilled a little
+  EXPECT_NEAR(f.take({rpm(100)}).states[0].remaining, 98, 1);  // the refused take took no request
+}
+
 TEST(redis_limiter, a_budget_counts_spend_in_usd_and_expires_with_its_period) {
   fixture f;
   charge s{"{key_t}:budget:d20261203", "key:budget:day", unit::spend, 1.0, 0.4};
