@@ -47,8 +47,8 @@ void append_json_escaped(std::string& out, std::string_view text) {
     if constexpr (swar::available) {
       if (i + 8 <= text.size()) {
         const std::uint64_t w = swar::load(text.data() + i);
-        if ((swar::bytes_below(w, 0x20) | (w & swar::highs) | swar::bytes_equal(w, '"') |
-             swar::bytes_equal(w, '\\')) == 0) {
+        if ((swar::bytes_below(w, 0x20) | (w & swar::highs) | swar::bytes_equal(w, '"') | swar::bytes_equal(w, '\\')) ==
+            0) {
           i += 8;
           continue;
         }

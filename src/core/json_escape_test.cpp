@@ -44,8 +44,8 @@ TEST(json_escape, invalid_utf8_becomes_replacement_characters) {
 // wherever it falls in a word, and whatever its neighbours are.
 TEST(json_escape, a_byte_to_escape_is_found_at_every_offset) {
   const std::pair<std::string_view, std::string_view> cases[] = {
-      {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"},    {std::string_view("\0", 1), "\\u0000"},
-      {"\x1f", "\\u001f"}, {"\xff", "\\ufffd"}, {"é", "é"}, {"\x7f", "\x7f"},
+      {"\"", "\\\""},      {"\\", "\\\\"},      {"\n", "\\n"}, {std::string_view("\0", 1), "\\u0000"},
+      {"\x1f", "\\u001f"}, {"\xff", "\\ufffd"}, {"é", "é"},    {"\x7f", "\x7f"},
   };
   const std::string plain(40, 'x');
   for (const auto& [special, expected] : cases) {

@@ -108,8 +108,8 @@ namespace {
 
 // Sends everything waiting, one script call per cluster slot.
 void flush(redis_limiter::settlements& q, const std::shared_ptr<store::redis_client>& client,
-           const std::shared_ptr<const store::redis_script>& script,
-           const std::shared_ptr<redis_limiter::health>& h, asio::io_context& ioc) {
+           const std::shared_ptr<const store::redis_script>& script, const std::shared_ptr<redis_limiter::health>& h,
+           asio::io_context& ioc) {
   q.flush_posted = false;
   while (!q.items.empty()) {
     std::vector<std::string> keys, args{"settle", ""};

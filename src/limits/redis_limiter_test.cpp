@@ -148,7 +148,7 @@ TEST(redis_limiter, a_settlement_of_a_bucket_the_take_decides_counts_whatever_th
   EXPECT_FALSE(refused.admitted);
   EXPECT_EQ(refused.refused, 1u);
   f.settle();
-  EXPECT_LT(f.take({tpm(1000, 0)}).states[0].remaining, 5);  // 50 - 300, refilled a little
+  EXPECT_LT(f.take({tpm(1000, 0)}).states[0].remaining, 5);    // 50 - 300, refilled a little
   EXPECT_NEAR(f.take({rpm(100)}).states[0].remaining, 98, 1);  // the refused take took no request
 }
 
