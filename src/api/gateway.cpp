@@ -351,13 +351,13 @@ asio::awaitable<std::unique_ptr<running_attempt>> gateway::run(request_context& 
     auto [order, admit_failed, lookup_failed] =
         co_await asio::experimental::make_parallel_group(
             asio::co_spawn(ex, store_into(admit(ctx, *decoded, *routed), refused), asio::deferred),
-            asio::co_spawn(ex, store_into(cache_->lookup(question.key), hit), asio::deferred))
+            asio::co_spawn(ex, store_into(cache_->lookup(question.key, question.as), hit), asio::deferred))
             .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
     if (admit_failed) std::rethrow_exception(admit_failed);
     if (lookup_failed) std::rethrow_exception(lookup_failed);
   } else {
     refused = co_await admit(ctx, *decoded, *routed);
-    if (!refused && question.lookup) hit = co_await cache_->lookup(question.key);
+    if (!refused && question.lookup) hit = co_await cache_->lookup(question.key, question.as);
   }
   if (refused) {
     co_await respond_error(ctx, *refused);
@@ -562,6 +562,7 @@ asio::awaitable<gateway::cache_question> gateway::prepare_cache_lookup(request_c
   }
   q.lookup = true;
   q.key = key;
+  q.as = {ctx.api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai, d.stream};
   co_return q;
 }
 

@@ -145,6 +145,7 @@ class gateway {
     bool answered = false;
     bool lookup = false;
     cache::cache_key key;
+    cache::rendering as;  // how a hit will be answered
   };
   boost::asio::awaitable<cache_question> prepare_cache_lookup(request_context& ctx, const decoded_request& d,
                                                               const route& r);

@@ -31,7 +31,7 @@ std::string encode_answer(const cached_answer& a, std::chrono::system_clock::tim
   return out;
 }
 
-std::optional<decoded_answer> decode_answer(std::string_view bytes) {
+std::optional<decoded_answer> decode_answer(std::string_view bytes, std::optional<rendering> as) {
   if (!bytes.starts_with(k_magic)) return std::nullopt;
   bytes.remove_prefix(k_magic.size());
   const auto nl = bytes.find('\n');
@@ -43,6 +43,17 @@ std::optional<decoded_answer> decode_answer(std::string_view bytes) {
   if (bytes.size() < 2 || bytes[1] != '\n') return std::nullopt;
   const char kind = bytes[0];
   const std::string_view body = bytes.substr(2);
+  const auto stored_at = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
+  const bool replay =
+      as && !as->stream &&
+      ((kind == 'o' && as->api == answer_api::openai) || (kind == 'a' && as->api == answer_api::anthropic));
+  // An entry of ours is a JSON object; anything else is not replayed.
+  if (replay && body.starts_with('{') && body.ends_with('}')) {
+    cached_answer a;
+    a.json_body = body;
+    a.json_api = as->api;
+    return decoded_answer{std::move(a), stored_at};
+  }
   std::optional<cached_answer> a;
   if (kind == 'a') {
     a = answer_from_anthropic_json(body);
@@ -52,7 +63,7 @@ std::optional<decoded_answer> decode_answer(std::string_view bytes) {
     if (a && kind == 'r') a->json_body.clear();
   }
   if (!a) return std::nullopt;
-  return decoded_answer{std::move(*a), std::chrono::system_clock::time_point(std::chrono::seconds(seconds))};
+  return decoded_answer{std::move(*a), stored_at};
 }
 
 }  // namespace llmgw::cache

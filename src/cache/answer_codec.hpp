@@ -19,6 +19,10 @@ struct decoded_answer {
   std::chrono::system_clock::time_point stored_at;
 };
 // nullopt for bytes this version did not write (another version's entry).
-std::optional<decoded_answer> decode_answer(std::string_view bytes);
+// When the answer is to be rendered `as` the JSON body it holds (a
+// non-streamed hit in the API the answer was sent in), that body is all
+// that is read: the replay needs nothing else, and parsing a whole answer
+// was most of a hit's CPU. Otherwise the answer is rebuilt from the body.
+std::optional<decoded_answer> decode_answer(std::string_view bytes, std::optional<rendering> as = std::nullopt);
 
 }  // namespace llmgw::cache

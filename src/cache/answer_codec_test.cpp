@@ -47,6 +47,31 @@ TEST(answer_codec, an_anthropic_answer_keeps_its_bytes) {
   EXPECT_EQ(render_anthropic_json(d->answer), body);
 }
 
+TEST(answer_codec, a_json_hit_in_the_api_it_was_sent_in_reads_only_the_stored_bytes) {
+  auto a = answer_from_openai_json(k_openai_body);
+  ASSERT_TRUE(a);
+  const std::string bytes = encode_answer(*a, std::chrono::system_clock::time_point(1'700'000'000s));
+  const auto replay = decode_answer(bytes, rendering{answer_api::openai, false});
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(render_openai_json(replay->answer), k_openai_body);
+  EXPECT_EQ(replay->stored_at, std::chrono::system_clock::time_point(1'700'000'000s));
+  EXPECT_FALSE(replay->answer.completion.content);  // not rebuilt: nothing needs it
+  // A stream, or the other API, is rendered from the whole answer.
+  for (const rendering as : {rendering{answer_api::openai, true}, rendering{answer_api::anthropic, false}}) {
+    const auto whole = decode_answer(bytes, as);
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(whole->answer.completion.content, "Hello there");
+  }
+  // An answer assembled from a stream holds no bytes to replay as sent.
+  a->json_body.clear();
+  const auto streamed = decode_answer(encode_answer(*a, std::chrono::system_clock::now()), rendering{});
+  ASSERT_TRUE(streamed);
+  EXPECT_TRUE(streamed->answer.json_body.empty());
+  EXPECT_EQ(streamed->answer.completion.content, "Hello there");
+  // What is not a JSON object is never replayed.
+  EXPECT_FALSE(decode_answer("llmgw-answer-1\n1\no\nnot json", rendering{}));
+}
+
 TEST(answer_codec, bytes_of_another_version_or_cut_short_are_no_answer) {
   auto a = answer_from_openai_json(k_openai_body);
   ASSERT_TRUE(a);

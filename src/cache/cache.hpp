@@ -27,7 +27,8 @@ class response_cache {
   virtual ~response_cache() = default;
   // nullopt: nothing fresh under this key. A backend that fails answers
   // nullopt too: a cache is never a reason to fail a request.
-  virtual boost::asio::awaitable<std::optional<cache_hit>> lookup(const cache_key& key) = 0;
+  // The answer of a hit is complete enough to be rendered as `as`.
+  virtual boost::asio::awaitable<std::optional<cache_hit>> lookup(const cache_key& key, rendering as) = 0;
   // Replaces what the key held. `ttl` is at least one second.
   virtual boost::asio::awaitable<void> store(const cache_key& key, std::shared_ptr<const cached_answer> answer,
                                              std::chrono::seconds ttl) = 0;

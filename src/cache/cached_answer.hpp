@@ -24,6 +24,14 @@ namespace llmgw::cache {
 
 enum class answer_api : std::uint8_t { openai, anthropic };
 
+// How a hit is going to be answered. A backend that keeps an answer as
+// bytes can then skip rebuilding it when the hit replays its stored body
+// as it is (a JSON answer in the API it was sent in).
+struct rendering {
+  answer_api api = answer_api::openai;
+  bool stream = false;
+};
+
 struct cached_answer {
   std::string model;                      // as the answer named it
   providers::chat_completion completion;  // content, tool calls, finish reason, usage

@@ -5,7 +5,9 @@ namespace llmgw::cache {
 memory_cache::memory_cache(std::size_t max_bytes, std::function<clock::time_point()> now)
     : shard_bytes_(max_bytes / k_shards), now_(std::move(now)) {}
 
-boost::asio::awaitable<std::optional<cache_hit>> memory_cache::lookup(const cache_key& key) { co_return find(key); }
+boost::asio::awaitable<std::optional<cache_hit>> memory_cache::lookup(const cache_key& key, rendering) {
+  co_return find(key);
+}
 
 boost::asio::awaitable<void> memory_cache::store(const cache_key& key, std::shared_ptr<const cached_answer> answer,
                                                  std::chrono::seconds ttl) {

@@ -24,7 +24,8 @@ class memory_cache final : public response_cache {
   // `now` is the clock (tests move time forward with their own).
   explicit memory_cache(std::size_t max_bytes, std::function<clock::time_point()> now = clock::now);
 
-  boost::asio::awaitable<std::optional<cache_hit>> lookup(const cache_key& key) override;
+  // Answers are kept whole: any rendering.
+  boost::asio::awaitable<std::optional<cache_hit>> lookup(const cache_key& key, rendering as) override;
   boost::asio::awaitable<void> store(const cache_key& key, std::shared_ptr<const cached_answer> answer,
                                      std::chrono::seconds ttl) override;
 

@@ -17,13 +17,13 @@ std::string redis_key(const cache_key& key) { return "llmgw:cache:{" + key.hex()
 
 redis_cache::redis_cache(std::shared_ptr<store::redis_client> client) : client_(std::move(client)) {}
 
-boost::asio::awaitable<std::optional<cache_hit>> redis_cache::lookup(const cache_key& key) {
+boost::asio::awaitable<std::optional<cache_hit>> redis_cache::lookup(const cache_key& key, rendering as) {
   const std::string name = redis_key(key);
   // Named, not a braced list in the co_await: GCC 12 miscompiles that.
   store::redis_command get{"GET", name};
   const store::redis_result r = co_await client_->command(name, std::move(get));
   if (!r || !r->is_string()) co_return std::nullopt;  // a miss, or Redis away: a miss
-  auto decoded = decode_answer(r->str);
+  auto decoded = decode_answer(r->str, as);
   if (!decoded) co_return std::nullopt;
   const auto age =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - decoded->stored_at);

@@ -18,7 +18,7 @@ class redis_cache final : public response_cache {
  public:
   explicit redis_cache(std::shared_ptr<store::redis_client> client);
 
-  boost::asio::awaitable<std::optional<cache_hit>> lookup(const cache_key& key) override;
+  boost::asio::awaitable<std::optional<cache_hit>> lookup(const cache_key& key, rendering as) override;
   boost::asio::awaitable<void> store(const cache_key& key, std::shared_ptr<const cached_answer> answer,
                                      std::chrono::seconds ttl) override;
 
