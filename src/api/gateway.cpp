@@ -562,7 +562,7 @@ asio::awaitable<gateway::cache_question> gateway::prepare_cache_lookup(request_c
   }
   q.lookup = true;
   q.key = key;
-  q.as = {ctx.api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai, d.stream};
+  q.as = {answer_api_of(ctx.api), d.stream};
   co_return q;
 }
 

@@ -47,6 +47,11 @@ class redis_client;
 
 namespace llmgw::api {
 
+// The response cache's name for the API a client speaks.
+inline cache::answer_api answer_api_of(client_api api) {
+  return api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai;
+}
+
 // Everything built once from the configuration and shared read-only.
 struct gateway_state {
   config cfg;

@@ -186,8 +186,7 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attemp
   // frame lives as long as the stream).
   std::unique_ptr<cache::stream_assembler> assembler;
   if (ctx.cache_store) {
-    assembler = std::make_unique<cache::stream_assembler>(
-        ctx.api == client_api::anthropic ? cache::answer_api::anthropic : cache::answer_api::openai);
+    assembler = std::make_unique<cache::stream_assembler>(answer_api_of(ctx.api));
   }
   // First what the stream said up to its first content (held back until
   // then), with the state of the read that brought it; then read on.

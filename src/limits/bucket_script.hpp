@@ -61,21 +61,17 @@ if op ~= 'take' and op ~= 'settle' then
   return redis.error_reply('llmgw bucket script: unknown operation ' .. tostring(op))
 end
 -- A settlement of a token or request bucket the take decides too is folded
--- into the decision: the bucket is read and written once.
-local folded = {}
-if op == 'take' then
-  local taken_at = {}
-  for i = settled + 1, #KEYS do taken_at[KEYS[i]] = i end
-  for i = 1, settled do
-    local j, kind = taken_at[KEYS[i]], arg(i, 1)
-    if j and (kind == 'r' or kind == 't') and arg(j, 1) == kind then
-      folded[j] = tonumber(arg(i, 3))
-    else
-      settle(i)
-    end
+-- into the decision: the bucket is read and written once. (A settle call
+-- takes nothing: every key is settled here.)
+local folded, taken_at = {}, {}
+for i = settled + 1, #KEYS do taken_at[KEYS[i]] = i end
+for i = 1, settled do
+  local j, kind = taken_at[KEYS[i]], arg(i, 1)
+  if j and (kind == 'r' or kind == 't') and arg(j, 1) == kind then
+    folded[j] = tonumber(arg(i, 3))
+  else
+    settle(i)
   end
-else
-  for i = 1, settled do settle(i) end
 end
 if op == 'take' then
   local levels = {}

@@ -235,8 +235,8 @@ insert_outcome sqlite_store::insert(std::string_view entries, std::size_t rows, 
     left -= take;
     // A batch is a few milliseconds of CPU; the gateway's workers may share
     // this core, and a request that waits for the whole batch shows in the
-    // tail latency. The write lock is held meanwhile, which costs no one:
-    // this is the only writer.
+    // tail latency. The write lock stays held meanwhile: other gateways
+    // sharing the file wait that much longer within their busy timeout.
     std::this_thread::yield();
   }
   if (rc != SQLITE_DONE) {
