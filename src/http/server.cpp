@@ -531,12 +531,41 @@ const std::string& request::body() const { return io_->body; }
 std::string_view request::remote() const { return io_->remote; }
 bool request::body_read() const { return io_->body_status != session_io::body_state::unread; }
 
+namespace {
+
+// A chunked request body, decoded as it arrives. A coroutine of its own:
+// its frame holds a 16 KB read scratch, beyond what Asio recycles, which
+// every request with a body would otherwise allocate.
+asio::awaitable<bool> read_chunked_body(session_io& io, std::string_view buffered) {
+  const auto& opt = io.shared.options;
+  chunked_decoder decoder(io.shared.limits, io.parsed.size);
+  io.body_bytes_in_buffer = decoder.feed(buffered, io.body);
+  std::array<char, 16 * 1024> scratch;
+  while (!decoder.done() && !decoder.failed()) {
+    if (!io.body_charge.grow_to(io.body.capacity())) co_return co_await reject_over_budget(io);
+    auto [ec, n] = co_await read_some_in_time(io, asio::buffer(scratch));
+    if (ec) co_return co_await body_read_failed(io, ec);
+    const std::string_view got(scratch.data(), n);
+    const std::size_t used = decoder.feed(got, io.body);
+    if (decoder.done() && used < n) io.pending.assign(got.substr(used));  // the next request's first bytes
+  }
+  if (decoder.failed()) {
+    const int status = status_of(decoder.error());
+    co_await reject(io, status, limit_message(status, opt, decoder.why()));
+    co_return false;
+  }
+  if (!io.body_charge.grow_to(io.body.capacity())) co_return co_await reject_over_budget(io);
+  io.body_status = session_io::body_state::read;
+  co_return true;
+}
+
+}  // namespace
+
 asio::awaitable<bool> request::read_body() {
   session_io& io = *io_;
   if (io.body_status == session_io::body_state::none || io.body_status == session_io::body_state::read) co_return true;
   if (io.body_status == session_io::body_state::failed || io.closed) co_return false;
   const auto& head = io.parsed;
-  const auto& opt = io.shared.options;
   io.body_status = session_io::body_state::failed;  // until it succeeds
   io.body.clear();
 
@@ -569,25 +598,7 @@ asio::awaitable<bool> request::read_body() {
     co_return true;
   }
 
-  chunked_decoder decoder(io.shared.limits, head.size);
-  io.body_bytes_in_buffer = decoder.feed(buffered, io.body);
-  std::array<char, 16 * 1024> scratch;
-  while (!decoder.done() && !decoder.failed()) {
-    if (!io.body_charge.grow_to(io.body.capacity())) co_return co_await reject_over_budget(io);
-    auto [ec, n] = co_await read_some_in_time(io, asio::buffer(scratch));
-    if (ec) co_return co_await body_read_failed(io, ec);
-    const std::string_view got(scratch.data(), n);
-    const std::size_t used = decoder.feed(got, io.body);
-    if (decoder.done() && used < n) io.pending.assign(got.substr(used));  // the next request's first bytes
-  }
-  if (decoder.failed()) {
-    const int status = status_of(decoder.error());
-    co_await reject(io, status, limit_message(status, opt, decoder.why()));
-    co_return false;
-  }
-  if (!io.body_charge.grow_to(io.body.capacity())) co_return co_await reject_over_budget(io);
-  io.body_status = session_io::body_state::read;
-  co_return true;
+  co_return co_await read_chunked_body(io, buffered);
 }
 
 // ---------------------------------------------------------------- response_writer
@@ -766,14 +777,21 @@ asio::awaitable<bool> read_head(session_io& io) {
   }
 }
 
-// After the handler: drop what is left of an unread body, or give up the connection.
-asio::awaitable<void> finish_body(session_io& io) {
-  if (io.body_status != session_io::body_state::unread) co_return;
-  const auto& head = io.parsed;
-  if (head.chunked || !io.keep_alive) {
+// After the handler: whether an unread body is left to drain before the
+// next request (false when there is none, or the connection is given up
+// instead). Not a coroutine: the drain's frame holds an 8 KB sink, beyond
+// what Asio recycles, and most requests would allocate it for nothing.
+bool body_to_drain(session_io& io) {
+  if (io.body_status != session_io::body_state::unread) return false;
+  if (io.parsed.chunked || !io.keep_alive) {
     io.keep_alive = false;
-    co_return;
+    return false;
   }
+  return true;
+}
+
+asio::awaitable<void> drain_body(session_io& io) {
+  const auto& head = io.parsed;
   const std::size_t total = static_cast<std::size_t>(head.content_length);
   const std::size_t buffered = std::min(io.buffer.size() - head.size, total);
   io.body_bytes_in_buffer = buffered;
@@ -926,7 +944,7 @@ asio::awaitable<bool> serve_request(session_io& io) {
   }
   io.current = nullptr;
   if (io.closed) co_return false;
-  co_await finish_body(io);
+  if (body_to_drain(io)) co_await drain_body(io);
   disarm_deadline(io);
   if (!io.keep_alive || io.body_status == session_io::body_state::failed) co_return false;
 

@@ -78,6 +78,10 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
     co_await out.end_stream_with("data: x\n\n");
     co_return;
   }
+  if (req.path() == "/unread") {
+    co_await out.send(200, "text/plain", "answered unread");  // the body is left to the server
+    co_return;
+  }
   const bool read = co_await req.read_body();
   if (read) co_await out.send(200, "text/plain", "ok");
 }
@@ -241,6 +245,35 @@ TEST_F(server_errors, a_body_that_does_not_arrive_in_time_quotes_the_handlers_id
   EXPECT_EQ(a.status, 408);
   EXPECT_EQ(a.body, "408 path=/v1/messages");
   EXPECT_EQ(a.request_id, k_handler_id);
+}
+
+// A handler that answers without reading the body: the server reads the
+// rest of it off the socket (here it arrives after the answer) and the
+// connection serves its next request; a chunked body left unread closes
+// the connection instead.
+TEST_F(server_errors, a_body_the_handler_left_unread_is_drained_before_the_next_request) {
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  const std::string head = "POST /unread HTTP/1.1\r\nhost: gw\r\ncontent-length: 60\r\n\r\n";
+  asio::write(s, asio::buffer(head + std::string(10, 'a')));
+  std::this_thread::sleep_for(50ms);
+  asio::write(s, asio::buffer(std::string(50, 'b') + "GET /next HTTP/1.1\r\nhost: gw\r\nconnection: close\r\n\r\n"));
+  std::string raw;
+  boost::system::error_code ec;
+  asio::read(s, asio::dynamic_buffer(raw), ec);
+  const auto first = raw.find("answered unread");
+  ASSERT_NE(first, std::string::npos) << raw;
+  const auto second = parse_last(raw.substr(first));
+  EXPECT_EQ(second.status, 200) << raw;
+  EXPECT_EQ(second.body, "ok") << raw;
+
+  auto chunked = exchange(
+      "POST /unread HTTP/1.1\r\nhost: gw\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+      "GET /next HTTP/1.1\r\nhost: gw\r\n\r\n");
+  EXPECT_EQ(chunked.body, "answered unread") << chunked.raw;
+  EXPECT_NE(chunked.raw.find("connection: close\r\n"), std::string::npos) << chunked.raw;
+  EXPECT_EQ(chunked.raw.find("HTTP/1.1 ", 1), std::string::npos) << "one answer only:\n" << chunked.raw;
 }
 
 TEST_F(server_errors, header_values_with_control_characters_are_left_out) {
