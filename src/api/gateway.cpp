@@ -547,11 +547,9 @@ asio::awaitable<gateway::cache_question> gateway::prepare_cache_lookup(request_c
     ctx.record.cache = usage::cache_status::skip;
     co_return q;
   }
-  std::string space;
+  cache::key_space space{"key:", ctx.record.key_id};
   if (auto shared = conf.namespaces.find(ctx.record.key_name); shared != conf.namespaces.end()) {
-    space = "shared:" + shared->second;
-  } else {
-    space = "key:" + ctx.record.key_id;
+    space = {"shared:", shared->second};
   }
   const auto key = cache::make_key(space, resolved_model(r), *canonical);
   const std::string_view control = ctx.req.header("cache-control");

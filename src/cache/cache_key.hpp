@@ -40,4 +40,12 @@ boost::system::result<std::string, gateway_error> canonical_anthropic_messages(c
 // request may reach, in a stable order), never the weighted pick.
 cache_key make_key(std::string_view space, std::string_view model, std::string_view canonical);
 
+// The same key for the space `prefix` + `name` ("key:" and a key id), hashed
+// as the two parts without joining them into a string first.
+struct key_space {
+  std::string_view prefix;
+  std::string_view name;
+};
+cache_key make_key(key_space space, std::string_view model, std::string_view canonical);
+
 }  // namespace llmgw::cache

@@ -88,6 +88,10 @@ TEST(cache_key, namespace_and_model_are_part_of_the_key) {
   EXPECT_NE(make_key("ab", "c", c), make_key("a", "bc", c));
   EXPECT_EQ(make_key("key:a", "m", c), make_key("key:a", "m", c));
   EXPECT_EQ(make_key("key:a", "m", c).hex().size(), 32u);
+  // A space given in two parts is the string they spell: entries stored
+  // before (in Redis) keep their keys.
+  EXPECT_EQ(make_key(key_space{"key:", "a"}, "m", c), make_key("key:a", "m", c));
+  EXPECT_NE(make_key(key_space{"key:", "a"}, "m", c), make_key("key:", "am", c));
 }
 
 TEST(cache_key, openai_and_anthropic_clients_asking_the_same_question_share_it) {

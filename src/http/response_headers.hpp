@@ -21,7 +21,7 @@ class response_headers {
   operator header_list() const { return list(); }  // NOLINT: passed straight to response_writer
 
  private:
-  boost::container::small_vector<header_field, 8> fields_;
+  boost::container::small_vector<header_field, 16> fields_;
 };
 
 }  // namespace llmgw::http
