@@ -1,7 +1,9 @@
 // Upstream connections: pooled per worker, plain or TLS, with the three
 // step timeouts (connect, first byte, idle between body reads) and the
-// call's total deadline enforced by the stream's own expiry, so no extra
-// timer runs per read.
+// call's total deadline. A connection at work carries its expiry and is
+// watched by the pool's one timer, set for the earliest expiry: no timer
+// operation per read or write, as a per-operation timer (Beast's
+// tcp_stream) would start and cancel.
 #include "http/upstream.hpp"
 
 #include "core/memory_budget.hpp"
@@ -12,12 +14,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <sys/socket.h>
 #include <algorithm>
@@ -117,10 +122,14 @@ bool is_retryable(upstream_failure f, const exchange_progress& p) {
 using field_allocator = std::pmr::polymorphic_allocator<char>;
 using response_parser = bhttp::response_parser<bhttp::buffer_body, field_allocator>;
 
-struct upstream_connection {
+// Linked into the pool's watch list while a step of a call is timed; the
+// link undoes itself when the connection is destroyed.
+using watch_hook = boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+struct upstream_connection : watch_hook {
   std::string key;
-  std::optional<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::optional<tcp::socket> plain;
+  std::unique_ptr<beast::ssl_stream<tcp::socket>> secure;
   beast::flat_buffer buffer;
   // The arena's first block is inline: a usual head needs no heap at all
   // (a vendor's head of many long fields takes one more block per exchange).
@@ -128,10 +137,20 @@ struct upstream_connection {
   std::pmr::monotonic_buffer_resource fields{field_block.data(), field_block.size()};
   std::optional<response_parser> parser;
   clock::time_point last_used{};
+  // When the current step gives up; set by the pool's watch once passed,
+  // and then every operation of the connection fails with a timeout.
+  clock::time_point expires = clock::time_point::max();
+  bool timed_out = false;
   bool reused = false;
   std::size_t read_capacity = k_first_read;  // what the buffer may fill before the next read
 
-  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  tcp::socket& lowest() { return secure ? secure->next_layer() : *plain; }
+
+  // An operation's error, as the watch decided it: a cancellation by a
+  // passed expiry is a timeout.
+  boost::system::error_code timed(boost::system::error_code ec) const {
+    return timed_out && ec ? boost::system::error_code(beast::error::timeout) : ec;
+  }
 
   // Room for the next read: what is left of read_capacity after the bytes
   // still unparsed (the buffer grows only when that is too little).
@@ -153,13 +172,13 @@ struct upstream_connection {
 
   void close() {
     boost::system::error_code ec;
-    lowest().socket().close(ec);
+    lowest().close(ec);
   }
 
   // A pooled connection the peer has closed reads as EOF; catch that with
   // one non-blocking peek instead of failing a request on it.
   bool still_open() {
-    auto& s = lowest().socket();
+    auto& s = lowest();
     if (!s.is_open()) return false;
     char probe;
     int n = ::recv(s.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -183,10 +202,59 @@ struct upstream_pool::tls_context {
   }
 };
 
+// The connections whose step is timed, and one timer set for the earliest
+// of their expiries. A call's steps all last longer than the ones before
+// them began with, so a new step rarely moves the timer: it fires when the
+// earliest step is due, and is set again for the next one.
+struct upstream_pool::watch : std::enable_shared_from_this<watch> {
+  explicit watch(asio::io_context& ioc) : timer(ioc) {}
+
+  void until(upstream_connection& c, clock::time_point at) {
+    c.expires = at;
+    c.timed_out = false;
+    if (!c.is_linked()) active.push_back(c);
+    if (at < armed_for) arm(at);
+  }
+
+  void arm(clock::time_point at) {
+    armed_for = at;
+    timer.expires_at(at);  // cancels the wait for a later expiry, if any
+    timer.async_wait([w = weak_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto self = w.lock()) self->sweep();
+    });
+  }
+
+  void sweep() {
+    armed_for = clock::time_point::max();
+    const auto now = clock::now();
+    auto earliest = clock::time_point::max();
+    for (auto it = active.begin(); it != active.end();) {
+      upstream_connection& c = *it;
+      if (c.expires <= now) {
+        c.timed_out = true;
+        boost::system::error_code ignored;
+        c.lowest().cancel(ignored);
+        it = active.erase(it);
+      } else {
+        earliest = std::min(earliest, c.expires);
+        ++it;
+      }
+    }
+    if (earliest != clock::time_point::max()) arm(earliest);
+  }
+
+  boost::intrusive::list<upstream_connection, boost::intrusive::constant_time_size<false>> active;
+  asio::steady_timer timer;
+  clock::time_point armed_for = clock::time_point::max();  // max: the timer waits for nothing
+};
+
 upstream_pool::upstream_pool(asio::io_context& ioc, std::size_t max_idle_per_origin)
-    : ioc_(ioc), max_idle_(max_idle_per_origin) {}
+    : ioc_(ioc), max_idle_(max_idle_per_origin), watch_(std::make_shared<watch>(ioc)) {}
 
 upstream_pool::~upstream_pool() = default;
+
+void upstream_pool::watch_until(upstream_connection& c, clock::time_point at) { watch_->until(c, at); }
 
 std::size_t upstream_pool::idle_connections() const {
   std::size_t n = 0;
@@ -253,8 +321,9 @@ asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upst
                                                                  exchange_progress& progress) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head.data(), head.size()),
                                          asio::buffer(body.data(), body.size())};
+  if (c.timed_out) co_return beast::error::timeout;
   auto [wec, wn] = co_await asio::async_write(s, bufs, use_tuple);
-  if (wec) co_return wec;
+  if (wec) co_return c.timed(wec);
   progress.request_sent = true;
   // Read with plain reads and parse synchronously: the response headers (and
   // often the whole body) come in one read, which the composed Beast read
@@ -272,9 +341,10 @@ asio::awaitable<boost::system::error_code> write_and_read_header(Stream& s, upst
     }
     if (c.parser->is_header_done()) co_return ec;
     const auto room = c.prepare_read();
+    if (c.timed_out) co_return beast::error::timeout;
     auto [rec, rn] = co_await s.async_read_some(room, use_tuple);
     if (rn > 0) progress.response_started = true;
-    if (rec) co_return rec == asio::error::eof ? bhttp::error::end_of_stream : rec;
+    if (rec) co_return rec == asio::error::eof ? bhttp::error::end_of_stream : c.timed(rec);
     c.commit_read(rn, room.size());
   }
 }
@@ -319,8 +389,8 @@ upstream_call::upstream_call(upstream_pool& pool, const origin& o, const upstrea
 
 upstream_call::~upstream_call() {
   if (!conn_) return;
+  conn_->unlink();  // no step of this call is timed any more
   if (!cancelled_ && conn_->parser && conn_->parser->is_done() && conn_->parser->get().keep_alive()) {
-    conn_->lowest().expires_never();
     pool_.put_idle(std::move(conn_));
   } else {
     conn_->close();
@@ -338,17 +408,18 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
 
   if (origin_.tls) {
     if (!pool_.tls_) pool_.tls_ = std::make_unique<upstream_pool::tls_context>();
-    c->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, pool_.tls_->ctx);
+    c->secure = std::make_unique<beast::ssl_stream<tcp::socket>>(ioc, pool_.tls_->ctx);
   } else {
     c->plain.emplace(ioc);
   }
   auto& low = c->lowest();
   arm(*c, timeouts_.connect);  // covers the TLS handshake too
-  auto [cec, ep] = co_await low.async_connect(results, use_tuple);
+  auto [connect_ec, ep] = co_await asio::async_connect(low, results, use_tuple);
+  const auto cec = c->timed(connect_ec);
   if (cec == beast::error::timeout) co_return timed_out(upstream_failure::connect_timeout);
   if (cec) co_return upstream_failure::connect;
   boost::system::error_code ignored;
-  low.socket().set_option(tcp::no_delay(true), ignored);
+  low.set_option(tcp::no_delay(true), ignored);
 
   if (c->secure) {
     // SNI, then verify the certificate chain and that it names this host.
@@ -358,7 +429,8 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
     if (not_ip && !SSL_set_tlsext_host_name(c->secure->native_handle(), origin_.host.c_str()))
       co_return upstream_failure::tls;
     c->secure->set_verify_callback(ssl::host_name_verification(origin_.host));
-    auto [hec] = co_await c->secure->async_handshake(ssl::stream_base::client, use_tuple);
+    auto [handshake_ec] = co_await c->secure->async_handshake(ssl::stream_base::client, use_tuple);
+    const auto hec = c->timed(handshake_ec);
     if (hec == beast::error::timeout) co_return timed_out(upstream_failure::connect_timeout);
     if (hec) co_return upstream_failure::tls;
   }
@@ -389,7 +461,7 @@ asio::awaitable<upstream_failure> upstream_call::exchange(std::string_view head,
 void upstream_call::arm(upstream_connection& c, std::chrono::milliseconds step) {
   const auto e = deadline_.for_step(clock::now(), step);
   armed_at_deadline_ = e.is_deadline;
-  c.lowest().expires_at(e.at);
+  pool_.watch_until(c, e.at);
 }
 
 upstream_failure upstream_call::timed_out(upstream_failure step_kind) const {
@@ -462,11 +534,14 @@ asio::awaitable<std::pair<upstream_failure, std::size_t>> upstream_call::read_so
     // read for most of its life, and every frame on that wait is held per stream.
     const auto room = c.prepare_read();
     std::size_t n = 0;
-    if (c.secure) {
+    if (c.timed_out) {
+      ec = beast::error::timeout;
+    } else if (c.secure) {
       std::tie(ec, n) = co_await c.secure->async_read_some(room, use_tuple);
     } else {
       std::tie(ec, n) = co_await c.plain->async_read_some(room, use_tuple);
     }
+    ec = c.timed(ec);
     if (n > 0) c.commit_read(n, room.size());
     if (cancelled_) ec = asio::error::operation_aborted;
     if (ec == asio::error::eof) {

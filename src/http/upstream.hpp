@@ -96,10 +96,15 @@ class upstream_pool {
   friend class upstream_call;
   std::unique_ptr<upstream_connection> take_idle(const origin& o);
   void put_idle(std::unique_ptr<upstream_connection> c);
+  // Times the current step of c: at `at` its pending operations are
+  // cancelled and fail as timeouts (so do any it starts after).
+  void watch_until(upstream_connection& c, std::chrono::steady_clock::time_point at);
 
   struct tls_context;
+  struct watch;
   boost::asio::io_context& ioc_;
   std::size_t max_idle_;
+  std::shared_ptr<watch> watch_;  // shared only so its timer's handler can tell it is gone
   std::unique_ptr<tls_context> tls_;
   std::unique_ptr<char[]> scratch_;  // where calls parse body bytes (one at a time: between two co_awaits)
   std::unordered_map<std::string, std::vector<std::unique_ptr<upstream_connection>>> idle_;
@@ -158,8 +163,8 @@ class upstream_call {
   void visit_headers(header_visitor v, void* ctx) const;
   boost::asio::awaitable<upstream_failure> connect_fresh();
   boost::asio::awaitable<upstream_failure> exchange(std::string_view head, std::string_view body);
-  // Arms the stream's expiry for the next step: its own timeout or the
-  // call's deadline, whichever comes first.
+  // Times the next step: its own timeout or the call's deadline, whichever
+  // comes first.
   void arm(upstream_connection& c, std::chrono::milliseconds step);
   upstream_failure timed_out(upstream_failure step_kind) const;
   // Closes the connection (the body is left unread) and returns f.

@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -241,6 +242,48 @@ TEST(upstream_call, the_deadline_also_bounds_the_wait_for_the_first_byte) {
   auto out = run({"", "", 10'000ms}, 64 << 20, nullptr, t);
   EXPECT_EQ(out.started, upstream_failure::total_timeout);
   EXPECT_LT(out.took, 1000ms);
+}
+
+asio::awaitable<void> fetch_after(std::chrono::milliseconds delay, upstream_pool& pool, origin o, upstream_timeouts t,
+                                  outcome* out) {
+  asio::steady_timer pause(co_await asio::this_coro::executor, delay);
+  co_await pause.async_wait(use_tuple);
+  co_await fetch(pool, std::move(o), t, nullptr, 1 << 20, out);
+}
+
+// The pool times every connection's step with one timer, set for the
+// earliest expiry: a call with a short timeout that starts while another
+// waits on a long one must still give up on time.
+TEST(upstream_call, a_shorter_timeout_started_later_still_fires_on_time) {
+  asio::io_context ioc;
+  tcp::acceptor slow(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::acceptor quick(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  upstream_pool pool(ioc);
+  // Both vendors read the request and say nothing.
+  asio::co_spawn(ioc, vendor(slow, {"", "", 10'000ms}), asio::detached);
+  asio::co_spawn(ioc, vendor(quick, {"", "", 10'000ms}), asio::detached);
+  upstream_timeouts long_wait;
+  long_wait.first_byte = 5000ms;
+  upstream_timeouts short_wait;
+  short_wait.first_byte = 200ms;
+  outcome waiting;
+  outcome timed;
+  asio::co_spawn(ioc, fetch(pool, origin::make("127.0.0.1", slow.local_endpoint().port(), false), long_wait, nullptr,
+                            1 << 20, &waiting),
+                 asio::detached);
+  asio::co_spawn(ioc,
+                 fetch_after(50ms, pool, origin::make("127.0.0.1", quick.local_endpoint().port(), false), short_wait,
+                             &timed),
+                 [&](std::exception_ptr) {
+                   slow.close();
+                   quick.close();
+                   ioc.stop();
+                 });
+  ioc.run_for(10s);
+  EXPECT_EQ(timed.started, upstream_failure::first_byte_timeout);
+  EXPECT_GE(timed.took, 190ms);
+  EXPECT_LT(timed.took, 1000ms);
+  EXPECT_EQ(waiting.started, upstream_failure::cancelled) << "the long wait was still on";
 }
 
 // ---------------------------------------------------------------- retry safety
