@@ -249,6 +249,68 @@ if (tail.length) {
   console.log();
 }
 
+// --- paired rounds (the pairs target) ------------------------------------------------
+// Each round is nginx's 1 KB row and three llmgw configurations' taken back
+// to back; a ratio compares rows of one round only, and the verdicts read
+// the median over the rounds, so a machine that speeds up or slows down
+// between rounds moves no ratio.
+const pairs = rows.filter((r) => r.kind === 'pair');
+if (pairs.length) {
+  const rounds = [...new Set(pairs.map((r) => r.round))].sort((a, b) => a - b);
+  const at = (round, target) => pairs.find((r) => r.round === round && r.target === target);
+  const median = (xs) => {
+    const v = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
+    if (!v.length) return null;
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  const usPerRequest = (row) => {
+    const c = row?.cpu;
+    return c && row.data.rps ? ((c.proxy / c.hz) * 1e6) / (row.data.rps * c.seconds) : null;
+  };
+  const per = rounds.map((round) => {
+    const [n, g, off, all] = ['nginx', 'llmgw', 'llmgw-norec', 'llmgw-all'].map((t) => at(round, t));
+    return {
+      round,
+      nginx: n?.data.rps,
+      nginxUs: usPerRequest(n),
+      llmgw: ratio(g?.data.rps, n?.data.rps),
+      llmgwP99: ratio(g?.data.p99_us, n?.data.p99_us),
+      llmgwUs: usPerRequest(g),
+      norec: ratio(off?.data.rps, n?.data.rps),
+      norecP99: ratio(off?.data.p99_us, n?.data.p99_us),
+      records: ratio(g?.data.rps, off?.data.rps),
+      all: ratio(all?.data.rps, n?.data.rps),
+      allAdded: all && n ? (all.data.p99_us - n.data.p99_us) / 1000 : null,
+    };
+  });
+  const med = Object.fromEntries(Object.keys(per[0]).map((k) => [k, median(per.map((p) => p[k]))]));
+  const added = (v) => (v == null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(2)} ms`);
+  console.log('1 KB body, paired rounds: each ratio from rows of one round (access log ' + accessLog + ')');
+  console.log();
+  console.log(
+    '| round | nginx req/s | nginx µs/req | llmgw ÷ nginx | p99 ÷ nginx | llmgw µs/req | records off ÷ nginx | ' +
+      'p99 ÷ nginx | records on ÷ off | every feature on ÷ nginx | its p99 − nginx |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const p of [...per, { ...med, round: 'median' }]) {
+    console.log(
+      `| ${p.round} | ${fmt(p.nginx)} | ${fmt(p.nginxUs, 1)} | ${fmtRatio(p.llmgw)} | ${fmtRatio(p.llmgwP99)} | ` +
+        `${fmt(p.llmgwUs, 1)} | ${fmtRatio(p.norec)} | ${fmtRatio(p.norecP99)} | ${fmtRatio(p.records)} | ` +
+        `${fmtRatio(p.all)} | ${added(p.allAdded)} |`,
+    );
+  }
+  console.log();
+  const verdict = (name, value, ok, shown) =>
+    verdicts.push(`${value == null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}  paired median, ${name}: ${shown}`);
+  verdict('1 KB req/s ≥ 0.85× nginx, access logs on (issue 8)', med.llmgw, med.llmgw >= 0.85, fmtRatio(med.llmgw));
+  verdict('1 KB p99 ≤ 1.2× nginx, access logs on (issue 8)', med.llmgwP99, med.llmgwP99 <= 1.2, fmtRatio(med.llmgwP99));
+  verdict('usage records to SQLite: req/s ≥ 0.9× records off (issue 11)', med.records, med.records >= 0.9,
+    fmtRatio(med.records));
+  verdict('every feature on: req/s ≥ 0.9× nginx (issue 13)', med.all, med.all >= 0.9, fmtRatio(med.all));
+  verdict('every feature on: p99 ≤ nginx + 0.5 ms (issue 13)', med.allAdded, med.allAdded <= 0.5, added(med.allAdded));
+}
+
 // --- targets of issue #2 ------------------------------------------------------------
 const get = (test, target) => wrk.find((r) => r.test === test && r.target === target)?.data;
 // A run without wrk rows (BENCH_TARGETS=tail, tail_latency.sh) has none of these to check.

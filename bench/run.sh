@@ -38,7 +38,10 @@
 #                           feature with shared state (limits and a cache miss in Redis, usage
 #                           records to PostgreSQL, both on the load core); tail: a model group
 #                           of two deployments, one with a slow tail, under three strategies
-#                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on)
+#                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on);
+#                           pairs: the 1 KB row of nginx, llmgw, llmgw-norec and llmgw-all taken
+#                           in turn, BENCH_PAIRS rounds, each ratio from one round (see below)
+#   BENCH_PAIRS [5]  rounds of the pairs target; BENCH_PAIR_SECONDS [4] per row (after the warm-up)
 #   BENCH_USAGE [sqlite]  llmgw's usage records: sqlite (usage.db in the temp folder, the
 #                           shipping default) or off (usage: {enabled: false})
 #   LLMGW_BIN [build/release/llmgw, built when missing]
@@ -102,7 +105,7 @@ gateway_key=sk-bench-gateway-key
 upstream_key=sk-bench-upstream-key
 
 tools=(taskset node curl)
-[[ " $targets " != *" nginx "* ]] || tools+=(nginx)
+[[ " $targets " != *" nginx "* && " $targets " != *" pairs "* ]] || tools+=(nginx)
 [[ " $targets " != *" llmgw-redis "* && " $targets " != *" llmgw-shared "* ]] || tools+=(redis-server redis-cli)
 [[ " $targets " != *" llmgw "* || $usage_records != sqlite ]] || tools+=(sqlite3)
 if [[ " $targets " == *" llmgw-pg "* || " $targets " == *" llmgw-shared "* ]]; then
@@ -188,6 +191,7 @@ cpu_delta() {  # cpu_delta MICROSECONDS "SAMPLE0" "SAMPLE1" : sets cpu_json (tic
   cpu_json+="}"
 }
 
+wrk_kind=wrk pair_round=0  # the pairs target records its rows as kind "pair", with their round
 run_wrk() {  # run_wrk TARGET TEST BODYFILE URL [HEADER]
   [[ $wrk_rows != 0 ]] || return 0
   local target=$1 test=$2 body=$3 url=$4 header=${5:-} out line calls0 calls1 c0 c1 t0 t1
@@ -204,7 +208,7 @@ run_wrk() {  # run_wrk TARGET TEST BODYFILE URL [HEADER]
   log "$target $test: CPU over the run: $cpu_text"
   line=$(grep -m1 '^BENCH_JSON ' "$out") || { cat "$out" >&2; die "wrk printed no summary"; }
   line=${line#BENCH_JSON }
-  record "{\"kind\":\"wrk\",\"target\":\"$target\",\"test\":\"$test\",\"redis_calls\":$((calls1 - calls0)),\"cpu\":$cpu_json,\"data\":$line}"
+  record "{\"kind\":\"$wrk_kind\",\"round\":$pair_round,\"target\":\"$target\",\"test\":\"$test\",\"redis_calls\":$((calls1 - calls0)),\"cpu\":$cpu_json,\"data\":$line}"
   log "$target $test: $(grep -E 'Requests/sec' "$out" | tr -s ' ')"
 }
 
@@ -480,6 +484,44 @@ for target in $targets; do
       run_miss_row llmgw-all 1k-all
       stop_llmgw
       gateway_key=$master_key
+      ;;
+    pairs)
+      # This machine's speed swings by a quarter within minutes, more than
+      # the differences the issues' targets ask about; rows a minute apart
+      # then compare two machines. Here each round takes the 1 KB row of
+      # nginx and of three llmgw configurations back to back, shorter, and
+      # every ratio comes from one round: the report gives each round's and
+      # their median.
+      saved_usage=$usage_records saved_duration=$duration
+      duration=${BENCH_PAIR_SECONDS:-4} wrk_kind=pair
+      master_key=$gateway_key
+      for ((pair_round = 1; pair_round <= ${BENCH_PAIRS:-5}; pair_round++)); do
+        start_nginx
+        bench_proxy_pid=$(nginx_worker)
+        run_wrk nginx 1k "$tmp/body-1k.json" "http://127.0.0.1:$nginx_port/v1/chat/completions"
+        stop_nginx
+        for variant in llmgw llmgw-norec llmgw-all; do
+          usage_records=$saved_usage
+          [[ $variant != llmgw-norec ]] || usage_records=off
+          if [[ $variant == llmgw-all ]]; then
+            gateway_key=sk-bench-limited-key
+            start_llmgw "$(limited_key_config 'cache: {backend: memory, ttl: 600}')"
+          else
+            start_llmgw
+          fi
+          bench_proxy_pid=$llmgw_pid
+          url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
+          if [[ $variant == llmgw-all ]]; then
+            run_miss_row llmgw-all 1k
+          else
+            check_target "$variant" "$url"
+            run_wrk "$variant" 1k "$tmp/body-1k.json" "$url"
+          fi
+          stop_llmgw
+          gateway_key=$master_key
+        done
+      done
+      bench_proxy_pid="" wrk_kind=wrk pair_round=0 duration=$saved_duration usage_records=$saved_usage
       ;;
     tail)
       # Its own mocks and gateways, one config after another; its rows join ours.
