@@ -78,6 +78,13 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
     co_await out.end_stream_with("data: x\n\n");
     co_return;
   }
+  if (req.path() == "/big") {
+    // 16 MiB of a pattern that shows any byte out of place.
+    std::string body(16 << 20, '\0');
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    co_await out.send(200, "text/plain", body);
+    co_return;
+  }
   if (req.path() == "/unread") {
     co_await out.send(200, "text/plain", "answered unread");  // the body is left to the server
     co_return;
@@ -274,6 +281,29 @@ TEST_F(server_errors, a_body_the_handler_left_unread_is_drained_before_the_next_
   EXPECT_EQ(chunked.body, "answered unread") << chunked.raw;
   EXPECT_NE(chunked.raw.find("connection: close\r\n"), std::string::npos) << chunked.raw;
   EXPECT_EQ(chunked.raw.find("HTTP/1.1 ", 1), std::string::npos) << "one answer only:\n" << chunked.raw;
+}
+
+// A response larger than the socket takes at once, to a client that reads
+// only later: it arrives whole, in order and once.
+TEST_F(server_errors, a_response_the_socket_cannot_take_at_once_arrives_whole) {
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  s.open(tcp::v4());
+  const int small = 16 * 1024;  // before connecting, so the window stays small
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  asio::write(s, asio::buffer(std::string_view("GET /big HTTP/1.1\r\nhost: gw\r\nconnection: close\r\n\r\n")));
+  std::this_thread::sleep_for(200ms);
+  std::string raw;
+  boost::system::error_code ec;
+  asio::read(s, asio::dynamic_buffer(raw), ec);
+  ASSERT_EQ(raw.find("HTTP/1.1 ", 1), std::string::npos) << "one response, sent once";
+  const auto a = parse_last(raw);
+  ASSERT_EQ(a.status, 200);
+  ASSERT_EQ(a.body.size(), std::size_t{16 << 20});
+  for (std::size_t i = 0; i < a.body.size(); ++i) {
+    ASSERT_EQ(a.body[i], static_cast<char>('a' + (i * 7 + i / 4096) % 26)) << "byte " << i;
+  }
 }
 
 TEST_F(server_errors, header_values_with_control_characters_are_left_out) {

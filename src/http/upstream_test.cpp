@@ -286,6 +286,57 @@ TEST(upstream_call, a_shorter_timeout_started_later_still_fires_on_time) {
   EXPECT_EQ(waiting.started, upstream_failure::cancelled) << "the long wait was still on";
 }
 
+char pattern_at(std::size_t i) { return static_cast<char>('a' + (i * 7 + i / 4096) % 26); }
+
+// Reads a request with a body only after a pause, then answers "whole" when
+// the body is the pattern, byte for byte, and "broken" otherwise.
+asio::awaitable<void> slow_reading_vendor(tcp::acceptor& acceptor, std::size_t body_size) {
+  auto [aec, sock] = co_await acceptor.async_accept(use_tuple);
+  if (aec) co_return;
+  asio::steady_timer pause(acceptor.get_executor(), 200ms);
+  co_await pause.async_wait(use_tuple);
+  std::string got;
+  std::vector<char> buf(64 * 1024);
+  std::size_t head_end = std::string::npos;
+  while (head_end == std::string::npos || got.size() < head_end + 4 + body_size) {
+    auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
+    if (ec) co_return;
+    got.append(buf.data(), n);
+    if (head_end == std::string::npos) head_end = got.find("\r\n\r\n");
+  }
+  bool whole = got.size() == head_end + 4 + body_size;
+  for (std::size_t i = 0; whole && i < body_size; ++i) whole = got[head_end + 4 + i] == pattern_at(i);
+  const std::string answer = whole ? "whole" : "broken";
+  co_await asio::async_write(sock, asio::buffer(with_length(answer) + answer), use_tuple);
+}
+
+asio::awaitable<void> send_body(upstream_pool& pool, origin o, std::string body, outcome* out) {
+  upstream_call call(pool, o, {});
+  const std::string head = "POST / HTTP/1.1\r\nhost: vendor\r\ncontent-length: " + std::to_string(body.size()) +
+                           "\r\n\r\n";
+  out->started = co_await call.start(head, body);
+  if (out->started == upstream_failure::none) out->read = co_await call.read_all(out->body, 1 << 20);
+}
+
+// A request the socket cannot take at once (the vendor reads it late)
+// arrives whole and in order.
+TEST(upstream_call, a_request_the_socket_cannot_take_at_once_arrives_whole) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  upstream_pool pool(ioc);
+  std::string body(16 << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = pattern_at(i);
+  const std::size_t size = body.size();
+  outcome out;
+  asio::co_spawn(ioc, slow_reading_vendor(acceptor, size), asio::detached);
+  asio::co_spawn(ioc, send_body(pool, origin::make("127.0.0.1", acceptor.local_endpoint().port(), false),
+                                std::move(body), &out),
+                 [&](std::exception_ptr) { ioc.stop(); });
+  ioc.run_for(20s);
+  ASSERT_EQ(out.started, upstream_failure::none);
+  EXPECT_EQ(out.body, "whole");
+}
+
 // ---------------------------------------------------------------- retry safety
 //
 // For each way an exchange can fail, what the call records (was the request
