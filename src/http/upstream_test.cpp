@@ -268,17 +268,17 @@ TEST(upstream_call, a_shorter_timeout_started_later_still_fires_on_time) {
   short_wait.first_byte = 200ms;
   outcome waiting;
   outcome timed;
-  asio::co_spawn(ioc, fetch(pool, origin::make("127.0.0.1", slow.local_endpoint().port(), false), long_wait, nullptr,
-                            1 << 20, &waiting),
-                 asio::detached);
   asio::co_spawn(ioc,
-                 fetch_after(50ms, pool, origin::make("127.0.0.1", quick.local_endpoint().port(), false), short_wait,
-                             &timed),
-                 [&](std::exception_ptr) {
-                   slow.close();
-                   quick.close();
-                   ioc.stop();
-                 });
+                 fetch(pool, origin::make("127.0.0.1", slow.local_endpoint().port(), false), long_wait, nullptr,
+                       1 << 20, &waiting),
+                 asio::detached);
+  asio::co_spawn(
+      ioc, fetch_after(50ms, pool, origin::make("127.0.0.1", quick.local_endpoint().port(), false), short_wait, &timed),
+      [&](std::exception_ptr) {
+        slow.close();
+        quick.close();
+        ioc.stop();
+      });
   ioc.run_for(10s);
   EXPECT_EQ(timed.started, upstream_failure::first_byte_timeout);
   EXPECT_GE(timed.took, 190ms);
@@ -312,8 +312,8 @@ asio::awaitable<void> slow_reading_vendor(tcp::acceptor& acceptor, std::size_t b
 
 asio::awaitable<void> send_body(upstream_pool& pool, origin o, std::string body, outcome* out) {
   upstream_call call(pool, o, {});
-  const std::string head = "POST / HTTP/1.1\r\nhost: vendor\r\ncontent-length: " + std::to_string(body.size()) +
-                           "\r\n\r\n";
+  const std::string head =
+      "POST / HTTP/1.1\r\nhost: vendor\r\ncontent-length: " + std::to_string(body.size()) + "\r\n\r\n";
   out->started = co_await call.start(head, body);
   if (out->started == upstream_failure::none) out->read = co_await call.read_all(out->body, 1 << 20);
 }
@@ -329,9 +329,9 @@ TEST(upstream_call, a_request_the_socket_cannot_take_at_once_arrives_whole) {
   const std::size_t size = body.size();
   outcome out;
   asio::co_spawn(ioc, slow_reading_vendor(acceptor, size), asio::detached);
-  asio::co_spawn(ioc, send_body(pool, origin::make("127.0.0.1", acceptor.local_endpoint().port(), false),
-                                std::move(body), &out),
-                 [&](std::exception_ptr) { ioc.stop(); });
+  asio::co_spawn(
+      ioc, send_body(pool, origin::make("127.0.0.1", acceptor.local_endpoint().port(), false), std::move(body), &out),
+      [&](std::exception_ptr) { ioc.stop(); });
   ioc.run_for(20s);
   ASSERT_EQ(out.started, upstream_failure::none);
   EXPECT_EQ(out.body, "whole");
