@@ -407,6 +407,18 @@ void start_watch(session_io& io) {
                           [w = io.link](boost::system::error_code ec, std::size_t n) { on_watch_event(w, ec, n); });
 }
 
+// Ends a watch still waiting when its request is over. Its receive must not
+// stay queued in front of the session's next read: when the client closes,
+// Asio completes the first receive queued on the socket with EOF and, the
+// socket being exhausted, tries none behind it, and edge-triggered epoll
+// reports the close only once. The connection would stay in CLOSE-WAIT for
+// good, holding its descriptor and a place under max_connections.
+void stop_watch(session_io& io) {
+  if (!io.link->waiting || io.closed) return;
+  boost::system::error_code ignored;
+  io.socket.cancel(ignored);  // only the watch is pending now; `waiting` clears when it completes
+}
+
 // Can a close be seen on this request's connection? Not when bytes past
 // the request are already here: a close behind them cannot be seen.
 bool watchable(const session_io& io) {
@@ -935,6 +947,7 @@ asio::awaitable<bool> serve_request(session_io& io) {
     std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"what\":\"%s\"}\n", e.what());
   }
   io.on_cancel = nullptr;
+  stop_watch(io);
   if (!writer.finished() && !io.closed) {
     if (writer.started()) {
       writer.abort();  // a half-written response cannot be finished cleanly

@@ -85,6 +85,15 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
     co_await out.send(200, "text/plain", body);
     co_return;
   }
+  if (req.path() == "/slow") {
+    // Long enough for the server to start watching the client for a hang-up.
+    out.on_cancel([](cancel_reason) {});
+    asio::steady_timer pause(co_await asio::this_coro::executor, 80ms);
+    co_await pause.async_wait(asio::use_awaitable);
+    out.clear_cancel();
+    co_await out.send(200, "text/plain", "slow");
+    co_return;
+  }
   if (req.path() == "/unread") {
     co_await out.send(200, "text/plain", "answered unread");  // the body is left to the server
     co_return;
@@ -304,6 +313,31 @@ TEST_F(server_errors, a_response_the_socket_cannot_take_at_once_arrives_whole) {
   for (std::size_t i = 0; i < a.body.size(); ++i) {
     ASSERT_EQ(a.body[i], static_cast<char>('a' + (i * 7 + i / 4096) % 26)) << "byte " << i;
   }
+}
+
+// A client that closes its keep-alive connection after a request long
+// enough to be watched for a hang-up: the server closes its side too (its
+// next read sees the close; the watch's receive must not be left in front
+// of it). Before, such connections stayed in CLOSE-WAIT for good, holding a
+// descriptor and a place under max_connections.
+TEST_F(server_errors, a_connection_closed_by_its_client_after_a_watched_request_is_closed) {
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  asio::write(s, asio::buffer(std::string_view("GET /slow HTTP/1.1\r\nhost: gw\r\n\r\n")));
+  std::string raw;
+  char buf[4096];
+  while (raw.find("slow", raw.find("\r\n\r\n") == std::string::npos ? raw.size() : raw.find("\r\n\r\n")) ==
+         std::string::npos) {
+    const std::size_t n = s.read_some(asio::buffer(buf));
+    raw.append(buf, n);
+  }
+  s.shutdown(tcp::socket::shutdown_send);  // the client is done: FIN
+  timeval two_seconds{2, 0};
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof two_seconds);
+  // A plain recv: Asio's own read would wait past the timeout.
+  const auto n = ::recv(s.native_handle(), buf, sizeof buf, 0);
+  EXPECT_EQ(n, 0) << "the server did not close its side within 2 s";
 }
 
 TEST_F(server_errors, header_values_with_control_characters_are_left_out) {

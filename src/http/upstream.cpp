@@ -402,9 +402,17 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
   auto c = std::make_unique<upstream_connection>();
   c->key = origin_.key;
   auto& ioc = pool_.context();
-  tcp::resolver resolver(ioc);
-  auto [rec, results] = co_await resolver.async_resolve(origin_.host, std::to_string(origin_.port), use_tuple);
-  if (rec) co_return upstream_failure::connect;
+  // An address needs no lookup: Asio resolves on a thread of its own, two
+  // hand-offs per fresh connection (a local vLLM or Ollama, a sidecar).
+  boost::system::error_code not_ip;
+  const auto literal = asio::ip::make_address(origin_.host, not_ip);
+  tcp::resolver::results_type results;
+  if (not_ip) {
+    tcp::resolver resolver(ioc);
+    auto [rec, found] = co_await resolver.async_resolve(origin_.host, std::to_string(origin_.port), use_tuple);
+    if (rec) co_return upstream_failure::connect;
+    results = std::move(found);
+  }
 
   if (origin_.tls) {
     if (!pool_.tls_) pool_.tls_ = std::make_unique<upstream_pool::tls_context>();
@@ -414,7 +422,12 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
   }
   auto& low = c->lowest();
   arm(*c, timeouts_.connect);  // covers the TLS handshake too
-  auto [connect_ec, ep] = co_await asio::async_connect(low, results, use_tuple);
+  boost::system::error_code connect_ec;
+  if (not_ip) {
+    std::tie(connect_ec, std::ignore) = co_await asio::async_connect(low, results, use_tuple);
+  } else {
+    std::tie(connect_ec) = co_await low.async_connect(tcp::endpoint(literal, origin_.port), use_tuple);
+  }
   const auto cec = c->timed(connect_ec);
   if (cec == beast::error::timeout) co_return timed_out(upstream_failure::connect_timeout);
   if (cec) co_return upstream_failure::connect;
@@ -424,8 +437,6 @@ asio::awaitable<upstream_failure> upstream_call::connect_fresh() {
   if (c->secure) {
     // SNI, then verify the certificate chain and that it names this host.
     // SNI carries DNS names only (RFC 6066), never an IP literal.
-    boost::system::error_code not_ip;
-    asio::ip::make_address(origin_.host, not_ip);
     if (not_ip && !SSL_set_tlsext_host_name(c->secure->native_handle(), origin_.host.c_str()))
       co_return upstream_failure::tls;
     c->secure->set_verify_callback(ssl::host_name_verification(origin_.host));
