@@ -20,83 +20,81 @@
 //              never_fits, retry_after_ms, then per taken key: remaining,
 //              ms until full}
 //   settle  → 1 (every key is a settlement)
-// A bucket is a hash {l = level, t = ms of the last update} that expires
-// once it would be full again: an absent bucket is a full one. In-flight
-// counts and spend are plain numbers.
+// Every value is a plain string, so one MGET reads all of a call's keys and
+// one SET … PX writes each changed one: four commands for a typical take
+// with its settlements (TIME, MGET, two SETs), where a hash per bucket took
+// seven. Each command inside a script costs about a microsecond of the
+// Redis server's single core; the script is most of its work per request.
+// A bucket ("r", "t") holds the time, in ms on the server's clock, at which
+// it is full again, and expires then: an absent bucket is a full one. Its
+// level is amount - (that time - now) * amount / 60000, so a take adds
+// cost * 60000 / amount and a level below zero is a time beyond a minute.
+// In-flight counts ("p") and spend ("s") are plain numbers.
 #include <string_view>
 
 namespace llmgw::limits {
 
 inline constexpr std::string_view k_bucket_script = R"lua(
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local op = ARGV[1]
-local function arg(i, j) return ARGV[2 + (i - 1) * 4 + j] end
-local settled = tonumber(ARGV[2])
-local function level_of(key, amount)
-  local v = redis.call('HMGET', key, 'l', 't')
-  if not v[1] then return amount end
-  local lvl = tonumber(v[1]) + (now - tonumber(v[2])) * amount / 60000
-  if lvl > amount then lvl = amount end
-  return lvl
-end
-local function save(key, lvl, amount)
-  redis.call('HSET', key, 'l', tostring(lvl), 't', tostring(now))
-  redis.call('PEXPIRE', key, math.ceil((amount - lvl) * 60000 / amount) + 1000)
-end
-local function settle(i)
-  local kind, amount, delta = arg(i, 1), tonumber(arg(i, 2)), tonumber(arg(i, 3))
-  if kind == 'p' then
-    if redis.call('DECRBY', KEYS[i], delta) <= 0 then redis.call('DEL', KEYS[i]) end
-  elseif kind == 's' then
-    if tonumber(redis.call('INCRBYFLOAT', KEYS[i], tostring(delta))) < 0 then redis.call('SET', KEYS[i], '0', 'KEEPTTL') end
-    if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], tonumber(arg(i, 4)) + 60000) end
-  else
-    local lvl = level_of(KEYS[i], amount) - delta
-    if lvl > amount then lvl = amount end
-    save(KEYS[i], lvl, amount)
-  end
-end
 if op ~= 'take' and op ~= 'settle' then
   return redis.error_reply('llmgw bucket script: unknown operation ' .. tostring(op))
 end
--- A settlement of a token or request bucket the take decides too is folded
--- into the decision: the bucket is read and written once. (A settle call
--- takes nothing: every key is settled here.)
-local folded, taken_at = {}, {}
-for i = settled + 1, #KEYS do taken_at[KEYS[i]] = i end
-for i = 1, settled do
-  local j, kind = taken_at[KEYS[i]], arg(i, 1)
-  if j and (kind == 'r' or kind == 't') and arg(j, 1) == kind then
-    folded[j] = tonumber(arg(i, 3))
-  else
-    settle(i)
+local settled = tonumber(ARGV[2])
+-- Key i's arguments are ARGV[4i - 1 .. 4i + 2]: kind, amount, cost or
+-- change, ms until a budget's period ends.
+local function kind_of(i) return ARGV[i * 4 - 1] end
+local function amount_of(i) return tonumber(ARGV[i * 4]) end
+local function cost_of(i) return tonumber(ARGV[i * 4 + 1]) end
+local function period_ms(i) return tonumber(ARGV[i * 4 + 2]) end
+-- Each key is read once; settlements, then the decision, change the values
+-- here (a key both settled and taken is settled first); each changed key is
+-- written once at the end. A bucket is kept here as its debt: the ms until
+-- it is full. (A key of another type reads as absent and is overwritten.)
+local read = redis.call('MGET', unpack(KEYS))
+local value = {}
+for i = 1, #KEYS do
+  if value[KEYS[i]] == nil then
+    local v = tonumber(read[i]) or 0
+    local kind = kind_of(i)
+    if kind == 'r' or kind == 't' then v = math.max(0, v - now) end
+    value[KEYS[i]] = v
   end
 end
+local changed, written_by = {}, {}
+local function change(i, v)
+  local key = KEYS[i]
+  value[key] = v
+  if not written_by[key] then changed[#changed + 1] = key end
+  written_by[key] = i
+end
+for i = 1, settled do
+  local kind, delta, v = kind_of(i), cost_of(i), value[KEYS[i]]
+  if kind == 'p' then
+    v = v - delta
+  elseif kind == 's' then
+    v = math.max(0, v + delta)
+  else
+    v = math.max(0, v + delta * 60000 / amount_of(i))
+  end
+  change(i, v)
+end
+local out = 1
 if op == 'take' then
-  local levels = {}
   local admitted, refused, never, wait = 1, 0, 0, 0
   for i = settled + 1, #KEYS do
-    local kind, amount, cost = arg(i, 1), tonumber(arg(i, 2)), tonumber(arg(i, 3))
-    local room = true
+    local kind, amount, cost, v = kind_of(i), amount_of(i), cost_of(i), value[KEYS[i]]
+    local room
     if kind == 'p' then
-      levels[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
-      room = levels[i] + cost <= amount
+      room = v + cost <= amount
     elseif kind == 's' then
-      levels[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
-      room = levels[i] < amount and levels[i] + cost <= amount
-      if not room then
-        local w = tonumber(arg(i, 4))
-        if w > wait then wait = w end
-      end
+      room = v < amount and v + cost <= amount
+      if not room then wait = math.max(wait, period_ms(i)) end
     else
-      levels[i] = level_of(KEYS[i], amount)
-      if folded[i] then levels[i] = math.min(levels[i] - folded[i], amount) end
-      room = levels[i] >= cost
-      if not room then
-        local w = math.ceil((cost - levels[i]) * 60000 / amount)
-        if w > wait then wait = w end
-      end
+      local short = cost - (amount - v * amount / 60000)
+      room = short <= 0
+      if not room then wait = math.max(wait, math.ceil(short * 60000 / amount)) end
     end
     if cost > amount and never == 0 then
       admitted, never, refused = 0, 1, i - settled
@@ -104,41 +102,38 @@ if op == 'take' then
       admitted, refused = 0, i - settled
     end
   end
-  local out = {admitted, refused, never, wait}
+  out = {admitted, refused, never, wait}
   for i = settled + 1, #KEYS do
-    local kind, amount, cost = arg(i, 1), tonumber(arg(i, 2)), tonumber(arg(i, 3))
-    local lvl = levels[i]
+    local kind, amount, cost, v = kind_of(i), amount_of(i), cost_of(i), value[KEYS[i]]
     if kind == 'p' then
-      if admitted == 1 then
-        lvl = redis.call('INCRBY', KEYS[i], cost)
-        redis.call('PEXPIRE', KEYS[i], 600000)
-      end
-      out[#out + 1] = math.floor(amount - lvl)
+      if admitted == 1 then v = v + cost; change(i, v) end
+      out[#out + 1] = math.floor(amount - v)
       out[#out + 1] = 0
     elseif kind == 's' then
-      if admitted == 1 and cost > 0 then
-        lvl = tonumber(redis.call('INCRBYFLOAT', KEYS[i], tostring(cost)))
-        redis.call('PEXPIRE', KEYS[i], tonumber(arg(i, 4)) + 60000)
-      end
+      if admitted == 1 and cost > 0 then v = v + cost; change(i, v) end
       -- USD is not whole: the remaining amount goes back as text.
-      out[#out + 1] = tostring(amount - lvl)
-      out[#out + 1] = tonumber(arg(i, 4))
+      out[#out + 1] = tostring(amount - v)
+      out[#out + 1] = period_ms(i)
     else
-      if admitted == 1 then
-        lvl = lvl - cost
-        save(KEYS[i], lvl, amount)
-      elseif folded[i] then
-        save(KEYS[i], lvl, amount)
-      end
-      local rem = lvl
-      if rem < 0 then rem = 0 end
-      out[#out + 1] = math.floor(rem)
-      out[#out + 1] = math.ceil((amount - lvl) * 60000 / amount)
+      if admitted == 1 then v = v + cost * 60000 / amount; change(i, v) end
+      out[#out + 1] = math.floor(math.max(0, amount - v * amount / 60000))
+      out[#out + 1] = math.ceil(v)
     end
   end
-  return out
 end
-return 1
+-- Numbers go to Redis as %.17g text: they read back exactly.
+for _, key in ipairs(changed) do
+  local i = written_by[key]
+  local kind, v = kind_of(i), value[key]
+  if kind == 'p' then
+    if v <= 0 then redis.call('DEL', key) else redis.call('SET', key, v, 'PX', 600000) end
+  elseif kind == 's' then
+    redis.call('SET', key, v, 'PX', period_ms(i) + 60000)
+  else
+    redis.call('SET', key, now + v, 'PX', math.ceil(v) + 1000)
+  end
+end
+return out
 )lua";
 
 }  // namespace llmgw::limits

@@ -71,7 +71,12 @@ double number_of(const store::redis_reply& r) {
 
 }  // namespace
 
-std::string redis_key_of(const charge& c) { return "llmgw:rl:" + c.bucket; }
+std::string redis_key_of(const charge& c) {
+  // Buckets took a new form (bucket_script.hpp): their own prefix keeps an
+  // older gateway sharing the Redis from reading one as the hash it wrote.
+  const bool bucket = c.kind == unit::requests || c.kind == unit::tokens;
+  return (bucket ? "llmgw:tb:" : "llmgw:rl:") + c.bucket;
+}
 
 // A bucket's change not sent yet.
 struct settlement {

@@ -83,8 +83,9 @@ std::shared_ptr<limiter> make_redis_limiter(boost::asio::io_context& ioc, const 
 // an unreachable server; config_error for a malformed URL.
 std::string check_redis_at_start(const std::string& url, bool cluster, limits_config::store_error_policy policy);
 
-// The Redis key of a bucket: "llmgw:rl:" + its name (whose "{tag}" keeps a
-// request's buckets in one cluster slot).
+// The Redis key of a bucket: "llmgw:tb:" (requests, tokens) or "llmgw:rl:"
+// (in flight, spend) + its name (whose "{tag}" keeps a request's buckets in
+// one cluster slot).
 std::string redis_key_of(const charge& c);
 
 }  // namespace llmgw::limits

@@ -49,7 +49,11 @@ TEST(redis_limiter, a_full_bucket_admits_its_amount_then_refuses_with_the_wait) 
   EXPECT_FALSE(d.never_fits);
   EXPECT_GT(d.retry_after, 19000ms);  // one request of 3 per minute: 20 s
   EXPECT_LE(d.retry_after, 20000ms);
-  EXPECT_NE(f.server.cli({"EXISTS", "llmgw:rl:{key_t}:rpm"}), "0");
+  // Empty, the bucket is a minute from full: it lives that long (and a
+  // second more), no shorter, or it would forget what it was charged.
+  const long ttl = std::stol(f.server.cli({"PTTL", "llmgw:tb:{key_t}:rpm"}));
+  EXPECT_GT(ttl, 59000);
+  EXPECT_LE(ttl, 61000);
 }
 
 TEST(redis_limiter, all_or_nothing_and_never_fits) {

@@ -53,7 +53,7 @@ test('two instances sharing Redis never admit more than the bucket holds', async
   const refused = results.find((r) => r.status === 429);
   assert.equal(refused.headers.get('x-llmgw-limit'), 'key:rpm');
   // The buckets are in Redis, hash-tagged by the key's id.
-  assert.match(redis.cli('--scan', '--pattern', 'llmgw:rl:*'), /llmgw:rl:\{key_[0-9a-f]{12}\}:rpm/);
+  assert.match(redis.cli('--scan', '--pattern', 'llmgw:tb:*'), /llmgw:tb:\{key_[0-9a-f]{12}\}:rpm/);
 });
 
 test('a reservation taken on one instance is trued up where the other sees it', async () => {

@@ -51,7 +51,7 @@ test('six keys, their buckets spread over the nodes, each admit exactly its buck
     assert.equal(mine.filter((r) => r.status === 429).length, 7);
   }
   // The buckets live on more than one node.
-  const holding = cluster.nodes.filter((n) => n.cli('--scan', '--pattern', 'llmgw:rl:*').trim() !== '');
+  const holding = cluster.nodes.filter((n) => n.cli('--scan', '--pattern', 'llmgw:tb:*').trim() !== '');
   assert.ok(holding.length >= 2, `buckets on ${holding.length} node(s)`);
 });
 
