@@ -1,30 +1,33 @@
 #pragma once
-// The Redis side of limits/token_bucket.hpp: one Lua script that decides all
-// of a request's buckets at once, atomically, on the Redis server's clock (so
-// instances with skewed clocks agree). KEYS are the buckets of one request;
-// they share one {hash tag}, so on Redis Cluster they live in one slot.
+// The Redis side of limits/token_bucket.hpp: one Lua script that decides
+// the buckets of the requests a worker has waiting, each request all or
+// nothing, atomically, in order, on the Redis server's clock (so instances
+// with skewed clocks agree). The KEYS of one call share one {hash tag} (a
+// gateway key's), so on Redis Cluster they live in one slot.
 //
-// ARGV[1] is the operation, ARGV[2] how many of the KEYS (the first ones)
-// are settlements; then four values per key: kind ("r" requests, "t"
-// tokens, "p" in flight, "s" budget spend), the per-minute amount (or
-// in-flight bound, or budget in USD), the cost (take) or the change
-// (settlement), and for "s" the ms until its period ends (the key expires
-// then; its name holds the period, so the next one starts at zero).
+// ARGV[1] is the operation; ARGV[2] how many of the KEYS (the first ones)
+// are settlements; ARGV[3] how many requests follow (m, 0 for settle) and
+// ARGV[4 .. 3 + m] how many keys each has, in KEYS order after the
+// settlements. Then four values per key: kind ("r" requests, "t" tokens,
+// "p" in flight, "s" budget spend), the per-minute amount (or in-flight
+// bound, or budget in USD), the cost (take) or the change (settlement), and
+// for "s" the ms until its period ends (the key expires then; its name
+// holds the period, so the next one starts at zero).
 // A settlement trues up a reservation ("r", "t", "s": the change is taken,
 // or given back when negative; never above the amount, may go below zero)
 // or gives back in-flight slots ("p"). A worker gathers its settlements and
-// sends them ahead of its next take on the same hash tag, or alone at the
-// end of its event loop's turn: fewer round trips, and the same order.
-//   take    → settles its leading keys, then decides the rest:
-//             {admitted, refused (1-based among the taken, 0: none),
-//              never_fits, retry_after_ms, then per taken key: remaining,
-//              ms until full}
+// its takes during a turn of its event loop and sends them in one call per
+// hash tag at the end of it: the call's fixed cost (about 6 µs of the Redis
+// server's single core for EVALSHA, TIME, MGET and the SETs) is paid once
+// for all of them, and only the sums are per request.
+//   take    → settles the leading keys, then decides each request in turn:
+//             one reply per request, {admitted, refused (1-based among its
+//             keys, 0: none), never_fits, retry_after_ms, then per key:
+//             remaining, ms until full}
 //   settle  → 1 (every key is a settlement)
 // Every value is a plain string, so one MGET reads all of a call's keys and
-// one SET … PX writes each changed one: four commands for a typical take
-// with its settlements (TIME, MGET, two SETs), where a hash per bucket took
-// seven. Each command inside a script costs about a microsecond of the
-// Redis server's single core; the script is most of its work per request.
+// one SET … PX writes each changed one, once, however many requests
+// changed it.
 // A bucket ("r", "t") holds the time, in ms on the server's clock, at which
 // it is full again, and expires then: an absent bucket is a full one. Its
 // level is amount - (that time - now) * amount / 60000, so a take adds
@@ -41,14 +44,15 @@ local op = ARGV[1]
 if op ~= 'take' and op ~= 'settle' then
   return redis.error_reply('llmgw bucket script: unknown operation ' .. tostring(op))
 end
-local settled = tonumber(ARGV[2])
--- Key i's arguments are ARGV[4i - 1 .. 4i + 2]: kind, amount, cost or
--- change, ms until a budget's period ends.
-local function kind_of(i) return ARGV[i * 4 - 1] end
-local function amount_of(i) return tonumber(ARGV[i * 4]) end
-local function cost_of(i) return tonumber(ARGV[i * 4 + 1]) end
-local function period_ms(i) return tonumber(ARGV[i * 4 + 2]) end
--- Each key is read once; settlements, then the decision, change the values
+local settled, requests = tonumber(ARGV[2]), tonumber(ARGV[3])
+-- Key i's arguments are ARGV[base + 4i - 3 .. base + 4i]: kind, amount,
+-- cost or change, ms until a budget's period ends.
+local base = 3 + requests
+local function kind_of(i) return ARGV[base + i * 4 - 3] end
+local function amount_of(i) return tonumber(ARGV[base + i * 4 - 2]) end
+local function cost_of(i) return tonumber(ARGV[base + i * 4 - 1]) end
+local function period_ms(i) return tonumber(ARGV[base + i * 4]) end
+-- Each key is read once; settlements, then the decisions, change the values
 -- here (a key both settled and taken is settled first); each changed key is
 -- written once at the end. A bucket is kept here as its debt: the ms until
 -- it is full. (A key of another type reads as absent and is overwritten.)
@@ -80,10 +84,10 @@ for i = 1, settled do
   end
   change(i, v)
 end
-local out = 1
-if op == 'take' then
+-- One request: its keys are first .. last.
+local function decide(first, last)
   local admitted, refused, never, wait = 1, 0, 0, 0
-  for i = settled + 1, #KEYS do
+  for i = first, last do
     local kind, amount, cost, v = kind_of(i), amount_of(i), cost_of(i), value[KEYS[i]]
     local room
     if kind == 'p' then
@@ -97,13 +101,13 @@ if op == 'take' then
       if not room then wait = math.max(wait, math.ceil(short * 60000 / amount)) end
     end
     if cost > amount and never == 0 then
-      admitted, never, refused = 0, 1, i - settled
+      admitted, never, refused = 0, 1, i - first + 1
     elseif not room and admitted == 1 then
-      admitted, refused = 0, i - settled
+      admitted, refused = 0, i - first + 1
     end
   end
-  out = {admitted, refused, never, wait}
-  for i = settled + 1, #KEYS do
+  local out = {admitted, refused, never, wait}
+  for i = first, last do
     local kind, amount, cost, v = kind_of(i), amount_of(i), cost_of(i), value[KEYS[i]]
     if kind == 'p' then
       if admitted == 1 then v = v + cost; change(i, v) end
@@ -119,6 +123,17 @@ if op == 'take' then
       out[#out + 1] = math.floor(math.max(0, amount - v * amount / 60000))
       out[#out + 1] = math.ceil(v)
     end
+  end
+  return out
+end
+local out = 1
+if op == 'take' then
+  out = {}
+  local first = settled + 1
+  for r = 1, requests do
+    local last = first + tonumber(ARGV[3 + r]) - 1
+    out[r] = decide(first, last)
+    first = last + 1
   end
 end
 -- Numbers go to Redis as %.17g text: they read back exactly.

@@ -1,9 +1,12 @@
 #include "limits/redis_limiter.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -82,14 +85,32 @@ std::string redis_key_of(const charge& c) {
 struct settlement {
   std::string key;  // redis_key_of
   std::uint16_t slot = 0;
-  unit kind = unit::tokens;
+  unit kind = unit::requests;
   double amount = 0;
   double change = 0;  // summed: tokens or USD taken (< 0: given back), slots given back
   std::chrono::milliseconds window{0};
 };
 
-struct redis_limiter::settlements {
+// A take waiting for the end of its worker's turn, then for its reply. The
+// caller's coroutine sleeps on `wake` until the batch sets `result`; if the
+// caller is resumed without one (its request was cancelled), it marks the
+// take abandoned and its charges are no longer read.
+struct waiting_take {
+  waiting_take(const asio::any_io_executor& ex, std::span<const charge> c, std::uint16_t s)
+      : charges(c), count(c.size()), slot(s), wake(ex) {}
+  std::span<const charge> charges;  // the caller's, while it waits
+  std::size_t count;
+  std::uint16_t slot;
+  asio::steady_timer wake;
+  std::optional<decision> result;
+  bool abandoned = false;
+};
+using take_batch = std::vector<std::shared_ptr<waiting_take>>;
+
+// What waits for the end of the worker's turn.
+struct redis_limiter::outbox {
   std::vector<settlement> items;
+  take_batch takes;
   bool flush_posted = false;
 
   // Moves the settlements of `slot` into a script call's keys and arguments
@@ -107,25 +128,121 @@ struct redis_limiter::settlements {
     });
     return n;
   }
+
+  // The takes of `slot` still wanted, at most `most`, in the order they came.
+  take_batch takes_for(std::uint16_t slot, std::size_t most) {
+    take_batch out;
+    std::erase_if(takes, [&](std::shared_ptr<waiting_take>& t) {
+      if (t->slot != slot || out.size() == most) return false;
+      if (!t->abandoned) out.push_back(std::move(t));
+      return true;
+    });
+    return out;
+  }
 };
 
 namespace {
 
-// Sends everything waiting, one script call per cluster slot.
-void flush(redis_limiter::settlements& q, const std::shared_ptr<store::redis_client>& client,
-           const std::shared_ptr<const store::redis_script>& script, const std::shared_ptr<redis_limiter::health>& h,
-           asio::io_context& ioc) {
+// One reply of the script per request: {admitted, refused, never_fits,
+// retry_after_ms, then remaining and ms until full per charge}.
+bool well_formed(const store::redis_reply& r, std::size_t charges) {
+  return r.is_array() && r.elements.size() == 4 + 2 * charges;
+}
+
+decision decision_of(const store::redis_reply& r, std::size_t charges) {
+  const auto& e = r.elements;
+  decision d;
+  d.admitted = e[0].integer == 1;
+  d.refused = e[1].integer > 0 ? static_cast<std::size_t>(e[1].integer - 1) : 0;
+  d.never_fits = e[2].integer == 1;
+  d.retry_after = std::chrono::milliseconds(e[3].integer);
+  d.states.resize(charges);
+  for (std::size_t i = 0; i < charges; ++i) {
+    d.states[i].remaining = number_of(e[4 + 2 * i]);
+    d.states[i].reset = std::chrono::milliseconds(e[5 + 2 * i].integer);
+  }
+  return d;
+}
+
+struct flush_deps {
+  std::shared_ptr<store::redis_client> client;
+  std::shared_ptr<const store::redis_script> script;
+  std::shared_ptr<redis_limiter::health> health;
+  std::shared_ptr<memory_limiter> fallback;
+};
+
+// Sends one batch of takes and wakes each caller with its decision, or with
+// the policy's when Redis cannot be asked.
+asio::awaitable<void> decide(flush_deps deps, std::vector<std::string> keys, std::vector<std::string> args,
+                             take_batch batch) {
+  const store::redis_result r = co_await deps.client->evalsha(*deps.script, std::move(keys), std::move(args));
+  std::string why;
+  if (!r) {
+    why = r.error().message;
+  } else if (r->is_error()) {
+    why = "Redis answered: " + r->str;
+  } else if (!r->is_array() || r->elements.size() != batch.size()) {
+    why = "unexpected reply to the limit script";
+  } else {
+    for (std::size_t i = 0; i < batch.size() && why.empty(); ++i) {
+      if (!well_formed(r->elements[i], batch[i]->count)) why = "unexpected reply to the limit script";
+    }
+  }
+  if (why.empty()) {
+    deps.health->answered();
+  } else {
+    deps.health->failed(why);
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    waiting_take& t = *batch[i];
+    if (t.abandoned) continue;
+    if (why.empty()) {
+      t.result = decision_of(r->elements[i], t.count);
+    } else if (deps.health->policy == limits_config::store_error_policy::fail_closed) {
+      decision d;
+      d.admitted = false;
+      d.unavailable = true;
+      d.states.resize(t.count);
+      t.result = std::move(d);
+    } else {
+      t.result = deps.fallback->take_now(t.charges, token_bucket::clock::now());
+      t.result->taken_by = deps.fallback.get();
+    }
+    t.wake.cancel();
+  }
+}
+
+// Requests decided by one script call at most: its arguments stay small.
+constexpr std::size_t k_takes_per_call = 64;
+
+// Sends everything waiting: per cluster slot, its takes (in calls of at most
+// k_takes_per_call) with the slot's settlements ahead of the first; then the
+// settlements of slots that had no take, alone.
+void flush(redis_limiter::outbox& q, const flush_deps& deps, asio::io_context& ioc) {
   q.flush_posted = false;
+  while (!q.takes.empty()) {
+    const std::uint16_t slot = q.takes.front()->slot;
+    take_batch batch = q.takes_for(slot, k_takes_per_call);
+    if (batch.empty()) continue;
+    std::vector<std::string> keys, args{"take", "0", std::to_string(batch.size())};
+    for (const auto& t : batch) args.push_back(std::to_string(t->count));
+    const std::size_t n = q.take_for(slot, keys, args);
+    if (n > 0) args[1] = std::to_string(n);
+    for (const auto& t : batch) {
+      for (const auto& c : t->charges) add_args(c, c.cost, keys, args);
+    }
+    asio::co_spawn(ioc, decide(deps, std::move(keys), std::move(args), std::move(batch)), asio::detached);
+  }
   while (!q.items.empty()) {
-    std::vector<std::string> keys, args{"settle", ""};
+    std::vector<std::string> keys, args{"settle", "", "0"};
     const std::size_t n = q.take_for(q.items.front().slot, keys, args);
     if (n == 0) continue;
     args[1] = std::to_string(n);
     asio::co_spawn(
         ioc,
-        [client, script, h, keys = std::move(keys), args = std::move(args)]() mutable -> asio::awaitable<void> {
-          const auto r = co_await client->evalsha(*script, std::move(keys), std::move(args));
-          if (!r) h->failed(r.error().message);
+        [deps, keys = std::move(keys), args = std::move(args)]() mutable -> asio::awaitable<void> {
+          const auto r = co_await deps.client->evalsha(*deps.script, std::move(keys), std::move(args));
+          if (!r) deps.health->failed(r.error().message);
         },
         asio::detached);
   }
@@ -186,55 +303,26 @@ redis_limiter::redis_limiter(asio::io_context& ioc, std::shared_ptr<store::redis
       fallback_(std::move(fallback)),
       script_(std::make_shared<const store::redis_script>(std::string(k_bucket_script))),
       health_(std::make_shared<health>(health{policy})),
-      pending_(std::make_shared<settlements>()) {}
+      pending_(std::make_shared<outbox>()) {}
 
 redis_limiter::~redis_limiter() = default;
 
 asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
-  std::vector<std::string> keys, args{"take", "0"};
-  keys.reserve(charges.size());
-  args.reserve(2 + 4 * charges.size());
-  // A request's buckets share one hash tag (one slot), so its settlements
-  // can ride along.
-  if (!pending_->items.empty() && !charges.empty()) {
-    const std::size_t n = pending_->take_for(store::key_slot(redis_key_of(charges.front())), keys, args);
-    if (n > 0) args[1] = std::to_string(n);
-  }
-  for (const auto& c : charges) add_args(c, c.cost, keys, args);
-  const store::redis_result r = co_await client_->evalsha(*script_, std::move(keys), std::move(args));
-  std::string why;
-  if (!r) {
-    why = r.error().message;
-  } else if (r->is_error()) {
-    why = "Redis answered: " + r->str;
-  } else if (!r->is_array() || r->elements.size() != 4 + 2 * charges.size()) {
-    why = "unexpected reply to the limit script";
-  }
-  if (!why.empty()) {
-    health_->failed(why);
-    decision d;
-    if (health_->policy == limits_config::store_error_policy::fail_closed) {
-      d.admitted = false;
-      d.unavailable = true;
-      d.states.resize(charges.size());
-      co_return d;
-    }
-    d = fallback_->take_now(charges, token_bucket::clock::now());
-    d.taken_by = fallback_.get();
-    co_return d;
-  }
-  health_->answered();
-  const auto& e = r->elements;
+  // A request's buckets share one hash tag (one slot): its settlements and
+  // the takes of other requests on it ride in the same call.
+  const std::uint16_t slot = charges.empty() ? 0 : store::key_slot(redis_key_of(charges.front()));
+  auto t = std::make_shared<waiting_take>(ioc_.get_executor(), charges, slot);
+  pending_->takes.push_back(t);
+  post_flush();
+  t->wake.expires_at(asio::steady_timer::time_point::max());
+  co_await t->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (t->result) co_return std::move(*t->result);
+  // Cancelled before its decision came: the request is going away.
+  t->abandoned = true;
   decision d;
-  d.admitted = e[0].integer == 1;
-  d.refused = e[1].integer > 0 ? static_cast<std::size_t>(e[1].integer - 1) : 0;
-  d.never_fits = e[2].integer == 1;
-  d.retry_after = std::chrono::milliseconds(e[3].integer);
+  d.admitted = false;
+  d.unavailable = true;
   d.states.resize(charges.size());
-  for (std::size_t i = 0; i < charges.size(); ++i) {
-    d.states[i].remaining = number_of(e[4 + 2 * i]);
-    d.states[i].reset = std::chrono::milliseconds(e[5 + 2 * i].integer);
-  }
   co_return d;
 }
 
@@ -258,10 +346,14 @@ void redis_limiter::queue_settlement(const charge& c, double change) {
     const std::uint16_t slot = store::key_slot(key);
     items.push_back({std::move(key), slot, c.kind, c.amount, change, c.window});
   }
+  post_flush();
+}
+
+void redis_limiter::post_flush() {
   if (pending_->flush_posted) return;
   pending_->flush_posted = true;
-  asio::post(ioc_, [q = pending_, client = client_, script = script_, h = health_, &ioc = ioc_] {
-    flush(*q, client, script, h, ioc);
+  asio::post(ioc_, [q = pending_, deps = flush_deps{client_, script_, health_, fallback_}, &ioc = ioc_] {
+    flush(*q, deps, ioc);
   });
 }
 

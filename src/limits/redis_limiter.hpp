@@ -32,8 +32,10 @@ class redis_limiter final : public limiter {
                 std::shared_ptr<memory_limiter> fallback, limits_config::store_error_policy policy);
   ~redis_limiter() override;
 
-  // Settlements waiting for the slot of `charges` go first in the same
-  // script call: Redis applies them before it decides.
+  // Waits for the end of the worker's turn: every take and settlement of
+  // the slot of `charges` gathered by then goes in one script call
+  // (settlements first, then the takes in the order they came), so a burst
+  // of requests on one key costs Redis one call, not one each.
   boost::asio::awaitable<decision> take(std::span<const charge> charges) override;
   // Gathered, one per bucket with the changes summed, and sent without
   // waiting for a reply (a failure is logged, not retried): ahead of the
@@ -52,18 +54,19 @@ class redis_limiter final : public limiter {
     void failed(const std::string& why);
     void answered();
   };
-  // The settlements gathered and not sent yet.
-  struct settlements;
+  // The takes and settlements gathered and not sent yet.
+  struct outbox;
 
  private:
   void queue_settlement(const charge& c, double change);
+  void post_flush();
 
   boost::asio::io_context& ioc_;
   std::shared_ptr<store::redis_client> client_;
   std::shared_ptr<memory_limiter> fallback_;
   std::shared_ptr<const store::redis_script> script_;
   std::shared_ptr<health> health_;
-  std::shared_ptr<settlements> pending_;  // shared with the flush posted to the worker
+  std::shared_ptr<outbox> pending_;  // shared with the flush posted to the worker
 };
 
 // A worker's Redis client for `url` (a redis:// or rediss:// URL;

@@ -5,7 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <optional>
 
 #include "limits/memory_limiter.hpp"
 #include "store/test_redis_server.hpp"
@@ -114,6 +119,38 @@ TEST(redis_limiter, settlements_of_one_turn_are_summed_into_one_call) {
   f.settle();
   EXPECT_EQ(evalsha_calls(f.server) - before, 1);
   EXPECT_NEAR(f.take({tpm(1000, 0)}).states[0].remaining, 500, 2);
+}
+
+TEST(redis_limiter, takes_of_one_turn_are_decided_in_one_call_per_slot_in_the_order_they_came) {
+  fixture f;
+  const charge other{"{key_u}:rpm", "key:rpm", unit::requests, 3, 1};
+  ASSERT_TRUE(f.take({{"{key_v}:rpm", "key:rpm", unit::requests, 3, 1}}).admitted);  // the script is loaded
+  const long before = evalsha_calls(f.server);
+  // Five requests of one key and one of another arrive in the same turn.
+  std::vector<std::optional<decision>> got(6);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    asio::co_spawn(
+        f.ioc,
+        [&f, &got, &other, i]() -> asio::awaitable<void> {
+          const std::vector<charge> c{i == 5 ? other : rpm(3)};
+          got[i] = co_await f.l->take(c);
+        },
+        asio::detached);
+  }
+  // (The connection's reads keep the context busy: run until all are in.)
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (std::count(got.begin(), got.end(), std::nullopt) > 0 && std::chrono::steady_clock::now() < until) {
+    f.ioc.run_one_for(50ms);
+  }
+  EXPECT_EQ(evalsha_calls(f.server) - before, 2);
+  for (std::size_t i = 0; i < 5; ++i) {
+    ASSERT_TRUE(got[i]) << i;
+    EXPECT_EQ(got[i]->admitted, i < 3) << i;  // three a minute: the first three
+    EXPECT_EQ(got[i]->states[0].remaining, i < 3 ? 2 - static_cast<double>(i) : 0) << i;
+  }
+  ASSERT_TRUE(got[5]);
+  EXPECT_TRUE(got[5]->admitted);
+  EXPECT_EQ(got[5]->states[0].remaining, 2);
 }
 
 TEST(redis_limiter, a_take_carries_the_settlements_of_its_slot_ahead_of_its_decision) {
