@@ -305,7 +305,10 @@ redis_limiter::redis_limiter(asio::io_context& ioc, std::shared_ptr<store::redis
       health_(std::make_shared<health>(health{policy})),
       pending_(std::make_shared<outbox>()) {}
 
-redis_limiter::~redis_limiter() = default;
+// Takes not sent yet are dropped here, while the worker's context (whose
+// timers they hold) still exists: their callers hold them too and wake
+// without a decision.
+redis_limiter::~redis_limiter() { pending_->takes.clear(); }
 
 asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
   // A request's buckets share one hash tag (one slot): its settlements and
