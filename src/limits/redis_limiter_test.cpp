@@ -121,20 +121,13 @@ TEST(redis_limiter, settlements_of_one_turn_are_summed_into_one_call) {
   EXPECT_NEAR(f.take({tpm(1000, 0)}).states[0].remaining, 500, 2);
 }
 
-TEST(redis_limiter, takes_of_one_turn_are_decided_in_one_call_per_slot_in_the_order_they_came) {
-  fixture f;
-  const charge other{"{key_u}:rpm", "key:rpm", unit::requests, 3, 1};
-  ASSERT_TRUE(f.take({{"{key_v}:rpm", "key:rpm", unit::requests, 3, 1}}).admitted);  // the script is loaded
-  const long before = evalsha_calls(f.server);
-  // Five requests of one key and one of another arrive in the same turn.
-  std::vector<std::optional<decision>> got(6);
-  for (std::size_t i = 0; i < got.size(); ++i) {
+// Takes that all start in one turn of the worker's loop (each request's
+// charges), and their decisions, in the same order.
+std::vector<std::optional<decision>> take_together(fixture& f, const std::vector<std::vector<charge>>& requests) {
+  std::vector<std::optional<decision>> got(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
     asio::co_spawn(
-        f.ioc,
-        [&f, &got, &other, i]() -> asio::awaitable<void> {
-          const std::vector<charge> c{i == 5 ? other : rpm(3)};
-          got[i] = co_await f.l->take(c);
-        },
+        f.ioc, [&f, &got, &requests, i]() -> asio::awaitable<void> { got[i] = co_await f.l->take(requests[i]); },
         asio::detached);
   }
   // (The connection's reads keep the context busy: run until all are in.)
@@ -142,6 +135,17 @@ TEST(redis_limiter, takes_of_one_turn_are_decided_in_one_call_per_slot_in_the_or
   while (std::count(got.begin(), got.end(), std::nullopt) > 0 && std::chrono::steady_clock::now() < until) {
     f.ioc.run_one_for(50ms);
   }
+  f.ioc.restart();
+  return got;
+}
+
+TEST(redis_limiter, takes_of_one_turn_are_decided_in_one_call_per_slot_in_the_order_they_came) {
+  fixture f;
+  const charge other{"{key_u}:rpm", "key:rpm", unit::requests, 3, 1};
+  ASSERT_TRUE(f.take({{"{key_v}:rpm", "key:rpm", unit::requests, 3, 1}}).admitted);  // the script is loaded
+  const long before = evalsha_calls(f.server);
+  // Five requests of one key and one of another arrive in the same turn.
+  const auto got = take_together(f, {{rpm(3)}, {rpm(3)}, {rpm(3)}, {rpm(3)}, {rpm(3)}, {other}});
   EXPECT_EQ(evalsha_calls(f.server) - before, 2);
   for (std::size_t i = 0; i < 5; ++i) {
     ASSERT_TRUE(got[i]) << i;
@@ -151,6 +155,29 @@ TEST(redis_limiter, takes_of_one_turn_are_decided_in_one_call_per_slot_in_the_or
   ASSERT_TRUE(got[5]);
   EXPECT_TRUE(got[5]->admitted);
   EXPECT_EQ(got[5]->states[0].remaining, 2);
+}
+
+TEST(redis_limiter, a_batch_redis_cannot_answer_gets_the_policy_request_by_request) {
+  fixture open;
+  open.server.stop();
+  // Three requests of one turn, two a minute: the memory limiter decides
+  // each in turn, and each is settled with it.
+  const auto got = take_together(open, {{rpm(2)}, {rpm(2)}, {rpm(2)}});
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    ASSERT_TRUE(got[i]) << i;
+    EXPECT_EQ(got[i]->admitted, i < 2) << i;
+    EXPECT_FALSE(got[i]->unavailable) << i;
+    EXPECT_EQ(got[i]->taken_by, open.fallback.get()) << i;
+  }
+
+  fixture closed(limits_config::store_error_policy::fail_closed);
+  closed.server.stop();
+  for (const auto& d : take_together(closed, {{rpm(2)}, {rpm(2)}, {rpm(2)}})) {
+    ASSERT_TRUE(d);
+    EXPECT_FALSE(d->admitted);
+    EXPECT_TRUE(d->unavailable);
+    EXPECT_EQ(d->states.size(), 1u);
+  }
 }
 
 TEST(redis_limiter, a_take_carries_the_settlements_of_its_slot_ahead_of_its_decision) {
