@@ -97,9 +97,8 @@ struct settlement {
 // take abandoned and its charges are no longer read.
 struct waiting_take {
   waiting_take(const asio::any_io_executor& ex, std::span<const charge> c, std::uint16_t s)
-      : charges(c), count(c.size()), slot(s), wake(ex) {}
-  std::span<const charge> charges;  // the caller's, while it waits
-  std::size_t count;
+      : charges(c), slot(s), wake(ex) {}
+  std::span<const charge> charges;  // the caller's, read only while it waits
   std::uint16_t slot;
   asio::steady_timer wake;
   std::optional<decision> result;
@@ -149,6 +148,16 @@ bool well_formed(const store::redis_reply& r, std::size_t charges) {
   return r.is_array() && r.elements.size() == 4 + 2 * charges;
 }
 
+// A refusal because the store cannot be asked (fail_closed), or because the
+// request went away before its decision came: a 503, not a 429.
+decision unavailable(std::size_t charges) {
+  decision d;
+  d.admitted = false;
+  d.unavailable = true;
+  d.states.resize(charges);
+  return d;
+}
+
 decision decision_of(const store::redis_reply& r, std::size_t charges) {
   const auto& e = r.elements;
   decision d;
@@ -185,7 +194,7 @@ asio::awaitable<void> decide(flush_deps deps, std::vector<std::string> keys, std
     why = "unexpected reply to the limit script";
   } else {
     for (std::size_t i = 0; i < batch.size() && why.empty(); ++i) {
-      if (!well_formed(r->elements[i], batch[i]->count)) why = "unexpected reply to the limit script";
+      if (!well_formed(r->elements[i], batch[i]->charges.size())) why = "unexpected reply to the limit script";
     }
   }
   if (why.empty()) {
@@ -197,13 +206,9 @@ asio::awaitable<void> decide(flush_deps deps, std::vector<std::string> keys, std
     waiting_take& t = *batch[i];
     if (t.abandoned) continue;
     if (why.empty()) {
-      t.result = decision_of(r->elements[i], t.count);
+      t.result = decision_of(r->elements[i], t.charges.size());
     } else if (deps.health->policy == limits_config::store_error_policy::fail_closed) {
-      decision d;
-      d.admitted = false;
-      d.unavailable = true;
-      d.states.resize(t.count);
-      t.result = std::move(d);
+      t.result = unavailable(t.charges.size());
     } else {
       t.result = deps.fallback->take_now(t.charges, token_bucket::clock::now());
       t.result->taken_by = deps.fallback.get();
@@ -225,7 +230,7 @@ void flush(redis_limiter::outbox& q, const flush_deps& deps, asio::io_context& i
     take_batch batch = q.takes_for(slot, k_takes_per_call);
     if (batch.empty()) continue;
     std::vector<std::string> keys, args{"take", "0", std::to_string(batch.size())};
-    for (const auto& t : batch) args.push_back(std::to_string(t->count));
+    for (const auto& t : batch) args.push_back(std::to_string(t->charges.size()));
     const std::size_t n = q.take_for(slot, keys, args);
     if (n > 0) args[1] = std::to_string(n);
     for (const auto& t : batch) {
@@ -322,11 +327,7 @@ asio::awaitable<decision> redis_limiter::take(std::span<const charge> charges) {
   if (t->result) co_return std::move(*t->result);
   // Cancelled before its decision came: the request is going away.
   t->abandoned = true;
-  decision d;
-  d.admitted = false;
-  d.unavailable = true;
-  d.states.resize(charges.size());
-  co_return d;
+  co_return unavailable(charges.size());
 }
 
 void redis_limiter::adjust(const charge& c, double delta) {
