@@ -207,7 +207,7 @@ bool database_sink::drain_file(spool_file& f, bool ours) {
       if (ours) lock.lock();  // the writer appends to ours meanwhile
       if (stopping_ && ours) return false;
       const std::uint64_t dropped_before = f.dropped_bytes();
-      n = f.read_chunk(options_.replay_chunk_bytes, chunk_);
+      n = f.read_chunk(store_->transaction_bytes(), chunk_);
       dropped = f.dropped_bytes() - dropped_before;
     }
     if (dropped != 0) {

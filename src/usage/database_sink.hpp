@@ -41,8 +41,6 @@ struct database_sink_options {
   // it holds max_batch_rows). Also what a SIGKILL can lose beyond the queues.
   std::chrono::milliseconds batch_interval{20};
   std::size_t max_batch_rows = 4096;
-  // Spool read per insert: a few hundred rows, well inside a statement's deadline.
-  std::size_t replay_chunk_bytes = 256 * 1024;
 };
 
 // What the metrics read of the sink from another thread: published by the

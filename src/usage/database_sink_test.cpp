@@ -41,6 +41,8 @@ struct switchable {  // set by the test, read by the sink's inserter thread
   std::atomic<bool> down{false};
   std::atomic<int> connects{0};
   std::atomic<int> insert_ms{0};  // each insert takes this long: a slow database
+  std::atomic<int> inserts{0};
+  std::atomic<std::size_t> largest_insert_bytes{0};
 };
 
 class switchable_store final : public usage_store {
@@ -60,8 +62,11 @@ class switchable_store final : public usage_store {
       return insert_outcome::failed;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(s_.insert_ms.load()));
+    ++s_.inserts;
+    if (entries.size() > s_.largest_insert_bytes) s_.largest_insert_bytes = entries.size();
     return inner_.insert(entries, rows, error);
   }
+  std::size_t transaction_bytes() const override { return inner_.transaction_bytes(); }
   bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
              std::string& error) override {
     return inner_.query(sql, timeout, rows, error);
@@ -268,6 +273,22 @@ TEST(database_sink, a_batch_of_many_rows_is_stored_whole_and_in_order) {
   }
   EXPECT_EQ(ids_in(db), expected_ids(1, next - 1));
   EXPECT_EQ(sink.rows_inserted(), static_cast<std::uint64_t>(next - 1));
+}
+
+// A SQLite commit writes its pages in one call on a core the gateway's
+// workers share: a large spool goes in as many small transactions.
+TEST(database_sink, a_sqlite_spool_goes_in_as_transactions_of_about_a_hundred_rows) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  switchable s;
+  database_sink sink(std::make_unique<switchable_store>(db.string(), s), fast(dir));
+  const int rows = 2000;
+  for (int i = 1; i <= rows; ++i) sink.add(record(i));
+  sink.flush();
+  ASSERT_TRUE(settled(sink));
+  EXPECT_EQ(ids_in(db), expected_ids(1, rows));
+  EXPECT_LE(s.largest_insert_bytes.load(), std::size_t{32 * 1024});
+  EXPECT_GE(s.inserts.load(), 8);  // 2000 rows of some 260 bytes: about 16
 }
 
 // The store itself, without the sink's halving (which would hide a wrong

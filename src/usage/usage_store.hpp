@@ -34,6 +34,10 @@ class usage_store {
   // connect() starts afresh); on `refused` it is kept, with nothing of the
   // batch stored. `error` says why either way.
   virtual insert_outcome insert(std::string_view entries, std::size_t rows, std::string& error) = 0;
+  // How many bytes of spooled entries one insert() takes, so one
+  // transaction. For a server database a commit is a round trip and a log
+  // flush: a few hundred rows each, well inside a statement's deadline.
+  virtual std::size_t transaction_bytes() const { return 256 * 1024; }
   // Runs one read-only statement (the usage API's, usage/usage_query.hpp)
   // within `timeout`. Not on the writer's store: the API opens its own.
   virtual bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
