@@ -1,5 +1,6 @@
 #include "usage/database_sink.hpp"
 
+#include <sched.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -263,8 +264,8 @@ TEST(database_sink, a_batch_of_many_rows_is_stored_whole_and_in_order) {
   temp_dir dir;
   const fs::path db = dir.path / "usage.db";
   database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
-  // Multi-row statements and the single rows after them, at every boundary.
-  const int sizes[] = {1, 127, 128, 129, 256, 300};
+  // Multi-row statements and the statement of the rest, at every boundary.
+  const int sizes[] = {1, 31, 32, 33, 64, 100, 300};
   int next = 1;
   for (int n : sizes) {
     for (int k = 0; k < n; ++k) sink.add(record(next++));
@@ -291,6 +292,61 @@ TEST(database_sink, a_sqlite_spool_goes_in_as_transactions_of_about_a_hundred_ro
   EXPECT_GE(s.inserts.load(), 8);  // 2000 rows of some 260 bytes: about 16
 }
 
+// Pins the calling thread, and the threads it starts while this lives, to
+// its first allowed core; restores its cores when done.
+struct pinned_to_one_core {
+  cpu_set_t all{};
+  bool ok = false;
+  pinned_to_one_core() {
+    if (::sched_getaffinity(0, sizeof all, &all) != 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &all)) {
+        CPU_SET(c, &one);
+        break;
+      }
+    }
+    ok = ::sched_setaffinity(0, sizeof one, &one) == 0;
+  }
+  ~pinned_to_one_core() {
+    if (ok) ::sched_setaffinity(0, sizeof all, &all);
+  }
+  pinned_to_one_core(const pinned_to_one_core&) = delete;
+  pinned_to_one_core& operator=(const pinned_to_one_core&) = delete;
+};
+
+// On a core a busy worker keeps running, the inserter still keeps up: it
+// gives the core back between transactions, not between statements (each
+// time it gives it back it waits out the worker's time slice).
+TEST(database_sink, the_inserter_keeps_up_on_a_core_a_busy_thread_shares) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  // Threads started from here on (the inserter, the busy one) share one core.
+  const pinned_to_one_core pinned;
+  ASSERT_TRUE(pinned.ok);
+  std::atomic<bool> done{false};
+  {
+    database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
+    std::thread busy([&] {
+      while (!done.load(std::memory_order_relaxed)) {
+      }
+    });
+    const int rows = 6000;
+    for (int i = 1; i <= rows; ++i) sink.add(record(i));
+    sink.flush();
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool in = sink.wait_idle(3000ms);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    done = true;
+    busy.join();
+    EXPECT_TRUE(in) << "6000 rows not in after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                    << " ms";
+    EXPECT_TRUE(settled(sink));
+  }
+  EXPECT_EQ(ids_in(db).size(), 6000u);
+}
+
 // The store itself, without the sink's halving (which would hide a wrong
 // multi-row statement behind single-row retries): every row of a batch
 // that spans multi-row statements goes in with its own values.
@@ -311,7 +367,7 @@ TEST(sqlite_store, a_batch_spanning_multi_row_statements_goes_in_whole) {
   std::vector<query_row> rows;
   ASSERT_TRUE(
       store.query("SELECT request_id, prompt_tokens FROM usage_records WHERE request_id IN "
-                  "('req-1', 'req-128', 'req-129', 'req-200', 'req-300') ORDER BY prompt_tokens",
+                  "('req-1', 'req-32', 'req-33', 'req-290', 'req-300') ORDER BY prompt_tokens",
                   1000ms, rows, error))
       << error;
   ASSERT_EQ(rows.size(), 5u);
