@@ -318,21 +318,24 @@ drain_llmgw() {  # SIGTERM: llmgw finishes its requests and writes its queued re
   stop_llmgw
 }
 check_records() {  # check_records TARGET SINK ROWS_BEFORE LINES_BEFORE : stops llmgw, then rows = requests?
-  local target=$1 sink=$2 requests dropped rows lines=null
+  local target=$1 sink=$2 requests dropped spooled rows lines=null
   # The requests it finished, once none is in flight (wrk's last ones end when
   # it hangs up): warm-up and sanity requests included, as in the database.
   for _ in $(seq 1 50); do [[ $(llmgw_metric llmgw_requests_in_flight) -gt 1 ]] || break; sleep 0.1; done
   requests=$(llmgw_metric llmgw_requests_total)
   dropped=$(llmgw_metric llmgw_usage_records_dropped_total)
+  # What the load left waiting in the spool: an inserter that keeps up leaves
+  # at most its last batch or two (SIGTERM then stores the rest either way).
+  spooled=$(llmgw_metric llmgw_usage_spool_bytes)
   drain_llmgw
   rows=$(($(usage_rows "$sink") - $3))
   case "$access_log" in
     file) lines=$(($(access_lines) - $4)) ;;
     stdout) lines=$(access_lines) ;;
   esac
-  record "{\"kind\":\"records\",\"target\":\"$target\",\"sink\":\"$sink\",\"requests\":$requests,\"rows\":$rows,\"access_lines\":$lines,\"dropped\":$dropped}"
+  record "{\"kind\":\"records\",\"target\":\"$target\",\"sink\":\"$sink\",\"requests\":$requests,\"rows\":$rows,\"access_lines\":$lines,\"dropped\":$dropped,\"spool_bytes_at_end\":$spooled}"
   log "$target: usage records to $sink: $rows rows for $requests requests answered (/metrics);" \
-      "access-log lines ${lines/null/off}; dropped $dropped"
+      "access-log lines ${lines/null/off}; dropped $dropped; $spooled bytes in the spool when the load ended"
 }
 
 # A gateway key with limits no load reaches (decided on every request), then
