@@ -9,7 +9,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -449,6 +449,37 @@ describe('PostgreSQL', () => {
       await next.stop();
     }
     assert.deepEqual(spools(cwd), []);
+  });
+
+  // The gateway inserts without ON CONFLICT first (cheaper for PostgreSQL)
+  // and only a batch that meets a stored key goes in again skipping it: a
+  // spool replayed twice stores each row once and sets nothing aside.
+  test('a spool whose rows are stored already is replayed as a no-op, nothing set aside', async () => {
+    pg.query('DROP TABLE IF EXISTS usage_records, schema_migrations');
+    const cwd = path.dirname(writeTemp('x', ''));
+    const gw = await startPg({ cwd });
+    pg.down();
+    const ids = [];
+    for (let i = 0; i < 30; i++) ids.push((await chat(gw, chatBody(`dup ${i}`))).id);
+    assert.equal((await gw.stop()).code, 0, gw.stderr);
+    const [spool] = spools(cwd);
+    // A second copy, as a process that ended would have left it: claimed and replayed after the first.
+    copyFileSync(path.join(cwd, spool), path.join(cwd, spool.replace(/^usage-spool-\d+-/, 'usage-spool-1-')));
+    assert.equal(spools(cwd).length, 2);
+    pg.up();
+    const next = await startPg({ cwd });
+    try {
+      // Claimed spools go in before the gateway serves: only its own is left.
+      await waitFor('both copies replayed', () => spools(cwd).length === 1);
+      await waitFor('the rows', () => countRows() === 30);
+      assert.deepEqual(pg.query('SELECT request_id FROM usage_records').split('\n').sort(), ids.sort());
+      assert.equal(await metric(next, 'llmgw_usage_rows_rejected_total'), 0);
+    } finally {
+      await next.stop();
+    }
+    assert.deepEqual(spools(cwd), []);
+    assert.deepEqual(setAside(cwd), []);
+    assert.doesNotMatch(next.stderr, /refused a record/);
   });
 
   test('the password of DATABASE_URL is never printed', async () => {
