@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "usage/usage_schema.hpp"
 #include "usage/usage_store.hpp"
 
 struct pg_conn;
@@ -42,9 +41,15 @@ class postgres_store final : public usage_store {
   // waits for its results until the statement deadline.
   bool run(const char* sql, int params, std::string& error);
   // The k_rows_per_statement-row INSERT, prepared on first use.
-  bool run_full_insert(on_stored_row stored, std::string& error);
-  bool await_results(std::string& error);  // what run() sent: its results, until the deadline
-  insert_outcome insert_as(std::string_view entries, std::size_t rows, on_stored_row stored, std::string& error);
+  bool run_full_insert(std::string& error);
+  // What run() sent: its results, until the statement deadline.
+  bool await_results(std::string& error);
+  // The batch as one binary COPY (usage/pg_copy.hpp).
+  insert_outcome copy_in(std::string_view entries, std::size_t rows, std::string& error);
+  // For await_results(), when the server asks for the COPY's rows: copy_data_.
+  bool send_copy_stream(std::string& error);
+  // The batch as multi-row INSERT … ON CONFLICT DO NOTHING statements.
+  insert_outcome insert_skipping_stored(std::string_view entries, std::size_t rows, std::string& error);
   bool migrate(std::string& error);
   void disconnect();
   std::string scrub(std::string message) const;
@@ -60,13 +65,16 @@ class postgres_store final : public usage_store {
   std::vector<int> lengths_;
   std::vector<int> formats_;
   std::vector<unsigned> types_;
-  std::vector<char> scalars_;               // 8 bytes per integer or real value, big-endian
-  std::string sql_full_[2];                 // the k_rows_per_statement-row INSERT: [fail, skip] stored rows
-  std::deque<std::string> text_copies_;     // texts changed for PostgreSQL (NUL bytes), this batch
-  std::string last_value_;                  // first value of the last query's result
-  bool refused_ = false;                    // the last run() failed on the rows, not the database
-  bool stored_row_ = false;                 // ... on a row whose key is stored already
-  bool prepared_[2] = {false, false};       // sql_full_[i] on this connection
+  std::vector<char> scalars_;            // 8 bytes per integer or real value, big-endian
+  std::string sql_full_;                 // the k_rows_per_statement-row INSERT
+  std::deque<std::string> text_copies_;  // texts changed for PostgreSQL (NUL bytes), this batch
+  std::string last_value_;               // first value of the last query's result
+  bool refused_ = false;                 // the last run() failed on the rows, not the database
+  bool stored_row_ = false;              // ... on a row whose key is stored already
+  bool full_insert_prepared_ = false;    // on this connection
+  std::string copy_sql_;
+  std::string copy_stream_;                 // the batch being copied, reused
+  const std::string* copy_data_ = nullptr;  // what a COPY the server starts gets
   std::vector<query_row>* rows_ = nullptr;  // query(): where run() puts every row
 };
 

@@ -193,7 +193,7 @@ bool fill_row(const request_record& r, row& out) {
 
 std::span<const migration> migrations() { return k_migrations; }
 
-std::string insert_sql(sql_dialect dialect, std::size_t rows, on_stored_row stored) {
+std::string insert_sql(sql_dialect dialect, std::size_t rows) {
   std::string sql = "INSERT INTO usage_records (";
   for (std::size_t c = 0; c < k_column_count; ++c) {
     if (c) sql += ", ";
@@ -211,7 +211,7 @@ std::string insert_sql(sql_dialect dialect, std::size_t rows, on_stored_row stor
     }
     sql += ')';
   }
-  if (stored == on_stored_row::skip) sql += " ON CONFLICT (started_at, request_id) DO NOTHING";
+  sql += " ON CONFLICT (started_at, request_id) DO NOTHING";
   return sql;
 }
 

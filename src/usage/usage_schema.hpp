@@ -103,13 +103,9 @@ inline constexpr std::string_view k_migrations_table =
     "applied_at BIGINT NOT NULL)";
 
 enum class sql_dialect { sqlite, postgres };
-// What an INSERT does with a row whose key is stored already.
-enum class on_stored_row {
-  skip,  // ON CONFLICT (started_at, request_id) DO NOTHING: a replayed row is a no-op
-  fail,  // a unique violation; PostgreSQL's skip inserts each row speculatively, which costs
-};
-// INSERT INTO usage_records (...) VALUES (...), ... for `rows` rows: `?NNN`
-// placeholders for SQLite, `$NNN` for PostgreSQL.
-std::string insert_sql(sql_dialect dialect, std::size_t rows, on_stored_row stored = on_stored_row::skip);
+// INSERT INTO usage_records (...) VALUES (...), ... ON CONFLICT (started_at,
+// request_id) DO NOTHING, for `rows` rows: `?NNN` placeholders for SQLite, `$NNN` for
+// PostgreSQL. The key (started_at, request_id) makes a replayed row a no-op.
+std::string insert_sql(sql_dialect dialect, std::size_t rows);
 
 }  // namespace llmgw::usage

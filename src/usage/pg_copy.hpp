@@ -1,0 +1,22 @@
+#pragma once
+// Usage rows in PostgreSQL's binary COPY format, for `COPY usage_records
+// (...) FROM STDIN (FORMAT binary)`: the cheapest way to give PostgreSQL
+// many rows (no statement of thousands of parameters to parse, no executor
+// per row). A COPY has no ON CONFLICT: a batch that meets a stored key fails
+// whole and goes in again through INSERT … ON CONFLICT DO NOTHING.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace llmgw::usage {
+
+// COPY usage_records (every column, in k_columns order) FROM STDIN (FORMAT binary)
+std::string copy_sql();
+
+// Appends the header, the `rows` entries of `entries` (usage/row_codec.hpp)
+// and the trailer to `out`. False when an entry is corrupt (then `out` holds
+// a partial stream, not to be sent). Text holds no NUL in PostgreSQL: one
+// becomes a space, as the INSERT path does.
+bool append_copy_stream(std::string_view entries, std::size_t rows, std::string& out);
+
+}  // namespace llmgw::usage
