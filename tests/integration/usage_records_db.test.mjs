@@ -429,14 +429,22 @@ describe('PostgreSQL', () => {
     assert.deepEqual(spools(gw.cwd), []);
   });
 
-  test('a stop while PostgreSQL is down keeps the records in the spool; the next start replays them', async () => {
+  // `n` requests answered while PostgreSQL is down, by a gateway stopped
+  // then: their records wait in its spool in a fresh folder. PostgreSQL is
+  // left down.
+  async function spoolWhileDown(n, label) {
     pg.query('DROP TABLE IF EXISTS usage_records, schema_migrations');
     const cwd = path.dirname(writeTemp('x', ''));
     const gw = await startPg({ cwd });
     pg.down();
     const ids = [];
-    for (let i = 0; i < 20; i++) ids.push((await chat(gw, chatBody(`x ${i}`))).id);
+    for (let i = 0; i < n; i++) ids.push((await chat(gw, chatBody(`${label} ${i}`))).id);
     assert.equal((await gw.stop()).code, 0, gw.stderr);
+    return { cwd, gw, ids };
+  }
+
+  test('a stop while PostgreSQL is down keeps the records in the spool; the next start replays them', async () => {
+    const { cwd, gw, ids } = await spoolWhileDown(20, 'x');
     assert.match(gw.stderr, /stay in .*usage-spool-.* for the next start/);
     assert.equal(spools(cwd).length, 1);
     pg.up();
@@ -451,17 +459,11 @@ describe('PostgreSQL', () => {
     assert.deepEqual(spools(cwd), []);
   });
 
-  // The gateway inserts without ON CONFLICT first (cheaper for PostgreSQL)
-  // and only a batch that meets a stored key goes in again skipping it: a
-  // spool replayed twice stores each row once and sets nothing aside.
+  // The gateway copies a batch in (COPY has no ON CONFLICT), and only a
+  // batch that meets a stored key goes in again skipping it: a spool
+  // replayed twice stores each row once and sets nothing aside.
   test('a spool whose rows are stored already is replayed as a no-op, nothing set aside', async () => {
-    pg.query('DROP TABLE IF EXISTS usage_records, schema_migrations');
-    const cwd = path.dirname(writeTemp('x', ''));
-    const gw = await startPg({ cwd });
-    pg.down();
-    const ids = [];
-    for (let i = 0; i < 30; i++) ids.push((await chat(gw, chatBody(`dup ${i}`))).id);
-    assert.equal((await gw.stop()).code, 0, gw.stderr);
+    const { cwd, ids } = await spoolWhileDown(30, 'dup');
     const [spool] = spools(cwd);
     // A second copy, as a process that ended would have left it: claimed and replayed after the first.
     copyFileSync(path.join(cwd, spool), path.join(cwd, spool.replace(/^usage-spool-\d+-/, 'usage-spool-1-')));
