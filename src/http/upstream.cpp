@@ -244,6 +244,16 @@ struct upstream_pool::watch : std::enable_shared_from_this<watch> {
     if (earliest != clock::time_point::max()) arm(earliest);
   }
 
+  // c's step ended. With no step left to time, the timer waits for nothing:
+  // a wait left pending would keep the worker's event loop busy, and a
+  // stopping gateway would wait it out (up to its stop grace, 2 s).
+  void done(upstream_connection& c) {
+    c.unlink();
+    if (!active.empty() || armed_for == clock::time_point::max()) return;
+    armed_for = clock::time_point::max();
+    timer.cancel();
+  }
+
   boost::intrusive::list<upstream_connection, boost::intrusive::constant_time_size<false>> active;
   asio::steady_timer timer;
   clock::time_point armed_for = clock::time_point::max();  // max: the timer waits for nothing
@@ -255,6 +265,8 @@ upstream_pool::upstream_pool(asio::io_context& ioc, std::size_t max_idle_per_ori
 upstream_pool::~upstream_pool() = default;
 
 void upstream_pool::watch_until(upstream_connection& c, clock::time_point at) { watch_->until(c, at); }
+
+void upstream_pool::unwatch(upstream_connection& c) { watch_->done(c); }
 
 std::size_t upstream_pool::idle_connections() const {
   std::size_t n = 0;
@@ -389,7 +401,10 @@ upstream_call::upstream_call(upstream_pool& pool, const origin& o, const upstrea
 
 upstream_call::~upstream_call() {
   if (!conn_) return;
-  conn_->unlink();  // no step of this call is timed any more
+  // No step of this call is timed any more. Still linked, the connection
+  // proves the pool alive (its list unlinks every connection when it goes,
+  // as it may before a call a stopping worker destroys late).
+  if (conn_->is_linked()) pool_.unwatch(*conn_);
   if (!cancelled_ && conn_->parser && conn_->parser->is_done() && conn_->parser->get().keep_alive()) {
     pool_.put_idle(std::move(conn_));
   } else {

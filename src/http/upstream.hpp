@@ -99,6 +99,7 @@ class upstream_pool {
   // Times the current step of c: at `at` its pending operations are
   // cancelled and fail as timeouts (so do any it starts after).
   void watch_until(upstream_connection& c, std::chrono::steady_clock::time_point at);
+  void unwatch(upstream_connection& c);  // c's steps are over
 
   struct tls_context;
   struct watch;

@@ -62,6 +62,25 @@ test('a missing ${VAR} in the config names the variable', () => {
   assert.match(out.stderr, /LLMGW_TEST_UNSET_VAR/);
 });
 
+// An upstream call's step timer outlived the call, and a stopping gateway
+// waited for it: every SIGTERM after a request took its full 2 s grace.
+test('SIGTERM once the answers are done: the process exits at once', async () => {
+  const mock = await startMock();
+  const gw = await startGateway({ mockUrl: mock.url });
+  try {
+    assert.equal((await post(gw.url, '/v1/chat/completions', chatBody('hi'))).status, 200);
+    await readEvents(await post(gw.url, '/v1/chat/completions', chatBody('hi', { stream: true })));
+    const t0 = Date.now();
+    gw.proc.kill('SIGTERM');
+    const { code } = await gw.exited;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - t0 < 1000, `exited after ${Date.now() - t0} ms`);
+  } finally {
+    await gw.stop();
+    await mock.stop();
+  }
+});
+
 test('SIGTERM drains: a stream in flight completes, then the process exits 0', async () => {
   const mock = await startMock();
   const gw = await startGateway({ mockUrl: mock.url });
