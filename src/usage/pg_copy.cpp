@@ -1,5 +1,6 @@
 #include "usage/pg_copy.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 
@@ -23,6 +24,8 @@ void put_be(std::string& out, T v) {
 }
 
 }  // namespace
+
+void replace_nul_bytes(char* begin, char* end) { std::replace(begin, end, '\0', ' '); }
 
 std::string copy_sql() {
   std::string sql = "COPY usage_records (";
@@ -67,9 +70,7 @@ bool append_copy_stream(std::string_view entries, std::size_t rows, std::string&
           put_be<std::int32_t>(out, static_cast<std::int32_t>(v.s.size()));
           const std::size_t at = out.size();
           out.append(v.s);
-          for (std::size_t i = at; i < out.size(); ++i) {
-            if (out[i] == '\0') out[i] = ' ';
-          }
+          replace_nul_bytes(out.data() + at, out.data() + out.size());
           break;
         }
       }

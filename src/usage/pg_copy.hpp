@@ -13,10 +13,14 @@ namespace llmgw::usage {
 // COPY usage_records (every column, in k_columns order) FROM STDIN (FORMAT binary)
 std::string copy_sql();
 
+// PostgreSQL text holds no NUL (a client may send "\u0000" in `user`): each
+// becomes a space, so one such row cannot block its batch for ever. Both
+// ways of sending rows (this COPY and the INSERT's parameters) use it.
+void replace_nul_bytes(char* begin, char* end);
+
 // Appends the header, the `rows` entries of `entries` (usage/row_codec.hpp)
 // and the trailer to `out`. False when an entry is corrupt (then `out` holds
-// a partial stream, not to be sent). Text holds no NUL in PostgreSQL: one
-// becomes a space, as the INSERT path does.
+// a partial stream, not to be sent).
 bool append_copy_stream(std::string_view entries, std::size_t rows, std::string& out);
 
 }  // namespace llmgw::usage

@@ -42,11 +42,12 @@ void put_be64(char* out, std::uint64_t v) {
   }
 }
 
+// A stored key met again (a COPY has no ON CONFLICT).
+bool is_unique_violation(const char* sqlstate) { return sqlstate != nullptr && std::strcmp(sqlstate, "23505") == 0; }
+
 // SQLSTATE classes that judge the row, not the database: 22 data exception
 // (a value a column does not take), 23 integrity constraint violation (NOT
 // NULL, CHECK, a trigger's refusal).
-bool is_unique_violation(const char* sqlstate) { return sqlstate != nullptr && std::strcmp(sqlstate, "23505") == 0; }
-
 bool refuses_the_row(const char* sqlstate) {
   return sqlstate != nullptr && (std::strncmp(sqlstate, "22", 2) == 0 || std::strncmp(sqlstate, "23", 2) == 0);
 }
@@ -86,7 +87,6 @@ postgres_store::~postgres_store() { disconnect(); }
 void postgres_store::disconnect() {
   if (conn_ != nullptr) PQfinish(conn_);
   conn_ = nullptr;
-  full_insert_prepared_ = false;
 }
 
 std::string postgres_store::scrub(std::string message) const {
@@ -172,30 +172,6 @@ bool postgres_store::run(const char* sql, int params, std::string& error) {
   // Binary parameters from the reused buffers (none when `params` is 0).
   if (PQsendQueryParams(conn_, sql, params, params ? types_.data() : nullptr, params ? values_.data() : nullptr,
                         params ? lengths_.data() : nullptr, params ? formats_.data() : nullptr, 0) == 0) {
-    error = fail("cannot send");
-    return false;
-  }
-  return await_results(error);
-}
-
-bool postgres_store::run_full_insert(std::string& error) {
-  // Prepared once per connection: the statement's text is some 200 KB with
-  // thousands of parameters, and parsing it each time was a large part of
-  // the database's CPU per row. A protocol-level prepared statement
-  // outlives a rolled-back transaction.
-  constexpr const char* k_name = "llmgw_insert";
-  const int params = static_cast<int>(k_rows_per_statement * k_column_count);
-  refused_ = false;
-  stored_row_ = false;
-  if (!full_insert_prepared_) {
-    if (PQsendPrepare(conn_, k_name, sql_full_.c_str(), params, types_.data()) == 0) {
-      error = fail("cannot send");
-      return false;
-    }
-    if (!await_results(error)) return false;
-    full_insert_prepared_ = true;
-  }
-  if (PQsendQueryPrepared(conn_, k_name, params, values_.data(), lengths_.data(), formats_.data(), 0) == 0) {
     error = fail("cannot send");
     return false;
   }
@@ -386,13 +362,11 @@ insert_outcome postgres_store::insert_skipping_stored(std::string_view entries, 
   // transaction around several statements is rolled back.
   const auto outcome_of_failure = [&]() {
     if (!refused_) return insert_outcome::failed;
-    const bool stored_row = stored_row_;  // the ROLLBACK's run() clears it
     std::string ignored;
     if (several && !exec("ROLLBACK", ignored)) {
       disconnect();
       return insert_outcome::failed;
     }
-    stored_row_ = stored_row;
     return insert_outcome::refused;
   };
   entry_reader reader(entries, entry_reader::checksums::skip);  // verified when read from the spool
@@ -401,8 +375,8 @@ insert_outcome postgres_store::insert_skipping_stored(std::string_view entries, 
   const auto send = [&]() {
     const std::string partial =
         in_statement == k_rows_per_statement ? std::string() : insert_sql(sql_dialect::postgres, in_statement);
-    const bool ok = partial.empty() ? run_full_insert(error)
-                                    : run(partial.c_str(), static_cast<int>(in_statement * k_column_count), error);
+    const bool ok = run(partial.empty() ? sql_full_.c_str() : partial.c_str(),
+                        static_cast<int>(in_statement * k_column_count), error);
     in_statement = 0;
     return ok;
   };
@@ -459,12 +433,8 @@ insert_outcome postgres_store::insert_skipping_stored(std::string_view entries, 
           break;
         case column_type::text:
           if (v.s.find('\0') != std::string_view::npos) {
-            // PostgreSQL text holds no NUL (a client may send "\u0000" in
-            // `user`); one bad row must not block its batch for ever.
             std::string& copy = text_copies_.emplace_back(v.s);
-            for (char& ch : copy) {
-              if (ch == '\0') ch = ' ';
-            }
+            replace_nul_bytes(copy.data(), copy.data() + copy.size());
             values_[i] = copy.data();
           } else {
             values_[i] = v.s.data();

@@ -40,8 +40,6 @@ class postgres_store final : public usage_store {
   // Sends `sql` with the first `params` parameters of the buffers below and
   // waits for its results until the statement deadline.
   bool run(const char* sql, int params, std::string& error);
-  // The k_rows_per_statement-row INSERT, prepared on first use.
-  bool run_full_insert(std::string& error);
   // What run() sent: its results, until the statement deadline.
   bool await_results(std::string& error);
   // The batch as one binary COPY (usage/pg_copy.hpp).
@@ -71,7 +69,6 @@ class postgres_store final : public usage_store {
   std::string last_value_;               // first value of the last query's result
   bool refused_ = false;                 // the last run() failed on the rows, not the database
   bool stored_row_ = false;              // ... on a row whose key is stored already
-  bool full_insert_prepared_ = false;    // on this connection
   std::string copy_sql_;
   std::string copy_stream_;                 // the batch being copied, reused
   const std::string* copy_data_ = nullptr;  // what a COPY the server starts gets
