@@ -374,6 +374,41 @@ TEST(sqlite_store, a_batch_spanning_multi_row_statements_goes_in_whole) {
   for (const auto& row : rows) EXPECT_EQ("req-" + *row[1], *row[0]);
 }
 
+// Every index is a B-tree insert per row on the gateway's core: only the
+// primary key's is kept, and a file made before version 4 loses the other.
+TEST(sqlite_store, the_primary_key_is_the_only_index_and_an_older_file_loses_the_key_name_one) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  const std::string indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records'";
+  std::string error;
+  std::vector<query_row> rows;
+  {
+    sqlite_store store(db.string());
+    ASSERT_TRUE(store.connect(error)) << error;
+    ASSERT_TRUE(store.query(indexes, 1000ms, rows, error)) << error;
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(*rows[0][0], "sqlite_autoindex_usage_records_1");  // PRIMARY KEY (started_at, request_id)
+  }
+  // The file as version 3 left it.
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(h,
+                         "CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at); "
+                         "DELETE FROM schema_migrations WHERE version = 4",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(h);
+  sqlite_store store(db.string());
+  ASSERT_TRUE(store.connect(error)) << error;
+  rows.clear();  // query() appends
+  ASSERT_TRUE(store.query(indexes, 1000ms, rows, error)) << error;
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(*rows[0][0], "sqlite_autoindex_usage_records_1");
+  rows.clear();
+  ASSERT_TRUE(store.query("SELECT max(version) FROM schema_migrations", 1000ms, rows, error)) << error;
+  EXPECT_EQ(*rows[0][0], "4");
+}
+
 TEST(database_sink, a_refused_row_in_the_spool_does_not_block_its_replay) {
   temp_dir dir;
   const fs::path db = dir.path / "usage.db";

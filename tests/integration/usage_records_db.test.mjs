@@ -206,7 +206,7 @@ describe('SQLite', () => {
     checkRows(sqliteRows(db), want);
     assert.deepEqual(spools(gw.cwd), []);
     const versions = execFileSync('sqlite3', [db, 'SELECT version FROM schema_migrations'], { encoding: 'utf8' });
-    assert.equal(versions.trim(), '1\n2\n3');
+    assert.equal(versions.trim(), '1\n2\n3\n4');
     assert.equal(execFileSync('sqlite3', [db, 'PRAGMA journal_mode'], { encoding: 'utf8' }).trim(), 'wal');
   });
 
@@ -261,7 +261,10 @@ describe('PostgreSQL', () => {
       assert.equal((await gw.stop()).code, 0, gw.stderr);
     }
     checkRows(pgRows(pg), want);
-    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3');
+    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3,4');
+    // The primary key's index alone: version 4 dropped the one on (key_name, started_at).
+    assert.equal(pg.query("SELECT string_agg(indexname, ',') FROM pg_indexes WHERE tablename = 'usage_records'"),
+      'usage_records_pkey');
     assert.deepEqual(spools(gw.cwd), []);
   });
 
