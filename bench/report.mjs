@@ -254,7 +254,7 @@ if (tail.length) {
 }
 
 // --- paired rounds (the pairs target) ------------------------------------------------
-// Each round is nginx's 1 KB row and three llmgw configurations' taken back
+// Each round is nginx's 1 KB row and four llmgw configurations' taken back
 // to back; a ratio compares rows of one round only, and the verdicts read
 // the median over the rounds, so a machine that speeds up or slows down
 // between rounds moves no ratio.
@@ -273,7 +273,7 @@ if (pairs.length) {
     return c && row.data.rps ? ((c.proxy / c.hz) * 1e6) / (row.data.rps * c.seconds) : null;
   };
   const per = rounds.map((round) => {
-    const [n, g, off, all] = ['nginx', 'llmgw', 'llmgw-norec', 'llmgw-all'].map((t) => at(round, t));
+    const [n, g, off, pg, all] = ['nginx', 'llmgw', 'llmgw-norec', 'llmgw-pg', 'llmgw-all'].map((t) => at(round, t));
     return {
       round,
       nginx: n?.data.rps,
@@ -284,6 +284,7 @@ if (pairs.length) {
       norec: ratio(off?.data.rps, n?.data.rps),
       norecP99: ratio(off?.data.p99_us, n?.data.p99_us),
       records: ratio(g?.data.rps, off?.data.rps),
+      pgRecords: ratio(pg?.data.rps, off?.data.rps),
       all: ratio(all?.data.rps, n?.data.rps),
       allAdded: all && n ? (all.data.p99_us - n.data.p99_us) / 1000 : null,
     };
@@ -294,14 +295,14 @@ if (pairs.length) {
   console.log();
   console.log(
     '| round | nginx req/s | nginx µs/req | llmgw ÷ nginx | p99 ÷ nginx | llmgw µs/req | records off ÷ nginx | ' +
-      'p99 ÷ nginx | records on ÷ off | every feature on ÷ nginx | its p99 − nginx |',
+      'p99 ÷ nginx | records on ÷ off | PostgreSQL records ÷ off | every feature on ÷ nginx | its p99 − nginx |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const p of [...per, { ...med, round: 'median' }]) {
     console.log(
       `| ${p.round} | ${fmt(p.nginx)} | ${fmt(p.nginxUs, 1)} | ${fmtRatio(p.llmgw)} | ${fmtRatio(p.llmgwP99)} | ` +
         `${fmt(p.llmgwUs, 1)} | ${fmtRatio(p.norec)} | ${fmtRatio(p.norecP99)} | ${fmtRatio(p.records)} | ` +
-        `${fmtRatio(p.all)} | ${added(p.allAdded)} |`,
+        `${fmtRatio(p.pgRecords)} | ${fmtRatio(p.all)} | ${added(p.allAdded)} |`,
     );
   }
   console.log();
@@ -311,6 +312,8 @@ if (pairs.length) {
   verdict('1 KB p99 ≤ 1.2× nginx, access logs on (issue 8)', med.llmgwP99, med.llmgwP99 <= 1.2, fmtRatio(med.llmgwP99));
   verdict('usage records to SQLite: req/s ≥ 0.9× records off (issue 11)', med.records, med.records >= 0.9,
     fmtRatio(med.records));
+  verdict('usage records to PostgreSQL: req/s ≥ 0.9× records off (issue 11)', med.pgRecords, med.pgRecords >= 0.9,
+    fmtRatio(med.pgRecords));
   verdict('every feature on: req/s ≥ 0.9× nginx (issue 13)', med.all, med.all >= 0.9, fmtRatio(med.all));
   verdict('every feature on: p99 ≤ nginx + 0.5 ms (issue 13)', med.allAdded, med.allAdded <= 0.5, added(med.allAdded));
 }

@@ -39,8 +39,9 @@
 #                           records to PostgreSQL, both on the load core); tail: a model group
 #                           of two deployments, one with a slow tail, under three strategies
 #                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on);
-#                           pairs: the 1 KB row of nginx, llmgw, llmgw-norec and llmgw-all taken
-#                           in turn, BENCH_PAIRS rounds, each ratio from one round (see below)
+#                           pairs: the 1 KB row of nginx, llmgw, llmgw-norec, llmgw-pg and
+#                           llmgw-all taken in turn, BENCH_PAIRS rounds, each ratio from one
+#                           round (see below)
 #   BENCH_PAIRS [5]  rounds of the pairs target; BENCH_PAIR_SECONDS [4] per row (after the warm-up)
 #   BENCH_USAGE [sqlite]  llmgw's usage records: sqlite (usage.db in the temp folder, the
 #                           shipping default) or off (usage: {enabled: false})
@@ -108,7 +109,7 @@ tools=(taskset node curl)
 [[ " $targets " != *" nginx "* && " $targets " != *" pairs "* ]] || tools+=(nginx)
 [[ " $targets " != *" llmgw-redis "* && " $targets " != *" llmgw-shared "* ]] || tools+=(redis-server redis-cli)
 [[ " $targets " != *" llmgw "* || $usage_records != sqlite ]] || tools+=(sqlite3)
-if [[ " $targets " == *" llmgw-pg "* || " $targets " == *" llmgw-shared "* ]]; then
+if [[ " $targets " == *" llmgw-pg "* || " $targets " == *" llmgw-shared "* || " $targets " == *" pairs "* ]]; then
   tools+=(psql)
   # scripts/services.sh also finds the server's tools where Debian keeps them.
   compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || tools+=(initdb pg_ctl)
@@ -492,23 +493,27 @@ for target in $targets; do
       # This machine's speed swings by a quarter within minutes, more than
       # the differences the issues' targets ask about; rows a minute apart
       # then compare two machines. Here each round takes the 1 KB row of
-      # nginx and of three llmgw configurations back to back, shorter, and
+      # nginx and of four llmgw configurations back to back, shorter, and
       # every ratio comes from one round: the report gives each round's and
-      # their median.
+      # their median. One PostgreSQL (on the load core) serves every round.
       saved_usage=$usage_records saved_duration=$duration
       duration=${BENCH_PAIR_SECONDS:-4} wrk_kind=pair
       master_key=$gateway_key
+      start_postgres
       for ((pair_round = 1; pair_round <= ${BENCH_PAIRS:-5}; pair_round++)); do
         start_nginx
         bench_proxy_pid=$(nginx_worker)
         run_wrk nginx 1k "$tmp/body-1k.json" "http://127.0.0.1:$nginx_port/v1/chat/completions"
         stop_nginx
-        for variant in llmgw llmgw-norec llmgw-all; do
+        for variant in llmgw llmgw-norec llmgw-pg llmgw-all; do
           usage_records=$saved_usage
           [[ $variant != llmgw-norec ]] || usage_records=off
           if [[ $variant == llmgw-all ]]; then
             gateway_key=sk-bench-limited-key
             start_llmgw "$(limited_key_config 'cache: {backend: memory, ttl: 600}')"
+          elif [[ $variant == llmgw-pg ]]; then
+            usage_records=postgres
+            start_llmgw "" DATABASE_URL="$database_url"
           else
             start_llmgw
           fi
@@ -524,6 +529,7 @@ for target in $targets; do
           gateway_key=$master_key
         done
       done
+      stop_postgres
       bench_proxy_pid="" wrk_kind=wrk pair_round=0 duration=$saved_duration usage_records=$saved_usage
       ;;
     tail)
