@@ -32,6 +32,8 @@
 
 namespace llmgw::api {
 
+using namespace std::string_view_literals;
+
 namespace asio = boost::asio;
 
 namespace {
@@ -41,29 +43,29 @@ constexpr std::size_t k_max_error_body = 1024 * 1024;
 
 void append_line(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
-  out.append(": ");
+  out.append(": "sv);
   out.append(value);
-  out.append("\r\n");
+  out.append("\r\n"sv);
 }
 
 // The request head for the vendor: the request line and host, then the
 // caller's headers (our credentials, never the client's), then these.
 void begin_head(std::string& out, std::string_view target, std::string_view host) {
   out.clear();
-  out.append("POST ");
+  out.append("POST "sv);
   out.append(target);
-  out.append(" HTTP/1.1\r\n");
+  out.append(" HTTP/1.1\r\n"sv);
   append_line(out, "host", host);
 }
 
 void end_head(std::string& out, std::size_t body_size, bool stream) {
-  out.append("content-type: application/json\r\n");
-  out.append(stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n");
-  out.append("user-agent: llmgw/");
+  out.append("content-type: application/json\r\n"sv);
+  out.append(stream ? "accept: text/event-stream\r\n"sv : "accept: application/json\r\n"sv);
+  out.append("user-agent: llmgw/"sv);
   out.append(k_version);
-  out.append("\r\ncontent-length: ");
+  out.append("\r\ncontent-length: "sv);
   append_number(out, body_size);
-  out.append("\r\n\r\n");
+  out.append("\r\n\r\n"sv);
 }
 
 // Everything of an OpenAI-compatible request head that does not depend on

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/append_number.hpp"
 #include "cost/cost.hpp"
 #include "cost/price_catalog.hpp"
 
@@ -187,10 +188,8 @@ http::response_headers request_context::headers() const {
   if (open_attempts_ == 0) {
     // The gateway's own time: all of it but the attempts at vendors.
     const double upstream = usage::upstream_ms(record);
-    char buf[32];
-    const auto [end, ec] =
-        std::to_chars(buf, buf + sizeof buf, std::max(0.0, elapsed_ms() - upstream), std::chars_format::fixed, 3);
-    overhead_text_.assign(buf, ec == std::errc{} ? end : buf);
+    overhead_text_.clear();
+    append_fixed(overhead_text_, std::max(0.0, elapsed_ms() - upstream), 3);
     h.add("x-llmgw-overhead-ms", overhead_text_);
   }
   limits.add_headers(h);

@@ -26,6 +26,8 @@
 
 namespace llmgw::api {
 
+using namespace std::string_view_literals;
+
 namespace asio = boost::asio;
 
 namespace {
@@ -248,7 +250,7 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attemp
         out.assign("data: ");
         out.append(render_openai_error(*failure));
       }
-      out.append("\n\n");
+      out.append("\n\n"sv);
       co_await ctx.out.write_chunk(out);
       co_await ctx.out.end_stream();
       co_return;

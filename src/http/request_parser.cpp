@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/hex.hpp"
+#include "core/swar.hpp"
 
 namespace llmgw::http {
 
@@ -187,8 +188,19 @@ bool is_token(std::string_view s) {
 }
 
 bool is_field_value(std::string_view s) {
-  for (unsigned char c : s)
+  std::size_t i = 0;
+  // Eight bytes at a time while none is a control byte: every response
+  // header the gateway writes is checked, nearly always clean.
+  if constexpr (swar::available) {
+    for (; i + 8 <= s.size(); i += 8) {
+      const std::uint64_t w = swar::load(s.data() + i);
+      if ((swar::bytes_below(w, 0x20) | swar::bytes_equal(w, 0x7f)) != 0) break;  // a tab, or a refusal: byte by byte
+    }
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
   return true;
 }
 

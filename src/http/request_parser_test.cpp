@@ -191,5 +191,23 @@ TEST(chunked_decoder, malformed_framing) {
   EXPECT_EQ(decode("5;a\x01\r\n", 4).error, framing_error::bad_request);
 }
 
+// Checked eight bytes at a time: a control byte is refused wherever it
+// sits (each lane, and the tail past the last whole word); tabs and bytes
+// above 0x7f are allowed anywhere.
+TEST(request_parser, a_field_value_with_a_control_byte_anywhere_is_refused) {
+  const std::string clean = "gpt-4o-mini-2024-07-18 \x80\xff end";
+  EXPECT_TRUE(is_field_value(clean));
+  EXPECT_TRUE(is_field_value(""));
+  for (std::size_t at = 0; at < clean.size(); ++at) {
+    for (char bad : {'\0', '\r', '\n', '\x1f', '\x7f'}) {
+      std::string v = clean;
+      v[at] = bad;
+      EXPECT_FALSE(is_field_value(v)) << at << " " << int(bad);
+    }
+    std::string tab = clean;
+    tab[at] = '\t';
+    EXPECT_TRUE(is_field_value(tab)) << at;
+  }
+}
 }  // namespace
 }  // namespace llmgw::http

@@ -39,6 +39,8 @@
 
 namespace llmgw::http {
 
+using namespace std::string_view_literals;
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
@@ -259,11 +261,11 @@ struct server_shared {
 namespace {
 
 void append_status_line(std::string& out, int status) {
-  out.append("HTTP/1.1 ");
+  out.append("HTTP/1.1 "sv);
   append_number(out, static_cast<std::uint64_t>(status));
   out.push_back(' ');
   out.append(status_text(status));
-  out.append("\r\n");
+  out.append("\r\n"sv);
 }
 
 // The last line of defence against response splitting: a name that is not a
@@ -276,9 +278,9 @@ void append_header(std::string& out, std::string_view name, std::string_view val
     return;
   }
   out.append(name);
-  out.append(": ");
+  out.append(": "sv);
   out.append(value);
-  out.append("\r\n");
+  out.append("\r\n"sv);
 }
 
 void close_socket(session_io& io, bool reset) {
@@ -296,9 +298,9 @@ void append_common_headers(session_io& io, std::string_view content_type, header
   if (io.unread_body_blocks_keep_alive()) io.keep_alive = false;
   if (!io.keep_alive || io.shared.draining) {
     io.keep_alive = false;
-    io.head.append("connection: close\r\n");
+    io.head.append("connection: close\r\n"sv);
   } else if (io.parsed.version_minor == 0) {
-    io.head.append("connection: keep-alive\r\n");  // HTTP/1.0 keeps a connection only when told
+    io.head.append("connection: keep-alive\r\n"sv);  // HTTP/1.0 keeps a connection only when told
   }
 }
 
@@ -323,7 +325,7 @@ void begin_head(session_io& io, int status, std::string_view content_type, heade
 std::string default_error_body(std::string_view message) {
   std::string out = "{\"error\":{\"message\":\"";
   out.append(message);  // fixed ASCII messages from this file and the parser only
-  out.append("\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+  out.append("\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"sv);
   return out;
 }
 
@@ -622,9 +624,9 @@ asio::awaitable<bool> response_writer::send(int status, std::string_view content
   status_ = status;
   begin_head(io_, status, content_type, extra);
   auto& head = io_.head;
-  head.append("content-length: ");
+  head.append("content-length: "sv);
   append_number(head, body.size());
-  head.append("\r\n\r\n");
+  head.append("\r\n\r\n"sv);
   finished_ = true;
   if (io_.head_only) co_return co_await write_or_close(io_, asio::buffer(head));
   body_bytes_ += body.size();
@@ -640,9 +642,9 @@ asio::awaitable<bool> response_writer::begin_stream(int status, std::string_view
   // HTTP/1.0 has no chunked coding: its stream ends when the connection does.
   if (io_.parsed.version_minor == 0) io_.keep_alive = false;
   begin_head(io_, status, content_type, extra);
-  io_.head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\n");
-  if (io_.parsed.version_minor >= 1) io_.head.append("transfer-encoding: chunked\r\n");
-  io_.head.append("\r\n");
+  io_.head.append("cache-control: no-cache\r\nx-accel-buffering: no\r\n"sv);
+  if (io_.parsed.version_minor >= 1) io_.head.append("transfer-encoding: chunked\r\n"sv);
+  io_.head.append("\r\n"sv);
   head_pending_ = true;
   if (defer_head) co_return true;
   co_return co_await write_stream({}, false);

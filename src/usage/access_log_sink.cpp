@@ -17,6 +17,8 @@
 
 namespace llmgw::usage {
 
+using namespace std::string_view_literals;
+
 namespace {
 
 // A batch larger than this is written in parts, so the buffer stays small
@@ -27,7 +29,7 @@ void append_ms(std::string& out, double v) { append_fixed(out, v, 2); }
 
 void append_ms_or_null(std::string& out, double v) {
   if (v < 0) {
-    out.append("null");
+    out.append("null"sv);
   } else {
     append_ms(out, v);
   }
@@ -38,7 +40,7 @@ void append_ms_or_null(std::string& out, double v) {
 void field(std::string& out, std::string_view key, std::string_view value) {
   out.append(key);
   if (value.empty()) {
-    out.append("null");
+    out.append("null"sv);
   } else {
     append_json_string(out, value);
   }
@@ -47,7 +49,7 @@ void field(std::string& out, std::string_view key, std::string_view value) {
 void field_int(std::string& out, std::string_view key, std::int64_t v) {
   out.append(key);
   if (v < 0) {
-    out.append("null");
+    out.append("null"sv);
   } else {
     append_number(out, v);
   }
@@ -101,14 +103,14 @@ void access_log_sink::append_timestamp(std::chrono::system_clock::time_point t) 
                        static_cast<char>('0' + ms % 10),
                        'Z',
                        '"'};
-  buffer_.append("{\"ts\":\"");
+  buffer_.append("{\"ts\":\""sv);
   buffer_.append(cached_prefix_);
   buffer_.append(frac, sizeof frac);
 }
 
 void access_log_sink::add(const request_record& r) {
   append_timestamp(r.ended);
-  buffer_.append(",\"type\":\"access\"");
+  buffer_.append(",\"type\":\"access\""sv);
   field(buffer_, ",\"request_id\":", r.request_id);
   field(buffer_, ",\"method\":", r.method);
   field(buffer_, ",\"path\":", r.path);
@@ -119,11 +121,11 @@ void access_log_sink::add(const request_record& r) {
   field(buffer_, ",\"served_model\":", r.served_model);
   field(buffer_, ",\"provider\":", r.provider);
   field_int(buffer_, ",\"status\":", r.status);
-  buffer_.append(r.stream ? ",\"stream\":true" : ",\"stream\":false");
+  buffer_.append(r.stream ? ",\"stream\":true"sv : ",\"stream\":false"sv);
   field_int(buffer_, ",\"attempts\":", static_cast<std::int64_t>(r.attempts.size()));
-  buffer_.append(",\"latency_ms\":");
+  buffer_.append(",\"latency_ms\":"sv);
   append_ms(buffer_, r.latency_ms);
-  buffer_.append(",\"ttfb_ms\":");
+  buffer_.append(",\"ttfb_ms\":"sv);
   append_ms_or_null(buffer_, r.ttfb_ms);
   field_int(buffer_, ",\"prompt_tokens\":", r.prompt_tokens);
   field_int(buffer_, ",\"completion_tokens\":", r.completion_tokens);
@@ -138,7 +140,7 @@ void access_log_sink::add(const request_record& r) {
   if (!r.error.empty()) field(buffer_, ",\"error\":", r.error);
   // What the gateway left out of the client's request to get it answered.
   if (!r.dropped_params.empty()) {
-    buffer_.append(",\"dropped_params\":[");
+    buffer_.append(",\"dropped_params\":["sv);
     for (std::size_t i = 0; i < r.dropped_params.size(); ++i) {
       if (i) buffer_.push_back(',');
       append_json_string(buffer_, r.dropped_params[i]);
@@ -146,16 +148,16 @@ void access_log_sink::add(const request_record& r) {
     buffer_.push_back(']');
   }
   if (r.hedged) {
-    buffer_.append(",\"hedged\":true");
+    buffer_.append(",\"hedged\":true"sv);
     if (r.hedge_loser_cost_usd >= 0) {
-      buffer_.append(",\"hedge_loser_cost_usd\":");
+      buffer_.append(",\"hedge_loser_cost_usd\":"sv);
       append_number(buffer_, r.hedge_loser_cost_usd);
     }
   }
   // Every call to a vendor, in order: which deployment, what it answered,
   // how long connecting and the first byte took.
   if (!r.attempts.empty()) {
-    buffer_.append(",\"route\":[");
+    buffer_.append(",\"route\":["sv);
     for (std::size_t i = 0; i < r.attempts.size(); ++i) {
       const attempt_record& a = r.attempts[i];
       buffer_.append(i == 0 ? "{" : ",{");
@@ -163,28 +165,28 @@ void access_log_sink::add(const request_record& r) {
       field(buffer_, ",\"model\":", a.model);
       field_int(buffer_, ",\"status\":", a.status);
       if (!a.error.empty()) field(buffer_, ",\"error\":", a.error);
-      buffer_.append(",\"connect_ms\":");
+      buffer_.append(",\"connect_ms\":"sv);
       append_ms_or_null(buffer_, a.connect_ms);
-      buffer_.append(",\"first_byte_ms\":");
+      buffer_.append(",\"first_byte_ms\":"sv);
       append_ms_or_null(buffer_, a.first_byte_ms);
-      buffer_.append(",\"ms\":");
+      buffer_.append(",\"ms\":"sv);
       append_ms(buffer_, a.total_ms);
-      buffer_.append("}");
+      buffer_.append("}"sv);
     }
-    buffer_.append("]");
+    buffer_.append("]"sv);
   }
-  buffer_.append("}\n");
+  buffer_.append("}\n"sv);
   ++lines_;
   if (buffer_.size() >= k_max_buffer) flush();
 }
 
 void access_log_sink::dropped(std::uint64_t records, std::uint64_t total) {
   append_timestamp(std::chrono::system_clock::now());
-  buffer_.append(",\"type\":\"records_dropped\",\"records\":");
+  buffer_.append(",\"type\":\"records_dropped\",\"records\":"sv);
   append_number(buffer_, static_cast<std::int64_t>(records));
-  buffer_.append(",\"total\":");
+  buffer_.append(",\"total\":"sv);
   append_number(buffer_, static_cast<std::int64_t>(total));
-  buffer_.append("}\n");
+  buffer_.append("}\n"sv);
   ++lines_;
 }
 

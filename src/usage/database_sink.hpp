@@ -77,7 +77,7 @@ class database_sink final : public record_sink {
   std::uint64_t rows_inserted() const { return rows_inserted_; }
   // Appended while the database was down (they waited for it to answer).
   std::uint64_t rows_spooled() const { return rows_spooled_; }
-  std::uint64_t rows_lost() const { return rows_lost_; }          // the spool could not be written
+  std::uint64_t rows_lost() const { return rows_lost_; }  // the spool could not be written, or an entry was corrupt
   std::uint64_t rows_rejected() const { return rows_rejected_; }  // refused, set aside
   const std::string& rejected_path() const { return rejected_.path(); }
   bool spool_empty() const;

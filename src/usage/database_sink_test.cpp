@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -429,6 +431,41 @@ TEST(database_sink, a_refused_row_in_the_spool_does_not_block_its_replay) {
   EXPECT_TRUE(sink.spool_empty());
   EXPECT_EQ(ids_in(db), (std::vector<std::string>{"req-1", "req-3", "req-4", "req-5"}));
   EXPECT_EQ(sink.rows_rejected(), 1u);
+}
+
+// A spool chunk is cut on whole entries by their sizes and checksums only
+// (spool_file::read_chunk): an entry whose checksum holds but whose values
+// do not decode, which only a bug could write, reaches the store, which
+// refuses it; halving finds it, it is counted lost (there is no row to set
+// aside) and the rest of its chunk goes in.
+TEST(database_sink, a_spooled_entry_that_passes_its_checksum_but_does_not_decode_is_counted_lost) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  std::string bytes;
+  for (int i = 1; i <= 3; ++i) {
+    const request_record rec = record(i);
+    row r;
+    ASSERT_TRUE(fill_row(rec, r));
+    std::string entry;
+    append_entry(r, entry);
+    if (i == 2) {
+      constexpr std::size_t k_payload = 4 + 8;  // u32 size, u64 checksum
+      entry[k_payload + 2] = 1;                 // request_id's kind: integer, not text
+      const std::uint64_t sum = XXH64(entry.data() + k_payload, entry.size() - k_payload, 0);
+      std::memcpy(entry.data() + 4, &sum, sizeof sum);
+    }
+    bytes += entry;
+  }
+  {
+    std::ofstream out(dir.path / "usage-spool-left-by-a-bug.bin", std::ios::binary);
+    out << bytes;
+  }
+  database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
+  EXPECT_TRUE(settled(sink));
+  EXPECT_TRUE(sink.spool_empty());
+  EXPECT_EQ(ids_in(db), (std::vector<std::string>{"req-1", "req-3"}));
+  EXPECT_EQ(sink.rows_lost(), 1u);
+  EXPECT_EQ(sink.rows_rejected(), 0u);
 }
 
 TEST(database_sink, a_row_as_json_keeps_every_column_and_kind) {

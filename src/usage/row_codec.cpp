@@ -68,7 +68,7 @@ void append_entry(const row& r, std::string& out) {
   std::memcpy(out.data() + start + 4, &sum, 8);
 }
 
-bool entry_reader::next(row& out) {
+bool entry_reader::whole_entry(std::string_view& payload) {
   if (corrupt_ || pos_ >= bytes_.size()) return false;
   std::string_view in = bytes_.substr(pos_);
   std::uint32_t size = 0;
@@ -78,7 +78,21 @@ bool entry_reader::next(row& out) {
     corrupt_ = true;
     return false;
   }
-  std::string_view p = in.substr(0, size);
+  payload = in.substr(0, size);
+  return true;
+}
+
+bool entry_reader::skip() {
+  std::string_view payload;
+  if (!whole_entry(payload)) return false;
+  pos_ += k_header + payload.size();
+  return true;
+}
+
+bool entry_reader::next(row& out) {
+  std::string_view p;
+  if (!whole_entry(p)) return false;
+  const std::size_t size = p.size();
   std::uint16_t columns = 0;
   if (!get(p, columns)) {
     corrupt_ = true;

@@ -31,6 +31,12 @@ class entry_reader {
   // The next entry into `out` (text views the buffer); false at the end or
   // at a bad entry.
   bool next(row& out);
+  // Steps over the next entry, checking its size (and checksum) only; false
+  // at the end or at one cut short or failing its checksum. Where a chunk's
+  // whole entries end, without decoding values that are decoded again for
+  // the insert (a value the size and checksum pass but the decoding does
+  // not, which only a bug could write, is then refused by the store).
+  bool skip();
   std::size_t stopped_at() const { return pos_; }  // bytes of whole, valid entries read
   bool corrupt() const { return corrupt_; }        // stopped before the end of the bytes
   // Entries in `bytes` (whole ones, by their sizes; no checksums).
@@ -40,6 +46,8 @@ class entry_reader {
   static std::size_t prefix_bytes(std::string_view bytes, std::size_t rows);
 
  private:
+  // The payload of the entry at pos_, its size and checksum checked.
+  bool whole_entry(std::string_view& payload);
   std::string_view bytes_;
   std::size_t pos_ = 0;
   bool verify_ = true;

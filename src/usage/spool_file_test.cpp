@@ -101,6 +101,33 @@ TEST(row_codec, a_flipped_byte_or_a_cut_stops_the_reader) {
   EXPECT_EQ(ids_in(std::string_view(bytes).substr(0, bytes.size() - 1)), (std::vector<std::string>{"req-1", "req-2"}));
 }
 
+// What a spool chunk read relies on to find where its whole entries end:
+// skip() stops where next() stops, at a flipped byte or a cut.
+TEST(row_codec, skip_steps_over_whole_entries_and_stops_where_next_does) {
+  const std::string bytes = entries(1, 3);
+  const std::size_t one = bytes.size() / 3;
+  entry_reader all(bytes);
+  int skipped = 0;
+  while (all.skip()) ++skipped;
+  EXPECT_EQ(skipped, 3);
+  EXPECT_FALSE(all.corrupt());
+  EXPECT_EQ(all.stopped_at(), bytes.size());
+
+  std::string flipped = bytes;
+  flipped[one + 20] ^= 0x40;
+  entry_reader bad(flipped);
+  while (bad.skip()) {
+  }
+  EXPECT_TRUE(bad.corrupt());
+  EXPECT_EQ(bad.stopped_at(), one);
+
+  entry_reader cut(std::string_view(bytes).substr(0, bytes.size() - 1));
+  while (cut.skip()) {
+  }
+  EXPECT_TRUE(cut.corrupt());
+  EXPECT_EQ(cut.stopped_at(), 2 * one);
+}
+
 TEST(row_codec, verified_bytes_are_read_without_hashing_again_and_prefixes_cut_on_entries) {
   std::string bytes = entries(1, 3);
   const std::size_t one = bytes.size() / 3;
