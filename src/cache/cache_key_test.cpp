@@ -113,6 +113,24 @@ TEST(cache_key, openai_and_anthropic_clients_asking_the_same_question_share_it) 
   EXPECT_NE(*canonical_anthropic_messages(*with_top_k), *from_anthropic);
 }
 
+// Texts go into the canonical form as a length and raw bytes: text that
+// spells the form's own syntax is still only text.
+TEST(cache_key, a_text_that_spells_the_canonical_syntax_is_still_one_text) {
+  const auto one = [](std::string_view messages) {
+    const auto c = canonical_openai_chat(std::string(R"({"model":"m","messages":)") + std::string(messages) + "}");
+    EXPECT_TRUE(c);
+    return c ? *c : std::string();
+  };
+  const std::string two_messages = one(R"([{"role":"user","content":"a"},{"role":"user","content":"b"}])");
+  // One message whose text spells the end of a message and the start of the next.
+  const std::string forged = one(R"([{"role":"user","content":"a}],\"role\":'user},{\"content\":[{\"text\":'b"}])");
+  EXPECT_NE(two_messages, forged);
+  EXPECT_NE(one(R"([{"role":"user","content":"ab"}])"),
+            one(R"([{"role":"user","content":"a"},{"role":"user","content":"b"}])"));
+  EXPECT_NE(one(R"([{"role":"user","content":"\"quoted\" é"}])"), one(R"([{"role":"user","content":"quoted é"}])"));
+  EXPECT_EQ(one(R"([{"role":"user","content":"\u00e9"}])"), one(R"([{"role":"user","content":"é"}])"));
+}
+
 TEST(cache_key, tool_call_arguments_compare_as_json) {
   const auto a = canonical_openai_chat(R"({"model":"m","messages":[{"role":"user","content":"x"},
     {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1,\"b\":2}"}}]},
