@@ -204,17 +204,20 @@ TEST(database_sink, an_outage_goes_to_the_spool_and_is_replayed_in_order_before_
   EXPECT_EQ(ids_in(db), expected_ids(1, 41));
 }
 
+// Runs `sql` on the file as an operator's own connection would.
+void run_sql(const fs::path& db, const char* sql) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(h, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+  sqlite3_close(h);
+}
+
 // A rule the database enforces on the rows, as an operator may add: any
 // row whose user is "poison" is refused (SQLite's RAISE(ABORT) is a constraint error).
 void refuse_poison(const fs::path& db) {
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(h,
-                         "CREATE TRIGGER refuse_poison BEFORE INSERT ON usage_records "
-                         "WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(h);
+  run_sql(db,
+          "CREATE TRIGGER refuse_poison BEFORE INSERT ON usage_records "
+          "WHEN NEW.user_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END");
 }
 
 std::vector<std::string> lines_of(const fs::path& file) {
@@ -392,14 +395,9 @@ TEST(sqlite_store, the_primary_key_is_the_only_index_and_an_older_file_loses_the
     EXPECT_EQ(*rows[0][0], "sqlite_autoindex_usage_records_1");  // PRIMARY KEY (started_at, request_id)
   }
   // The file as version 3 left it.
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(h,
-                         "CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at); "
-                         "DELETE FROM schema_migrations WHERE version = 4",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(h);
+  run_sql(db,
+          "CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at); "
+          "DELETE FROM schema_migrations WHERE version = 4");
   sqlite_store store(db.string());
   ASSERT_TRUE(store.connect(error)) << error;
   rows.clear();  // query() appends
