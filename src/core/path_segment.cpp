@@ -24,6 +24,9 @@ bool has_dot_segment(std::string_view s) {
 
 bool usable_in_path(std::string_view name) {
   if (name.empty()) return false;
+  // Nothing to decode (the usual model id): one scan, no copy. The router
+  // asks this of every model of every request.
+  if (name.find('%') == std::string_view::npos) return !has_dot_segment(name);
   std::string current(name);
   for (;;) {
     if (has_dot_segment(current)) return false;
