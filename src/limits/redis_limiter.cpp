@@ -10,11 +10,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 #include "limits/bucket_script.hpp"
 #include "limits/memory_limiter.hpp"
@@ -42,9 +44,15 @@ std::string_view kind_arg(unit u) {
   return "r";
 }
 
-// The shortest text that reads back as `v` (amounts and costs are nearly
-// always whole numbers); printf's %.17g cost 2% of a request's CPU.
+// The shortest text that reads back as `v`; printf's %.17g cost 2% of a
+// request's CPU. Amounts and windows are nearly always whole numbers, written
+// as integers (the same text, without the shortest-form search).
 std::string number(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15 && !(v == 0 && std::signbit(v))) {
+    std::string out;
+    append_number(out, static_cast<std::int64_t>(v));
+    return out;
+  }
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc{} ? std::string(buf, end) : std::string("0");

@@ -23,6 +23,8 @@
 #include <optional>
 #include <span>
 
+#include "core/append_number.hpp"
+
 namespace llmgw::store {
 
 namespace asio = boost::asio;
@@ -85,16 +87,22 @@ struct link {
   }
 };
 
+// RESP: *<count>, then $<size> and the bytes of each argument. Sized first
+// and written without temporaries: a limit check's EVALSHA carries some ten
+// arguments per request in the batch.
 void encode(std::string& out, const redis_command& c) {
-  out += '*';
-  out += std::to_string(c.size());
-  out += "\r\n";
+  std::size_t need = 16;
+  for (const auto& a : c) need += a.size() + 16;
+  out.reserve(out.size() + need);
+  out.push_back('*');
+  append_number(out, c.size());
+  out.append("\r\n", 2);
   for (const auto& a : c) {
-    out += '$';
-    out += std::to_string(a.size());
-    out += "\r\n";
-    out += a;
-    out += "\r\n";
+    out.push_back('$');
+    append_number(out, a.size());
+    out.append("\r\n", 2);
+    out.append(a);
+    out.append("\r\n", 2);
   }
 }
 
