@@ -182,9 +182,15 @@ head_result interpret_fields(request_head& head) {
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
-  for (unsigned char c : s)
-    if (!k_tchar[c]) return false;
-  return true;
+  // Four lookups a step and no branch until the end: every header name of a
+  // request and of each response goes through here, short and nearly always
+  // valid.
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  bool ok = true;
+  std::size_t i = 0;
+  for (; i + 4 <= s.size(); i += 4) ok &= k_tchar[p[i]] & k_tchar[p[i + 1]] & k_tchar[p[i + 2]] & k_tchar[p[i + 3]];
+  for (; i < s.size(); ++i) ok &= k_tchar[p[i]];
+  return ok;
 }
 
 bool is_field_value(std::string_view s) {

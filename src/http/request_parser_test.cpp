@@ -209,5 +209,21 @@ TEST(request_parser, a_field_value_with_a_control_byte_anywhere_is_refused) {
     EXPECT_TRUE(is_field_value(tab)) << at;
   }
 }
+
+// Checked four characters a step: a character outside tchar is refused in
+// every lane and in the tail.
+TEST(request_parser, a_token_with_a_separator_anywhere_is_refused) {
+  const std::string name = "x-ratelimit-remaining-tokens";
+  EXPECT_TRUE(is_token(name));
+  EXPECT_TRUE(is_token("!#$%&'*+-.^_`|~09AZaz"));
+  EXPECT_FALSE(is_token(""));
+  for (std::size_t at = 0; at < name.size(); ++at) {
+    for (char bad : {' ', ':', '"', '(', '/', '@', '\x7f', '\x80', '\0'}) {
+      std::string v = name;
+      v[at] = bad;
+      EXPECT_FALSE(is_token(v)) << at << " " << int(bad);
+    }
+  }
+}
 }  // namespace
 }  // namespace llmgw::http
