@@ -263,9 +263,21 @@ describe('PostgreSQL', () => {
     checkRows(pgRows(pg), want);
     assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3,4');
     // The primary key's index alone: version 4 dropped the one on (key_name, started_at).
-    assert.equal(pg.query("SELECT string_agg(indexname, ',') FROM pg_indexes WHERE tablename = 'usage_records'"),
-      'usage_records_pkey');
+    const indexes = "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'usage_records'";
+    assert.equal(pg.query(indexes), 'usage_records_pkey');
     assert.deepEqual(spools(gw.cwd), []);
+
+    // A database as a version-3 gateway left it: the next start drops the
+    // index and keeps every row.
+    const rows = pg.query('SELECT count(*) FROM usage_records');
+    pg.query('CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at); ' +
+      'DELETE FROM schema_migrations WHERE version = 4');
+    assert.equal(pg.query(indexes), 'usage_records_key_started_at,usage_records_pkey');
+    const again = await startPg();
+    assert.equal((await again.stop()).code, 0, again.stderr);
+    assert.equal(pg.query(indexes), 'usage_records_pkey');
+    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3,4');
+    assert.equal(pg.query('SELECT count(*) FROM usage_records'), rows);
   });
 
   // Requests from `concurrency` clients until `stop()`; every answered id.
