@@ -44,9 +44,10 @@ std::string_view kind_arg(unit u) {
   return "r";
 }
 
-// The shortest text that reads back as `v`; printf's %.17g cost 2% of a
-// request's CPU. Amounts and windows are nearly always whole numbers, written
-// as integers (the same text, without the shortest-form search).
+// Text that reads back as `v`; printf's %.17g cost 2% of a request's CPU.
+// Amounts and windows are nearly always whole numbers: written as integers,
+// without the shortest-form search (which may write 1e+06 where this writes
+// 1000000; the script's tonumber reads both alike).
 std::string number(double v) {
   if (v == std::floor(v) && std::fabs(v) < 1e15 && !(v == 0 && std::signbit(v))) {
     std::string out;

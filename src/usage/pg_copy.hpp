@@ -7,8 +7,22 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace llmgw::usage {
+
+// `v` in network byte order at `out` (sizeof(T) bytes): how PostgreSQL's
+// binary format writes every length and number, in a COPY stream and in a
+// statement's binary parameters alike.
+template <class T>
+void put_be(char* out, T v) {
+  using U = std::make_unsigned_t<T>;
+  auto u = static_cast<U>(v);
+  for (std::size_t i = sizeof(U); i-- > 0;) {
+    out[i] = static_cast<char>(u & 0xFF);
+    u = static_cast<U>(u >> 8);
+  }
+}
 
 // COPY usage_records (every column, in k_columns order) FROM STDIN (FORMAT binary)
 std::string copy_sql();

@@ -26,13 +26,6 @@ struct stream_reader {
   }
 };
 
-std::size_t column_index(std::string_view name) {
-  for (std::size_t c = 0; c < k_column_count; ++c) {
-    if (k_columns[c].name == name) return c;
-  }
-  return k_column_count;
-}
-
 TEST(pg_copy, one_row_as_postgresql_reads_binary_copy) {
   request_record rec;
   rec.ended = std::chrono::system_clock::now();

@@ -35,13 +35,6 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-void put_be64(char* out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xFF);
-    v >>= 8;
-  }
-}
-
 // A stored key met again (a COPY has no ON CONFLICT).
 bool is_unique_violation(const char* sqlstate) { return sqlstate != nullptr && std::strcmp(sqlstate, "23505") == 0; }
 
@@ -417,7 +410,7 @@ insert_outcome postgres_store::insert_skipping_stored(std::string_view entries, 
       }
       switch (k_columns[c].type) {
         case column_type::integer:
-          put_be64(scalar, static_cast<std::uint64_t>(v.i));
+          put_be(scalar, static_cast<std::uint64_t>(v.i));
           values_[i] = scalar;
           lengths_[i] = 8;
           break;
@@ -427,7 +420,7 @@ insert_outcome postgres_store::insert_skipping_stored(std::string_view entries, 
           lengths_[i] = 1;
           break;
         case column_type::real:
-          put_be64(scalar, std::bit_cast<std::uint64_t>(v.d));
+          put_be(scalar, std::bit_cast<std::uint64_t>(v.d));
           values_[i] = scalar;
           lengths_[i] = 8;
           break;

@@ -216,8 +216,8 @@ insert_outcome sqlite_store::insert(std::string_view entries, std::size_t rows, 
   };
   // Statements of many_rows_ rows while the batch has that many left, then
   // one of the rest (a statement's fixed cost — cursors opened on the table
-  // and both indexes, each seek from the root — spread over its rows: 16%
-  // less CPU per row than one row per statement, measured).
+  // and its key's index, each seek from the root — spread over its rows:
+  // 16% less CPU per row than one row per statement, measured).
   entry_reader reader(entries, entry_reader::checksums::skip);  // verified when read from the spool
   row r;
   std::size_t left = rows;

@@ -65,6 +65,15 @@ inline constexpr column k_columns[] = {
 };
 inline constexpr std::size_t k_column_count = std::size(k_columns);
 
+// The position of the column named `name` in k_columns; k_column_count when
+// there is none.
+constexpr std::size_t column_index(std::string_view name) {
+  for (std::size_t c = 0; c < k_column_count; ++c) {
+    if (k_columns[c].name == name) return c;
+  }
+  return k_column_count;
+}
+
 // One column's value. Text views the record (or a decoded spool entry).
 struct value {
   bool null = true;
