@@ -531,6 +531,13 @@ std::string_view upstream_call::header(std::string_view name) const {
   return it == f.end() ? std::string_view{} : std::string_view(it->value());
 }
 
+std::string_view upstream_call::content_type() const {
+  if (!conn_ || !conn_->parser) return {};
+  const auto& f = conn_->parser->get();
+  auto it = f.find(bhttp::field::content_type);
+  return it == f.end() ? std::string_view{} : std::string_view(it->value());
+}
+
 void upstream_call::visit_headers(header_visitor v, void* ctx) const {
   if (!conn_ || !conn_->parser) return;
   for (const auto& field : conn_->parser->get()) v(ctx, field.name_string(), field.value());
