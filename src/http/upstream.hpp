@@ -130,7 +130,7 @@ class upstream_call {
   int status() const;
   std::string_view header(std::string_view name) const;
   // header("content-type"), found by Beast's field code instead of its name
-  // (asked of every answer, twice).
+  // (asked of every answer, twice). The first when an answer repeats it.
   std::string_view content_type() const;
   // Calls f(name, value) for every response header.
   template <class F>
