@@ -21,25 +21,39 @@ class string_pool {
   static constexpr std::size_t default_max_kept_bytes = 16 * 1024 * 1024;
   static constexpr std::size_t max_kept_strings = 1024;
 
+  // A string of the pool, taken on first use: a request path that never
+  // touches one of its buffers (a JSON answer has no use for a stream's)
+  // costs the pool nothing for it.
   class lease {
    public:
-    lease(string_pool& pool, std::string s) : pool_(&pool), s_(std::move(s)) {}
-    lease(lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), s_(std::move(o.s_)) {}
+    explicit lease(string_pool& pool) : pool_(&pool) {}
+    lease(lease&& o) noexcept
+        : pool_(std::exchange(o.pool_, nullptr)), taken_(std::exchange(o.taken_, false)), s_(std::move(o.s_)) {}
     lease& operator=(lease&&) = delete;
     ~lease() {
-      if (pool_) pool_->give_back(std::move(s_));
+      if (pool_ && taken_) pool_->give_back(std::move(s_));
     }
     // Gives the string back now: the lease is empty after (for a lease
     // held by something long-lived that no longer needs its string).
     void release() {
-      if (pool_) std::exchange(pool_, nullptr)->give_back(std::move(s_));
+      if (pool_ && taken_) pool_->give_back(std::move(s_));
+      pool_ = nullptr;
+      taken_ = false;
       s_ = std::string();
     }
-    std::string& operator*() { return s_; }
-    std::string* operator->() { return &s_; }
+    std::string& operator*() { return get(); }
+    std::string* operator->() { return &get(); }
 
    private:
+    std::string& get() {
+      if (!taken_ && pool_) {
+        taken_ = true;
+        pool_->take_into(s_);
+      }
+      return s_;
+    }
     string_pool* pool_;
+    bool taken_ = false;
     std::string s_;
   };
 
@@ -49,20 +63,22 @@ class string_pool {
   string_pool(const string_pool&) = delete;
   string_pool& operator=(const string_pool&) = delete;
 
-  lease take() {
-    if (free_.empty()) return lease(*this, std::string());
-    std::string s = std::move(free_.back());
-    free_.pop_back();
-    kept_bytes_ -= heap_bytes(s);
-    s.clear();
-    return lease(*this, std::move(s));
-  }
+  lease take() { return lease(*this); }
 
   // Heap bytes held by the strings waiting in the pool.
   std::size_t kept_bytes() const { return kept_bytes_; }
   std::size_t kept_strings() const { return free_.size(); }
 
  private:
+  // `s` (empty, never used) becomes the most recently given back string.
+  void take_into(std::string& s) {
+    if (free_.empty()) return;
+    s = std::move(free_.back());
+    free_.pop_back();
+    kept_bytes_ -= heap_bytes(s);
+    s.clear();
+  }
+
   // The small-string buffer lives inside the object: it costs the pool
   // nothing on the heap, so it is not counted.
   static std::size_t heap_bytes(const std::string& s) {

@@ -24,6 +24,28 @@ TEST(string_pool, reuses_a_returned_buffer) {
   EXPECT_EQ(pool.kept_bytes(), 0u);
 }
 
+// A lease takes its string on first use: one a request never touches (a
+// stream's buffers on a JSON answer) leaves the pool as it was.
+TEST(string_pool, a_lease_takes_its_string_on_first_use_only) {
+  string_pool pool;
+  { pool.take()->assign(1000, 'x'); }
+  ASSERT_EQ(pool.kept_strings(), 1u);
+  {
+    auto unused = pool.take();
+    auto moved = std::move(unused);
+    EXPECT_EQ(pool.kept_strings(), 1u);  // not taken by take() nor by the move
+  }
+  EXPECT_EQ(pool.kept_strings(), 1u);  // nothing given back twice either
+  {
+    auto used = pool.take();
+    EXPECT_TRUE(used->empty());
+    EXPECT_EQ(pool.kept_strings(), 0u);
+    auto moved = std::move(used);
+    EXPECT_GE(moved->capacity(), 1000u);  // the taken string moved with the lease
+  }
+  EXPECT_EQ(pool.kept_strings(), 1u);
+}
+
 TEST(string_pool, a_released_lease_gives_its_string_back_at_once_and_only_once) {
   string_pool pool;
   {
@@ -65,7 +87,10 @@ TEST(string_pool, keeps_at_most_the_total_byte_bound) {
   EXPECT_EQ(pool.kept_strings(), 3u);
   // Taking them all out again gives every kept byte back to the count.
   std::vector<string_pool::lease> again;
-  for (int i = 0; i < 3; ++i) again.push_back(pool.take());
+  for (int i = 0; i < 3; ++i) {
+    again.push_back(pool.take());
+    again.back()->clear();  // taken on first use
+  }
   EXPECT_EQ(pool.kept_bytes(), 0u);
 }
 
