@@ -25,19 +25,7 @@ std::unique_ptr<usage::request_record> record_pool::take() {
 void record_pool::give_back(std::unique_ptr<usage::request_record> r) {
   if (free_.size() >= 256) return;
   usage::release_large_fields(*r);
-  // Every value back to a fresh record's, keeping the buffers: the cleared
-  // strings and attempt list move into a fresh record, which replaces the old.
-  auto& x = *r;
-  usage::request_record fresh;
-  for (auto field : usage::k_text_fields) {
-    (x.*field).clear();
-    (fresh.*field).swap(x.*field);
-  }
-  x.metadata.clear();
-  fresh.metadata.swap(x.metadata);
-  x.attempts.clear();
-  fresh.attempts.swap(x.attempts);
-  x = std::move(fresh);
+  usage::reset_record(*r);
   free_.push_back(std::move(r));
 }
 

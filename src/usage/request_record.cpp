@@ -62,40 +62,25 @@ void assign_field(std::string& to, std::string_view from) {
 }
 
 void copy_record(const request_record& from, request_record& to) {
-  to.ended = from.ended;
+  static_cast<request_values&>(to) = from;
   for (auto field : k_text_fields) assign_field(to.*field, from.*field);
   if (from.metadata.size() <= k_max_metadata_bytes) {
     to.metadata.assign(from.metadata);
   } else {
     to.metadata.clear();
   }
-  to.client_api = from.client_api;
-  to.status = from.status;
-  to.stream = from.stream;
   const std::size_t n = std::min(from.attempts.size(), k_max_attempts);
   to.attempts.resize(n);  // keeps the slot's attempt buffers for the next record
   for (std::size_t i = 0; i < n; ++i) copy_attempt(from.attempts[i], to.attempts[i]);
-  to.latency_ms = from.latency_ms;
-  to.ttfb_ms = from.ttfb_ms;
-  to.prompt_tokens = from.prompt_tokens;
-  to.completion_tokens = from.completion_tokens;
-  to.total_tokens = from.total_tokens;
-  to.cached_tokens = from.cached_tokens;
-  to.cache_write_tokens = from.cache_write_tokens;
-  to.reasoning_tokens = from.reasoning_tokens;
-  to.usage = from.usage;
-  to.cache = from.cache;
-  to.cost_known = from.cost_known;
-  to.cost_usd = from.cost_usd;
-  to.cost_input_usd = from.cost_input_usd;
-  to.cost_cached_input_usd = from.cost_cached_input_usd;
-  to.cost_cache_write_usd = from.cost_cache_write_usd;
-  to.cost_output_usd = from.cost_output_usd;
-  to.bytes_in = from.bytes_in;
-  to.bytes_out = from.bytes_out;
-  to.hedged = from.hedged;
-  to.hedge_loser_cost_usd = from.hedge_loser_cost_usd;
   to.dropped_params.assign(from.dropped_params.begin(), from.dropped_params.end());
+}
+
+void reset_record(request_record& r) {
+  static_cast<request_values&>(r) = request_values{};
+  for (auto field : k_text_fields) (r.*field).clear();
+  r.metadata.clear();
+  r.attempts.clear();
+  r.dropped_params.clear();
 }
 
 double upstream_ms(const request_record& r) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace llmgw::usage {
@@ -42,27 +43,13 @@ struct attempt_record {
   bool open = false;          // begun and not ended yet (the request context's bookkeeping)
 };
 
-struct request_record {
+// What a record holds besides its texts and lists: plain values, copied
+// into a queue slot and reset for the next request as one block.
+struct request_values {
   std::chrono::system_clock::time_point ended;  // wall clock, for the log's timestamp
-  std::string request_id;
-  std::string method;
-  std::string path;
-  std::string_view client_api;  // "openai" | "anthropic" (static text)
-  std::string key_id;           // a short, non-secret id of the gateway key (hash prefix); empty: unauthenticated
-  std::string key_name;         // empty when unauthenticated
-  std::string team;             // the key's team; empty: none
-  std::string user_id;          // the client's `user` (OpenAI) or metadata.user_id (Anthropic); empty: none
-  // The client's `metadata` object (OpenAI's string tags), as compact JSON;
-  // empty: none, or longer than k_max_metadata_bytes (not cut: a cut object
-  // is not JSON).
-  std::string metadata;
-  std::string model;         // as requested by the client
-  std::string served_model;  // the vendor's model id that answered
-  std::string provider;      // the vendor that answered
-  std::string error;         // short reason for failures
+  std::string_view client_api;                  // "openai" | "anthropic" (static text)
   int status = 0;
   bool stream = false;
-  std::vector<attempt_record> attempts;  // in order; empty when no vendor was called
   double latency_ms = 0;
   double ttfb_ms = -1;              // to the first response byte sent to the client; -1: none sent
   std::int64_t prompt_tokens = -1;  // -1: unknown
@@ -89,10 +76,31 @@ struct request_record {
   // vendor reported usage before it was cancelled; negative: not reported.
   bool hedged = false;
   double hedge_loser_cost_usd = -1;
+};
+
+struct request_record : request_values {
+  std::string request_id;
+  std::string method;
+  std::string path;
+  std::string key_id;    // a short, non-secret id of the gateway key (hash prefix); empty: unauthenticated
+  std::string key_name;  // empty when unauthenticated
+  std::string team;      // the key's team; empty: none
+  std::string user_id;   // the client's `user` (OpenAI) or metadata.user_id (Anthropic); empty: none
+  // The client's `metadata` object (OpenAI's string tags), as compact JSON;
+  // empty: none, or longer than k_max_metadata_bytes (not cut: a cut object
+  // is not JSON).
+  std::string metadata;
+  std::string model;                     // as requested by the client
+  std::string served_model;              // the vendor's model id that answered
+  std::string provider;                  // the vendor that answered
+  std::string error;                     // short reason for failures
+  std::vector<attempt_record> attempts;  // in order; empty when no vendor was called
   // Client parameters the last attempt's adapter left out because the vendor
   // refuses them (providers::upstream_request::dropped_params): static names.
   std::vector<std::string_view> dropped_params;
 };
+
+static_assert(std::is_trivially_copyable_v<request_values>, "request_values is copied as one block");
 
 // The record's text fields, for the code that copies, clears or trims every
 // one of them (a field added to the record is added here once).
@@ -124,6 +132,10 @@ void assign_field(std::string& to, std::string_view from);
 // Copies a whole record into a queue slot (reusing the slot's buffers),
 // every text field cut as assign_field() does.
 void copy_record(const request_record& from, request_record& to);
+
+// Back to a fresh record's values, keeping the buffers of its texts and
+// lists (a pooled record, before its next request).
+void reset_record(request_record& r);
 
 // Frees the buffers of fields that grew past what a typical record needs,
 // so an idle queue slot holds little (called after the slot was written).

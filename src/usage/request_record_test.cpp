@@ -91,6 +91,44 @@ TEST(request_record, a_reused_slot_keeps_nothing_of_the_previous_record) {
   EXPECT_TRUE(slot.dropped_params.empty());
 }
 
+// A pooled record starts its next request as a fresh one, its buffers kept.
+TEST(request_record, a_reset_record_has_a_fresh_records_values_and_keeps_its_buffers) {
+  request_record r;
+  r.status = 502;
+  r.stream = true;
+  r.prompt_tokens = 7;
+  r.cache = cache_status::hit;
+  r.cost_known = true;
+  r.cost_usd = 1.5;
+  r.hedged = true;
+  r.hedge_loser_cost_usd = 0.25;
+  r.client_api = "anthropic";
+  r.ended = std::chrono::system_clock::now();
+  r.model = std::string(40, 'm');
+  r.metadata = R"({"a":"b"})";
+  r.attempts.resize(2);
+  r.dropped_params = {"top_k"};
+  const std::size_t model_capacity = r.model.capacity();
+  reset_record(r);
+  const request_record fresh;
+  EXPECT_EQ(r.status, fresh.status);
+  EXPECT_EQ(r.stream, fresh.stream);
+  EXPECT_EQ(r.prompt_tokens, -1);
+  EXPECT_EQ(r.cache, cache_status::not_looked_up);
+  EXPECT_FALSE(r.cost_known);
+  EXPECT_EQ(r.cost_usd, 0);
+  EXPECT_FALSE(r.hedged);
+  EXPECT_EQ(r.hedge_loser_cost_usd, -1);
+  EXPECT_TRUE(r.client_api.empty());
+  EXPECT_EQ(r.ended, fresh.ended);
+  EXPECT_TRUE(r.model.empty());
+  EXPECT_EQ(r.model.capacity(), model_capacity);
+  EXPECT_TRUE(r.metadata.empty());
+  EXPECT_TRUE(r.attempts.empty());
+  EXPECT_GE(r.attempts.capacity(), 2u);
+  EXPECT_TRUE(r.dropped_params.empty());
+}
+
 TEST(request_record, client_chosen_text_is_cut_and_attempts_are_bounded) {
   request_record r;
   r.model.assign(1 << 20, 'm');
