@@ -121,7 +121,10 @@ class chat_parser {
 
   check_result field(std::string_view key, ondemand::value& v) {
     const field_id id = lookup(key);
-    if (id == f_unknown) return check_value(v, k_field_depth);  // kept as is, but must be well-formed
+    if (id == f_unknown) {
+      if (key == "metadata") info_.has_metadata = true;
+      return check_value(v, k_field_depth);  // kept as is, but must be well-formed
+    }
     const param_path param(key);
     if (!seen_.insert(id)) return duplicate_field(param);
     json_type type;

@@ -36,6 +36,9 @@ struct chat_request_info {
   std::int64_t n = 1;                      // choices asked for
   std::size_t message_count = 0;
   std::string user;  // the `user` field, unescaped; empty: not given
+  // A top-level "metadata" field is there (kept as it is, for the usage
+  // record): the body is read for it only then.
+  bool has_metadata = false;
 
   // Where to splice include_usage in (see usage_splice).
   usage_splice usage_edit = usage_splice::add_stream_options;

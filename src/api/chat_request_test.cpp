@@ -82,6 +82,18 @@ TEST(chat_request, user_is_read_unescaped_for_usage_records) {
   EXPECT_EQ(bad.error().param, "user");
 }
 
+// The gateway reads the body again for the metadata of the usage record
+// only when the validator saw a top-level "metadata" (escaped keys too).
+TEST(chat_request, a_top_level_metadata_field_is_noted) {
+  auto with = parse(R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"\u006detadata":{"a":"b"}})");
+  ASSERT_TRUE(with.has_value());
+  EXPECT_TRUE(with->has_metadata);
+  auto nested =
+      parse(R"({"model":"gpt-4o","messages":[{"role":"user","content":"metadata"}],"x":{"metadata":{"a":"b"}}})");
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_FALSE(nested->has_metadata);
+}
+
 TEST(chat_request, body_gets_padding_but_keeps_its_bytes) {
   std::string body = body_with("");
   body.shrink_to_fit();

@@ -21,7 +21,10 @@ class embeddings_parser {
                          : key == "dimensions"      ? 3
                          : key == "user"            ? 4
                                                     : 5;
-    if (bit == 5) return check_value(v, k_field_depth);  // unknown: kept, must be well-formed
+    if (bit == 5) {
+      if (key == "metadata") info_.has_metadata = true;
+      return check_value(v, k_field_depth);  // unknown: kept, must be well-formed
+    }
     const param_path param(key);
     if (!seen_.insert(bit)) return duplicate_field(param);
     json_type type;

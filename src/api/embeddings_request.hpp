@@ -28,7 +28,8 @@ struct embeddings_request_info {
   std::size_t input_tokens = 0;  // token ids given directly
   bool base64 = false;           // encoding_format is "base64"
   std::optional<std::int64_t> dimensions;
-  std::string user;  // the `user` field, unescaped; empty: not given
+  std::string user;           // the `user` field, unescaped; empty: not given
+  bool has_metadata = false;  // a top-level "metadata" field is there (for the usage record)
 };
 
 // Validates `body` (which gains simdjson's padding as spare capacity; its

@@ -62,6 +62,15 @@ TEST(embeddings_request, user_is_read_for_usage_records) {
   EXPECT_EQ(bad.error().param, "user");
 }
 
+TEST(embeddings_request, a_top_level_metadata_field_is_noted) {
+  auto with = parse(R"({"model":"m","input":"x","metadata":{"a":"b"}})");
+  ASSERT_TRUE(with.has_value());
+  EXPECT_TRUE(with->has_metadata);
+  auto without = parse(R"({"model":"m","input":"metadata"})");
+  ASSERT_TRUE(without.has_value());
+  EXPECT_FALSE(without->has_metadata);
+}
+
 TEST(embeddings_request, input_kinds) {
   auto r = parse(body_with(R"(["a","bc","def"])"));
   ASSERT_FALSE(r.has_error());

@@ -389,7 +389,7 @@ gateway::decode_result gateway::decode(request_context& ctx) {
     d.client_wants_usage = parsed->client_include_usage;
     ctx.set_model(parsed->model.name());
     usage::assign_field(ctx.record.user_id, parsed->user);
-    ctx.record.metadata = metadata_json(body);
+    if (parsed->has_metadata) ctx.record.metadata = metadata_json(body);
   } else if (path == "/embeddings") {
     auto parsed = parse_embeddings_request(body);
     if (!parsed) return parsed.error();
@@ -397,7 +397,7 @@ gateway::decode_result gateway::decode(request_context& ctx) {
     d.embeddings = *parsed;
     ctx.set_model(parsed->model.name());
     usage::assign_field(ctx.record.user_id, parsed->user);
-    ctx.record.metadata = metadata_json(body);
+    if (parsed->has_metadata) ctx.record.metadata = metadata_json(body);
   } else {
     // A messages body is read once: a translation, if a deployment needs
     // one, reuses the validated document. count_tokens bodies have no
