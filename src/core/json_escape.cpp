@@ -34,7 +34,27 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   return 0;
 }
 
+// Eight bytes at a time: none needs escaping (nor a UTF-8 check).
+bool plain_word(std::uint64_t w) {
+  return (swar::bytes_below(w, 0x20) | (w & swar::highs) | swar::bytes_equal(w, '"') | swar::bytes_equal(w, '\\')) == 0;
+}
+
+bool plain_byte(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
 }  // namespace
+
+bool is_plain_json_text(std::string_view text) {
+  std::size_t i = 0;
+  if constexpr (swar::available) {
+    for (; i + 8 <= text.size(); i += 8) {
+      if (!plain_word(swar::load(text.data() + i))) return false;
+    }
+  }
+  for (; i < text.size(); ++i) {
+    if (!plain_byte(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
 
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char k_hex[] = "0123456789abcdef";
@@ -46,16 +66,14 @@ void append_json_escaped(std::string& out, std::string_view text) {
     // nothing to escape for long stretches.
     if constexpr (swar::available) {
       if (i + 8 <= text.size()) {
-        const std::uint64_t w = swar::load(text.data() + i);
-        if ((swar::bytes_below(w, 0x20) | (w & swar::highs) | swar::bytes_equal(w, '"') | swar::bytes_equal(w, '\\')) ==
-            0) {
+        if (plain_word(swar::load(text.data() + i))) {
           i += 8;
           continue;
         }
       }
     }
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (plain_byte(c)) {
       ++i;
       continue;
     }

@@ -14,4 +14,8 @@ void append_json_escaped(std::string& out, std::string_view text);
 // Appends `text` as a complete JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 
+// True when `text` goes into a JSON string as it is: printable ASCII with no
+// quote or backslash (what append_json_escaped copies unchanged).
+bool is_plain_json_text(std::string_view text);
+
 }  // namespace llmgw

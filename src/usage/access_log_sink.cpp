@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
@@ -25,35 +27,74 @@ namespace {
 // even when every worker's queue is full.
 constexpr std::size_t k_max_buffer = 256 * 1024;
 
-void append_ms(std::string& out, double v) { append_fixed(out, v, 2); }
+// Room for a line's fixed parts (its keys, numbers and the timestamp) and
+// for one attempt's; texts get theirs on top, at their escaped worst.
+constexpr std::size_t k_line_room = 2048;
+constexpr std::size_t k_attempt_room = 512;
 
-void append_ms_or_null(std::string& out, double v) {
-  if (v < 0) {
-    out.append("null"sv);
-  } else {
-    append_ms(out, v);
-  }
-}
+// Room for `text` as a JSON string: every byte escaped as \u00XX, quotes.
+std::size_t text_room(std::string_view text) { return 6 * text.size() + 2; }
 
-// `key` is the field's separator, quoted name and colon in one literal
-// (`,"model":`): one append instead of four, on a path run per record.
-void field(std::string& out, std::string_view key, std::string_view value) {
-  out.append(key);
-  if (value.empty()) {
-    out.append("null"sv);
-  } else {
-    append_json_string(out, value);
+// One line written into room reserved for it up front: literals, numbers
+// and plain texts are copied in with no capacity check each (which every
+// std::string::append makes); a text that needs escaping is escaped into a
+// scratch string first. The room is counted by the caller, which sizes it
+// from the texts it writes. The buffer's first `used` bytes are the lines so
+// far; the string itself keeps the size it grew to (its bytes past `used`
+// are room, zeroed once when it grows, not for every line).
+class line_writer {
+ public:
+  line_writer(std::string& buffer, std::size_t& used, std::size_t room, std::string& scratch)
+      : buffer_(buffer), used_(used), scratch_(scratch) {
+    if (buffer_.size() < used_ + room) buffer_.resize(std::max(used_ + room, 2 * buffer_.size()));
+    p_ = buffer_.data() + used_;
+    end_ = p_ + room;
   }
-}
+  ~line_writer() {
+    // The counted room is an upper bound; past it is a bug, not a long line.
+    if (p_ > end_) std::abort();
+    used_ = static_cast<std::size_t>(p_ - buffer_.data());
+  }
+  line_writer(const line_writer&) = delete;
+  line_writer& operator=(const line_writer&) = delete;
 
-void field_int(std::string& out, std::string_view key, std::int64_t v) {
-  out.append(key);
-  if (v < 0) {
-    out.append("null"sv);
-  } else {
-    append_number(out, v);
+  void raw(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
   }
-}
+  // As a JSON string, quotes included; null when empty.
+  void text(std::string_view s) {
+    if (s.empty()) return raw("null"sv);
+    *p_++ = '"';
+    if (is_plain_json_text(s)) {
+      raw(s);
+    } else {
+      scratch_.clear();
+      append_json_escaped(scratch_, s);
+      raw(scratch_);
+    }
+    *p_++ = '"';
+  }
+  // A count; null when negative (unknown).
+  void count(std::int64_t v) {
+    if (v < 0) return raw("null"sv);
+    p_ = std::to_chars(p_, p_ + 20, v).ptr;
+  }
+  void number(double v) { p_ = std::to_chars(p_, p_ + 32, v).ptr; }
+  void ms(double v) { p_ = write_fixed(p_, v, 2); }
+  void ms_or_null(double v) {
+    if (v < 0) return raw("null"sv);
+    ms(v);
+  }
+  char*& cursor() { return p_; }
+
+ private:
+  std::string& buffer_;
+  std::size_t& used_;
+  std::string& scratch_;
+  char* p_;
+  char* end_;
+};
 
 // Writes all of `data`; false on an error other than an interruption. A
 // non-blocking descriptor that stays full for a second counts as an error:
@@ -84,7 +125,7 @@ access_log_sink::~access_log_sink() {
   if (owns_fd_) ::close(fd_);
 }
 
-void access_log_sink::append_timestamp(std::chrono::system_clock::time_point t) {
+char* access_log_sink::write_timestamp(char* out, std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   const auto ms_total = duration_cast<milliseconds>(t.time_since_epoch()).count();
   const std::int64_t secs = ms_total / 1000;
@@ -93,107 +134,156 @@ void access_log_sink::append_timestamp(std::chrono::system_clock::time_point t) 
     const std::time_t tt = static_cast<std::time_t>(secs);
     std::tm tm{};
     gmtime_r(&tt, &tm);
-    std::snprintf(cached_prefix_, sizeof cached_prefix_, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    const int n = std::snprintf(cached_prefix_, sizeof cached_prefix_, "%04d-%02d-%02dT%02d:%02d:%02d",
+                                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_prefix_size_ = n > 0 ? std::min(static_cast<std::size_t>(n), sizeof cached_prefix_ - 1) : 0;
     cached_second_ = secs;
   }
+  const std::string_view head = "{\"ts\":\""sv;
+  std::memcpy(out, head.data(), head.size());
+  out += head.size();
+  std::memcpy(out, cached_prefix_, cached_prefix_size_);
+  out += cached_prefix_size_;
   const char frac[] = {'.',
                        static_cast<char>('0' + ms / 100),
                        static_cast<char>('0' + ms / 10 % 10),
                        static_cast<char>('0' + ms % 10),
                        'Z',
                        '"'};
-  buffer_.append("{\"ts\":\""sv);
-  buffer_.append(cached_prefix_);
-  buffer_.append(frac, sizeof frac);
+  std::memcpy(out, frac, sizeof frac);
+  return out + sizeof frac;
 }
 
 void access_log_sink::add(const request_record& r) {
-  append_timestamp(r.ended);
-  buffer_.append(",\"type\":\"access\""sv);
-  field(buffer_, ",\"request_id\":", r.request_id);
-  field(buffer_, ",\"method\":", r.method);
-  field(buffer_, ",\"path\":", r.path);
-  field(buffer_, ",\"api\":", r.client_api);
-  field(buffer_, ",\"key\":", r.key_name);
-  field(buffer_, ",\"key_id\":", r.key_id);
-  field(buffer_, ",\"model\":", r.model);
-  field(buffer_, ",\"served_model\":", r.served_model);
-  field(buffer_, ",\"provider\":", r.provider);
-  field_int(buffer_, ",\"status\":", r.status);
-  buffer_.append(r.stream ? ",\"stream\":true"sv : ",\"stream\":false"sv);
-  field_int(buffer_, ",\"attempts\":", static_cast<std::int64_t>(r.attempts.size()));
-  buffer_.append(",\"latency_ms\":"sv);
-  append_ms(buffer_, r.latency_ms);
-  buffer_.append(",\"ttfb_ms\":"sv);
-  append_ms_or_null(buffer_, r.ttfb_ms);
-  field_int(buffer_, ",\"prompt_tokens\":", r.prompt_tokens);
-  field_int(buffer_, ",\"completion_tokens\":", r.completion_tokens);
-  field_int(buffer_, ",\"total_tokens\":", r.total_tokens);
-  field_int(buffer_, ",\"cached_tokens\":", r.cached_tokens);
-  field_int(buffer_, ",\"cache_write_tokens\":", r.cache_write_tokens);
-  field_int(buffer_, ",\"reasoning_tokens\":", r.reasoning_tokens);
-  field(buffer_, ",\"usage_source\":", name_of(r.usage));
-  field(buffer_, ",\"cache\":", name_of(r.cache));
-  field_int(buffer_, ",\"bytes_in\":", r.bytes_in);
-  field_int(buffer_, ",\"bytes_out\":", r.bytes_out);
-  if (!r.error.empty()) field(buffer_, ",\"error\":", r.error);
-  // What the gateway left out of the client's request to get it answered.
-  if (!r.dropped_params.empty()) {
-    buffer_.append(",\"dropped_params\":["sv);
-    for (std::size_t i = 0; i < r.dropped_params.size(); ++i) {
-      if (i) buffer_.push_back(',');
-      append_json_string(buffer_, r.dropped_params[i]);
-    }
-    buffer_.push_back(']');
+  std::size_t room = k_line_room + sizeof cached_prefix_;
+  for (auto field : {&request_record::request_id, &request_record::method, &request_record::path,
+                     &request_record::key_name, &request_record::key_id, &request_record::model,
+                     &request_record::served_model, &request_record::provider, &request_record::error}) {
+    room += text_room(r.*field);
   }
-  if (r.hedged) {
-    buffer_.append(",\"hedged\":true"sv);
-    if (r.hedge_loser_cost_usd >= 0) {
-      buffer_.append(",\"hedge_loser_cost_usd\":"sv);
-      append_number(buffer_, r.hedge_loser_cost_usd);
-    }
+  room += text_room(r.client_api);
+  for (const auto p : r.dropped_params) room += text_room(p) + 1;
+  for (const attempt_record& a : r.attempts) {
+    room += k_attempt_room + text_room(a.provider) + text_room(a.model) + text_room(a.error);
   }
-  // Every call to a vendor, in order: which deployment, what it answered,
-  // how long connecting and the first byte took.
-  if (!r.attempts.empty()) {
-    buffer_.append(",\"route\":["sv);
-    for (std::size_t i = 0; i < r.attempts.size(); ++i) {
-      const attempt_record& a = r.attempts[i];
-      buffer_.append(i == 0 ? "{" : ",{");
-      field(buffer_, "\"provider\":", a.provider);
-      field(buffer_, ",\"model\":", a.model);
-      field_int(buffer_, ",\"status\":", a.status);
-      if (!a.error.empty()) field(buffer_, ",\"error\":", a.error);
-      buffer_.append(",\"connect_ms\":"sv);
-      append_ms_or_null(buffer_, a.connect_ms);
-      buffer_.append(",\"first_byte_ms\":"sv);
-      append_ms_or_null(buffer_, a.first_byte_ms);
-      buffer_.append(",\"ms\":"sv);
-      append_ms(buffer_, a.total_ms);
-      buffer_.append("}"sv);
+  {
+    line_writer w(buffer_, used_, room, scratch_);
+    w.cursor() = write_timestamp(w.cursor(), r.ended);
+    w.raw(",\"type\":\"access\",\"request_id\":"sv);
+    w.text(r.request_id);
+    w.raw(",\"method\":"sv);
+    w.text(r.method);
+    w.raw(",\"path\":"sv);
+    w.text(r.path);
+    w.raw(",\"api\":"sv);
+    w.text(r.client_api);
+    w.raw(",\"key\":"sv);
+    w.text(r.key_name);
+    w.raw(",\"key_id\":"sv);
+    w.text(r.key_id);
+    w.raw(",\"model\":"sv);
+    w.text(r.model);
+    w.raw(",\"served_model\":"sv);
+    w.text(r.served_model);
+    w.raw(",\"provider\":"sv);
+    w.text(r.provider);
+    w.raw(",\"status\":"sv);
+    w.count(r.status);
+    w.raw(r.stream ? ",\"stream\":true,\"attempts\":"sv : ",\"stream\":false,\"attempts\":"sv);
+    w.count(static_cast<std::int64_t>(r.attempts.size()));
+    w.raw(",\"latency_ms\":"sv);
+    w.ms(r.latency_ms);
+    w.raw(",\"ttfb_ms\":"sv);
+    w.ms_or_null(r.ttfb_ms);
+    w.raw(",\"prompt_tokens\":"sv);
+    w.count(r.prompt_tokens);
+    w.raw(",\"completion_tokens\":"sv);
+    w.count(r.completion_tokens);
+    w.raw(",\"total_tokens\":"sv);
+    w.count(r.total_tokens);
+    w.raw(",\"cached_tokens\":"sv);
+    w.count(r.cached_tokens);
+    w.raw(",\"cache_write_tokens\":"sv);
+    w.count(r.cache_write_tokens);
+    w.raw(",\"reasoning_tokens\":"sv);
+    w.count(r.reasoning_tokens);
+    w.raw(",\"usage_source\":"sv);
+    w.text(name_of(r.usage));
+    w.raw(",\"cache\":"sv);
+    w.text(name_of(r.cache));
+    w.raw(",\"bytes_in\":"sv);
+    w.count(r.bytes_in);
+    w.raw(",\"bytes_out\":"sv);
+    w.count(r.bytes_out);
+    if (!r.error.empty()) {
+      w.raw(",\"error\":"sv);
+      w.text(r.error);
     }
-    buffer_.append("]"sv);
+    // What the gateway left out of the client's request to get it answered.
+    if (!r.dropped_params.empty()) {
+      w.raw(",\"dropped_params\":["sv);
+      for (std::size_t i = 0; i < r.dropped_params.size(); ++i) {
+        if (i) w.raw(","sv);
+        w.text(r.dropped_params[i]);
+      }
+      w.raw("]"sv);
+    }
+    if (r.hedged) {
+      w.raw(",\"hedged\":true"sv);
+      if (r.hedge_loser_cost_usd >= 0) {
+        w.raw(",\"hedge_loser_cost_usd\":"sv);
+        w.number(r.hedge_loser_cost_usd);
+      }
+    }
+    // Every call to a vendor, in order: which deployment, what it answered,
+    // how long connecting and the first byte took.
+    if (!r.attempts.empty()) {
+      w.raw(",\"route\":["sv);
+      for (std::size_t i = 0; i < r.attempts.size(); ++i) {
+        const attempt_record& a = r.attempts[i];
+        w.raw(i == 0 ? "{\"provider\":"sv : ",{\"provider\":"sv);
+        w.text(a.provider);
+        w.raw(",\"model\":"sv);
+        w.text(a.model);
+        w.raw(",\"status\":"sv);
+        w.count(a.status);
+        if (!a.error.empty()) {
+          w.raw(",\"error\":"sv);
+          w.text(a.error);
+        }
+        w.raw(",\"connect_ms\":"sv);
+        w.ms_or_null(a.connect_ms);
+        w.raw(",\"first_byte_ms\":"sv);
+        w.ms_or_null(a.first_byte_ms);
+        w.raw(",\"ms\":"sv);
+        w.ms(a.total_ms);
+        w.raw("}"sv);
+      }
+      w.raw("]"sv);
+    }
+    w.raw("}\n"sv);
   }
-  buffer_.append("}\n"sv);
   ++lines_;
-  if (buffer_.size() >= k_max_buffer) flush();
+  if (used_ >= k_max_buffer) flush();
 }
 
 void access_log_sink::dropped(std::uint64_t records, std::uint64_t total) {
-  append_timestamp(std::chrono::system_clock::now());
-  buffer_.append(",\"type\":\"records_dropped\",\"records\":"sv);
-  append_number(buffer_, static_cast<std::int64_t>(records));
-  buffer_.append(",\"total\":"sv);
-  append_number(buffer_, static_cast<std::int64_t>(total));
-  buffer_.append("}\n"sv);
+  {
+    line_writer w(buffer_, used_, k_line_room + sizeof cached_prefix_, scratch_);
+    w.cursor() = write_timestamp(w.cursor(), std::chrono::system_clock::now());
+    w.raw(",\"type\":\"records_dropped\",\"records\":"sv);
+    w.count(static_cast<std::int64_t>(records));
+    w.raw(",\"total\":"sv);
+    w.count(static_cast<std::int64_t>(total));
+    w.raw("}\n"sv);
+  }
   ++lines_;
 }
 
 void access_log_sink::flush() {
-  if (buffer_.empty()) return;
+  if (used_ == 0) return;
   ++writes_;
-  if (!write_all(fd_, buffer_)) {
+  if (!write_all(fd_, std::string_view(buffer_.data(), used_))) {
     const int err = errno;
     lost_lines_ += lines_;
     // A full disk fails every batch: say so once a second, not per batch.
@@ -205,7 +295,7 @@ void access_log_sink::flush() {
                    std::strerror(err), static_cast<unsigned long long>(lost_lines_));
     }
   }
-  buffer_.clear();
+  used_ = 0;
   lines_ = 0;
 }
 

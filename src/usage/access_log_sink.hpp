@@ -32,18 +32,22 @@ class access_log_sink final : public record_sink {
   std::uint64_t lost_lines() const { return lost_lines_; }
 
  private:
-  void append_timestamp(std::chrono::system_clock::time_point t);
+  // `{"ts":"<UTC time with milliseconds>"` at `out`; returns the end.
+  char* write_timestamp(char* out, std::chrono::system_clock::time_point t);
 
   int fd_;
   bool owns_fd_;
-  std::string buffer_;
-  std::size_t lines_ = 0;  // in buffer_
+  std::string buffer_;  // lines in its first used_ bytes; the rest is room
+  std::size_t used_ = 0;
+  std::string scratch_;    // a text being escaped
+  std::size_t lines_ = 0;  // in buffer_, not yet written
   std::uint64_t writes_ = 0;
   std::uint64_t lost_lines_ = 0;
   std::int64_t last_error_report_s_ = 0;
   // The "YYYY-MM-DDTHH:MM:SS" of the last timestamp, reused within a second.
   std::int64_t cached_second_ = -1;
   char cached_prefix_[80] = {};  // room for any int the format could get
+  std::size_t cached_prefix_size_ = 0;
 };
 
 // Opens `path` for appending (created 0640 when missing). Throws

@@ -204,5 +204,53 @@ TEST(access_log_sink, a_path_that_cannot_be_opened_is_named_in_the_error) {
   }
 }
 
+// The line, byte for byte, for a record with every part: texts to escape
+// (a quote, a control byte, a byte that is not UTF-8, a newline), nulls,
+// fixed-point times, a hedge, dropped parameters and two attempts. Pinned
+// from the appending formatter the line writer replaced.
+TEST(access_log_sink, the_line_of_a_record_with_every_part_byte_for_byte) {
+  request_record r = full_record();
+  r.model = "gpt-4o-mini\x01\xff\xe2\x82\xac";
+  r.error = "upstream \"error\"\n";
+  r.dropped_params = {"top_k", "seed"};
+  r.hedged = true;
+  r.hedge_loser_cost_usd = 0.000123;
+  r.cache = cache_status::miss;
+  temp_log log;
+  {
+    access_log_sink sink(open_access_log_file(log.path), true);
+    sink.add(r);
+  }
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(
+      lines[0],
+      R"LINE({"ts":"2023-11-14T22:13:20.123Z","type":"access","request_id":"req_0123456789abcdef01234567","method":"POST","path":"/v1/chat/completions","api":"openai","key":"team \"a\"","key_id":"key_0123456789ab","model":"gpt-4o-mini\u0001\ufffd€","served_model":"gpt-4o-mini-2024-07-18","provider":"openai","status":200,"stream":true,"attempts":2,"latency_ms":12.35,"ttfb_ms":3.50,"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,"cached_tokens":0,"cache_write_tokens":null,"reasoning_tokens":2,"usage_source":"vendor","cache":"miss","bytes_in":120,"bytes_out":480,"error":"upstream \"error\"\n","dropped_params":["top_k","seed"],"hedged":true,"hedge_loser_cost_usd":0.000123,"route":[{"provider":"dead","model":"gpt-4o-mini","status":0,"error":"could not connect","connect_ms":1.25,"first_byte_ms":null,"ms":1.50},{"provider":"openai","model":"gpt-4o-mini-2024-07-18","status":200,"connect_ms":0.00,"first_byte_ms":2.50,"ms":10.00}]})LINE");
+}
+
+// Room for a line is counted from its texts at their escaped worst: every
+// field at its longest and every byte escaped still fits, and is JSON.
+TEST(access_log_sink, a_record_of_texts_that_all_need_escaping_at_their_longest_fits) {
+  request_record r = full_record();
+  const std::string worst(k_max_field_bytes, '\x01');
+  for (auto field : k_text_fields) r.*field = worst;
+  r.attempts.resize(k_max_attempts);
+  for (auto& a : r.attempts) a = {worst, worst, 599, worst, 1e15, 1e15, -1e15};
+  r.dropped_params.assign(20, std::string_view(worst));
+  r.latency_ms = 1e300;
+  r.hedged = true;
+  r.hedge_loser_cost_usd = 1.0000000000000002e-300;
+  temp_log log;
+  {
+    access_log_sink sink(open_access_log_file(log.path), true);
+    sink.add(r);
+  }
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const auto v = boost::json::parse(lines[0]).as_object();
+  EXPECT_EQ(v.at("model").as_string(), worst);
+  EXPECT_EQ(v.at("route").as_array().size(), k_max_attempts);
+}
+
 }  // namespace
 }  // namespace llmgw::usage
