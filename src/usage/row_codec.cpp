@@ -16,10 +16,9 @@ constexpr std::size_t k_header = 4 + 8;
 constexpr std::uint32_t k_max_payload = 1 << 20;
 
 template <class T>
-void put(std::string& out, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));
-  out.append(b, sizeof(T));
+char* put(char* out, T v) {
+  std::memcpy(out, &v, sizeof(T));
+  return out + sizeof(T);
 }
 
 template <class T>
@@ -35,37 +34,49 @@ enum kind : std::uint8_t { k_null = 0, k_integer = 1, k_real = 2, k_text = 3 };
 }  // namespace
 
 void append_entry(const row& r, std::string& out) {
-  const std::size_t start = out.size();
-  out.append(k_header, '\0');
-  put<std::uint16_t>(out, static_cast<std::uint16_t>(k_column_count));
+  // Sized first, then written in place: one resize instead of an append (a
+  // capacity check and a call) per value.
+  std::size_t payload = sizeof(std::uint16_t);
   for (std::size_t c = 0; c < k_column_count; ++c) {
     const value& v = r[c];
     if (v.null) {
-      out.push_back(static_cast<char>(k_null));
+      payload += 1;
+    } else if (k_columns[c].type == column_type::text) {
+      payload += 1 + sizeof(std::uint32_t) + v.s.size();
+    } else {
+      payload += 1 + 8;
+    }
+  }
+  const std::size_t start = out.size();
+  out.resize(start + k_header + payload);
+  char* const body = out.data() + start + k_header;
+  char* p = put<std::uint16_t>(body, static_cast<std::uint16_t>(k_column_count));
+  for (std::size_t c = 0; c < k_column_count; ++c) {
+    const value& v = r[c];
+    if (v.null) {
+      *p++ = static_cast<char>(k_null);
       continue;
     }
     switch (k_columns[c].type) {
       case column_type::integer:
       case column_type::boolean:
-        out.push_back(static_cast<char>(k_integer));
-        put<std::int64_t>(out, v.i);
+        *p++ = static_cast<char>(k_integer);
+        p = put<std::int64_t>(p, v.i);
         break;
       case column_type::real:
-        out.push_back(static_cast<char>(k_real));
-        put<double>(out, v.d);
+        *p++ = static_cast<char>(k_real);
+        p = put<double>(p, v.d);
         break;
       case column_type::text:
-        out.push_back(static_cast<char>(k_text));
-        put<std::uint32_t>(out, static_cast<std::uint32_t>(v.s.size()));
-        out.append(v.s);
+        *p++ = static_cast<char>(k_text);
+        p = put<std::uint32_t>(p, static_cast<std::uint32_t>(v.s.size()));
+        if (!v.s.empty()) std::memcpy(p, v.s.data(), v.s.size());
+        p += v.s.size();
         break;
     }
   }
-  const std::size_t payload = out.size() - start - k_header;
-  const std::uint32_t size = static_cast<std::uint32_t>(payload);
-  const std::uint64_t sum = XXH64(out.data() + start + k_header, payload, 0);
-  std::memcpy(out.data() + start, &size, 4);
-  std::memcpy(out.data() + start + 4, &sum, 8);
+  const std::uint64_t sum = XXH64(body, payload, 0);
+  put<std::uint64_t>(put<std::uint32_t>(out.data() + start, static_cast<std::uint32_t>(payload)), sum);
 }
 
 bool entry_reader::whole_entry(std::string_view& payload) {

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -84,6 +86,41 @@ TEST(row_codec, round_trips_values_and_nulls) {
   EXPECT_FALSE(reader.next(r));
   EXPECT_FALSE(reader.corrupt());
   EXPECT_EQ(reader.stopped_at(), bytes.size());
+}
+
+// The layout row_codec.hpp states, byte by byte: a spool written by one
+// version is replayed by the next, so the encoder may change, the bytes not.
+TEST(row_codec, an_entry_is_laid_out_as_the_spool_format_states) {
+  const std::string bytes = entries(1, 1);
+  // Column 0 text "req-1", column 1 integer 1001, column 27 real 1.25, 32 nulls.
+  const std::size_t payload = 2 + (1 + 4 + 5) + (1 + 8) + (1 + 8) + 32;
+  ASSERT_EQ(bytes.size(), 4 + 8 + payload);
+  const auto u32_at = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, bytes.data() + at, 4);
+    return v;
+  };
+  std::uint64_t sum = 0;
+  std::memcpy(&sum, bytes.data() + 4, 8);
+  EXPECT_EQ(u32_at(0), payload);
+  EXPECT_EQ(sum, XXH64(bytes.data() + 12, payload, 0));
+  const std::string_view p = std::string_view(bytes).substr(12);
+  std::uint16_t columns = 0;
+  std::memcpy(&columns, p.data(), 2);
+  EXPECT_EQ(columns, k_column_count);
+  EXPECT_EQ(p[2], 3);  // text
+  EXPECT_EQ(u32_at(12 + 3), 5u);
+  EXPECT_EQ(p.substr(7, 5), "req-1");
+  EXPECT_EQ(p[12], 1);  // integer
+  std::int64_t i = 0;
+  std::memcpy(&i, p.data() + 13, 8);
+  EXPECT_EQ(i, 1001);
+  for (std::size_t c = 2; c < 27; ++c) EXPECT_EQ(p[21 + (c - 2)], 0) << "column " << c;  // null
+  EXPECT_EQ(p[46], 2);                                                                   // real
+  double d = 0;
+  std::memcpy(&d, p.data() + 47, 8);
+  EXPECT_EQ(d, 1.25);
+  for (std::size_t c = 28; c < k_column_count; ++c) EXPECT_EQ(p[55 + (c - 28)], 0) << "column " << c;
 }
 
 TEST(row_codec, a_flipped_byte_or_a_cut_stops_the_reader) {
