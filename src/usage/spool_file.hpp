@@ -41,6 +41,8 @@ class spool_file {
   // Reads up to about `max_bytes` of whole, valid entries from the replay
   // position into `out` (replaced). A torn or corrupt tail ends the
   // readable part: what follows it is dropped (counted in dropped_bytes()).
+  // Checksums are checked in a claimed spool only (this process's own was
+  // appended whole by it).
   // Returns the bytes read; 0 at the end.
   std::size_t read_chunk(std::size_t max_bytes, std::string& out);
   // The chunk last read is in the database: move past it. At the end the
@@ -59,6 +61,7 @@ class spool_file {
   std::uint64_t size_ = 0;      // end of the last whole entry (ours) or of the file (claimed)
   std::uint64_t replayed_ = 0;  // entries before this are in the database
   std::uint64_t dropped_bytes_ = 0;
+  bool ours_ = false;  // made by create(), not claimed
 };
 
 }  // namespace llmgw::usage

@@ -218,6 +218,36 @@ TEST(spool_file, a_torn_tail_is_skipped_and_counted) {
   EXPECT_TRUE(orphans[0].empty());
 }
 
+// A spool claimed from an ended process is checked entry by entry: a byte
+// flipped inside its second entry (its size intact) ends the readable part
+// there. The live process's own spool, appended whole by it, is read by
+// entry sizes alone.
+TEST(spool_file, a_claimed_spool_is_checked_by_checksum_and_our_own_by_size) {
+  temp_dir dir;
+  const std::string three = entries(1, 3);
+  const std::size_t second = entry_reader::prefix_bytes(three, 1);
+  std::string path;
+  {
+    auto f = spool_file::create(dir.path.string());
+    path = f.path();
+    ASSERT_TRUE(f.append(three));
+    // Ours: the entries as appended, without hashing them again.
+    std::string chunk;
+    EXPECT_EQ(f.read_chunk(1 << 20, chunk), three.size());
+  }
+  {
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    const char flipped = static_cast<char>(three[second + 20] ^ 0x01);
+    ASSERT_EQ(::pwrite(fd, &flipped, 1, static_cast<off_t>(second + 20)), 1);
+    ::close(fd);
+  }
+  auto orphans = spool_file::claim_orphans(dir.path.string());
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(replay(orphans[0], 1 << 20), (std::vector<std::string>{"req-1"}));
+  EXPECT_EQ(orphans[0].dropped_bytes(), three.size() - second);
+}
+
 TEST(spool_file, a_live_process_keeps_its_spool_and_an_ended_one_leaves_it_to_the_next) {
   temp_dir dir;
   auto live = spool_file::create(dir.path.string());
