@@ -36,7 +36,7 @@ bool append_copy_stream(std::string_view entries, std::size_t rows, std::string&
   out.append("PGCOPY\n\377\r\n\0", 11);
   append_be<std::int32_t>(out, 0);
   append_be<std::int32_t>(out, 0);
-  entry_reader reader(entries, entry_reader::checksums::skip);  // verified when read from the spool
+  entry_reader reader(entries, entry_reader::checksums::skip);  // cut to whole entries by read_chunk
   row r;
   for (std::size_t n = 0; n < rows; ++n) {
     if (!reader.next(r)) return false;

@@ -362,7 +362,7 @@ insert_outcome postgres_store::insert_skipping_stored(std::string_view entries, 
     }
     return insert_outcome::refused;
   };
-  entry_reader reader(entries, entry_reader::checksums::skip);  // verified when read from the spool
+  entry_reader reader(entries, entry_reader::checksums::skip);  // cut to whole entries by read_chunk
   row r;
   std::size_t in_statement = 0;
   const auto send = [&]() {
