@@ -13,6 +13,7 @@
 #include <ctime>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 #include "core/append_number.hpp"
 #include "core/json_escape.hpp"
@@ -31,6 +32,21 @@ constexpr std::size_t k_max_buffer = 256 * 1024;
 // for one attempt's; texts get theirs on top, at their escaped worst.
 constexpr std::size_t k_line_room = 2048;
 constexpr std::size_t k_attempt_room = 512;
+
+// The texts after "api", and the token counts, in the line's order.
+constexpr std::pair<std::string_view, std::string request_record::*> k_who_and_what[] = {
+    {",\"key\":"sv, &request_record::key_name},      {",\"key_id\":"sv, &request_record::key_id},
+    {",\"model\":"sv, &request_record::model},       {",\"served_model\":"sv, &request_record::served_model},
+    {",\"provider\":"sv, &request_record::provider},
+};
+constexpr std::pair<std::string_view, std::int64_t request_values::*> k_token_counts[] = {
+    {",\"prompt_tokens\":"sv, &request_values::prompt_tokens},
+    {",\"completion_tokens\":"sv, &request_values::completion_tokens},
+    {",\"total_tokens\":"sv, &request_values::total_tokens},
+    {",\"cached_tokens\":"sv, &request_values::cached_tokens},
+    {",\"cache_write_tokens\":"sv, &request_values::cache_write_tokens},
+    {",\"reasoning_tokens\":"sv, &request_values::reasoning_tokens},
+};
 
 // Room for `text` as a JSON string: every byte escaped as \u00XX, quotes.
 std::size_t text_room(std::string_view text) { return 6 * text.size() + 2; }
@@ -85,6 +101,23 @@ class line_writer {
   void ms_or_null(double v) {
     if (v < 0) return raw("null"sv);
     ms(v);
+  }
+  // `key` is the separator, the quoted name and the colon in one literal.
+  void text_field(std::string_view key, std::string_view v) {
+    raw(key);
+    text(v);
+  }
+  void count_field(std::string_view key, std::int64_t v) {
+    raw(key);
+    count(v);
+  }
+  void ms_field(std::string_view key, double v) {
+    raw(key);
+    ms(v);
+  }
+  void ms_or_null_field(std::string_view key, double v) {
+    raw(key);
+    ms_or_null(v);
   }
   char*& cursor() { return p_; }
 
@@ -169,56 +202,22 @@ void access_log_sink::add(const request_record& r) {
   {
     line_writer w(buffer_, used_, room, scratch_);
     w.cursor() = write_timestamp(w.cursor(), r.ended);
-    w.raw(",\"type\":\"access\",\"request_id\":"sv);
-    w.text(r.request_id);
-    w.raw(",\"method\":"sv);
-    w.text(r.method);
-    w.raw(",\"path\":"sv);
-    w.text(r.path);
-    w.raw(",\"api\":"sv);
-    w.text(r.client_api);
-    w.raw(",\"key\":"sv);
-    w.text(r.key_name);
-    w.raw(",\"key_id\":"sv);
-    w.text(r.key_id);
-    w.raw(",\"model\":"sv);
-    w.text(r.model);
-    w.raw(",\"served_model\":"sv);
-    w.text(r.served_model);
-    w.raw(",\"provider\":"sv);
-    w.text(r.provider);
-    w.raw(",\"status\":"sv);
-    w.count(r.status);
+    w.text_field(",\"type\":\"access\",\"request_id\":"sv, r.request_id);
+    w.text_field(",\"method\":"sv, r.method);
+    w.text_field(",\"path\":"sv, r.path);
+    w.text_field(",\"api\":"sv, r.client_api);
+    for (const auto& [key, field] : k_who_and_what) w.text_field(key, r.*field);
+    w.count_field(",\"status\":"sv, r.status);
     w.raw(r.stream ? ",\"stream\":true,\"attempts\":"sv : ",\"stream\":false,\"attempts\":"sv);
     w.count(static_cast<std::int64_t>(r.attempts.size()));
-    w.raw(",\"latency_ms\":"sv);
-    w.ms(r.latency_ms);
-    w.raw(",\"ttfb_ms\":"sv);
-    w.ms_or_null(r.ttfb_ms);
-    w.raw(",\"prompt_tokens\":"sv);
-    w.count(r.prompt_tokens);
-    w.raw(",\"completion_tokens\":"sv);
-    w.count(r.completion_tokens);
-    w.raw(",\"total_tokens\":"sv);
-    w.count(r.total_tokens);
-    w.raw(",\"cached_tokens\":"sv);
-    w.count(r.cached_tokens);
-    w.raw(",\"cache_write_tokens\":"sv);
-    w.count(r.cache_write_tokens);
-    w.raw(",\"reasoning_tokens\":"sv);
-    w.count(r.reasoning_tokens);
-    w.raw(",\"usage_source\":"sv);
-    w.text(name_of(r.usage));
-    w.raw(",\"cache\":"sv);
-    w.text(name_of(r.cache));
-    w.raw(",\"bytes_in\":"sv);
-    w.count(r.bytes_in);
-    w.raw(",\"bytes_out\":"sv);
-    w.count(r.bytes_out);
-    if (!r.error.empty()) {
-      w.raw(",\"error\":"sv);
-      w.text(r.error);
-    }
+    w.ms_field(",\"latency_ms\":"sv, r.latency_ms);
+    w.ms_or_null_field(",\"ttfb_ms\":"sv, r.ttfb_ms);
+    for (const auto& [key, field] : k_token_counts) w.count_field(key, r.*field);
+    w.text_field(",\"usage_source\":"sv, name_of(r.usage));
+    w.text_field(",\"cache\":"sv, name_of(r.cache));
+    w.count_field(",\"bytes_in\":"sv, r.bytes_in);
+    w.count_field(",\"bytes_out\":"sv, r.bytes_out);
+    if (!r.error.empty()) w.text_field(",\"error\":"sv, r.error);
     // What the gateway left out of the client's request to get it answered.
     if (!r.dropped_params.empty()) {
       w.raw(",\"dropped_params\":["sv);
@@ -241,22 +240,13 @@ void access_log_sink::add(const request_record& r) {
       w.raw(",\"route\":["sv);
       for (std::size_t i = 0; i < r.attempts.size(); ++i) {
         const attempt_record& a = r.attempts[i];
-        w.raw(i == 0 ? "{\"provider\":"sv : ",{\"provider\":"sv);
-        w.text(a.provider);
-        w.raw(",\"model\":"sv);
-        w.text(a.model);
-        w.raw(",\"status\":"sv);
-        w.count(a.status);
-        if (!a.error.empty()) {
-          w.raw(",\"error\":"sv);
-          w.text(a.error);
-        }
-        w.raw(",\"connect_ms\":"sv);
-        w.ms_or_null(a.connect_ms);
-        w.raw(",\"first_byte_ms\":"sv);
-        w.ms_or_null(a.first_byte_ms);
-        w.raw(",\"ms\":"sv);
-        w.ms(a.total_ms);
+        w.text_field(i == 0 ? "{\"provider\":"sv : ",{\"provider\":"sv, a.provider);
+        w.text_field(",\"model\":"sv, a.model);
+        w.count_field(",\"status\":"sv, a.status);
+        if (!a.error.empty()) w.text_field(",\"error\":"sv, a.error);
+        w.ms_or_null_field(",\"connect_ms\":"sv, a.connect_ms);
+        w.ms_or_null_field(",\"first_byte_ms\":"sv, a.first_byte_ms);
+        w.ms_field(",\"ms\":"sv, a.total_ms);
         w.raw("}"sv);
       }
       w.raw("]"sv);
@@ -271,10 +261,8 @@ void access_log_sink::dropped(std::uint64_t records, std::uint64_t total) {
   {
     line_writer w(buffer_, used_, k_line_room + sizeof cached_prefix_, scratch_);
     w.cursor() = write_timestamp(w.cursor(), std::chrono::system_clock::now());
-    w.raw(",\"type\":\"records_dropped\",\"records\":"sv);
-    w.count(static_cast<std::int64_t>(records));
-    w.raw(",\"total\":"sv);
-    w.count(static_cast<std::int64_t>(total));
+    w.count_field(",\"type\":\"records_dropped\",\"records\":"sv, static_cast<std::int64_t>(records));
+    w.count_field(",\"total\":"sv, static_cast<std::int64_t>(total));
     w.raw("}\n"sv);
   }
   ++lines_;
