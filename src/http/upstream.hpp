@@ -128,10 +128,8 @@ class upstream_call {
   boost::asio::awaitable<upstream_failure> start(std::string_view head, std::string_view body);
 
   int status() const;
+  // The first response header of that name (any case); empty when none.
   std::string_view header(std::string_view name) const;
-  // header("content-type"), found by Beast's field code instead of its name
-  // (asked of every answer, twice). The first when an answer repeats it.
-  std::string_view content_type() const;
   // Calls f(name, value) for every response header.
   template <class F>
   void for_each_header(F&& f) const {
