@@ -22,6 +22,7 @@
 #include "api/request_context.hpp"
 #include "api/request_metadata.hpp"
 #include "api/running_attempt.hpp"
+#include "cache/canonical_chat.hpp"
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
 #include "core/header_value.hpp"
