@@ -138,41 +138,56 @@ void write_arguments(std::string_view text, std::string& out) {
   append_canonical_json(w.key("json"), v);
 }
 
-// content: null, a string (one text part) or an array of text and image_url
-// parts. Other part kinds are not modelled, and make the request uncached.
+// `[a,b,…]` of the elements of `list`: `each(element, out)` writes one, or
+// refuses the request (which ends the list there).
+template <class Each>
+write_result write_list(dom::array list, std::string& out, Each each) {
+  out.push_back('[');
+  bool first = true;
+  for (dom::element x : list) {
+    if (!first) out.push_back(',');
+    first = false;
+    if (auto e = each(x, out)) return e;
+  }
+  out.push_back(']');
+  return std::nullopt;
+}
+
+// A content part: text or image_url. Other part kinds are not modelled, and
+// make the request uncached.
+write_result write_part(dom::element p, std::string& out) {
+  if (p.type() != dom::element_type::OBJECT) return not_cacheable("a content part is not an object");
+  const auto [type, text, image_url] =
+      fields_of(object_of(p), std::array<std::string_view, 3>{"type", "text", "image_url"});
+  object_writer part(out);
+  if (string_of(type) == "text") {
+    part.string("text", string_of(text));
+    return std::nullopt;
+  }
+  if (string_of(type) != "image_url") return not_cacheable("a content part of another type than text or image_url");
+  std::string_view url = string_of(image_url);
+  if (is(image_url, dom::element_type::OBJECT)) {
+    url = string_of(fields_of(object_of(*image_url), std::array<std::string_view, 1>{"url"})[0]);
+  }
+  if (url.empty()) return not_cacheable("an image part without a URL");
+  if (url.starts_with("data:")) {
+    const auto image = providers::parse_data_url(url);
+    if (!image) return not_cacheable("an image data URL that is not base64");
+    part.string("image_data", image->data);
+    part.string("image_type", image->media_type);
+  } else {
+    part.string("image_url", url);
+  }
+  return std::nullopt;
+}
+
+// content: null (no part), a string (one text part) or an array of parts.
 write_result write_content(const field& content, std::string& out) {
+  if (is(content, dom::element_type::ARRAY)) return write_list(array_of(*content), out, write_part);
   out.push_back('[');
   if (is(content, dom::element_type::STRING)) {
     object_writer part(out);
     part.string("text", content->get_string().value_unsafe());
-  } else if (is(content, dom::element_type::ARRAY)) {
-    bool first = true;
-    for (dom::element p : array_of(*content)) {
-      if (!first) out.push_back(',');
-      first = false;
-      if (p.type() != dom::element_type::OBJECT) return not_cacheable("a content part is not an object");
-      const auto [type, text, image_url] =
-          fields_of(object_of(p), std::array<std::string_view, 3>{"type", "text", "image_url"});
-      object_writer part(out);
-      if (string_of(type) == "text") {
-        part.string("text", string_of(text));
-        continue;
-      }
-      if (string_of(type) != "image_url") return not_cacheable("a content part of another type than text or image_url");
-      std::string_view url = string_of(image_url);
-      if (is(image_url, dom::element_type::OBJECT)) {
-        url = string_of(fields_of(object_of(*image_url), std::array<std::string_view, 1>{"url"})[0]);
-      }
-      if (url.empty()) return not_cacheable("an image part without a URL");
-      if (url.starts_with("data:")) {
-        const auto image = providers::parse_data_url(url);
-        if (!image) return not_cacheable("an image data URL that is not base64");
-        part.string("image_data", image->data);
-        part.string("image_type", image->media_type);
-      } else {
-        part.string("image_url", url);
-      }
-    }
   } else if (!absent(content)) {
     return not_cacheable("a message content that is neither a string nor an array");
   }
@@ -180,25 +195,16 @@ write_result write_content(const field& content, std::string& out) {
   return std::nullopt;
 }
 
-write_result write_tool_calls(const field& calls, std::string& out) {
-  if (!is(calls, dom::element_type::ARRAY)) return not_cacheable("tool_calls is not an array");
-  out.push_back('[');
-  bool first = true;
-  for (dom::element c : array_of(*calls)) {
-    if (!first) out.push_back(',');
-    first = false;
-    if (c.type() != dom::element_type::OBJECT) return not_cacheable("a tool call is not an object");
-    const auto [id, function] = fields_of(object_of(c), std::array<std::string_view, 2>{"id", "function"});
-    if (!is(function, dom::element_type::OBJECT)) return not_cacheable("a tool call without a function");
-    const auto [name, arguments] =
-        fields_of(object_of(*function), std::array<std::string_view, 2>{"name", "arguments"});
-    if (string_of(name).empty()) return not_cacheable("a tool call without a function name");
-    object_writer call(out);
-    write_arguments(string_of(arguments), call.key("arguments"));
-    call.string("id", string_of(id));
-    call.string("name", string_of(name));
-  }
-  out.push_back(']');
+write_result write_call(dom::element c, std::string& out) {
+  if (c.type() != dom::element_type::OBJECT) return not_cacheable("a tool call is not an object");
+  const auto [id, function] = fields_of(object_of(c), std::array<std::string_view, 2>{"id", "function"});
+  if (!is(function, dom::element_type::OBJECT)) return not_cacheable("a tool call without a function");
+  const auto [name, arguments] = fields_of(object_of(*function), std::array<std::string_view, 2>{"name", "arguments"});
+  if (string_of(name).empty()) return not_cacheable("a tool call without a function name");
+  object_writer call(out);
+  write_arguments(string_of(arguments), call.key("arguments"));
+  call.string("id", string_of(id));
+  call.string("name", string_of(name));
   return std::nullopt;
 }
 
@@ -216,35 +222,28 @@ write_result write_message(dom::element m, std::string& out) {
   w.string("role", string_of(role));
   if (!string_of(tool_call_id).empty()) w.string("tool_call_id", string_of(tool_call_id));
   if (!absent(tool_calls) && !(is(tool_calls, dom::element_type::ARRAY) && array_of(*tool_calls).size() == 0)) {
-    if (auto e = write_tool_calls(tool_calls, w.key("tool_calls"))) return e;
+    if (!is(tool_calls, dom::element_type::ARRAY)) return not_cacheable("tool_calls is not an array");
+    if (auto e = write_list(array_of(*tool_calls), w.key("tool_calls"), write_call)) return e;
   }
   return std::nullopt;
 }
 
-write_result write_tools(const field& tools, std::string& out) {
-  if (!is(tools, dom::element_type::ARRAY)) return not_cacheable("tools is not an array");
-  out.push_back('[');
-  bool first = true;
-  for (dom::element t : array_of(*tools)) {
-    if (!first) out.push_back(',');
-    first = false;
-    if (t.type() != dom::element_type::OBJECT) return not_cacheable("a tool is not an object");
-    const auto [type, function] = fields_of(object_of(t), std::array<std::string_view, 2>{"type", "function"});
-    if (string_of(type) != "function") return not_cacheable("a tool that is not a function");
-    if (!is(function, dom::element_type::OBJECT)) return not_cacheable("a tool without a function");
-    const auto [name, description, parameters] =
-        fields_of(object_of(*function), std::array<std::string_view, 3>{"name", "description", "parameters"});
-    if (string_of(name).empty()) return not_cacheable("a tool without a name");
-    object_writer tool(out);
-    tool.string("description", string_of(description));
-    tool.string("name", string_of(name));
-    if (is(parameters, dom::element_type::OBJECT)) {
-      append_canonical_json(tool.key("parameters"), *parameters);
-    } else {
-      tool.key("parameters").append(k_empty_object_schema);
-    }
+write_result write_tool(dom::element t, std::string& out) {
+  if (t.type() != dom::element_type::OBJECT) return not_cacheable("a tool is not an object");
+  const auto [type, function] = fields_of(object_of(t), std::array<std::string_view, 2>{"type", "function"});
+  if (string_of(type) != "function") return not_cacheable("a tool that is not a function");
+  if (!is(function, dom::element_type::OBJECT)) return not_cacheable("a tool without a function");
+  const auto [name, description, parameters] =
+      fields_of(object_of(*function), std::array<std::string_view, 3>{"name", "description", "parameters"});
+  if (string_of(name).empty()) return not_cacheable("a tool without a name");
+  object_writer tool(out);
+  tool.string("description", string_of(description));
+  tool.string("name", string_of(name));
+  if (is(parameters, dom::element_type::OBJECT)) {
+    append_canonical_json(tool.key("parameters"), *parameters);
+  } else {
+    tool.key("parameters").append(k_empty_object_schema);
   }
-  out.push_back(']');
   return std::nullopt;
 }
 
@@ -306,17 +305,11 @@ write_result write_stop(const field& stop, object_writer& w) {
   if (!is(stop, dom::element_type::ARRAY)) return not_cacheable("stop is neither a string nor an array");
   const dom::array list = array_of(*stop);
   if (list.size() == 0) return std::nullopt;
-  std::string& out = w.key("stop");
-  out.push_back('[');
-  bool first = true;
-  for (dom::element s : list) {
+  return write_list(list, w.key("stop"), [](dom::element s, std::string& out) -> write_result {
     if (s.type() != dom::element_type::STRING) return not_cacheable("a stop that is not a string");
-    if (!first) out.push_back(',');
-    first = false;
     append_text(out, s.get_string().value_unsafe());
-  }
-  out.push_back(']');
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 // The top-level fields of an OpenAI chat body, by what the form does with them.
@@ -415,17 +408,7 @@ write_result write_form(const top_fields& f, const std::vector<dom::key_value_pa
   auto max_tokens = integer_of(at(f, top::max_completion_tokens));
   if (!max_tokens) max_tokens = integer_of(at(f, top::max_tokens));
   if (max_tokens) w.integer("max_tokens", *max_tokens);
-  {
-    std::string& list = w.key("messages");
-    list.push_back('[');
-    bool first = true;
-    for (dom::element m : array_of(*at(f, top::messages))) {
-      if (!first) list.push_back(',');
-      first = false;
-      if (auto e = write_message(m, list)) return *e;
-    }
-    list.push_back(']');
-  }
+  if (auto e = write_list(array_of(*at(f, top::messages)), w.key("messages"), write_message)) return *e;
   if (!extra.empty()) {
     object_writer x(w.key("openai_extra"));
     for (const auto& kv : extra) append_canonical_json(x.key(kv.key), kv.value);
@@ -447,7 +430,8 @@ write_result write_form(const top_fields& f, const std::vector<dom::key_value_pa
   }
   if (const field& tools = at(f, top::tools);
       !absent(tools) && !(is(tools, dom::element_type::ARRAY) && array_of(*tools).size() == 0)) {
-    if (auto e = write_tools(tools, w.key("tools"))) return *e;
+    if (!is(tools, dom::element_type::ARRAY)) return not_cacheable("tools is not an array");
+    if (auto e = write_list(array_of(*tools), w.key("tools"), write_tool)) return *e;
   }
   if (const auto v = number_of(at(f, top::top_p))) w.number("top_p", *v);
   return std::nullopt;
