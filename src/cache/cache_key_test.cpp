@@ -19,5 +19,17 @@ TEST(cache_key, namespace_and_model_are_part_of_the_key) {
   EXPECT_NE(make_key(key_space{"key:", "a"}, "m", c), make_key("key:", "am", c));
 }
 
+// Keys are stored in Redis, shared by instances of several versions: the
+// same question must keep its key from one version to the next.
+TEST(cache_key, keys_do_not_change_between_versions) {
+  EXPECT_EQ(make_key(key_space{"key:", "k1"}, "openai/gpt-4o-mini",
+                     R"({"messages":[{"content":[{"text":'5:hello}],"role":'4:user}]})")
+                .hex(),
+            "79045caa23c6de1af0e1585cde947307");
+  EXPECT_EQ(make_key(key_space{"shared:", "team"}, "m", std::string(5000, 'x')).hex(),
+            "739e3f992e54a25ffa2e02729ef64a71");
+  EXPECT_EQ(make_key(key_space{"key:", ""}, "", "").hex(), "e961962e16e115090ff2751e221e6b6f");
+}
+
 }  // namespace
 }  // namespace llmgw::cache

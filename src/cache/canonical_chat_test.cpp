@@ -130,6 +130,19 @@ TEST(canonical_chat, tool_call_arguments_compare_as_json) {
   EXPECT_EQ(*a, *b);
 }
 
+// The form of a plain question is pinned: with cache_key's pinned hashes it
+// keeps a question's key from one version to the next (entries in Redis are
+// shared by the instances of a rolling upgrade).
+TEST(canonical_chat, a_plain_question_keeps_its_form) {
+  const auto c = canonical_openai_chat(
+      R"({"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hello"}],
+          "temperature":0.5,"max_tokens":64})");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c,
+            R"({"max_tokens":64,"messages":[{"content":[{"text":'9:Be brief.}],"role":'6:system},)"
+            R"({"content":[{"text":'5:hello}],"role":'4:user}],"temperature":0.5})");
+}
+
 // What a field means when it is left out is the same key as writing it out.
 TEST(canonical_chat, defaults_written_out_are_the_same_key) {
   const auto key = [](std::string_view fields) {
