@@ -38,12 +38,14 @@ constexpr std::string_view k_object_schema = R"({"type":'6:object})";
 
 // Two per thread: a tool call's arguments are parsed while the body's
 // document (in the other parser) is still being read.
+// Bodies up to 128 KB (a long conversation) keep the body parser's buffers
+// (about 1.8 MB); arguments are small.
 reusable_parser& body_parser() {
-  thread_local reusable_parser p;
+  thread_local reusable_parser p(128 * 1024);
   return p;
 }
 reusable_parser& arguments_parser() {
-  thread_local reusable_parser p;
+  thread_local reusable_parser p(16 * 1024);
   return p;
 }
 
@@ -129,13 +131,13 @@ using write_result = std::optional<gateway_error>;
 // Tool-call arguments are JSON text: the same arguments written with other
 // spacing or key order are the same call.
 void write_arguments(std::string_view text, std::string& out) {
-  dom::element v;
-  if (arguments_parser().parse(text, v)) {
+  const parsed_json arguments(arguments_parser(), text);
+  if (!arguments.ok()) {
     append_text(out, text);
     return;
   }
   object_writer w(out);
-  append_canonical_json(w.key("json"), v);
+  append_canonical_json(w.key("json"), arguments.root());
 }
 
 // `[a,b,…]` of the elements of `list`: `each(element, out)` writes one, or
@@ -440,11 +442,11 @@ write_result write_form(const top_fields& f, const std::vector<dom::key_value_pa
 }  // namespace
 
 boost::system::result<std::string, gateway_error> canonical_openai_chat(std::string_view body) {
-  dom::element root;
-  if (body_parser().parse(body, root) || root.type() != dom::element_type::OBJECT) {
+  const parsed_json parsed(body_parser(), body);
+  if (!parsed.ok() || parsed.root().type() != dom::element_type::OBJECT) {
     return invalid_request("The request body is not a JSON object.");
   }
-  return canonical_text(object_of(root), true, {}, body.size());
+  return canonical_text(object_of(parsed.root()), true, {}, body.size());
 }
 
 boost::system::result<std::string, gateway_error> canonical_anthropic_messages(const providers::messages_request& r) {
@@ -463,18 +465,18 @@ boost::system::result<std::string, gateway_error> canonical_anthropic_messages(c
       }
     }
     if (!extra.empty()) {
-      dom::element e;
-      if (body_parser().parse(json::serialize(extra), e)) return not_cacheable("unreadable Anthropic fields");
-      append_canonical_json(anthropic_extra, e);
+      const parsed_json parsed(body_parser(), json::serialize(extra));
+      if (!parsed.ok()) return not_cacheable("unreadable Anthropic fields");
+      append_canonical_json(anthropic_extra, parsed.root());
     }
   }
   auto openai = providers::messages_to_openai(r, "");
   if (!openai) return openai.error();
-  dom::element root;
-  if (body_parser().parse(*openai, root) || root.type() != dom::element_type::OBJECT) {
+  const parsed_json parsed(body_parser(), *openai);
+  if (!parsed.ok() || parsed.root().type() != dom::element_type::OBJECT) {
     return invalid_request("The request body is not a JSON object.");
   }
-  return canonical_text(object_of(root), false, anthropic_extra, openai->size());
+  return canonical_text(object_of(parsed.root()), false, anthropic_extra, openai->size());
 }
 
 }  // namespace llmgw::cache

@@ -138,9 +138,8 @@ TEST(canonical_chat, a_plain_question_keeps_its_form) {
       R"({"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hello"}],
           "temperature":0.5,"max_tokens":64})");
   ASSERT_TRUE(c);
-  EXPECT_EQ(*c,
-            R"({"max_tokens":64,"messages":[{"content":[{"text":'9:Be brief.}],"role":'6:system},)"
-            R"({"content":[{"text":'5:hello}],"role":'4:user}],"temperature":0.5})");
+  EXPECT_EQ(*c, R"({"max_tokens":64,"messages":[{"content":[{"text":'9:Be brief.}],"role":'6:system},)"
+                R"({"content":[{"text":'5:hello}],"role":'4:user}],"temperature":0.5})");
 }
 
 // What a field means when it is left out is the same key as writing it out.

@@ -67,13 +67,16 @@ void append_canonical_json(std::string& out, dom::element v) {
   }
 }
 
-simdjson::error_code reusable_parser::parse(std::string_view text, dom::element& root) {
-  constexpr std::size_t k_keep_capacity = 1 << 20;
-  if (parser_.capacity() > k_keep_capacity) parser_ = dom::parser{};
-  if (copy_.capacity() > k_keep_capacity) std::string().swap(copy_);
-  copy_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-  copy_.assign(text);
-  return parser_.parse(simdjson::padded_string_view(copy_.data(), copy_.size(), copy_.capacity())).get(root);
+parsed_json::parsed_json(reusable_parser& parser, std::string_view text) : parser_(parser) {
+  parser_.copy_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  parser_.copy_.assign(text);
+  const std::string& copy = parser_.copy_;
+  error_ = parser_.parser_.parse(simdjson::padded_string_view(copy.data(), copy.size(), copy.capacity())).get(root_);
+}
+
+parsed_json::~parsed_json() {
+  if (parser_.parser_.capacity() > parser_.keep_) parser_.parser_ = dom::parser{};
+  if (parser_.copy_.capacity() > parser_.keep_ + simdjson::SIMDJSON_PADDING) std::string().swap(parser_.copy_);
 }
 
 }  // namespace llmgw::cache
