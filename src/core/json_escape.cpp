@@ -1,6 +1,7 @@
 #include "core/json_escape.hpp"
 
 #include <cstddef>
+#include <cstring>
 
 #include "core/swar.hpp"
 
@@ -44,14 +45,25 @@ bool plain_byte(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c
 }  // namespace
 
 bool is_plain_json_text(std::string_view text) {
-  std::size_t i = 0;
+  // Whole words only, no byte loop: the access log asks this of some twenty
+  // short fields per line. Past the last whole word, the final eight bytes
+  // are checked again (overlapping); a text under eight bytes is checked as
+  // one word padded with a plain byte.
   if constexpr (swar::available) {
-    for (; i + 8 <= text.size(); i += 8) {
-      if (!plain_word(swar::load(text.data() + i))) return false;
+    const char* p = text.data();
+    const std::size_t n = text.size();
+    if (n < 8) {
+      std::uint64_t w = swar::ones * 'a';
+      std::memcpy(&w, p, n);
+      return plain_word(w);
     }
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if (!plain_word(swar::load(p + i))) return false;
+    }
+    return plain_word(swar::load(p + n - 8));
   }
-  for (; i < text.size(); ++i) {
-    if (!plain_byte(static_cast<unsigned char>(text[i]))) return false;
+  for (const char c : text) {
+    if (!plain_byte(static_cast<unsigned char>(c))) return false;
   }
   return true;
 }

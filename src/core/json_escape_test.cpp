@@ -67,5 +67,27 @@ TEST(json_escape, string_adds_quotes) {
   EXPECT_EQ(out, "\"a\\\"b\"");
 }
 
+// is_plain_json_text() reads whole words: every length, and a byte to
+// escape at every position of it, agree with what the escaper writes.
+TEST(json_escape, plain_text_is_told_at_every_length_and_position) {
+  for (std::size_t n = 0; n <= 24; ++n) {
+    const std::string plain(n, 'x');
+    EXPECT_TRUE(is_plain_json_text(plain)) << n;
+    for (std::size_t at = 0; at < n; ++at) {
+      for (const char special : {'"', '\\', '\n', '\x01', '\x80', '\xff'}) {
+        std::string text = plain;
+        text[at] = special;
+        EXPECT_FALSE(is_plain_json_text(text)) << n << " " << at << " " << int(special);
+      }
+      std::string text = plain;
+      text[at] = '~';
+      EXPECT_TRUE(is_plain_json_text(text)) << n << " " << at;
+    }
+  }
+  // A view's bytes only: what follows it in memory is not read as its own.
+  const std::string longer = "abc\"def";
+  EXPECT_TRUE(is_plain_json_text(std::string_view(longer).substr(0, 3)));
+}
+
 }  // namespace
 }  // namespace llmgw
