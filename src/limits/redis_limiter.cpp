@@ -20,6 +20,7 @@
 #include "core/json_escape.hpp"
 #include "limits/bucket_script.hpp"
 #include "limits/memory_limiter.hpp"
+#include "limits/take_reply.hpp"
 #include "store/redis_client.hpp"
 #include "store/redis_cluster.hpp"
 #include "store/redis_url.hpp"
@@ -73,14 +74,6 @@ void add_args(const charge& c, double value, std::vector<std::string>& keys, std
   add_args(c.kind, c.amount, value, c.window, args);
 }
 
-// A number the script sent back: an integer, or text for a fractional one.
-double number_of(const store::redis_reply& r) {
-  if (r.is_integer()) return static_cast<double>(r.integer);
-  double v = 0;
-  std::from_chars(r.str.data(), r.str.data() + r.str.size(), v);
-  return v;
-}
-
 }  // namespace
 
 std::string redis_key_of(const charge& c) {
@@ -114,6 +107,15 @@ struct waiting_take {
   bool abandoned = false;
 };
 using take_batch = std::vector<std::shared_ptr<waiting_take>>;
+
+// The decisions of a take call, in the batch's order; empty when the reply
+// is not the script's answer to it.
+std::vector<decision> read_take_reply(const store::redis_reply& r, const take_batch& batch) {
+  if (!r.is_string()) return {};
+  boost::container::small_vector<std::size_t, 64> charges;
+  for (const auto& t : batch) charges.push_back(t->charges.size());
+  return read_take_reply(r.str, charges);
+}
 
 // What waits for the end of the worker's turn.
 struct redis_limiter::outbox {
@@ -153,10 +155,6 @@ namespace {
 
 // One reply of the script per request: {admitted, refused, never_fits,
 // retry_after_ms, then remaining and ms until full per charge}.
-bool well_formed(const store::redis_reply& r, std::size_t charges) {
-  return r.is_array() && r.elements.size() == 4 + 2 * charges;
-}
-
 // A refusal because the store cannot be asked (fail_closed), or because the
 // request went away before its decision came: a 503, not a 429.
 decision unavailable(std::size_t charges) {
@@ -164,21 +162,6 @@ decision unavailable(std::size_t charges) {
   d.admitted = false;
   d.unavailable = true;
   d.states.resize(charges);
-  return d;
-}
-
-decision decision_of(const store::redis_reply& r, std::size_t charges) {
-  const auto& e = r.elements;
-  decision d;
-  d.admitted = e[0].integer == 1;
-  d.refused = e[1].integer > 0 ? static_cast<std::size_t>(e[1].integer - 1) : 0;
-  d.never_fits = e[2].integer == 1;
-  d.retry_after = std::chrono::milliseconds(e[3].integer);
-  d.states.resize(charges);
-  for (std::size_t i = 0; i < charges; ++i) {
-    d.states[i].remaining = number_of(e[4 + 2 * i]);
-    d.states[i].reset = std::chrono::milliseconds(e[5 + 2 * i].integer);
-  }
   return d;
 }
 
@@ -195,16 +178,13 @@ asio::awaitable<void> decide(flush_deps deps, std::vector<std::string> keys, std
                              take_batch batch) {
   const store::redis_result r = co_await deps.client->evalsha(*deps.script, std::move(keys), std::move(args));
   std::string why;
+  std::vector<decision> decided;
   if (!r) {
     why = r.error().message;
   } else if (r->is_error()) {
     why = "Redis answered: " + r->str;
-  } else if (!r->is_array() || r->elements.size() != batch.size()) {
+  } else if (decided = read_take_reply(*r, batch); decided.empty()) {
     why = "unexpected reply to the limit script";
-  } else {
-    for (std::size_t i = 0; i < batch.size() && why.empty(); ++i) {
-      if (!well_formed(r->elements[i], batch[i]->charges.size())) why = "unexpected reply to the limit script";
-    }
   }
   if (why.empty()) {
     deps.health->answered();
@@ -215,7 +195,7 @@ asio::awaitable<void> decide(flush_deps deps, std::vector<std::string> keys, std
     waiting_take& t = *batch[i];
     if (t.abandoned) continue;
     if (why.empty()) {
-      t.result = decision_of(r->elements[i], t.charges.size());
+      t.result = std::move(decided[i]);
     } else if (deps.health->policy == limits_config::store_error_policy::fail_closed) {
       t.result = unavailable(t.charges.size());
     } else {

@@ -48,6 +48,9 @@ TEST(redis_limiter, a_full_bucket_admits_its_amount_then_refuses_with_the_wait) 
     ASSERT_TRUE(d.admitted) << i;
     EXPECT_EQ(d.taken_by, nullptr);
     EXPECT_EQ(d.states[0].remaining, 2 - i);
+    // Until full again (x-ratelimit-reset-requests): 20 s per request taken.
+    EXPECT_GT(d.states[0].reset, std::chrono::milliseconds(20000 * (i + 1) - 1000)) << i;
+    EXPECT_LE(d.states[0].reset, std::chrono::milliseconds(20000 * (i + 1))) << i;
   }
   const decision d = f.take({rpm(3)});
   EXPECT_FALSE(d.admitted);
