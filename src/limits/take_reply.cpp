@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <optional>
+#include <type_traits>
 
 namespace llmgw::limits {
 
@@ -19,6 +20,16 @@ std::optional<decision> decision_of(std::string_view text, std::size_t charges) 
       ++p;
     }
     first = false;
+    if constexpr (std::is_floating_point_v<std::remove_reference_t<decltype(v)>>) {
+      // Nearly always whole: read as an integer, as a double only when not.
+      long long whole = 0;
+      const auto [q, ec] = std::from_chars(p, end, whole);
+      if (ec == std::errc{} && (q == end || *q == ' ')) {
+        v = static_cast<double>(whole);
+        p = q;
+        return true;
+      }
+    }
     const auto [q, ec] = std::from_chars(p, end, v);
     p = q;
     return ec == std::errc{};
