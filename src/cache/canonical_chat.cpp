@@ -37,9 +37,9 @@ constexpr std::string_view k_empty_object_schema = R"({"properties":{},"type":'6
 constexpr std::string_view k_object_schema = R"({"type":'6:object})";
 
 // Two per thread: a tool call's arguments are parsed while the body's
-// document (in the other parser) is still being read.
-// Bodies up to 128 KB (a long conversation) keep the body parser's buffers
-// (about 1.8 MB); arguments are small.
+// document (in the other parser) is still being read. The body parser keeps
+// its buffers for bodies up to 128 KB (a long conversation; about 1.8 MB of
+// buffers), the arguments parser for 16 KB.
 reusable_parser& body_parser() {
   thread_local reusable_parser p(128 * 1024);
   return p;

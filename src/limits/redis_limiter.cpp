@@ -153,8 +153,6 @@ struct redis_limiter::outbox {
 
 namespace {
 
-// One reply of the script per request: {admitted, refused, never_fits,
-// retry_after_ms, then remaining and ms until full per charge}.
 // A refusal because the store cannot be asked (fail_closed), or because the
 // request went away before its decision came: a 503, not a 429.
 decision unavailable(std::size_t charges) {
