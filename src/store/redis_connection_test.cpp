@@ -80,6 +80,30 @@ TEST(redis_connection, a_batch_is_answered_in_order) {
   EXPECT_EQ(c.stats().writes, 1u);
 }
 
+// Arguments go by their sizes, so any bytes are one argument: a value that
+// spells RESP itself, every byte value, an empty one and a large one.
+TEST(redis_connection, arguments_are_binary_safe_whatever_their_size) {
+  testing::redis_server server;
+  asio::io_context ioc;
+  redis_connection c(ioc, options_for(server.url()));
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte.push_back(static_cast<char>(b));
+  const std::vector<std::string> values{"\r\n*1\r\n$4\r\nPING\r\n", every_byte, "", std::string(100000, 'v')};
+  std::vector<redis_command> batch;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    batch.push_back(cmd({"SET", "bin:" + std::to_string(i), values[i]}));
+    batch.push_back(cmd({"GET", "bin:" + std::to_string(i)}));
+  }
+  auto r = run(ioc, c.commands(std::move(batch)));
+  ASSERT_EQ(r.size(), 2 * values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(text(r[2 * i]), "OK") << i;
+    ASSERT_TRUE(r[2 * i + 1]) << i;
+    EXPECT_EQ(r[2 * i + 1]->str, values[i]) << i;
+  }
+  EXPECT_EQ(server.cli({"DBSIZE"}), "4");
+}
+
 TEST(redis_connection, acl_user_and_password) {
   testing::redis_server server;
   ASSERT_EQ(server.cli({"ACL", "SETUSER", "alice", "on", ">Al1ce-pw", "~*", "+@all"}), "OK");
