@@ -216,7 +216,14 @@ void flush(redis_limiter::outbox& q, const flush_deps& deps, asio::io_context& i
     const std::uint16_t slot = q.takes.front()->slot;
     take_batch batch = q.takes_for(slot, k_takes_per_call);
     if (batch.empty()) continue;
-    std::vector<std::string> keys, args{"take", "0", std::to_string(batch.size())};
+    // Sized once: the vectors would otherwise move every argument of the
+    // call each time they grow.
+    std::size_t charges = q.items.size();  // at most this many settlements go in
+    for (const auto& t : batch) charges += t->charges.size();
+    std::vector<std::string> keys, args;
+    keys.reserve(charges);
+    args.reserve(3 + batch.size() + 4 * charges);
+    args.insert(args.end(), {"take", "0", std::to_string(batch.size())});
     for (const auto& t : batch) args.push_back(std::to_string(t->charges.size()));
     const std::size_t n = q.take_for(slot, keys, args);
     if (n > 0) args[1] = std::to_string(n);
