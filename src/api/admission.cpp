@@ -1,6 +1,7 @@
 #include "api/admission.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -18,7 +19,7 @@ std::string bucket(std::string_view tag, std::string_view rest, std::string_view
   return b;
 }
 
-std::string whole(double v) { return std::to_string(static_cast<long long>(std::floor(std::max(0.0, v)))); }
+std::string whole(double v) { return std::string(whole_number(v).view()); }
 
 std::string_view per_minute_unit(limits::unit u) {
   switch (u) {
@@ -36,12 +37,35 @@ std::string_view per_minute_unit(limits::unit u) {
 
 }  // namespace
 
-std::string reset_duration(std::chrono::milliseconds ms) {
+header_text reset_duration(std::chrono::milliseconds ms) {
+  header_text t;
+  char* p = t.chars_.data();
+  char* const end = p + t.chars_.size();
+  const auto put = [&](long long n, std::string_view unit) {
+    p = std::to_chars(p, end, n).ptr;
+    for (const char c : unit) *p++ = c;
+  };
   const long long total = std::max<long long>(0, ms.count());
-  if (total < 1000) return std::to_string(total) + "ms";
-  const long long s = (total + 999) / 1000;  // whole seconds, rounded up
-  if (s < 60) return std::to_string(s) + "s";
-  return std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
+  if (total < 1000) {
+    put(total, "ms");
+  } else if (const long long s = (total + 999) / 1000; s < 60) {  // whole seconds, rounded up
+    put(s, "s");
+  } else {
+    put(s / 60, "m");
+    put(s % 60, "s");
+  }
+  t.size_ = static_cast<std::uint8_t>(p - t.chars_.data());
+  return t;
+}
+
+header_text whole_number(double v) {
+  header_text t;
+  // Past what a long long holds (a limit nobody sets) it stays at that.
+  const double floored = std::floor(std::max(0.0, v));
+  const long long n = floored < 9.2e18 ? static_cast<long long>(floored) : 9'200'000'000'000'000'000LL;
+  t.size_ = static_cast<std::uint8_t>(std::to_chars(t.chars_.data(), t.chars_.data() + t.chars_.size(), n).ptr -
+                                      t.chars_.data());
+  return t;
 }
 
 std::uint64_t admission::reserve_for(std::size_t body_bytes, std::optional<std::int64_t> max_output,
@@ -129,13 +153,13 @@ void admission::admitted(limits::limiter& l, const limits::decision& d) {
       tokens = i;
   }
   if (requests) {
-    limit_requests_ = whole(charges_[*requests].amount);
-    remaining_requests_ = whole(d.states[*requests].remaining);
+    limit_requests_ = whole_number(charges_[*requests].amount);
+    remaining_requests_ = whole_number(d.states[*requests].remaining);
     reset_requests_ = reset_duration(d.states[*requests].reset);
   }
   if (tokens) {
-    limit_tokens_ = whole(charges_[*tokens].amount);
-    remaining_tokens_ = whole(d.states[*tokens].remaining);
+    limit_tokens_ = whole_number(charges_[*tokens].amount);
+    remaining_tokens_ = whole_number(d.states[*tokens].remaining);
     reset_tokens_ = reset_duration(d.states[*tokens].reset);
   }
   // Held from here on (tokens to settle, slots to release): moved, since
@@ -204,14 +228,14 @@ gateway_error admission::budget_refusal(const limits::charge& c, const limits::b
 
 void admission::add_headers(http::response_headers& h) const {
   if (!limit_requests_.empty()) {
-    h.add("x-ratelimit-limit-requests", limit_requests_);
-    h.add("x-ratelimit-remaining-requests", remaining_requests_);
-    h.add("x-ratelimit-reset-requests", reset_requests_);
+    h.add("x-ratelimit-limit-requests", limit_requests_.view());
+    h.add("x-ratelimit-remaining-requests", remaining_requests_.view());
+    h.add("x-ratelimit-reset-requests", reset_requests_.view());
   }
   if (!limit_tokens_.empty()) {
-    h.add("x-ratelimit-limit-tokens", limit_tokens_);
-    h.add("x-ratelimit-remaining-tokens", remaining_tokens_);
-    h.add("x-ratelimit-reset-tokens", reset_tokens_);
+    h.add("x-ratelimit-limit-tokens", limit_tokens_.view());
+    h.add("x-ratelimit-remaining-tokens", remaining_tokens_.view());
+    h.add("x-ratelimit-reset-tokens", reset_tokens_.view());
   }
   if (!refused_label_.empty()) h.add("x-llmgw-limit", refused_label_);
 }

@@ -5,6 +5,7 @@
 // holds is settled exactly once, when the request context finishes: the
 // reserved tokens are trued up to the vendor's count and parallel slots are
 // given back.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,20 @@
 #include "limits/limiter.hpp"
 
 namespace llmgw::api {
+
+// A short header value (a count, a duration) written in place: six of them
+// on every limited response, so no string is built for any.
+class header_text {
+ public:
+  std::string_view view() const { return {chars_.data(), size_}; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  friend header_text reset_duration(std::chrono::milliseconds ms);
+  friend header_text whole_number(double v);
+  std::array<char, 24> chars_{};  // 19 digits and a sign, or "<minutes>m<seconds>s"
+  std::uint8_t size_ = 0;
+};
 
 class admission {
  public:
@@ -82,13 +97,16 @@ class admission {
   std::vector<budget_info> budgets_;
   bool settled_ = false;
   // Header values, owned here (headers view them).
-  std::string limit_requests_, remaining_requests_, reset_requests_;
-  std::string limit_tokens_, remaining_tokens_, reset_tokens_;
+  header_text limit_requests_, remaining_requests_, reset_requests_;
+  header_text limit_tokens_, remaining_tokens_, reset_tokens_;
   std::string refused_label_;
   gateway_error budget_refusal(const limits::charge& c, const limits::bucket_state& s) const;
 };
 
 // OpenAI's duration format for x-ratelimit-reset-*: "250ms", "1s", "6m0s".
-std::string reset_duration(std::chrono::milliseconds ms);
+header_text reset_duration(std::chrono::milliseconds ms);
+
+// A whole number of at least 0 ("2" for 2.9): a limit, what is left of it.
+header_text whole_number(double v);
 
 }  // namespace llmgw::api

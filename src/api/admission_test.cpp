@@ -68,5 +68,29 @@ TEST(admission_budgets, settling_trues_the_reservation_up_to_the_cost) {
   EXPECT_NEAR(l.take_now(a.team_charges(), now).states[0].remaining, 50.0 - 0.1 - 0.9, 1e-9);
 }
 
+// x-ratelimit-reset-* in OpenAI's format, rounded up to whole seconds past
+// one, and the counts as whole non-negative numbers.
+TEST(admission_headers, durations_and_counts_are_written_as_openai_writes_them) {
+  using std::chrono::milliseconds;
+  for (const auto& [ms, text] : std::initializer_list<std::pair<long long, std::string_view>>{{-5, "0ms"},
+                                                                                              {0, "0ms"},
+                                                                                              {250, "250ms"},
+                                                                                              {999, "999ms"},
+                                                                                              {1000, "1s"},
+                                                                                              {1001, "2s"},
+                                                                                              {59000, "59s"},
+                                                                                              {59001, "1m0s"},
+                                                                                              {61500, "1m2s"},
+                                                                                              {360000, "6m0s"},
+                                                                                              {86400000, "1440m0s"}}) {
+    EXPECT_EQ(reset_duration(milliseconds(ms)).view(), text) << ms;
+  }
+  EXPECT_EQ(whole_number(2.9).view(), "2");
+  EXPECT_EQ(whole_number(-3).view(), "0");
+  EXPECT_EQ(whole_number(1e12).view(), "1000000000000");
+  EXPECT_EQ(whole_number(1e300).view(), "9200000000000000000");
+  EXPECT_TRUE(header_text().empty());
+}
+
 }  // namespace
 }  // namespace llmgw::api
