@@ -432,7 +432,8 @@ asio::awaitable<void> gateway::run_to_content(request_context& ctx, const decode
     a.result = outcome::vendor_error;
     co_return;
   }
-  const bool sse = call.header("content-type").starts_with("text/event-stream");
+  a.content_type = call.header("content-type");
+  const bool sse = a.content_type.starts_with("text/event-stream");
   a.stream = d.stream && (a.plan.kind == wire::adapter || sse);
   if (!a.stream) {
     // A JSON answer's head comes when the vendor has its answer.

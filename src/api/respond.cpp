@@ -77,7 +77,7 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
     co_return upstream_failure_error(f, p.name, state_->cfg);
   }
 
-  std::string_view content_type = call.header("content-type");
+  std::string_view content_type = a.content_type;
   const auto over_budget = [&] {
     finish_attempt(ctx, attempt, status, "over budget", call);
     return upstream_failure_error(http::upstream_failure::over_budget, p.name, state_->cfg);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "api/attempt_plan.hpp"
 #include "api/stream_content.hpp"
@@ -83,6 +84,9 @@ struct running_attempt {
 
   outcome result = outcome::running;
   bool stream = false;  // relayed as a stream (the vendor answered 2xx with one)
+  // The vendor's content-type, read once with the head of a 2xx answer
+  // (views the call's header fields).
+  std::string_view content_type;
   bool ended = false;   // the vendor's body ended before content
   // The transport's state after the last read: a failure a stream met in
   // the read that also brought its first content is reported by the relay.

@@ -161,3 +161,40 @@ test('embeddings are relayed', async () => {
   assert.equal(body.data[0].embedding.length, 8);
   assert.equal(r.headers.get('x-llmgw-provider'), 'openai');
 });
+
+// The vendor's content-type is read once with the answer's head and relayed
+// with a JSON answer, parameters included.
+test("a JSON answer carries the vendor's own content-type", async () => {
+  const answer = JSON.stringify({
+    id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+  const vendor = net.createServer((sock) => {
+    let got = '';
+    sock.on('data', (chunk) => {
+      got += chunk;
+      const head = got.indexOf('\r\n\r\n');
+      const length = Number(/content-length: *(\d+)/i.exec(got)?.[1] ?? 0);
+      if (head < 0 || got.length < head + 4 + length) return;
+      got = '';
+      sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\n` +
+                 `content-length: ${Buffer.byteLength(answer)}\r\n\r\n${answer}`);
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((r) => vendor.listen(0, '127.0.0.1', r));
+  const g = await startGateway({
+    mockUrl: mock.url,
+    config: `providers:\n  - {name: plain, type: openai-compatible, base_url: "http://127.0.0.1:${vendor.address().port}/v1", api_key: x, models: [m]}\n`,
+  });
+  try {
+    const r = await post(g.url, '/v1/chat/completions', chatBody('hi', { model: 'plain/m' }));
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal((await r.json()).choices[0].message.content, 'hi');
+  } finally {
+    assert.equal((await g.stop()).code, 0, g.stderr);
+    await new Promise((r) => vendor.close(r));
+  }
+});
