@@ -87,7 +87,7 @@ struct running_attempt {
   // The vendor's content-type, read once with the head of a 2xx answer
   // (views the call's header fields).
   std::string_view content_type;
-  bool ended = false;   // the vendor's body ended before content
+  bool ended = false;  // the vendor's body ended before content
   // The transport's state after the last read: a failure a stream met in
   // the read that also brought its first content is reported by the relay.
   http::upstream_failure failure = http::upstream_failure::none;
