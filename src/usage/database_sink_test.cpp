@@ -81,9 +81,12 @@ class switchable_store final : public usage_store {
   switchable& s_;
 };
 
+// Record i starts i ms after the first: the table's order (its rowid, the
+// record id, follows started_at) is then the order of i.
 request_record record(int i, std::string_view path = "/v1/chat/completions") {
+  static const auto first = std::chrono::system_clock::now();
   request_record r;
-  r.ended = std::chrono::system_clock::now();
+  r.ended = first + std::chrono::milliseconds(i);
   r.request_id = "req-" + std::to_string(i);
   r.path = path;
   r.client_api = "openai";
@@ -93,7 +96,7 @@ request_record record(int i, std::string_view path = "/v1/chat/completions") {
   return r;
 }
 
-// Request ids in insertion (rowid) order, and one column's text for one id.
+// Request ids in the table's (rowid) order, and one column's text for one id.
 std::vector<std::string> ids_in(const fs::path& db) {
   sqlite3* h = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
@@ -152,19 +155,19 @@ TEST(database_sink, a_batch_waits_for_its_interval_or_its_size) {
   EXPECT_EQ(ids_in(db), expected_ids(1, 11));
 }
 
-TEST(database_sink, one_row_per_model_request_and_a_duplicate_id_is_ignored) {
+// (A replayed entry stored once: sqlite_store_test.cpp, and the spool
+// replays below.)
+TEST(database_sink, one_row_per_model_request) {
   temp_dir dir;
   const fs::path db = dir.path / "usage.db";
   {
     database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
-    const request_record one = record(1);
-    sink.add(one);
+    sink.add(record(1));
     sink.add(record(2, "/v1/embeddings"));
     sink.add(record(3, "/health"));  // not a model endpoint: no row
     sink.add(record(4, "/v1/models"));
     sink.flush();
     EXPECT_TRUE(sink.wait_idle());
-    sink.add(one);  // a replay of a row already stored (same id, same time)
     sink.add(record(5, "/v1/messages"));
     sink.flush();
     EXPECT_TRUE(sink.wait_idle());
@@ -377,36 +380,6 @@ TEST(sqlite_store, a_batch_spanning_multi_row_statements_goes_in_whole) {
       << error;
   ASSERT_EQ(rows.size(), 5u);
   for (const auto& row : rows) EXPECT_EQ("req-" + *row[1], *row[0]);
-}
-
-// Every index is a B-tree insert per row on the gateway's core: only the
-// primary key's is kept, and a file made before version 4 loses the other.
-TEST(sqlite_store, the_primary_key_is_the_only_index_and_an_older_file_loses_the_key_name_one) {
-  temp_dir dir;
-  const fs::path db = dir.path / "usage.db";
-  const std::string indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records'";
-  std::string error;
-  std::vector<query_row> rows;
-  {
-    sqlite_store store(db.string());
-    ASSERT_TRUE(store.connect(error)) << error;
-    ASSERT_TRUE(store.query(indexes, 1000ms, rows, error)) << error;
-    ASSERT_EQ(rows.size(), 1u);
-    EXPECT_EQ(*rows[0][0], "sqlite_autoindex_usage_records_1");  // PRIMARY KEY (started_at, request_id)
-  }
-  // The file as version 3 left it.
-  run_sql(db,
-          "CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at); "
-          "DELETE FROM schema_migrations WHERE version = 4");
-  sqlite_store store(db.string());
-  ASSERT_TRUE(store.connect(error)) << error;
-  rows.clear();  // query() appends
-  ASSERT_TRUE(store.query(indexes, 1000ms, rows, error)) << error;
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(*rows[0][0], "sqlite_autoindex_usage_records_1");
-  rows.clear();
-  ASSERT_TRUE(store.query("SELECT max(version) FROM schema_migrations", 1000ms, rows, error)) << error;
-  EXPECT_EQ(*rows[0][0], "4");
 }
 
 TEST(database_sink, a_refused_row_in_the_spool_does_not_block_its_replay) {

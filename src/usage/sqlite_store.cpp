@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 
 #include "usage/row_codec.hpp"
@@ -42,6 +44,8 @@ void sqlite_store::disconnect() {
     if (stmt != nullptr) sqlite3_finalize(stmt);
   }
   inserts_.clear();
+  if (id_holder_ != nullptr) sqlite3_finalize(id_holder_);
+  id_holder_ = nullptr;
   if (db_ != nullptr) sqlite3_close_v2(db_);
   db_ = nullptr;
 }
@@ -144,7 +148,11 @@ bool sqlite_store::migrate(std::string& error) {
   for (const migration& m : migrations()) {
     if (m.version <= current) continue;
     bool ok = true;
-    for (std::string_view stmt : m.statements) ok = ok && exec(std::string(stmt).c_str(), error);
+    if (m.sqlite_in_code) {
+      ok = add_record_ids(error);
+    } else {
+      for (std::string_view stmt : m.statements) ok = ok && exec(std::string(stmt).c_str(), error);
+    }
     const std::string record = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (" +
                                std::to_string(m.version) + ", '" + std::string(m.name) + "', " +
                                std::to_string(now_ms()) + ")";
@@ -158,7 +166,65 @@ bool sqlite_store::migrate(std::string& error) {
   return exec("COMMIT", error);
 }
 
+bool sqlite_store::add_record_ids(std::string& error) {
+  // Every row gets the id a replay of its spooled entry (which has none)
+  // would settle on: record_id(), or the first probe free of the other rows
+  // of its millisecond, walked in (started_at, request_id) order (the old
+  // key's, so no sort).
+  if (!exec(std::string(k_sqlite_v5_table).c_str(), error)) return false;
+  sqlite3_stmt* any = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM usage_records", -1, &any, nullptr) == SQLITE_OK &&
+      sqlite3_step(any) == SQLITE_ROW && sqlite3_column_int64(any, 0) > 0) {
+    // The gateway waits for it: say why.
+    std::fprintf(stderr, "llmgw: usage: schema version 5: giving the %lld rows of %s their ids (once)\n",
+                 static_cast<long long>(sqlite3_column_int64(any, 0)), path_.c_str());
+  }
+  sqlite3_finalize(any);
+  std::string columns;
+  for (std::size_t c = 0; c + 1 < k_column_count; ++c) {
+    columns += k_columns[c].name;
+    columns += ", ";
+  }
+  const std::string copy =
+      "INSERT INTO usage_records_v5 (" + columns + "id) SELECT " + columns + "?2 FROM usage_records WHERE rowid = ?1";
+  sqlite3_stmt* scan = nullptr;
+  sqlite3_stmt* insert = nullptr;
+  bool ok = sqlite3_prepare_v2(db_,
+                               "SELECT rowid, started_at, request_id FROM usage_records ORDER BY started_at, "
+                               "request_id",
+                               -1, &scan, nullptr) == SQLITE_OK &&
+            sqlite3_prepare_v2(db_, copy.c_str(), static_cast<int>(copy.size()), &insert, nullptr) == SQLITE_OK;
+  std::unordered_set<std::int64_t> taken;  // ids of the current millisecond
+  std::int64_t millisecond = 0;
+  int rc = SQLITE_ROW;
+  while (ok && (rc = sqlite3_step(scan)) == SQLITE_ROW) {
+    const std::int64_t ms = sqlite3_column_int64(scan, 1);
+    if (taken.empty() || ms != millisecond) {
+      taken.clear();
+      millisecond = ms;
+    }
+    const auto* id_text = reinterpret_cast<const char*>(sqlite3_column_text(scan, 2));
+    const std::int64_t id =
+        record_id(ms, std::string_view(id_text, static_cast<std::size_t>(sqlite3_column_bytes(scan, 2))));
+    std::uint32_t k = 0;
+    while (taken.contains(record_id_probe(id, k))) ++k;
+    taken.insert(record_id_probe(id, k));
+    sqlite3_bind_int64(insert, 1, sqlite3_column_int64(scan, 0));
+    sqlite3_bind_int64(insert, 2, record_id_probe(id, k));
+    ok = sqlite3_step(insert) == SQLITE_DONE;
+    sqlite3_reset(insert);
+  }
+  ok = ok && rc == SQLITE_DONE;
+  if (!ok) error = sqlite3_errmsg(db_);
+  sqlite3_finalize(scan);
+  sqlite3_finalize(insert);
+  return ok && exec("DROP TABLE usage_records", error) &&
+         exec("ALTER TABLE usage_records_v5 RENAME TO usage_records", error);
+}
+
 namespace {
+
+constexpr std::size_t k_id_column = column_index("id");
 
 // Result codes that judge the row, not the database: a constraint (NOT NULL,
 // CHECK, a trigger's RAISE(ABORT)), a value out of range or too big.
@@ -199,7 +265,56 @@ void bind_row(sqlite3_stmt* stmt, int first, const row& r) {
   }
 }
 
+// The next entry, with the id a row spooled before schema version 5 lacks.
+bool read_row(entry_reader& reader, row& r) {
+  if (!reader.next(r)) return false;
+  value& id = r[k_id_column];
+  if (id.null) {
+    id.null = false;
+    id.i = record_id(r[column_index("started_at")].i, r[column_index("request_id")].s);
+  }
+  return true;
+}
+
 }  // namespace
+
+int sqlite_store::settle_skipped(entry_reader rows, std::size_t count) {
+  if (id_holder_ == nullptr) {
+    const int rc = sqlite3_prepare_v3(db_, "SELECT request_id FROM usage_records WHERE id = ?1", -1,
+                                      SQLITE_PREPARE_PERSISTENT, &id_holder_, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  std::string ignored;  // the caller reports the database's message
+  sqlite3_stmt* one = insert_of(1, ignored);
+  if (one == nullptr) return SQLITE_ERROR;
+  row r;
+  for (std::size_t n = 0; n < count && read_row(rows, r); ++n) {
+    const std::int64_t id = r[k_id_column].i;
+    const std::string_view request_id = r[column_index("request_id")].s;
+    // Probes in order until this request's row or a free id: the row is
+    // then stored once, at the id every replay of it will find.
+    for (std::uint32_t k = 0;; ++k) {
+      if (k > (1u << k_record_id_shift)) return SQLITE_CONSTRAINT;  // 2^20 rows in one millisecond
+      const std::int64_t probe = record_id_probe(id, k);
+      sqlite3_bind_int64(id_holder_, 1, probe);
+      const int found = sqlite3_step(id_holder_);
+      const bool ours = found == SQLITE_ROW &&
+                        std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(id_holder_, 0)),
+                                         static_cast<std::size_t>(sqlite3_column_bytes(id_holder_, 0))) == request_id;
+      sqlite3_reset(id_holder_);
+      if (found != SQLITE_ROW && found != SQLITE_DONE) return found;
+      if (ours) break;
+      if (found == SQLITE_ROW) continue;
+      r[k_id_column].i = probe;
+      bind_row(one, 0, r);
+      const int rc = sqlite3_step(one);
+      sqlite3_reset(one);
+      if (rc != SQLITE_DONE) return rc;
+      break;
+    }
+  }
+  return SQLITE_DONE;
+}
 
 insert_outcome sqlite_store::insert(std::string_view entries, std::size_t rows, std::string& error) {
   if (db_ == nullptr && !connect(error)) return insert_outcome::failed;
@@ -226,8 +341,9 @@ insert_outcome sqlite_store::insert(std::string_view entries, std::size_t rows, 
     const std::size_t take = std::min(left, many_rows_);
     sqlite3_stmt* stmt = insert_of(take, error);
     if (stmt == nullptr) return abandon(false);
+    const entry_reader statement_rows = reader;
     for (std::size_t k = 0; k < take; ++k) {
-      if (!reader.next(r)) {
+      if (!read_row(reader, r)) {
         // Never from our own batches or a checked spool chunk; refused, so
         // the sink parts it from the good rows.
         error = "insert failed: an entry of the batch is corrupt";
@@ -237,6 +353,11 @@ insert_outcome sqlite_store::insert(std::string_view entries, std::size_t rows, 
     }
     rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
+    // Fewer rows than given: an id was taken, by this very row (a replay)
+    // or by another request's of the same millisecond.
+    if (rc == SQLITE_DONE && static_cast<std::size_t>(sqlite3_changes(db_)) < take) {
+      rc = settle_skipped(statement_rows, take);
+    }
     left -= take;
   }
   if (rc != SQLITE_DONE) {

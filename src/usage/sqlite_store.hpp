@@ -2,12 +2,13 @@
 // The embedded usage database: a SQLite file (usage.db by default). WAL
 // journal, so readers never block the writer; a busy timeout instead of
 // exclusive locks, so several gateways may share the file; one transaction
-// per batch through prepared multi-row INSERT … ON CONFLICT DO NOTHING.
+// per batch through prepared multi-row INSERT … ON CONFLICT (id) DO NOTHING.
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "usage/row_codec.hpp"
 #include "usage/usage_store.hpp"
 
 struct sqlite3;
@@ -44,10 +45,17 @@ class sqlite_store final : public usage_store {
   void disconnect();
   // The INSERT of `rows` rows (1 to many_rows_), prepared on first use.
   sqlite3_stmt* insert_of(std::size_t rows, std::string& error);
+  // After a statement stored fewer of its `count` rows than it was given:
+  // each row whose id holds another request's row goes in at its first free
+  // probe (usage/usage_schema.hpp, new_record_id). An SQLite result code.
+  int settle_skipped(entry_reader rows, std::size_t count);
+  // Migration 5: the table rebuilt with record ids as rowids.
+  bool add_record_ids(std::string& error);
   std::string path_;
   std::chrono::milliseconds busy_timeout_;
   sqlite3* db_ = nullptr;
   std::vector<sqlite3_stmt*> inserts_;  // by row count; null until first used
+  sqlite3_stmt* id_holder_ = nullptr;   // SELECT request_id … WHERE id = ?, prepared on first use
   std::size_t many_rows_ = 1;
 };
 

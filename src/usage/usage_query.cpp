@@ -132,10 +132,14 @@ boost::system::result<usage_question, usage_question_error> parse_usage_question
   return q;
 }
 
-std::string usage_sql(const usage_question& q) {
-  // Everything inlined is ours: two integers and a key id of the form
+std::string usage_sql(const usage_question& q, sql_dialect dialect) {
+  // Everything inlined is ours: integers and a key id of the form
   // key_<hex> (checked), so no value of the client's reaches the SQL.
   std::string where = "started_at >= " + std::to_string(q.from_ms) + " AND started_at < " + std::to_string(q.to_ms);
+  if (dialect == sql_dialect::sqlite) {
+    where += " AND id >= " + std::to_string(first_record_id(q.from_ms)) + " AND id < " +
+             std::to_string(first_record_id(q.to_ms));
+  }
   if (!q.key_id.empty()) {
     bool safe = true;
     for (char c : q.key_id) safe = safe && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_');

@@ -12,6 +12,7 @@
 
 #include <boost/system/result.hpp>
 
+#include "usage/usage_schema.hpp"
 #include "usage/usage_store.hpp"
 
 namespace llmgw::usage {
@@ -40,7 +41,9 @@ boost::system::result<usage_question, usage_question_error> parse_usage_question
 // Columns, in order: group, requests, errors, prompt_tokens,
 // completion_tokens, cached_tokens, cost_usd, cache_hits, latency_p50_ms,
 // latency_p95_ms, ttft_p50_ms, ttft_p95_ms. Percentiles are nearest-rank.
-std::string usage_sql(const usage_question& q);
+// In SQLite the time range is also a range of ids (its rowids, which follow
+// started_at: usage/usage_schema.hpp, new_record_id), so only that range is read.
+std::string usage_sql(const usage_question& q, sql_dialect dialect);
 
 // {"object":"list","data":[…]} with numbers as numbers and a day or hour
 // group as an RFC 3339 time.

@@ -52,19 +52,20 @@ class usage_query_db : public ::testing::Test {
     const std::string sql =
         "INSERT INTO usage_records (request_id, started_at, key_id, key_name, endpoint, client_api, model_requested, "
         "status, stream, cache_status, attempts, fallback, prompt_tokens, completion_tokens, cached_tokens, "
-        "tokens_estimated, cost_usd, latency_ms, ttft_ms, upstream_ms, overhead_ms) VALUES ('r" +
+        "tokens_estimated, cost_usd, latency_ms, ttft_ms, upstream_ms, overhead_ms, id) VALUES ('r" +
         std::to_string(i) + "', " + std::to_string(at) + ", '" + std::string(key_id) +
         "', 'k', 'chat/completions', "
         "'openai', '" +
         std::string(model) + "', " + std::to_string(status) + ", 0, '" + std::string(cache) + "', 1, 0, 10, 5, 2, 0, " +
-        cost + ", " + std::to_string(latency) + ", " + ttft + ", 1, 1)";
+        cost + ", " + std::to_string(latency) + ", " + ttft + ", 1, 1, " +
+        std::to_string(record_id(at, "r" + std::to_string(i))) + ")";
     char* err = nullptr;
     ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
   }
   std::string ask(const usage_question& q) {
     std::vector<query_row> rows;
     std::string error;
-    EXPECT_TRUE(store_->query(usage_sql(q), std::chrono::seconds(5), rows, error)) << error;
+    EXPECT_TRUE(store_->query(usage_sql(q, sql_dialect::sqlite), std::chrono::seconds(5), rows, error)) << error;
     return render_usage(q, rows);
   }
   std::string path_;
@@ -96,6 +97,27 @@ TEST_F(usage_query_db, sums_counts_and_nearest_rank_percentiles_per_group) {
   EXPECT_EQ(ask(q).find("gpt-4o"), std::string::npos);
   q.key_id = "key_b' OR '1'='1";
   EXPECT_EQ(ask(q), R"({"object":"list","data":[]})");
+}
+
+// A time range reads that range of rowids (the record ids), not the whole
+// table: the plan searches the table by its integer key.
+TEST_F(usage_query_db, a_time_range_in_sqlite_is_a_range_of_ids) {
+  usage_question q;
+  q.from_ms = k_dec3;
+  q.to_ms = k_dec3 + 86'400'000;
+  row(1, "m", "key_a", 200, 1, "1", "1", "miss", q.to_ms - 1);
+  row(2, "m", "key_a", 200, 1, "1", "1", "miss", q.to_ms);  // the end is not in the range
+  EXPECT_NE(ask(q).find(R"("requests":1,)"), std::string::npos) << ask(q);
+  std::vector<query_row> plan;
+  std::string error;
+  ASSERT_TRUE(
+      store_->query("EXPLAIN QUERY PLAN " + usage_sql(q, sql_dialect::sqlite), std::chrono::seconds(5), plan, error))
+      << error;
+  std::string steps;
+  for (const auto& r : plan) steps += r.back().value_or("") + "\n";
+  EXPECT_NE(steps.find("SEARCH usage_records USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"), std::string::npos)
+      << steps;
+  EXPECT_EQ(steps.find("SCAN usage_records"), std::string::npos) << steps;
 }
 
 TEST_F(usage_query_db, days_group_as_dates) {

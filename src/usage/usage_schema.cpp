@@ -1,8 +1,13 @@
 #include "usage/usage_schema.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <random>
+
+#include <xxhash.h>
 
 namespace llmgw::usage {
 
@@ -84,12 +89,22 @@ constexpr std::string_view k_v4[] = {
     "DROP INDEX IF EXISTS usage_records_key_started_at",
 };
 
-constexpr migration k_migrations[] = {
-    {1, "usage_records", k_v1},
-    {2, "usage_records_metadata", k_v2},
-    {3, "usage_records_hedge", k_v3},
-    {4, "usage_records_no_key_index", k_v4},
+// The id (new_record_id()). PostgreSQL adds the column, keeps its key
+// (started_at, request_id) and leaves the id of older rows null: a COPY
+// into its heap does not pay for a second B-tree the way SQLite's insert
+// did. SQLite rebuilds the table with the id as its rowid and the old key
+// gone, giving every row its id (sqlite_store::add_record_ids).
+constexpr std::string_view k_v5[] = {
+    "ALTER TABLE usage_records ADD COLUMN id BIGINT",
 };
+
+constexpr migration k_migrations[] = {
+    {1, "usage_records", k_v1},          {2, "usage_records_metadata", k_v2},
+    {3, "usage_records_hedge", k_v3},    {4, "usage_records_no_key_index", k_v4},
+    {5, "usage_records_id", k_v5, true},
+};
+
+constexpr std::uint64_t k_record_id_low = (std::uint64_t{1} << k_record_id_shift) - 1;
 
 value text(std::string_view s) {
   value v;
@@ -157,13 +172,35 @@ bool served_by_fallback(const request_record& r) {
   return false;
 }
 
+std::int64_t new_record_id(std::int64_t started_at_ms) {
+  static std::atomic<std::uint64_t> count{std::random_device{}()};
+  const std::uint64_t low = count.fetch_add(1, std::memory_order_relaxed) & k_record_id_low;
+  return static_cast<std::int64_t>((static_cast<std::uint64_t>(started_at_ms) << k_record_id_shift) | low);
+}
+
+std::int64_t record_id(std::int64_t started_at_ms, std::string_view request_id) {
+  const std::uint64_t low = XXH3_64bits(request_id.data(), request_id.size()) & k_record_id_low;
+  return static_cast<std::int64_t>((static_cast<std::uint64_t>(started_at_ms) << k_record_id_shift) | low);
+}
+
+std::int64_t record_id_probe(std::int64_t id, std::uint32_t k) {
+  const auto u = static_cast<std::uint64_t>(id);
+  return static_cast<std::int64_t>((u & ~k_record_id_low) | ((u + k) & k_record_id_low));
+}
+
+std::int64_t first_record_id(std::int64_t ms) {
+  constexpr std::int64_t most = std::numeric_limits<std::int64_t>::max() >> k_record_id_shift;
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(std::clamp(ms, -most - 1, most)) << k_record_id_shift);
+}
+
 bool fill_row(const request_record& r, row& out) {
   const std::string_view endpoint = endpoint_of(r.path);
   if (endpoint.empty()) return false;
   const double upstream = upstream_ms(r);
+  const std::int64_t started = started_at_ms(r);
   std::size_t i = 0;
   out[i++] = text(r.request_id);
-  out[i++] = integer(started_at_ms(r));
+  out[i++] = integer(started);
   out[i++] = text(r.key_id);
   out[i++] = text(r.key_name);
   out[i++] = text(r.team);
@@ -199,6 +236,7 @@ bool fill_row(const request_record& r, row& out) {
   out[i++] = text(r.metadata);
   out[i++] = integer(r.hedged ? 1 : 0);
   out[i++] = cost(r.hedge_loser_cost_usd >= 0, r.hedge_loser_cost_usd);
+  out[i++] = integer(new_record_id(started));
   return true;
 }
 
@@ -222,7 +260,8 @@ std::string insert_sql(sql_dialect dialect, std::size_t rows) {
     }
     sql += ')';
   }
-  sql += " ON CONFLICT (started_at, request_id) DO NOTHING";
+  sql += dialect == sql_dialect::sqlite ? " ON CONFLICT (id) DO NOTHING"
+                                        : " ON CONFLICT (started_at, request_id) DO NOTHING";
   return sql;
 }
 

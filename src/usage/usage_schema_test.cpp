@@ -177,11 +177,12 @@ TEST(usage_schema, migrations_are_ordered_and_the_insert_names_every_column) {
   EXPECT_GE(last, 1);
   const std::string one = insert_sql(sql_dialect::sqlite, 1);
   for (const auto& c : k_columns) EXPECT_NE(one.find(c.name), std::string::npos) << c.name;
-  EXPECT_NE(one.find("?35)"), std::string::npos);
-  EXPECT_NE(one.find("ON CONFLICT (started_at, request_id) DO NOTHING"), std::string::npos);
+  EXPECT_NE(one.find("?36)"), std::string::npos);
+  EXPECT_NE(one.find("ON CONFLICT (id) DO NOTHING"), std::string::npos);
   const std::string two = insert_sql(sql_dialect::postgres, 2);
   EXPECT_NE(two.find("($1, $2,"), std::string::npos);
-  EXPECT_NE(two.find("$70)"), std::string::npos);
+  EXPECT_NE(two.find("$72)"), std::string::npos);
+  EXPECT_NE(two.find("ON CONFLICT (started_at, request_id) DO NOTHING"), std::string::npos);
   EXPECT_EQ(two.find('?'), std::string::npos);
 }
 

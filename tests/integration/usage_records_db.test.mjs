@@ -206,7 +206,13 @@ describe('SQLite', () => {
     checkRows(sqliteRows(db), want);
     assert.deepEqual(spools(gw.cwd), []);
     const versions = execFileSync('sqlite3', [db, 'SELECT version FROM schema_migrations'], { encoding: 'utf8' });
-    assert.equal(versions.trim(), '1\n2\n3\n4');
+    assert.equal(versions.trim(), '1\n2\n3\n4\n5');
+    // Every row's id is its rowid and holds its start (schema version 5).
+    const ids = execFileSync('sqlite3', [db, 'SELECT count(*), count(DISTINCT id), sum(id >> 20 = started_at), ' +
+      "(SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records') FROM usage_records"],
+    { encoding: 'utf8' });
+    const n = sqliteRows(db).length;
+    assert.equal(ids.trim(), `${n}|${n}|${n}|0`);
     assert.equal(execFileSync('sqlite3', [db, 'PRAGMA journal_mode'], { encoding: 'utf8' }).trim(), 'wal');
   });
 
@@ -261,23 +267,24 @@ describe('PostgreSQL', () => {
       assert.equal((await gw.stop()).code, 0, gw.stderr);
     }
     checkRows(pgRows(pg), want);
-    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3,4');
+    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3,4,5');
+    assert.equal(pg.query('SELECT count(*) FILTER (WHERE id >> 20 = started_at) = count(*) FROM usage_records'), 't');
     // The primary key's index alone: version 4 dropped the one on (key_name, started_at).
     const indexes = "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'usage_records'";
     assert.equal(pg.query(indexes), 'usage_records_pkey');
     assert.deepEqual(spools(gw.cwd), []);
 
     // A database as a version-3 gateway left it: the next start drops the
-    // index and keeps every row.
+    // index, adds the id (null in the rows already there) and keeps every row.
     const rows = pg.query('SELECT count(*) FROM usage_records');
     pg.query('CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at); ' +
-      'DELETE FROM schema_migrations WHERE version = 4');
+      'ALTER TABLE usage_records DROP COLUMN id; DELETE FROM schema_migrations WHERE version >= 4');
     assert.equal(pg.query(indexes), 'usage_records_key_started_at,usage_records_pkey');
     const again = await startPg();
     assert.equal((await again.stop()).code, 0, again.stderr);
     assert.equal(pg.query(indexes), 'usage_records_pkey');
-    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3,4');
-    assert.equal(pg.query('SELECT count(*) FROM usage_records'), rows);
+    assert.equal(pg.query('SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'), '1,2,3,4,5');
+    assert.equal(pg.query('SELECT count(*) FROM usage_records WHERE id IS NULL'), rows);
   });
 
   // Requests from `concurrency` clients until `stop()`; every answered id.
