@@ -46,33 +46,83 @@ void database_sink::add(const request_record& r) {
 void database_sink::flush() {
   if (batch_rows_ == 0) return;
   if (batch_rows_ < options_.max_batch_rows && clock::now() - batch_started_ < options_.batch_interval) return;
-  to_spool();
+  hand_over();
 }
 
-void database_sink::to_spool() {
+void database_sink::hand_over() {
   if (batch_rows_ == 0 || !spool_) return;  // nothing, or closed (the writer's thread resets spool_)
-  bool appended = false;
+  bool handed = false;
   {
     std::lock_guard lock(m_);
-    appended = spool_->append(batch_);
-    if (appended) ++handed_;
-  }
-  if (appended) {
-    if (!up_) rows_spooled_ += batch_rows_;
-    wake_.notify_one();
-  } else {
-    // A full disk fails every batch: counted always, said once a second.
-    const int err = errno;
-    rows_lost_ += batch_rows_;
-    const auto now = clock::now();
-    if (now - last_loss_report_ >= std::chrono::seconds(1)) {
-      last_loss_report_ = now;
-      std::fprintf(stderr, "llmgw: error: usage: records lost: cannot write the spool %s (%s); %llu lost so far\n",
-                   spool_->path().c_str(), std::strerror(err), static_cast<unsigned long long>(rows_lost_.load()));
+    // In memory while the database keeps up: it took the last batch in,
+    // and nothing older waits in the spool. Otherwise through the spool,
+    // so at most one batch is only in memory (what a SIGKILL could lose).
+    if (up_ && handed_rows_ == 0 && spool_->empty()) {
+      handed_batch_.swap(batch_);  // batch_ takes the buffer the inserter gave back
+      handed_rows_ = batch_rows_;
+      handed = true;
+    } else {
+      handed = spool_or_lose(batch_, batch_rows_);
     }
+    if (handed) ++handed_;
   }
+  if (handed) wake_.notify_one();
   batch_.clear();
   batch_rows_ = 0;
+}
+
+bool database_sink::spool_or_lose(std::string_view entries, std::size_t rows) {
+  if (spool_->append(entries)) {
+    if (!up_) rows_spooled_ += rows;
+    return true;
+  }
+  // A full disk fails every batch: counted always, said once a second.
+  const int err = errno;
+  rows_lost_ += rows;
+  const auto now = clock::now();
+  if (now - last_loss_report_ >= std::chrono::seconds(1)) {
+    last_loss_report_ = now;
+    std::fprintf(stderr, "llmgw: error: usage: records lost: cannot write the spool %s (%s); %llu lost so far\n",
+                 spool_->path().c_str(), std::strerror(err), static_cast<unsigned long long>(rows_lost_.load()));
+  }
+  return false;
+}
+
+bool database_sink::drain_handed() {
+  std::size_t rows = 0;
+  {
+    std::lock_guard lock(m_);
+    if (handed_rows_ == 0) return true;
+    handed_entries_.swap(handed_batch_);  // handed_rows_ stays: the next batch goes to the spool meanwhile
+    rows = handed_rows_;
+  }
+  // In transactions of the store's size, as a spool chunk would go.
+  std::string_view rest = handed_entries_;
+  bool all_in = true;
+  while (!rest.empty()) {
+    entry_reader reader(rest, entry_reader::checksums::skip);
+    std::size_t n = 0;
+    std::size_t cut = 0;
+    while (reader.skip() && (n == 0 || reader.stopped_at() <= store_->transaction_bytes())) {
+      cut = reader.stopped_at();
+      ++n;
+    }
+    if (n == 0) break;  // never: whole entries of ours
+    const std::string_view part = rest.substr(0, cut);
+    if (!insert_batch(part, n)) {
+      all_in = false;
+      break;
+    }
+    rest.remove_prefix(part.size());
+    rows -= n;
+  }
+  {
+    std::lock_guard lock(m_);
+    if (!all_in) spool_or_lose(rest, rows);
+    handed_rows_ = 0;
+  }
+  handed_entries_.clear();
+  return all_in;
 }
 
 void database_sink::run() {
@@ -229,7 +279,8 @@ bool database_sink::drain() {
     orphans_.front().remove();
     orphans_.erase(orphans_.begin());
   }
-  if (!drain_file(*spool_, true)) return false;
+  // The batch in memory is older than what the spool got meanwhile.
+  if (!drain_handed() || !drain_file(*spool_, true)) return false;
   if (down_reported_) {
     down_reported_ = false;
     std::fprintf(stderr, "llmgw: usage database %s answers again: the spool is replayed\n", store_->describe().c_str());
@@ -260,7 +311,7 @@ void database_sink::publish() {
 
 void database_sink::close() {
   if (!inserter_.joinable()) return;
-  to_spool();
+  hand_over();
   {
     std::lock_guard lock(m_);
     stopping_ = true;
@@ -274,6 +325,13 @@ void database_sink::close() {
   }
   // One more try whatever the backoff: it is the last chance before exit.
   if (ready(true)) drain();
+  {
+    std::lock_guard lock(m_);
+    if (handed_rows_ != 0) {  // the database could not be asked: the spool keeps it
+      spool_or_lose(handed_batch_, handed_rows_);
+      handed_rows_ = 0;
+    }
+  }
   publish();
   std::lock_guard lock(m_);
   bool empty = spool_->empty();

@@ -2,13 +2,16 @@
 // The record sink for a usage database: each record of a model endpoint
 // becomes a row (usage/usage_schema.hpp), and nothing is lost while the
 // database is down or slower than the gateway. The writer thread only
-// encodes rows and appends each batch to this process's spool file
-// (usage/spool_file.hpp, a page-cache write); an inserter thread of the
-// sink's own moves the spool into the database, oldest first, a chunk per
-// transaction, and empties it once all is in. So a slow database never holds
-// up the writer (whose queues would fill and drop records): the spool grows
-// instead, and shrinks when the database catches up. Reconnect attempts back
-// off from 50 ms to 1 s.
+// encodes rows into batches; an inserter thread of the sink's own puts them
+// in the database, a chunk per transaction. While the database keeps up, a
+// batch is handed to the inserter in memory, one at a time; a batch that
+// comes while the last one is still going in, or while the database is down
+// or the spool holds rows, is appended to this process's spool file
+// (usage/spool_file.hpp, a page-cache write), which the inserter moves into
+// the database, oldest first, emptying it once all is in. So a slow
+// database never holds up the writer (whose queues would fill and drop
+// records): the spool grows instead, and shrinks when the database catches
+// up. Reconnect attempts back off from 50 ms to 1 s.
 // Spools left by processes that ended are claimed and replayed at start. On
 // close() (SIGTERM) the batch and the spool go to the database if it is
 // reachable; otherwise they stay in the spool for the next start. Rows the
@@ -37,9 +40,11 @@ struct database_sink_options {
   std::string spool_dir = ".";
   std::chrono::milliseconds min_backoff{50};
   std::chrono::milliseconds max_backoff{1000};
-  // A batch goes to the spool once its oldest record waited this long (or
-  // it holds max_batch_rows). Also what a SIGKILL can lose beyond the queues.
-  std::chrono::milliseconds batch_interval{20};
+  // A batch is handed over once its oldest record waited this long (or it
+  // holds max_batch_rows). A SIGKILL can lose, beyond the queues, the batch
+  // being built and the one handed over in memory (while it goes in: a few
+  // milliseconds when the database keeps up).
+  std::chrono::milliseconds batch_interval{10};
   std::size_t max_batch_rows = 4096;
 };
 
@@ -103,10 +108,16 @@ class database_sink final : public record_sink {
   // ours); false when it stopped before the end (a failure, or a stop).
   bool drain();
   bool drain_file(spool_file& f, bool ours);
+  // The batch handed over in memory, in chunks of the store's transaction
+  // size; what a failure leaves goes to the spool. False on that failure.
+  bool drain_handed();
+  // Appends entries to our spool (m_ held); false, the rows counted as lost
+  // and said at most once a second, when it cannot be written.
+  bool spool_or_lose(std::string_view entries, std::size_t rows);
   void warn(const std::string& what);
   // Writer thread.
-  void to_spool();  // the batch to our spool
-  void publish();   // status_ from the counters
+  void hand_over();  // the batch to the inserter: in memory, or through our spool
+  void publish();    // status_ from the counters
 
   std::unique_ptr<usage_store> store_;
   database_sink_options options_;
@@ -118,6 +129,7 @@ class database_sink final : public record_sink {
   std::size_t batch_rows_ = 0;
   clock::time_point batch_started_{};  // when the batch's first row came
   std::string chunk_;                  // inserter: a spool chunk being inserted
+  std::string handed_entries_;         // inserter: the batch taken from handed_batch_
   // Inserter state.
   bool connected_ = false;
   bool down_reported_ = false;
@@ -125,12 +137,14 @@ class database_sink final : public record_sink {
   clock::time_point next_try_{};
   clock::time_point last_warning_{};
   clock::time_point last_rejection_report_{};
-  clock::time_point last_loss_report_{};  // writer
+  clock::time_point last_loss_report_{};  // under m_
   // Shared by the writer (appends) and the inserter (reads, consumes).
   mutable std::mutex m_;
   std::condition_variable wake_;     // work for the inserter, or a stop
   std::condition_variable idle_;     // for wait_idle()
   std::optional<spool_file> spool_;  // ours
+  std::string handed_batch_;         // a batch handed over in memory…
+  std::size_t handed_rows_ = 0;      // …and its rows, until all of them are in (or spooled)
   bool stopping_ = false;
   std::uint64_t handed_ = 0;  // batches appended
   std::uint64_t done_ = 0;    // …whose rows are all in the database

@@ -177,6 +177,13 @@ TEST(database_sink, one_row_per_model_request) {
   EXPECT_EQ(dir.spools(), 0u);  // an empty spool is removed at close
 }
 
+// Until the batch the inserter had in memory when the database failed is in
+// the spool (it is appended after the failure is signalled).
+bool spooled_what_failed(database_sink& sink) {
+  for (int i = 0; i < 500 && sink.spool_empty(); ++i) std::this_thread::sleep_for(1ms);
+  return !sink.spool_empty();
+}
+
 TEST(database_sink, an_outage_goes_to_the_spool_and_is_replayed_in_order_before_newer_rows) {
   temp_dir dir;
   const fs::path db = dir.path / "usage.db";
@@ -188,13 +195,16 @@ TEST(database_sink, an_outage_goes_to_the_spool_and_is_replayed_in_order_before_
   sw.down = true;
   sink.add(record(2));
   sink.flush();
-  EXPECT_FALSE(sink.wait_idle());  // the inserter sees the outage
+  EXPECT_FALSE(sink.wait_idle());          // the inserter sees the outage…
+  EXPECT_TRUE(spooled_what_failed(sink));  // …and spools the batch it had in memory
   for (int i = 3; i <= 40; ++i) {
     sink.add(record(i));
     if (i % 7 == 0) sink.flush();
   }
   sink.flush();
-  EXPECT_EQ(sink.rows_spooled(), 38u);  // 3…40: appended once the sink knew the database was down
+  // 2…40: 2 was handed over in memory and spooled when its insert failed,
+  // 3…40 appended once the sink knew the database was down.
+  EXPECT_EQ(sink.rows_spooled(), 39u);
   EXPECT_FALSE(sink.spool_empty());
   EXPECT_EQ(ids_in(db), expected_ids(1, 1));
   sw.down = false;
@@ -473,9 +483,30 @@ TEST(database_sink, a_slow_database_never_holds_up_the_writer) {
     }
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  // The first batch went over in memory; the rest waited in the spool while it went in.
+  EXPECT_FALSE(sink.spool_empty());
   EXPECT_EQ(sink.rows_spooled(), 0u);  // the database was up all along: only slow
   EXPECT_TRUE(sink.wait_idle(10s));
   EXPECT_EQ(ids_in(db), expected_ids(1, 200));
+}
+
+// A database that keeps up gets each batch in memory: the spool file is
+// never written (no disk write, no read back, per batch).
+TEST(database_sink, a_database_that_keeps_up_gets_batches_without_the_spool) {
+  temp_dir dir;
+  const fs::path db = dir.path / "usage.db";
+  database_sink sink(std::make_unique<sqlite_store>(db.string()), fast(dir));
+  const auto made = fs::last_write_time(sink.spool_path());
+  for (int i = 1; i <= 50; ++i) {
+    sink.add(record(i));
+    if (i % 10 == 0) {
+      sink.flush();
+      EXPECT_TRUE(sink.wait_idle());
+    }
+  }
+  EXPECT_EQ(ids_in(db), expected_ids(1, 50));
+  EXPECT_EQ(fs::last_write_time(sink.spool_path()), made);  // neither written nor emptied
+  EXPECT_EQ(sink.rows_spooled(), 0u);
 }
 
 TEST(database_sink, reconnects_back_off_while_the_database_is_down) {
@@ -534,10 +565,11 @@ TEST(database_sink, close_sends_the_spool_to_a_database_that_is_back_whatever_th
     sink.flush();
     EXPECT_FALSE(sink.wait_idle());  // the inserter saw it fail: 60 s before it tries again
     EXPECT_FALSE(sink.database_up());
+    EXPECT_TRUE(spooled_what_failed(sink));
     sw.down = false;
     sink.add(record(4));
     sink.flush();                        // behind the spool, and the backoff has not run out
-    EXPECT_EQ(sink.rows_spooled(), 1u);  // appended while the database was known down
+    EXPECT_EQ(sink.rows_spooled(), 4u);  // 1…3 spooled when their insert failed, 4 as the database was known down
     sink.tick();
     EXPECT_EQ(ids_in(db), std::vector<std::string>{});
     sink.close();  // SIGTERM
