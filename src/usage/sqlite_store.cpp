@@ -172,14 +172,23 @@ bool sqlite_store::add_record_ids(std::string& error) {
   // of its millisecond, walked in (started_at, request_id) order (the old
   // key's, so no sort).
   if (!exec(std::string(k_sqlite_v5_table).c_str(), error)) return false;
-  sqlite3_stmt* any = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM usage_records", -1, &any, nullptr) == SQLITE_OK &&
-      sqlite3_step(any) == SQLITE_ROW && sqlite3_column_int64(any, 0) > 0) {
-    // The gateway waits for it: say why.
-    std::fprintf(stderr, "llmgw: usage: schema version 5: giving the %lld rows of %s their ids (once)\n",
-                 static_cast<long long>(sqlite3_column_int64(any, 0)), path_.c_str());
+  // The gateway waits for it, and the old table's own indexes and triggers
+  // (an operator's) go with it: say so.
+  sqlite3_stmt* about = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT (SELECT count(*) FROM usage_records), (SELECT group_concat(type || ' ' || name, ', ') "
+                         "FROM sqlite_master WHERE tbl_name = 'usage_records' AND type IN ('index', 'trigger') AND "
+                         "sql IS NOT NULL)",
+                         -1, &about, nullptr) == SQLITE_OK &&
+      sqlite3_step(about) == SQLITE_ROW) {
+    const auto* dropped = reinterpret_cast<const char*>(sqlite3_column_text(about, 1));
+    if (sqlite3_column_int64(about, 0) > 0 || dropped != nullptr) {
+      std::fprintf(stderr, "llmgw: usage: schema version 5: giving the %lld rows of %s their ids (once)%s%s\n",
+                   static_cast<long long>(sqlite3_column_int64(about, 0)), path_.c_str(),
+                   dropped != nullptr ? "; dropped with the old table: " : "", dropped != nullptr ? dropped : "");
+    }
   }
-  sqlite3_finalize(any);
+  sqlite3_finalize(about);
   std::string columns;
   for (std::size_t c = 0; c + 1 < k_column_count; ++c) {
     columns += k_columns[c].name;

@@ -169,7 +169,7 @@ TEST(sqlite_store, a_row_whose_id_is_not_its_time_is_refused) {
 }
 
 // A file as schema version 4 left it: the key (started_at, request_id), an
-// index an operator added, many rows in one millisecond (so some hashes
+// index and a trigger an operator added (named on stderr as they go), many rows in one millisecond (so some hashes
 // agree). Version 5 keeps every row, gives each the id a replay of it
 // computes, and a replay of the old spool (entries without an id) after the
 // upgrade stores nothing twice.
@@ -187,6 +187,8 @@ TEST(sqlite_store, an_older_file_is_rebuilt_with_record_ids_and_keeps_every_row)
     run("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)");
   }
   run("CREATE INDEX usage_records_key_started_at ON usage_records (key_name, started_at)");
+  run("CREATE TRIGGER refuse_poison BEFORE INSERT ON usage_records WHEN NEW.user_id = 'poison' "
+      "BEGIN SELECT RAISE(ABORT, 'poison refused'); END");
   constexpr int k_rows = 6000;
   std::string spool;
   run("BEGIN");
@@ -204,7 +206,13 @@ TEST(sqlite_store, an_older_file_is_rebuilt_with_record_ids_and_keeps_every_row)
 
   sqlite_store store(f.path.string());
   std::string error;
+  ::testing::internal::CaptureStderr();
   ASSERT_TRUE(store.connect(error)) << error;
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("giving the 6000 rows of"), std::string::npos) << said;
+  EXPECT_NE(said.find("dropped with the old table: "), std::string::npos) << said;
+  EXPECT_NE(said.find("index usage_records_key_started_at"), std::string::npos) << said;
+  EXPECT_NE(said.find("trigger refuse_poison"), std::string::npos) << said;
   EXPECT_EQ(number(store, "SELECT max(version) FROM schema_migrations"), 5);
   EXPECT_EQ(number(store, "SELECT count(*) FROM usage_records"), k_rows);
   EXPECT_EQ(number(store, "SELECT sum(prompt_tokens) FROM usage_records"), std::int64_t{k_rows} * (k_rows - 1) / 2);
