@@ -379,9 +379,8 @@ write_result write_form(const top_fields& f, const std::vector<dom::key_value_pa
 // The form of a chat body. `keep_extras`: fields the form does not
 // model go under "openai_extra" (an Anthropic request's translation has none
 // of the client's own: those come as `anthropic_extra`, already written).
-boost::system::result<std::string, gateway_error> canonical_text(dom::object body, bool keep_extras,
-                                                                 std::string_view anthropic_extra,
-                                                                 std::size_t size_hint) {
+write_result canonical_text(dom::object body, bool keep_extras, std::string_view anthropic_extra, std::size_t size_hint,
+                            std::string& out) {
   top_fields f;
   std::vector<dom::key_value_pair> extra;
   for (dom::key_value_pair kv : body) {
@@ -396,9 +395,16 @@ boost::system::result<std::string, gateway_error> canonical_text(dom::object bod
   if (const auto n = integer_of(at(f, top::n)); n && *n != 1) return not_cacheable("n is not 1");
   if (!is(at(f, top::messages), dom::element_type::ARRAY)) return not_cacheable("messages is not an array");
   std::stable_sort(extra.begin(), extra.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-  std::string out;
+  out.clear();
   out.reserve(size_hint + 128);
-  if (auto e = write_form(f, extra, anthropic_extra, out)) return *e;
+  return write_form(f, extra, anthropic_extra, out);
+}
+
+// The value-returning forms, from the ones that write into a buffer.
+template <class Write>
+boost::system::result<std::string, gateway_error> as_value(Write write) {
+  std::string out;
+  if (auto e = write(out)) return *e;
   return out;
 }
 
@@ -441,15 +447,23 @@ write_result write_form(const top_fields& f, const std::vector<dom::key_value_pa
 
 }  // namespace
 
-boost::system::result<std::string, gateway_error> canonical_openai_chat(std::string_view body) {
+std::optional<gateway_error> canonical_openai_chat(std::string_view body, std::string& out) {
   const parsed_json parsed(body_parser(), body);
   if (!parsed.ok() || parsed.root().type() != dom::element_type::OBJECT) {
     return invalid_request("The request body is not a JSON object.");
   }
-  return canonical_text(object_of(parsed.root()), true, {}, body.size());
+  return canonical_text(object_of(parsed.root()), true, {}, body.size(), out);
+}
+
+boost::system::result<std::string, gateway_error> canonical_openai_chat(std::string_view body) {
+  return as_value([&](std::string& out) { return canonical_openai_chat(body, out); });
 }
 
 boost::system::result<std::string, gateway_error> canonical_anthropic_messages(const providers::messages_request& r) {
+  return as_value([&](std::string& out) { return canonical_anthropic_messages(r, out); });
+}
+
+std::optional<gateway_error> canonical_anthropic_messages(const providers::messages_request& r, std::string& out) {
   // The Anthropic fields the translation drops (top_k, thinking…), written
   // first: the body parser is then free for the translation.
   std::string anthropic_extra;
@@ -476,7 +490,7 @@ boost::system::result<std::string, gateway_error> canonical_anthropic_messages(c
   if (!parsed.ok() || parsed.root().type() != dom::element_type::OBJECT) {
     return invalid_request("The request body is not a JSON object.");
   }
-  return canonical_text(object_of(parsed.root()), false, anthropic_extra, openai->size());
+  return canonical_text(object_of(parsed.root()), false, anthropic_extra, openai->size(), out);
 }
 
 }  // namespace llmgw::cache

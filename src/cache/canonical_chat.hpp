@@ -8,6 +8,7 @@
 // Object keys are written sorted, so the client's key order does not matter.
 #include <boost/system/result.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,10 @@ boost::system::result<std::string, gateway_error> canonical_openai_chat(std::str
 // canonical text, plus the Anthropic fields the translation drops (top_k,
 // thinking…) under "anthropic_extra", so they still change the key.
 boost::system::result<std::string, gateway_error> canonical_anthropic_messages(const providers::messages_request& r);
+
+// The same two, written into `out` (replaced), so a caller that hashes the
+// text and drops it reuses one buffer instead of allocating one a request.
+std::optional<gateway_error> canonical_openai_chat(std::string_view body, std::string& out);
+std::optional<gateway_error> canonical_anthropic_messages(const providers::messages_request& r, std::string& out);
 
 }  // namespace llmgw::cache
