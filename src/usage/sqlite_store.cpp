@@ -106,7 +106,14 @@ bool sqlite_store::connect(std::string& error) {
   // writer. NORMAL: a commit is not fsync'd (the WAL is at checkpoints), so
   // a batch costs no disk flush; an OS crash may lose the last commits, a
   // process crash loses none.
-  if (!exec("PRAGMA journal_mode=WAL", error) || !exec("PRAGMA synchronous=NORMAL", error) || !migrate(error)) {
+  // Checkpoints of 1 MiB of WAL (250 pages) instead of SQLite's 4 MiB: a
+  // checkpoint runs inside a commit, on the core the workers share, and
+  // copying 1,000 pages held a worker off it for 2 to 3 ms about four times
+  // a second at 40k requests/s; at 250 pages no run of this thread passed
+  // 1 ms, and the requests' p99 fell 11%, for about 5% more of its CPU per
+  // row (perf sched and the CPU of each thread, two runs each).
+  if (!exec("PRAGMA journal_mode=WAL", error) || !exec("PRAGMA synchronous=NORMAL", error) ||
+      !exec("PRAGMA wal_autocheckpoint=250", error) || !migrate(error)) {
     disconnect();
     return false;
   }

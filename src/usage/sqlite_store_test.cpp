@@ -129,6 +129,15 @@ TEST(sqlite_store, rows_whose_ids_collide_are_both_stored_and_a_replay_of_either
   EXPECT_EQ(number(store, "SELECT count(*) FROM usage_records"), 3);
 }
 
+// The WAL is checkpointed every 250 pages, not SQLite's 1,000: a checkpoint
+// runs inside a commit on the workers' core, and its length is a stall.
+TEST(sqlite_store, the_wal_is_checkpointed_in_small_steps) {
+  temp_file f;
+  sqlite_store store(f.path.string());
+  EXPECT_EQ(column(store, "PRAGMA wal_autocheckpoint"), std::vector<std::string>{"250"});
+  EXPECT_EQ(column(store, "PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+}
+
 // A new row's id counts up within its millisecond: rows go in at the
 // table's right end.
 TEST(sqlite_store, new_rows_of_one_millisecond_get_consecutive_ids) {
