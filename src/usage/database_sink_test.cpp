@@ -296,7 +296,7 @@ TEST(database_sink, a_batch_of_many_rows_is_stored_whole_and_in_order) {
 
 // A SQLite commit writes its pages in one call on a core the gateway's
 // workers share: a large spool goes in as many small transactions.
-TEST(database_sink, a_sqlite_spool_goes_in_as_transactions_of_about_a_hundred_rows) {
+TEST(database_sink, a_sqlite_spool_goes_in_as_transactions_of_a_few_hundred_rows) {
   temp_dir dir;
   const fs::path db = dir.path / "usage.db";
   switchable s;
@@ -306,8 +306,8 @@ TEST(database_sink, a_sqlite_spool_goes_in_as_transactions_of_about_a_hundred_ro
   sink.flush();
   ASSERT_TRUE(settled(sink));
   EXPECT_EQ(ids_in(db), expected_ids(1, rows));
-  EXPECT_LE(s.largest_insert_bytes.load(), std::size_t{32 * 1024});
-  EXPECT_GE(s.inserts.load(), 8);  // 2000 rows of some 260 bytes: about 16
+  EXPECT_LE(s.largest_insert_bytes.load(), std::size_t{64 * 1024});
+  EXPECT_GE(s.inserts.load(), 6);  // 2000 rows of some 270 bytes: about 9
 }
 
 // Pins the calling thread, and the threads it starts while this lives, to
