@@ -541,22 +541,20 @@ asio::awaitable<gateway::cache_question> gateway::prepare_cache_lookup(request_c
     }
     ttl = std::chrono::seconds(seconds);
   }
-  // Hashed into the key and dropped: one buffer per thread (a huge
-  // question's is not kept).
-  thread_local std::string canonical;
-  if (canonical.capacity() > (1u << 20)) std::string().swap(canonical);
-  const auto unkeyable = d.chat ? cache::canonical_openai_chat(d.client_body, canonical)
-                                : cache::canonical_anthropic_messages(*d.messages, canonical);
-  if (unkeyable) {
-    // A request the canonical form cannot hold (a part no adapter reads) is answered uncached.
-    ctx.record.cache = usage::cache_status::skip;
-    co_return q;
-  }
   cache::key_space space{"key:", ctx.record.key_id};
   if (auto shared = conf.namespaces.find(ctx.record.key_name); shared != conf.namespaces.end()) {
     space = {"shared:", shared->second};
   }
-  const auto key = cache::make_key(space, resolved_model(r), canonical);
+  const auto found = cache::make_key_of(space, resolved_model(r), [&](std::string& out) {
+    return !(d.chat ? cache::canonical_openai_chat(d.client_body, out)
+                    : cache::canonical_anthropic_messages(*d.messages, out));
+  });
+  if (!found) {
+    // A request the canonical form cannot hold (a part no adapter reads) is answered uncached.
+    ctx.record.cache = usage::cache_status::skip;
+    co_return q;
+  }
+  const cache::cache_key key = *found;
   const std::string_view control = ctx.req.header("cache-control");
   if (!has_directive(control, "no-store")) ctx.cache_store = request_context::cache_store_plan{key, ttl};
   if (has_directive(control, "no-cache")) {

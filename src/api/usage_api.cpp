@@ -50,8 +50,7 @@ asio::awaitable<usage_queries::answer> run_query(usage_queries::impl* self, usag
     }
   }
   std::vector<usage::query_row> rows;
-  const auto dialect = self->cfg.database_url.empty() ? usage::sql_dialect::sqlite : usage::sql_dialect::postgres;
-  if (!self->store->query(usage::usage_sql(q, dialect), k_query_timeout, rows, a.error)) {
+  if (!self->store->query(usage::usage_sql(q, self->store->dialect()), k_query_timeout, rows, a.error)) {
     a.error = self->store->describe() + ": " + a.error;
     co_return a;
   }

@@ -2,7 +2,9 @@
 // The response cache's key: a 128-bit XXH3 hash of the canonical form of
 // everything that changes a chat answer (cache/canonical_chat.hpp), of the
 // caller's space and of the resolved model.
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +29,23 @@ struct key_space {
   std::string_view name;
 };
 cache_key make_key(key_space space, std::string_view model, std::string_view canonical);
+
+// The bytes a key hashes, in the thread's buffer: the space and the model
+// with their sizes, then room for the form's size; the form is appended
+// after it, and hash_key_material() writes its size and hashes the lot.
+std::string& key_material(key_space space, std::string_view model);
+cache_key hash_key_material();
+
+// The key of the form that `write(out)` appends to `out` (returning false
+// when the request has none: then neither has it a key), written straight
+// into the bytes hashed instead of built apart and copied there. The same
+// key as make_key(space, model, form). `write` runs on the thread's
+// buffer, so it must not suspend.
+template <class Write>
+std::optional<cache_key> make_key_of(key_space space, std::string_view model, Write&& write) {
+  std::string& material = key_material(space, model);
+  if (!write(material)) return std::nullopt;
+  return hash_key_material();
+}
 
 }  // namespace llmgw::cache

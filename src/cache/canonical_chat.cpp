@@ -395,8 +395,7 @@ write_result canonical_text(dom::object body, bool keep_extras, std::string_view
   if (const auto n = integer_of(at(f, top::n)); n && *n != 1) return not_cacheable("n is not 1");
   if (!is(at(f, top::messages), dom::element_type::ARRAY)) return not_cacheable("messages is not an array");
   std::stable_sort(extra.begin(), extra.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-  out.clear();
-  out.reserve(size_hint + 128);
+  out.reserve(out.size() + size_hint + 128);
   return write_form(f, extra, anthropic_extra, out);
 }
 

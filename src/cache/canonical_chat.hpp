@@ -29,8 +29,9 @@ boost::system::result<std::string, gateway_error> canonical_openai_chat(std::str
 // thinking…) under "anthropic_extra", so they still change the key.
 boost::system::result<std::string, gateway_error> canonical_anthropic_messages(const providers::messages_request& r);
 
-// The same two, written into `out` (replaced), so a caller that hashes the
-// text and drops it reuses one buffer instead of allocating one a request.
+// The same two, appended to `out`, so the text can be written straight into
+// the bytes a key hashes (cache/cache_key.hpp, make_key_of) instead of into
+// a string of its own a request.
 std::optional<gateway_error> canonical_openai_chat(std::string_view body, std::string& out);
 std::optional<gateway_error> canonical_anthropic_messages(const providers::messages_request& r, std::string& out);
 

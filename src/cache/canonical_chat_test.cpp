@@ -24,6 +24,23 @@ cache_key key_of(const json::object& body) { return make_key("key:a", "openai/gp
 
 json::object base() { return json::parse(k_base).as_object(); }
 
+// The gateway writes the form straight into the bytes the key hashes: the
+// same key as the form built apart, after a longer question left the
+// thread's buffer full, and none when the request has no form.
+TEST(canonical_chat, a_form_written_into_the_key_gives_the_same_key) {
+  const auto written = [](std::string_view body) {
+    return make_key_of(key_space{"key:", "a"}, "openai/gpt-4o-mini",
+                       [&](std::string& out) { return !canonical_openai_chat(body, out); });
+  };
+  json::object longer = base();
+  longer["messages"].as_array().push_back(
+      json::parse(R"({"role":"user","content":")" + std::string(3000, 'x') + R"("})"));
+  EXPECT_EQ(*written(json::serialize(longer)), key_of(longer));
+  EXPECT_EQ(*written(k_base), key_of(base()));
+  EXPECT_FALSE(written(R"({"model":"m","messages":"not a list"})"));
+  EXPECT_EQ(*written(k_base), key_of(base()));
+}
+
 TEST(canonical_chat, each_field_that_changes_the_answer_changes_the_key) {
   const cache_key original = key_of(base());
   const json::value tool = json::parse(R"({"type":"function","function":{"name":"f","parameters":{"type":"object"}}})");

@@ -100,15 +100,9 @@ bool database_sink::drain_handed() {
   std::string_view rest = handed_entries_;
   bool all_in = true;
   while (!rest.empty()) {
-    entry_reader reader(rest, entry_reader::checksums::skip);
-    std::size_t n = 0;
-    std::size_t cut = 0;
-    while (reader.skip() && (n == 0 || reader.stopped_at() <= store_->transaction_bytes())) {
-      cut = reader.stopped_at();
-      ++n;
-    }
+    const auto [bytes, n] = entry_reader::prefix_within(rest, store_->transaction_bytes());
     if (n == 0) break;  // never: whole entries of ours
-    const std::string_view part = rest.substr(0, cut);
+    const std::string_view part = rest.substr(0, bytes);
     if (!insert_batch(part, n)) {
       all_in = false;
       break;

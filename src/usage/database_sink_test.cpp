@@ -75,6 +75,7 @@ class switchable_store final : public usage_store {
     return inner_.query(sql, timeout, rows, error);
   }
   std::string describe() const override { return inner_.describe(); }
+  sql_dialect dialect() const override { return inner_.dialect(); }
 
  private:
   sqlite_store inner_;

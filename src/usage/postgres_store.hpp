@@ -31,6 +31,7 @@ class postgres_store final : public usage_store {
   bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
              std::string& error) override;
   std::string describe() const override { return description_; }
+  sql_dialect dialect() const override { return sql_dialect::postgres; }
 
   // Rows per INSERT statement (one transaction holds all of a batch).
   static constexpr std::size_t k_rows_per_statement = 500;

@@ -148,13 +148,15 @@ bool entry_reader::next(row& out) {
 
 namespace {
 
-// Walks whole entries by their sizes, at most `limit` of them: {bytes, entries}.
-std::pair<std::size_t, std::size_t> walk(std::string_view bytes, std::size_t limit) {
+// Walks whole entries by their sizes, at most `limit` of them and, past
+// the first, `max_bytes` in all: {bytes, entries}.
+std::pair<std::size_t, std::size_t> walk(std::string_view bytes, std::size_t limit, std::size_t max_bytes = SIZE_MAX) {
   std::size_t pos = 0, rows = 0;
   while (rows < limit && bytes.size() - pos >= k_header) {
     std::uint32_t size = 0;
     std::memcpy(&size, bytes.data() + pos, 4);
     if (bytes.size() - pos - k_header < size) break;
+    if (rows > 0 && pos + k_header + size > max_bytes) break;
     pos += k_header + size;
     ++rows;
   }
@@ -166,5 +168,9 @@ std::pair<std::size_t, std::size_t> walk(std::string_view bytes, std::size_t lim
 std::size_t entry_reader::count(std::string_view bytes) { return walk(bytes, SIZE_MAX).second; }
 
 std::size_t entry_reader::prefix_bytes(std::string_view bytes, std::size_t rows) { return walk(bytes, rows).first; }
+
+std::pair<std::size_t, std::size_t> entry_reader::prefix_within(std::string_view bytes, std::size_t max_bytes) {
+  return walk(bytes, SIZE_MAX, max_bytes);
+}
 
 }  // namespace llmgw::usage

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "usage/usage_schema.hpp"
 
@@ -44,6 +45,10 @@ class entry_reader {
   // Bytes of the first `rows` whole entries of `bytes` (all of them when
   // there are fewer): where a batch is cut in two.
   static std::size_t prefix_bytes(std::string_view bytes, std::size_t rows);
+  // The first whole entries of `bytes` that fit in `max_bytes` (the first
+  // one whatever its size): {bytes, entries}. Where a batch is cut into
+  // transactions.
+  static std::pair<std::size_t, std::size_t> prefix_within(std::string_view bytes, std::size_t max_bytes);
 
  private:
   // The payload of the entry at pos_, its size and checksum checked.

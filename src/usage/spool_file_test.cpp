@@ -180,6 +180,19 @@ TEST(row_codec, verified_bytes_are_read_without_hashing_again_and_prefixes_cut_o
   EXPECT_EQ(entry_reader::prefix_bytes(bytes, 9), bytes.size());
 }
 
+// A batch is cut into transactions of whole entries within a byte bound;
+// an entry larger than the bound still goes, alone.
+TEST(row_codec, a_batch_is_cut_at_whole_entries_within_a_size) {
+  const std::string bytes = entries(1, 3);
+  const std::size_t one = bytes.size() / 3;
+  using cut = std::pair<std::size_t, std::size_t>;
+  EXPECT_EQ(entry_reader::prefix_within(bytes, 2 * one), (cut{2 * one, 2}));
+  EXPECT_EQ(entry_reader::prefix_within(bytes, 2 * one + one - 1), (cut{2 * one, 2}));
+  EXPECT_EQ(entry_reader::prefix_within(bytes, 1), (cut{one, 1}));
+  EXPECT_EQ(entry_reader::prefix_within(bytes, 1 << 20), (cut{bytes.size(), 3}));
+  EXPECT_EQ(entry_reader::prefix_within(std::string_view(bytes).substr(0, one - 1), 1 << 20), (cut{0, 0}));
+}
+
 TEST(spool_file, replays_in_order_across_chunks_and_empties_itself) {
   temp_dir dir;
   auto f = spool_file::create(dir.path.string());

@@ -155,10 +155,13 @@ bool sqlite_store::migrate(std::string& error) {
   for (const migration& m : migrations()) {
     if (m.version <= current) continue;
     bool ok = true;
-    if (m.sqlite_in_code) {
-      ok = add_record_ids(error);
-    } else {
-      for (std::string_view stmt : m.statements) ok = ok && exec(std::string(stmt).c_str(), error);
+    switch (m.sqlite) {
+      case sqlite_step::statements:
+        for (std::string_view stmt : m.statements) ok = ok && exec(std::string(stmt).c_str(), error);
+        break;
+      case sqlite_step::add_record_ids:
+        ok = add_record_ids(error);
+        break;
     }
     const std::string record = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (" +
                                std::to_string(m.version) + ", '" + std::string(m.name) + "', " +
@@ -241,6 +244,8 @@ bool sqlite_store::add_record_ids(std::string& error) {
 namespace {
 
 constexpr std::size_t k_id_column = column_index("id");
+constexpr std::size_t k_request_id_column = column_index("request_id");
+constexpr std::size_t k_started_at_column = column_index("started_at");
 
 // Result codes that judge the row, not the database: a constraint (NOT NULL,
 // CHECK, a trigger's RAISE(ABORT)), a value out of range or too big.
@@ -287,7 +292,7 @@ bool read_row(entry_reader& reader, row& r) {
   value& id = r[k_id_column];
   if (id.null) {
     id.null = false;
-    id.i = record_id(r[column_index("started_at")].i, r[column_index("request_id")].s);
+    id.i = record_id(r[k_started_at_column].i, r[k_request_id_column].s);
   }
   return true;
 }
@@ -306,7 +311,7 @@ int sqlite_store::settle_skipped(entry_reader rows, std::size_t count) {
   row r;
   for (std::size_t n = 0; n < count && read_row(rows, r); ++n) {
     const std::int64_t id = r[k_id_column].i;
-    const std::string_view request_id = r[column_index("request_id")].s;
+    const std::string_view request_id = r[k_request_id_column].s;
     // Probes in order until this request's row or a free id: the row is
     // then stored once, at the id every replay of it will find.
     for (std::uint32_t k = 0;; ++k) {

@@ -28,6 +28,7 @@ class sqlite_store final : public usage_store {
   bool query(const std::string& sql, std::chrono::milliseconds timeout, std::vector<query_row>& rows,
              std::string& error) override;
   std::string describe() const override { return "sqlite " + path_; }
+  sql_dialect dialect() const override { return sql_dialect::sqlite; }
   // About 240 rows. The transaction runs on a core the gateway's workers may
   // share: while it runs, their requests wait. 256 KB (some 900 rows) made
   // runs of 0.6 to 2 ms, the longest waits of a worker at 40k requests/s.

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "usage/request_record.hpp"
+#include "usage/usage_store.hpp"
 
 namespace llmgw::usage {
 
@@ -125,14 +126,16 @@ std::int64_t first_record_id(std::int64_t ms);
 // Fills `out` from `r` (text views `r`); false when the request gets no row.
 bool fill_row(const request_record& r, row& out);
 
+// How SQLite applies a step: its statements, or a step it cannot write in
+// SQL, in code (a table rebuilt with values computed per row).
+enum class sqlite_step : std::uint8_t { statements, add_record_ids };
+
 // One step of the schema. Versions only grow; an applied step never changes.
 struct migration {
   int version;
   std::string_view name;
   std::span<const std::string_view> statements;  // run in order, in one transaction
-  // SQLite cannot run `statements` (a table rebuilt, computed values): its
-  // store applies this step in code instead (sqlite_store::migrate).
-  bool sqlite_in_code = false;
+  sqlite_step sqlite = sqlite_step::statements;
 };
 std::span<const migration> migrations();
 
@@ -159,7 +162,6 @@ inline constexpr std::string_view k_migrations_table =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
     "applied_at BIGINT NOT NULL)";
 
-enum class sql_dialect { sqlite, postgres };
 // INSERT INTO usage_records (...) VALUES (...), ... ON CONFLICT (...) DO
 // NOTHING, for `rows` rows: `?NNN` placeholders for SQLite, `$NNN` for
 // PostgreSQL. The key makes a replayed row a no-op: (started_at,

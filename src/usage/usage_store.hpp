@@ -23,6 +23,10 @@ using query_row = std::vector<std::optional<std::string>>;
 // does not take): asked again, it would refuse them again.
 enum class insert_outcome { inserted, failed, refused };
 
+// Where the SQL of the two databases differs (placeholders, the key, how a
+// time range is read).
+enum class sql_dialect { sqlite, postgres };
+
 class usage_store {
  public:
   virtual ~usage_store() = default;
@@ -44,6 +48,7 @@ class usage_store {
                      std::string& error) = 0;
   // "sqlite usage.db", "postgresql://user@host:5432/db" (no password).
   virtual std::string describe() const = 0;
+  virtual sql_dialect dialect() const = 0;
 };
 
 }  // namespace llmgw::usage
