@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/background_thread.hpp"
 #include "usage/row_codec.hpp"
 
 namespace llmgw::usage {
@@ -120,6 +121,7 @@ bool database_sink::drain_handed() {
 }
 
 void database_sink::run() {
+  become_background_thread("inserter");
   for (;;) {
     std::uint64_t handed = 0;
     {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/test_threads.hpp"
 #include "usage/row_codec.hpp"
 #include "usage/sqlite_store.hpp"
 
@@ -154,6 +155,14 @@ TEST(database_sink, a_batch_waits_for_its_interval_or_its_size) {
   sink.flush();  // 10 rows: written at once
   EXPECT_TRUE(sink.wait_idle());
   EXPECT_EQ(ids_in(db), expected_ids(1, 11));
+}
+
+// The inserter shares a core with the request workers: a background thread
+// (core/background_thread.hpp), named for /proc and top -H.
+TEST(database_sink, inserts_on_a_named_batch_scheduled_thread) {
+  temp_dir dir;
+  database_sink sink(std::make_unique<sqlite_store>((dir.path / "usage.db").string()), fast(dir));
+  EXPECT_EQ(policies_once_named("llmgw-inserter"), std::vector<int>{SCHED_BATCH});
 }
 
 // (A replayed entry stored once: sqlite_store_test.cpp, and the spool

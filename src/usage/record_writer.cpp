@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/background_thread.hpp"
+
 namespace llmgw::usage {
 
 record_writer::record_writer(std::vector<std::unique_ptr<record_sink>> sinks, record_writer_options options)
@@ -59,6 +61,7 @@ void record_writer::wake() {
 }
 
 void record_writer::run() {
+  become_background_thread("records");
   for (;;) {
     bool stopping = false;
     {

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/test_threads.hpp"
 #include "usage/access_log_sink.hpp"
 
 namespace llmgw::usage {
@@ -74,6 +75,19 @@ bool wait_for_count(seen_by_sink& seen, std::size_t n, std::chrono::milliseconds
     std::this_thread::sleep_for(1ms);
   }
   return true;
+}
+
+// The writer shares a core with the request workers: a background thread
+// (core/background_thread.hpp), named for /proc and top -H.
+TEST(record_writer, writes_on_a_named_batch_scheduled_thread) {
+  seen_by_sink seen;
+  auto writer = make_writer(seen);
+  writer->add_queue();
+  EXPECT_TRUE(policies_of_threads_named("llmgw-records").empty());
+  writer->start();
+  EXPECT_EQ(policies_once_named("llmgw-records"), std::vector<int>{SCHED_BATCH});
+  writer->stop();
+  EXPECT_TRUE(policies_of_threads_named("llmgw-records").empty());
 }
 
 TEST(record_writer, keeps_each_workers_order_with_two_workers_pushing_at_once) {
