@@ -15,7 +15,7 @@ class response_headers {
  public:
   // The views must outlive the response's send(): point them at the
   // request's own state, not at a stage's temporaries.
-  void add(std::string_view name, std::string_view value) { fields_.push_back({name, value}); }
+  void add(header_name name, std::string_view value) { fields_.push_back({name, value}); }
   std::size_t size() const { return fields_.size(); }
   header_list list() const { return {fields_.data(), fields_.size()}; }
   operator header_list() const { return list(); }  // NOLINT: passed straight to response_writer

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "http/header_name.hpp"
 #include "http/request_parser.hpp"
 
 namespace llmgw {
@@ -49,8 +50,7 @@ struct server_options {
   bool share_port = false;
 };
 
-using header_field = field;
-using header_list = std::span<const header_field>;
+using header_list = std::span<const header_field>;  // a response's extra headers
 
 class session_io;  // the server's per-connection state (defined in server.cpp)
 
@@ -88,7 +88,7 @@ class request {
   std::string_view method_;
   std::string_view target_;
   int version_minor_ = 1;
-  header_list headers_;
+  std::span<const field> headers_;
 };
 
 // Why a request is asked to stop before it is done.

@@ -50,9 +50,9 @@ asio::awaitable<void> handle(request& req, response_writer& out) {
   out.use_request_id(k_handler_id);
   if (req.path() == "/throw") throw std::runtime_error("handler failed on purpose");
   if (req.path() == "/inject") {
-    // A value with CR LF and a name that is not a token must never reach the wire.
-    const std::array<header_field, 3> extra{
-        {{"x-model", "m\r\nset-cookie: a=b"}, {"x-bad name", "v"}, {"x-fine", "kept"}}};
+    // A value with CR LF must never reach the wire. (A name that is not a
+    // token does not compile: header_name_test.cpp.)
+    const std::array<header_field, 2> extra{{{"x-model", "m\r\nset-cookie: a=b"}, {"x-fine", "kept"}}};
     co_await out.send(200, "text/plain", "ok", extra);
     co_return;
   }
@@ -345,7 +345,6 @@ TEST_F(server_errors, header_values_with_control_characters_are_left_out) {
   EXPECT_EQ(a.status, 200);
   EXPECT_EQ(a.raw.find("set-cookie"), std::string::npos) << a.raw;
   EXPECT_EQ(a.raw.find("x-model"), std::string::npos) << a.raw;
-  EXPECT_EQ(a.raw.find("x-bad name"), std::string::npos) << a.raw;
   EXPECT_NE(a.raw.find("x-fine: kept\r\n"), std::string::npos) << a.raw;
   EXPECT_EQ(a.body, "ok");
 }

@@ -122,7 +122,9 @@ asio::awaitable<void> send_error(http::response_writer& out, const mock_error& e
   }
   // Other vendors' own headers (retry-after, x-amzn-errortype, request-id …).
   std::vector<http::header_field> headers{{"x-request-id", rid}};
-  for (const auto& [name, value] : e.headers) headers.push_back({name, value});
+  for (const auto& [name, value] : e.headers) {
+    if (const auto checked = http::header_name::checked(name)) headers.push_back({*checked, value});
+  }
   co_await out.send(e.status, e.content_type, e.body, headers);
 }
 
