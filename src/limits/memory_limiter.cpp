@@ -1,9 +1,9 @@
 #include "limits/memory_limiter.hpp"
 
+#include <xxhash.h>
 #include <boost/container/small_vector.hpp>
 
 #include <algorithm>
-#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -23,8 +23,13 @@ std::string_view tag_of(const std::string& bucket) {
 
 }  // namespace
 
+std::size_t memory_limiter::name_hash::operator()(const std::string& name) const noexcept {
+  return static_cast<std::size_t>(XXH3_64bits(name.data(), name.size()));
+}
+
 std::size_t memory_limiter::shard_of(const std::string& bucket) const {
-  return std::hash<std::string_view>{}(tag_of(bucket)) % k_shards;
+  const std::string_view tag = tag_of(bucket);
+  return static_cast<std::size_t>(XXH3_64bits(tag.data(), tag.size()) % k_shards);
 }
 
 boost::asio::awaitable<decision> memory_limiter::take(std::span<const charge> charges) {
@@ -34,7 +39,11 @@ boost::asio::awaitable<decision> memory_limiter::take(std::span<const charge> ch
 decision memory_limiter::take_now(std::span<const charge> charges, token_bucket::clock::time_point now) {
   // Lock every shard involved, in index order (no deadlock between requests).
   std::array<bool, k_shards> involved{};
-  for (const auto& c : charges) involved[shard_of(c.bucket)] = true;
+  boost::container::small_vector<std::size_t, 8> shard_index(charges.size());
+  for (std::size_t i = 0; i < charges.size(); ++i) {
+    shard_index[i] = shard_of(charges[i].bucket);
+    involved[shard_index[i]] = true;
+  }
   boost::container::small_vector<std::unique_lock<std::mutex>, 8> locks;
   for (std::size_t i = 0; i < k_shards; ++i) {
     if (involved[i]) locks.emplace_back(shards_[i].mutex);
@@ -46,7 +55,7 @@ decision memory_limiter::take_now(std::span<const charge> charges, token_bucket:
   // First look at every dimension; change nothing unless all have room.
   for (std::size_t i = 0; i < charges.size(); ++i) {
     const charge& c = charges[i];
-    state& s = shards_[shard_of(c.bucket)].buckets[c.bucket];
+    state& s = shards_[shard_index[i]].buckets[c.bucket];
     states[i] = &s;
     bool room = true;
     std::chrono::milliseconds wait{0};
