@@ -5,18 +5,16 @@
 
 #include "core/hex.hpp"
 #include "core/swar.hpp"
+#include "http/header_name.hpp"
 
 namespace llmgw::http {
 
 namespace {
 
-// RFC 9110 §5.6.2: tchar.
+// RFC 9110 §5.6.2: tchar (http/header_name.hpp's rule), as a table.
 constexpr std::array<bool, 256> make_tchar_table() {
   std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = is_tchar(static_cast<char>(c));
   return t;
 }
 constexpr auto k_tchar = make_tchar_table();
