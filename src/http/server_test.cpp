@@ -346,6 +346,8 @@ TEST_F(server_errors, header_values_with_control_characters_are_left_out) {
   EXPECT_EQ(a.raw.find("set-cookie"), std::string::npos) << a.raw;
   EXPECT_EQ(a.raw.find("x-model"), std::string::npos) << a.raw;
   EXPECT_NE(a.raw.find("x-fine: kept\r\n"), std::string::npos) << a.raw;
+  // Nothing of the header left out stays behind, not even its room.
+  EXPECT_EQ(a.raw.find('\0'), std::string::npos);
   EXPECT_EQ(a.body, "ok");
 }
 
