@@ -111,7 +111,6 @@ void operator delete(void* p, std::size_t size) noexcept {
   }
   release(p, llmgw::block_cache::class_bytes(size));  // what allocate() gave it
 }
-void operator delete[](void* p, std::size_t) noexcept {
-  // An array's size may include a cookie the caller's count does not: ask the block.
-  operator delete(p);
-}
+// Arrays are rare on the request path: their blocks are asked their size,
+// as for an unsized delete, rather than trusting the count given here.
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
