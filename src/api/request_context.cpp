@@ -201,6 +201,17 @@ void request_context::finish() {
   }
   open_attempts_ = 0;
   if (record.status == 0) record.status = out.status();
+  settle_limits();
+  record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
+  if (metrics_ != nullptr) metrics_->observe(record, routed);
+  if (records_ == nullptr) return;
+  record.ended = std::chrono::system_clock::now();
+  records_->try_push([&](usage::request_record& slot) { usage::copy_record(record, slot); });
+}
+
+void request_context::settle_limits() {
+  if (limits_settled_) return;
+  limits_settled_ = true;
   settle_cost();
   // The reservation trued up to what the vendor counted; without a count
   // (an error before any usage, a stream cut early) the estimate stands.
@@ -216,11 +227,6 @@ void request_context::finish() {
   if (record.cost_known) usd = record.cost_usd;
   if (record.attempts.empty() || record.cache == usage::cache_status::hit) usd = 0.0;
   limits.settle(used, usd);
-  record.bytes_out = static_cast<std::int64_t>(out.body_bytes());
-  if (metrics_ != nullptr) metrics_->observe(record, routed);
-  if (records_ == nullptr) return;
-  record.ended = std::chrono::system_clock::now();
-  records_->try_push([&](usage::request_record& slot) { usage::copy_record(record, slot); });
 }
 
 }  // namespace llmgw::api

@@ -112,6 +112,11 @@ class request_context {
   // nothing): before a JSON answer's headers, so x-llmgw-cost can say it,
   // or at finish(). Tokens without a price are counted as unpriced.
   void settle_cost();
+  // What admit holds, settled once (tokens trued up to the usage known by
+  // now, in-flight slots released): just before the answer's last bytes go
+  // out, so a client that sends its next request as soon as it has the
+  // answer finds its slot free; or at finish() when a path ends otherwise.
+  void settle_limits();
   // The failure this request ends with (the error type or code, for the record).
   void set_error(int status, std::string_view what);
   void client_gone();
@@ -141,6 +146,7 @@ class request_context {
   // end_attempt() or, when the request ends first, by finish().
   int open_attempts_ = 0;
   bool cost_settled_ = false;
+  bool limits_settled_ = false;
   // Header texts (headers() hands out views of them).
   std::string cost_text_;
   mutable std::string overhead_text_;

@@ -3,6 +3,7 @@
 // 429 in each client API, never retried or failed over.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startMock, startGateway, post, chatBody, mockStats, sleep } from '../lib/harness.mjs';
 
 let mock;
@@ -122,6 +123,34 @@ test('max_parallel: a second request while the first is in flight is refused; af
   assert.equal(r.headers.get('x-llmgw-limit'), 'key:max_parallel');
   assert.equal((await slow).r.status, 200);
   assert.equal((await chat('sk-par')).r.status, 200);
+});
+
+test('max_parallel: the slot is free as soon as the answer has arrived, plain, streamed or a vendor error', async () => {
+  // Each request is sent on a new connection (so, with four workers, often
+  // to another thread) the moment the previous answer is complete; a slot
+  // released only after the answer went out would refuse some of them.
+  const send = (extra, content) => new Promise((resolve, reject) => {
+    const body = JSON.stringify({ ...chatBody(content), ...extra });
+    const req = http.request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-par' },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const kinds = [
+    () => send({}, 'hi'),
+    () => send({ stream: true }, 'hi [mock:tokens=3]'),
+    () => send({}, 'hi [mock:status=400]'),
+  ];
+  const statuses = [];
+  for (let i = 0; i < 150; i++) statuses.push(await kinds[i % kinds.length]());
+  assert.deepEqual(statuses.filter((s) => s === 429), []);
+  assert.equal(statuses.filter((s) => s === 400).length, 50);
 });
 
 test('concurrent requests on four workers never get more than the bucket holds', async () => {
