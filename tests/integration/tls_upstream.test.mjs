@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startMock, startGateway, post, chatBody, readEvents } from '../lib/harness.mjs';
+import { startMock, startGateway, post, chatBody, readEvents, ownTempDir } from '../lib/harness.mjs';
 
 let mock;
 let terminator;
@@ -19,7 +18,7 @@ const serverNames = [];
 
 before(async () => {
   mock = await startMock();
-  const dir = mkdtempSync(path.join(tmpdir(), 'llmgw-tls-'));
+  const dir = ownTempDir('llmgw-tls-');
   certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',

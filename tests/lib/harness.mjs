@@ -1,7 +1,7 @@
 // Starts the real llmgw binary (gateway and mock vendor) on free ports for a
 // test file, and stops it at the end, checking that it exits cleanly.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -130,12 +130,24 @@ export function startGateway({ mockUrl, env = {}, config, workers = 2, port = 0,
     if (/_API_KEY$|_BASE_URL$|^AWS_|^LLMGW_|^DATABASE_URL$|^REDIS_URL$|^REDIS_CLUSTER$/.test(k)) clean[k] = undefined;
   }
   const merged = { ...clean, ...base, ...env };
-  const dir = cwd ?? mkdtempSync(path.join(tmpdir(), 'llmgw-gw-'));
+  const dir = cwd ?? ownTempDir('llmgw-gw-');
   return start(args, merged, /llmgw listening on (http:\/\/\S+)/, 'gateway', dir);
 }
 
+// A temporary folder removed when the test file's process ends (tests may
+// read a stopped gateway's files until then).
+const tempDirs = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+export function ownTempDir(prefix) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 export function writeTemp(name, text) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'llmgw-test-'));
+  const dir = ownTempDir('llmgw-test-');
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;

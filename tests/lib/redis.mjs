@@ -2,15 +2,14 @@
 // package) on a free loopback port in a temporary folder, which a test may
 // stop and start again on the same port to play an outage.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { freePort } from './ports.mjs';
+import { ownTempDir } from './harness.mjs';
 
 export class RedisServer {
   static async start() {
-    const r = new RedisServer(await freePort(), mkdtempSync(path.join(tmpdir(), 'llmgw-redis-')));
+    const r = new RedisServer(await freePort(), ownTempDir('llmgw-redis-'));
     await r.up();
     return r;
   }
@@ -75,7 +74,7 @@ export class RedisCluster {
     const taken = new Set();
     const nodes = [];
     for (let i = 0; i < 3; i++) {
-      const node = new RedisServer(await clusterPort(taken), mkdtempSync(path.join(tmpdir(), 'llmgw-redis-cluster-')));
+      const node = new RedisServer(await clusterPort(taken), ownTempDir('llmgw-redis-cluster-'));
       node.extra = ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(node.dir, 'nodes.conf'),
         '--cluster-node-timeout', '2000'];
       await node.up();
