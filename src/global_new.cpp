@@ -1,5 +1,5 @@
 // The program's operator new and delete: malloc and free, with each thread
-// keeping freed blocks of 64 bytes to 16 KB for its next allocations
+// keeping freed blocks of up to 16 KB for its next allocations
 // (core/block_cache.hpp says why). Coroutine frames come here too: Asio's
 // own frame recycling is off (BOOST_ASIO_DISABLE_AWAITABLE_FRAME_RECYCLING,
 // CMakeLists.txt): it keeps frames of at most 1 KB, and evicts one it keeps
