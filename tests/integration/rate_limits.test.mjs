@@ -116,8 +116,12 @@ test('a deployment at its quota is skipped for the next one; when all are spent 
 });
 
 test('max_parallel: a second request while the first is in flight is refused; afterwards one passes', async () => {
+  const before = (await mockStats(mock.url)).requests;
   const slow = chat('sk-par', {}, 'hi [mock:latency_ms=600]');
-  await sleep(150);
+  // Admitted once the vendor has it (a fixed pause could end first on a
+  // loaded machine); it holds the slot for the rest of its 600 ms.
+  const deadline = Date.now() + 5000;
+  while ((await mockStats(mock.url)).requests === before && Date.now() < deadline) await sleep(5);
   const { r } = await chat('sk-par');
   assert.equal(r.status, 429);
   assert.equal(r.headers.get('x-llmgw-limit'), 'key:max_parallel');
