@@ -4,9 +4,9 @@
 // to the client in respond.cpp.
 #include "api/gateway.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -41,12 +41,44 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Awaits `a` and keeps its result in `out`: two of these run side by side
-// in a parallel group, whose own result tuple then carries no values.
+// Awaits `a` and keeps its result in `out`.
 template <class T>
 asio::awaitable<void> store_into(asio::awaitable<T> a, T& out) {
   out = co_await std::move(a);
 }
+
+// One piece of work run beside the caller's own (at once, up to its first
+// wait) and waited for after it: the limit check beside the cache lookup,
+// so both go to Redis in one write. One spawned coroutine and a timer rather
+// than a parallel group, whose two spawns, shared state and cancellation
+// slots (blocks from aligned_alloc, past the program's block cache) cost
+// about 3k instructions a request (callgrind). Nothing cancels a request's
+// coroutine, and the caller always waits for the side task to end, so what
+// the task writes into the caller's frame never outlives it.
+class side_task {
+ public:
+  explicit side_task(const asio::any_io_executor& ex) : ended_(ex, asio::steady_timer::time_point::max()) {}
+  side_task(const side_task&) = delete;
+  side_task& operator=(const side_task&) = delete;
+
+  void start(asio::awaitable<void> work) {
+    asio::co_spawn(ended_.get_executor(), std::move(work), [this](std::exception_ptr e) {
+      error_ = std::move(e);
+      done_ = true;
+      ended_.cancel();
+    });
+  }
+  // Rethrows what the task threw.
+  asio::awaitable<void> wait() {
+    while (!done_) co_await ended_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  asio::steady_timer ended_;
+  bool done_ = false;
+  std::exception_ptr error_;
+};
 
 secret_scrubber vendor_secrets(const config& cfg) {
   std::vector<std::string_view> secrets;
@@ -347,14 +379,19 @@ asio::awaitable<std::unique_ptr<running_attempt>> gateway::run(request_context& 
   std::optional<gateway_error> refused;
   std::optional<cache::cache_hit> hit;
   if (question.lookup && ctx.caller_limits != nullptr && admit_beside_lookup_) {
-    const auto ex = co_await asio::this_coro::executor;
-    // Each writes its result here (they live in this frame until both end).
-    auto [order, admit_failed, lookup_failed] =
-        co_await asio::experimental::make_parallel_group(
-            asio::co_spawn(ex, store_into(admit(ctx, *decoded, *routed), refused), asio::deferred),
-            asio::co_spawn(ex, store_into(cache_->lookup(question.key, question.as), hit), asio::deferred))
-            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-    if (admit_failed) std::rethrow_exception(admit_failed);
+    // The limit check first: it runs at once up to its wait, having queued
+    // its take for the limiter's flush (posted); the lookup's command then
+    // wakes the connection's writer (posted after that flush), which sends
+    // both in one write.
+    side_task admission(co_await asio::this_coro::executor);
+    admission.start(store_into(admit(ctx, *decoded, *routed), refused));
+    std::exception_ptr lookup_failed;
+    try {
+      hit = co_await cache_->lookup(question.key, question.as);
+    } catch (...) {
+      lookup_failed = std::current_exception();
+    }
+    co_await admission.wait();  // even when the lookup threw: admission writes into this frame
     if (lookup_failed) std::rethrow_exception(lookup_failed);
   } else {
     refused = co_await admit(ctx, *decoded, *routed);
