@@ -16,7 +16,8 @@ before(async () => {
   mock = await startMock();
   redis = await RedisServer.start();
   const env = { REDIS_URL: redis.url };
-  const config = 'cache: {ttl: 30}\nkeys:\n  - {name: limited, key: sk-limited, limits: {rpm: 100000}}\n';
+  const config = 'cache: {ttl: 30}\nkeys:\n  - {name: limited, key: sk-limited, limits: {rpm: 100000}}\n' +
+    '  - {name: two-a-minute, key: sk-two, limits: {rpm: 2}}\n';
   a = await startGateway({ mockUrl: mock.url, env, config });
   b = await startGateway({ mockUrl: mock.url, env, config });
 });
@@ -76,6 +77,25 @@ test('a limited key\'s limit check and cache lookup reach Redis in one read', as
   // INFO calls of this test are reads too: one more.)
   const perRequest = (reads() - before - 1) / n;
   assert.ok(perRequest <= 1.2, `${perRequest} reads per request`);
+});
+
+test('a limit decided beside a cache lookup still refuses: a hit counts as a request', async () => {
+  const body = chatBody('asked three times a minute');
+  const statuses = [];
+  const cache = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await post(a.url, '/v1/chat/completions', body, { key: 'sk-two' });
+    statuses.push(r.status);
+    cache.push(r.headers.get('x-llmgw-cache'));
+    if (i === 2) {
+      assert.equal(r.headers.get('x-llmgw-limit'), 'key:rpm');
+      assert.equal((await r.json()).error.code, 'gateway_rate_limit');
+    } else {
+      await r.text();
+    }
+  }
+  assert.deepEqual(statuses, [200, 200, 429]);
+  assert.deepEqual(cache.slice(0, 2), ['miss', 'hit']);
 });
 
 test('a Redis that is down is a miss: the request is served by the vendor', async () => {
