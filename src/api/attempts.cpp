@@ -687,7 +687,6 @@ asio::awaitable<std::unique_ptr<running_attempt>> gateway::attempts(request_cont
     ctx.record.status = *raw_error_status;
     auto headers = ctx.headers();
     if (!last_error->retry_after.empty()) headers.add("retry-after", last_error->retry_after);
-    ctx.settle_limits();
     co_await ctx.out.send(*raw_error_status, "application/json", *raw_error_body, headers);
     co_return nullptr;
   }

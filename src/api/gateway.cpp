@@ -622,7 +622,6 @@ asio::awaitable<void> gateway::respond_cached(request_context& ctx, const decode
   ctx.cache_age = std::to_string(hit.age.count());
   ctx.record.status = 200;
   const auto headers = ctx.headers();
-  ctx.settle_limits();  // a hit costs no tokens: given back before the answer goes out
   auto body = buffers_.take();
   if (!d.stream) {
     *body = ctx.api == client_api::anthropic ? cache::render_anthropic_json(a) : cache::render_openai_json(a);

@@ -48,9 +48,11 @@ request_context::request_context(http::request& r, http::response_writer& w, usa
   usage::assign_field(record.path, r.path());
   record.client_api = api_name(api);
   w.use_request_id(id.view());  // the server's own answers to this request quote it too
+  w.before_last_bytes([](void* self) { static_cast<request_context*>(self)->settle_limits(); }, this);
 }
 
 request_context::~request_context() {
+  out.before_last_bytes(nullptr, nullptr);  // the server may still answer (a handler that threw)
   // Only when no stage finished the request: its frame is being destroyed
   // with the worker (shutdown), or a path forgot to. Still one record.
   if (!finished_) {

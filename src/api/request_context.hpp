@@ -112,11 +112,6 @@ class request_context {
   // nothing): before a JSON answer's headers, so x-llmgw-cost can say it,
   // or at finish(). Tokens without a price are counted as unpriced.
   void settle_cost();
-  // What admit holds, settled once (tokens trued up to the usage known by
-  // now, in-flight slots released): just before the answer's last bytes go
-  // out, so a client that sends its next request as soon as it has the
-  // answer finds its slot free; or at finish() when a path ends otherwise.
-  void settle_limits();
   // The failure this request ends with (the error type or code, for the record).
   void set_error(int status, std::string_view what);
   void client_gone();
@@ -138,6 +133,13 @@ class request_context {
   void skip_record() { finished_ = true; }
 
  private:
+  // What admit holds, settled once (tokens trued up to the usage known by
+  // now, in-flight slots released): just before the answer's last bytes go
+  // out (the response writer calls it there), so a client that sends its
+  // next request as soon as it has the answer finds its slot free; or at
+  // finish() when a path ends otherwise.
+  void settle_limits();
+
   usage::record_queue* records_;
   mutable char attempts_text_[24] = {};  // x-llmgw-attempts' value (headers are views)
   metrics::worker_metrics* metrics_;

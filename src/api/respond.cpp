@@ -48,7 +48,6 @@ asio::awaitable<void> gateway::respond_error(request_context& ctx, const gateway
   ctx.set_error(status, e.code.empty() ? e.type : e.code);
   auto headers = ctx.headers();
   if (!e.retry_after.empty()) headers.add("retry-after", e.retry_after);
-  ctx.settle_limits();
   co_await ctx.out.send(status, "application/json", *body, headers);
 }
 
@@ -129,7 +128,6 @@ asio::awaitable<std::optional<gateway_error>> gateway::respond_json(request_cont
                                                    : cache::answer_from_openai_json(*response);
     co_await cache_store(ctx, std::move(answer));
   }
-  ctx.settle_limits();
   co_await ctx.out.send(status, content_type, *response, headers);
   ctx.mark_first_byte();
   co_return std::nullopt;
@@ -220,7 +218,6 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attemp
         ctx.out.cancelled() != http::cancel_reason::shutdown) {
       // The vendor's last bytes came with its end: they and the stream's
       // end leave in one write (with the head too, for a stream read whole).
-      ctx.settle_limits();
       if (!co_await ctx.out.end_stream_with(out)) ctx.client_gone();
       co_return;
     }
@@ -254,7 +251,6 @@ asio::awaitable<void> gateway::relay_stream(request_context& ctx, running_attemp
         out.append(render_openai_error(*failure));
       }
       out.append("\n\n"sv);
-      ctx.settle_limits();
       co_await ctx.out.write_chunk(out);
       co_await ctx.out.end_stream();
       co_return;

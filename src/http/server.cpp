@@ -642,6 +642,7 @@ asio::awaitable<bool> response_writer::send(int status, std::string_view content
   if (started_ || io_.closed) co_return false;
   started_ = true;
   status_ = status;
+  last_bytes_due();
   begin_head(io_, status, content_type, extra);
   auto& head = io_.head;
   head.append("content-length: "sv);
@@ -713,6 +714,7 @@ asio::awaitable<bool> response_writer::end_stream() { co_return co_await end_str
 asio::awaitable<bool> response_writer::end_stream_with(std::string_view data) {
   if (!started_ || finished_ || io_.closed) co_return false;
   finished_ = true;
+  last_bytes_due();
   co_return co_await write_stream(data, true);
 }
 

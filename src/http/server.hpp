@@ -141,6 +141,16 @@ class response_writer {
   // then quote the same id as the handler's log line. Copied.
   void use_request_id(std::string_view id);
 
+  // Calls `f(arg)` once, just before the answer's last bytes are written
+  // (by send() or the end of a stream), whichever path the answer took: the
+  // gateway settles what a request holds there, so a client that sends its
+  // next request the moment it has the answer finds its slot free.
+  // nullptr removes it (before `arg` goes away).
+  void before_last_bytes(void (*f)(void*), void* arg) {
+    last_bytes_hook_ = f;
+    last_bytes_arg_ = arg;
+  }
+
   bool started() const { return started_; }
   bool finished() const { return finished_; }
   int status() const { return status_; }
@@ -152,12 +162,20 @@ class response_writer {
   // Writes a stream's bytes (chunk framing and the end as asked), after the
   // head when it is still pending.
   boost::asio::awaitable<bool> write_stream(std::string_view data, bool end);
+  void last_bytes_due() {
+    if (last_bytes_hook_ == nullptr) return;
+    const auto f = last_bytes_hook_;
+    last_bytes_hook_ = nullptr;
+    f(last_bytes_arg_);
+  }
 
   bool started_ = false;
   bool finished_ = false;
   bool head_pending_ = false;  // begin_stream deferred it: it leaves with the next bytes
   int status_ = 0;
   std::uint64_t body_bytes_ = 0;
+  void (*last_bytes_hook_)(void*) = nullptr;
+  void* last_bytes_arg_ = nullptr;
 };
 
 using handler = std::function<boost::asio::awaitable<void>(request&, response_writer&)>;

@@ -46,8 +46,29 @@ std::string render_for_test(const protocol_error& e) {
 // Set by /endless once a write of its stream fails: the client stopped reading.
 std::atomic<std::promise<void>*> endless_given_up = nullptr;
 
+// What the writer's last-bytes hook saw: how often it ran, and how many body
+// bytes had gone out when it did.
+std::atomic<int> last_bytes_calls = 0;
+std::atomic<std::uint64_t> last_bytes_sent_before = 0;
+
 asio::awaitable<void> handle(request& req, response_writer& out) {
   out.use_request_id(k_handler_id);
+  if (req.path() == "/last-bytes-send" || req.path() == "/last-bytes-stream") {
+    out.before_last_bytes(
+        [](void* w) {
+          ++last_bytes_calls;
+          last_bytes_sent_before = static_cast<response_writer*>(w)->body_bytes();
+        },
+        &out);
+    if (req.path() == "/last-bytes-send") {
+      co_await out.send(200, "text/plain", "ok");
+    } else {
+      co_await out.begin_stream(200, "text/event-stream", {}, false);
+      co_await out.write_chunk("data: a\n\n");
+      co_await out.end_stream_with("data: b\n\n");
+    }
+    co_return;
+  }
   if (req.path() == "/throw") throw std::runtime_error("handler failed on purpose");
   if (req.path() == "/inject") {
     // A value with CR LF must never reach the wire. (A name that is not a
@@ -195,6 +216,24 @@ TEST_F(server_errors, a_deferred_stream_head_waits_for_the_first_chunk) {
     asio::read(s, asio::dynamic_buffer(raw), ec);
     EXPECT_NE(raw.find("\r\n\r\n9\r\ndata: a\n\n\r\n0\r\n\r\n"), std::string::npos) << raw;
   }
+}
+
+// The gateway settles a request's limits in the writer's last-bytes hook: it
+// runs once, before the answer's final write (a whole answer, or a stream's
+// end), and not for a stream's earlier chunks.
+TEST_F(server_errors, the_last_bytes_hook_runs_once_before_the_final_write) {
+  last_bytes_calls = 0;
+  last_bytes_sent_before = 99;
+  auto a = exchange("GET /last-bytes-send HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+  EXPECT_EQ(a.body, "ok");
+  EXPECT_EQ(last_bytes_calls, 1);
+  EXPECT_EQ(last_bytes_sent_before, 0u);
+
+  last_bytes_calls = 0;
+  a = exchange("GET /last-bytes-stream HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+  EXPECT_EQ(a.body, "9\r\ndata: a\n\n\r\n9\r\ndata: b\n\n\r\n0\r\n\r\n");
+  EXPECT_EQ(last_bytes_calls, 1);
+  EXPECT_EQ(last_bytes_sent_before, 9u);  // the first chunk was out, the last one not yet
 }
 
 // A stream whose bytes are all at hand: head, chunk and end in one response,

@@ -152,9 +152,9 @@ test('max_parallel: the slot is free as soon as the answer has arrived, plain, s
     () => send({}, 'hi [mock:status=400]'),
   ];
   const statuses = [];
-  for (let i = 0; i < 150; i++) statuses.push(await kinds[i % kinds.length]());
+  for (let i = 0; i < 600; i++) statuses.push(await kinds[i % kinds.length]());
   assert.deepEqual(statuses.filter((s) => s === 429), []);
-  assert.equal(statuses.filter((s) => s === 400).length, 50);
+  assert.equal(statuses.filter((s) => s === 400).length, 200);
 });
 
 test('concurrent requests on four workers never get more than the bucket holds', async () => {
