@@ -261,7 +261,8 @@ if (tail.length) {
 const pairs = rows.filter((r) => r.kind === 'pair');
 if (pairs.length) {
   const rounds = [...new Set(pairs.map((r) => r.round))].sort((a, b) => a - b);
-  const at = (round, target) => pairs.find((r) => r.round === round && r.target === target);
+  const at = (round, target, test) =>
+    pairs.find((r) => r.round === round && r.target === target && (test == null || r.test === test));
   const median = (xs) => {
     const v = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
     if (!v.length) return null;
@@ -272,6 +273,26 @@ if (pairs.length) {
     const c = row?.cpu;
     return c && row.data.rps ? ((c.proxy / c.hz) * 1e6) / (row.data.rps * c.seconds) : null;
   };
+  // The rows with state in Redis (issues 10 and 13), and how busy each core
+  // was in the shared row: its target holds while the load core is not the limit.
+  const sharedState = (round, n) => {
+    const [miss, hit, shared] = [
+      ['llmgw-redis', '1k-miss'],
+      ['llmgw-redis', '1k-hit'],
+      ['llmgw-shared', '1k-shared'],
+    ].map(([t, test]) => at(round, t, test));
+    const c = shared?.cpu;
+    return {
+      missUs: usPerRequest(miss),
+      hitUs: usPerRequest(hit),
+      sharedUs: usPerRequest(shared),
+      redisMiss: ratio(miss?.data.rps, n?.data.rps),
+      redisHit: ratio(hit?.data.rps, n?.data.rps),
+      shared: ratio(shared?.data.rps, n?.data.rps),
+      sharedProxyBusy: c ? busy(c.proxy_core) : null,
+      sharedLoadBusy: c ? busy(c.load_core) : null,
+    };
+  };
   const per = rounds.map((round) => {
     const [n, g, off, pg, all] = ['nginx', 'llmgw', 'llmgw-norec', 'llmgw-pg', 'llmgw-all'].map((t) => at(round, t));
     return {
@@ -281,12 +302,16 @@ if (pairs.length) {
       llmgw: ratio(g?.data.rps, n?.data.rps),
       llmgwP99: ratio(g?.data.p99_us, n?.data.p99_us),
       llmgwUs: usPerRequest(g),
+      norecUs: usPerRequest(off),
+      pgUs: usPerRequest(pg),
+      allUs: usPerRequest(all),
       norec: ratio(off?.data.rps, n?.data.rps),
       norecP99: ratio(off?.data.p99_us, n?.data.p99_us),
       records: ratio(g?.data.rps, off?.data.rps),
       pgRecords: ratio(pg?.data.rps, off?.data.rps),
       all: ratio(all?.data.rps, n?.data.rps),
       allAdded: all && n ? (all.data.p99_us - n.data.p99_us) / 1000 : null,
+      ...sharedState(round, n),
     };
   });
   const med = Object.fromEntries(Object.keys(per[0]).map((k) => [k, median(per.map((p) => p[k]))]));
@@ -306,6 +331,41 @@ if (pairs.length) {
     );
   }
   console.log();
+  if (per.some((p) => p.redisMiss != null || p.shared != null)) {
+    console.log('Shared state in Redis (on the load core), paired rounds:');
+    console.log();
+    console.log(
+      '| round | Redis limits + cache miss ÷ nginx | cache hit ÷ nginx | shared state (Redis + PostgreSQL) ÷ nginx | ' +
+        'its proxy core busy | its load core busy |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const p of [...per, { ...med, round: 'median' }]) {
+      console.log(
+        `| ${p.round} | ${fmtRatio(p.redisMiss)} | ${fmtRatio(p.redisHit)} | ${fmtRatio(p.shared)} | ` +
+          `${p.sharedProxyBusy == null ? '–' : fmt(p.sharedProxyBusy) + '%'} | ` +
+          `${p.sharedLoadBusy == null ? '–' : fmt(p.sharedLoadBusy) + '%'} |`,
+      );
+    }
+    console.log();
+  }
+  // What each feature costs: the proxy's CPU (every thread) per request, a
+  // steadier measure than req/s on a machine whose speed swings.
+  console.log('CPU of the proxy per request (µs; every thread, the usage writers included), medians of the rounds:');
+  console.log();
+  const costs = [
+    ['nginx', med.nginxUs],
+    ['llmgw, usage records off', med.norecUs],
+    ['llmgw, usage records to SQLite (as shipped)', med.llmgwUs],
+    ['llmgw, usage records to PostgreSQL', med.pgUs],
+    ['llmgw, every embedded feature', med.allUs],
+    ['llmgw, Redis limits + cache miss', med.missUs],
+    ['llmgw, Redis limits + cache hit', med.hitUs],
+    ['llmgw, shared state (Redis + PostgreSQL)', med.sharedUs],
+  ].filter(([, v]) => v != null);
+  console.log('| configuration | µs a request | ÷ nginx |');
+  console.log('| --- | ---: | ---: |');
+  for (const [name, v] of costs) console.log(`| ${name} | ${fmt(v, 1)} | ${fmtRatio(ratio(v, med.nginxUs))} |`);
+  console.log();
   const verdict = (name, value, ok, shown) =>
     verdicts.push(`${value == null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}  paired median, ${name}: ${shown}`);
   verdict('1 KB req/s ≥ 0.85× nginx, access logs on (issue 8)', med.llmgw, med.llmgw >= 0.85, fmtRatio(med.llmgw));
@@ -316,6 +376,17 @@ if (pairs.length) {
     fmtRatio(med.pgRecords));
   verdict('every feature on: req/s ≥ 0.9× nginx (issue 13)', med.all, med.all >= 0.9, fmtRatio(med.all));
   verdict('every feature on: p99 ≤ nginx + 0.5 ms (issue 13)', med.allAdded, med.allAdded <= 0.5, added(med.allAdded));
+  if (med.redisMiss != null) {
+    verdict('Redis limits + cache miss: req/s ≥ 0.75× nginx (issue 10)', med.redisMiss, med.redisMiss >= 0.75,
+      fmtRatio(med.redisMiss));
+    verdict('cache hit: req/s > nginx proxying (issue 10)', med.redisHit, med.redisHit > 1, fmtRatio(med.redisHit));
+  }
+  if (med.shared != null) {
+    const loadLimited = med.sharedLoadBusy >= 90 && med.sharedLoadBusy > med.sharedProxyBusy;
+    verdict('shared state: req/s ≥ 0.75× nginx while the load core is not the limit (issue 13)', med.shared,
+      med.shared >= 0.75, `${fmtRatio(med.shared)} (proxy core ${fmt(med.sharedProxyBusy)}% busy, load core ` +
+        `${fmt(med.sharedLoadBusy)}%${loadLimited ? ': the load core was the limit' : ''})`);
+  }
 }
 
 // --- targets of issue #2 ------------------------------------------------------------

@@ -39,9 +39,9 @@
 #                           records to PostgreSQL, both on the load core); tail: a model group
 #                           of two deployments, one with a slow tail, under three strategies
 #                           (bench/tail_latency.sh, whose BENCH_TAIL_* settings it passes on);
-#                           pairs: the 1 KB row of nginx, llmgw, llmgw-norec, llmgw-pg and
-#                           llmgw-all taken in turn, BENCH_PAIRS rounds, each ratio from one
-#                           round (see below)
+#                           pairs: the 1 KB row of nginx, llmgw, llmgw-norec, llmgw-pg,
+#                           llmgw-all, llmgw-redis (miss and hit) and llmgw-shared taken in turn,
+#                           BENCH_PAIRS rounds, each ratio from one round (see below)
 #   BENCH_PAIRS [5]  rounds of the pairs target; BENCH_PAIR_SECONDS [4] per row (after the warm-up)
 #   BENCH_USAGE [sqlite]  llmgw's usage records: sqlite (usage.db in the temp folder, the
 #                           shipping default) or off (usage: {enabled: false})
@@ -107,7 +107,8 @@ upstream_key=sk-bench-upstream-key
 
 tools=(taskset node curl)
 [[ " $targets " != *" nginx "* && " $targets " != *" pairs "* ]] || tools+=(nginx)
-[[ " $targets " != *" llmgw-redis "* && " $targets " != *" llmgw-shared "* ]] || tools+=(redis-server redis-cli)
+[[ " $targets " != *" llmgw-redis "* && " $targets " != *" llmgw-shared "* && " $targets " != *" pairs "* ]] ||
+  tools+=(redis-server redis-cli)
 [[ " $targets " != *" llmgw "* || $usage_records != sqlite ]] || tools+=(sqlite3)
 if [[ " $targets " == *" llmgw-pg "* || " $targets " == *" llmgw-shared "* || " $targets " == *" pairs "* ]]; then
   tools+=(psql)
@@ -500,6 +501,7 @@ for target in $targets; do
       duration=${BENCH_PAIR_SECONDS:-4} wrk_kind=pair
       master_key=$gateway_key
       start_postgres
+      start_redis
       for ((pair_round = 1; pair_round <= ${BENCH_PAIRS:-5}; pair_round++)); do
         start_nginx
         bench_proxy_pid=$(nginx_worker)
@@ -528,7 +530,28 @@ for target in $targets; do
           stop_llmgw
           gateway_key=$master_key
         done
+        # The shared-state rows of issues 10 and 13, from an empty cache
+        # (the hit row of the round before stored the answer).
+        gateway_key=sk-bench-limited-key
+        for variant in llmgw-redis llmgw-shared; do
+          redis-cli -p "$redis_port" FLUSHALL >/dev/null
+          usage_records=$saved_usage
+          if [[ $variant == llmgw-shared ]]; then
+            usage_records=postgres
+            start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port" \
+              DATABASE_URL="$database_url"
+            run_miss_row llmgw-shared 1k-shared
+          else
+            start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port"
+            run_miss_row llmgw-redis 1k-miss
+            bench_proxy_pid=$llmgw_pid
+            run_wrk llmgw-redis 1k-hit "$tmp/body-1k.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
+          fi
+          stop_llmgw
+        done
+        gateway_key=$master_key
       done
+      stop_redis
       stop_postgres
       bench_proxy_pid="" wrk_kind=wrk pair_round=0 duration=$saved_duration usage_records=$saved_usage
       ;;

@@ -163,8 +163,8 @@ inline constexpr std::string_view k_migrations_table =
     "applied_at BIGINT NOT NULL)";
 
 // INSERT INTO usage_records (...) VALUES (...), ... ON CONFLICT (...) DO
-// NOTHING, for `rows` rows: `?NNN` placeholders for SQLite, `$NNN` for
-// PostgreSQL. The key makes a replayed row a no-op: (started_at,
+// NOTHING, for `rows` rows: `?` placeholders for SQLite (numbered in
+// order), `$NNN` for PostgreSQL. The key makes a replayed row a no-op: (started_at,
 // request_id) in PostgreSQL, the id in SQLite (whose store then settles
 // rows the statement skipped: a replay, or a hash twin of the same
 // millisecond).
