@@ -49,6 +49,25 @@ reusable_parser& arguments_parser() {
   return p;
 }
 
+// A key the form names itself: checked when compiled to need no escape, so
+// it is copied as it is. Escaping every key of every message was a quarter
+// of writing the form (callgrind, a 1 KB body: 4.5k -> 3.4k instructions).
+class form_key {
+ public:
+  template <std::size_t N>
+  consteval form_key(const char (&name)[N]) : name_(name, N - 1) {
+    for (const char c : name_) {
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80) {
+        throw "a form key must need no escaping";
+      }
+    }
+  }
+  std::string_view text() const { return name_; }
+
+ private:
+  std::string_view name_;
+};
+
 class object_writer {
  public:
   explicit object_writer(std::string& out) : out_(out) { out_.push_back('{'); }
@@ -56,18 +75,29 @@ class object_writer {
   object_writer(const object_writer&) = delete;
   object_writer& operator=(const object_writer&) = delete;
   // Writes `"name":` after a comma when needed; the caller writes the value.
-  std::string& key(std::string_view name) {
-    if (!first_) out_.push_back(',');
-    first_ = false;
+  std::string& key(form_key name) {
+    separate();
+    out_.push_back('"');
+    out_.append(name.text());
+    out_.append("\":", 2);
+    return out_;
+  }
+  // The same for a key the client chose, escaped.
+  std::string& client_key(std::string_view name) {
+    separate();
     append_json_string(out_, name);
     out_.push_back(':');
     return out_;
   }
-  void string(std::string_view name, std::string_view value) { append_text(key(name), value); }
-  void number(std::string_view name, double v) { append_number(key(name), v); }
-  void integer(std::string_view name, std::int64_t v) { append_number(key(name), v); }
+  void string(form_key name, std::string_view value) { append_text(key(name), value); }
+  void number(form_key name, double v) { append_number(key(name), v); }
+  void integer(form_key name, std::int64_t v) { append_number(key(name), v); }
 
  private:
+  void separate() {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+  }
   std::string& out_;
   bool first_ = true;
 };
@@ -418,7 +448,7 @@ write_result write_form(const top_fields& f, const std::vector<dom::key_value_pa
   if (auto e = write_list(array_of(*at(f, top::messages)), w.key("messages"), write_message)) return *e;
   if (!extra.empty()) {
     object_writer x(w.key("openai_extra"));
-    for (const auto& kv : extra) append_canonical_json(x.key(kv.key), kv.value);
+    for (const auto& kv : extra) append_canonical_json(x.client_key(kv.key), kv.value);
   }
   if (const field& p = at(f, top::parallel_tool_calls); is(p, dom::element_type::BOOL)) {
     w.key("parallel_tool_calls").append(p->get_bool().value_unsafe() ? "true" : "false");

@@ -136,6 +136,17 @@ TEST(canonical_chat, a_text_that_spells_the_canonical_syntax_is_still_one_text) 
   EXPECT_EQ(one(R"([{"role":"user","content":"\u00e9"}])"), one(R"([{"role":"user","content":"é"}])"));
 }
 
+// A field name the client chose (kept under openai_extra) is escaped: one
+// that spells the form's syntax stays one name.
+TEST(canonical_chat, a_field_name_the_client_chose_is_escaped) {
+  const auto c = canonical_openai_chat(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"a\":1,\"b":2})");
+  ASSERT_TRUE(c);
+  EXPECT_NE(c->find(R"("openai_extra":{"a\":1,\"b":2})"), std::string::npos) << *c;
+  const auto plain = canonical_openai_chat(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"a":1,"b":2})");
+  ASSERT_TRUE(plain);
+  EXPECT_NE(*c, *plain);
+}
+
 TEST(canonical_chat, tool_call_arguments_compare_as_json) {
   const auto a = canonical_openai_chat(R"({"model":"m","messages":[{"role":"user","content":"x"},
     {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1,\"b\":2}"}}]},
