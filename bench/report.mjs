@@ -254,7 +254,7 @@ if (tail.length) {
 }
 
 // --- paired rounds (the pairs target) ------------------------------------------------
-// Each round is nginx's 1 KB row and four llmgw configurations' taken back
+// Each round is nginx's 1 KB row and seven llmgw configurations' taken back
 // to back; a ratio compares rows of one round only, and the verdicts read
 // the median over the rounds, so a machine that speeds up or slows down
 // between rounds moves no ratio.
@@ -273,45 +273,41 @@ if (pairs.length) {
     const c = row?.cpu;
     return c && row.data.rps ? ((c.proxy / c.hz) * 1e6) / (row.data.rps * c.seconds) : null;
   };
-  // The rows with state in Redis (issues 10 and 13), and how busy each core
-  // was in the shared row: its target holds while the load core is not the limit.
-  const sharedState = (round, n) => {
-    const [miss, hit, shared] = [
-      ['llmgw-redis', '1k-miss'],
-      ['llmgw-redis', '1k-hit'],
-      ['llmgw-shared', '1k-shared'],
-    ].map(([t, test]) => at(round, t, test));
-    const c = shared?.cpu;
-    return {
-      missUs: usPerRequest(miss),
-      hitUs: usPerRequest(hit),
-      sharedUs: usPerRequest(shared),
-      redisMiss: ratio(miss?.data.rps, n?.data.rps),
-      redisHit: ratio(hit?.data.rps, n?.data.rps),
-      shared: ratio(shared?.data.rps, n?.data.rps),
-      sharedProxyBusy: c ? busy(c.proxy_core) : null,
-      sharedLoadBusy: c ? busy(c.load_core) : null,
-    };
-  };
+  // The configurations of a round: their rows, and their lines in the table
+  // of CPU per request.
+  const configs = [
+    { key: 'nginx', target: 'nginx', label: 'nginx' },
+    { key: 'norec', target: 'llmgw-norec', label: 'llmgw, usage records off' },
+    { key: 'llmgw', target: 'llmgw', label: 'llmgw, usage records to SQLite (as shipped)' },
+    { key: 'pg', target: 'llmgw-pg', label: 'llmgw, usage records to PostgreSQL' },
+    { key: 'all', target: 'llmgw-all', label: 'llmgw, every embedded feature' },
+    { key: 'miss', target: 'llmgw-redis', test: '1k-miss', label: 'llmgw, Redis limits + cache miss' },
+    { key: 'hit', target: 'llmgw-redis', test: '1k-hit', label: 'llmgw, Redis limits + cache hit' },
+    { key: 'shared', target: 'llmgw-shared', test: '1k-shared', label: 'llmgw, shared state (Redis + PostgreSQL)' },
+  ];
   const per = rounds.map((round) => {
-    const [n, g, off, pg, all] = ['nginx', 'llmgw', 'llmgw-norec', 'llmgw-pg', 'llmgw-all'].map((t) => at(round, t));
+    const r = Object.fromEntries(configs.map((c) => [c.key, at(round, c.target, c.test)]));
+    const rps = (key) => r[key]?.data.rps;
+    const p99 = (key) => r[key]?.data.p99_us;
+    // The shared row's target holds while the load core is not the limit.
+    const sharedCpu = r.shared?.cpu;
     return {
       round,
-      nginx: n?.data.rps,
-      nginxUs: usPerRequest(n),
-      llmgw: ratio(g?.data.rps, n?.data.rps),
-      llmgwP99: ratio(g?.data.p99_us, n?.data.p99_us),
-      llmgwUs: usPerRequest(g),
-      norecUs: usPerRequest(off),
-      pgUs: usPerRequest(pg),
-      allUs: usPerRequest(all),
-      norec: ratio(off?.data.rps, n?.data.rps),
-      norecP99: ratio(off?.data.p99_us, n?.data.p99_us),
-      records: ratio(g?.data.rps, off?.data.rps),
-      pgRecords: ratio(pg?.data.rps, off?.data.rps),
-      all: ratio(all?.data.rps, n?.data.rps),
-      allAdded: all && n ? (all.data.p99_us - n.data.p99_us) / 1000 : null,
-      ...sharedState(round, n),
+      nginx: rps('nginx'),
+      ...Object.fromEntries(configs.map((c) => [`${c.key}Us`, usPerRequest(r[c.key])])),
+      llmgw: ratio(rps('llmgw'), rps('nginx')),
+      llmgwP99: ratio(p99('llmgw'), p99('nginx')),
+      norec: ratio(rps('norec'), rps('nginx')),
+      norecP99: ratio(p99('norec'), p99('nginx')),
+      records: ratio(rps('llmgw'), rps('norec')),
+      pgRecords: ratio(rps('pg'), rps('norec')),
+      all: ratio(rps('all'), rps('nginx')),
+      allAdded: r.all && r.nginx ? (p99('all') - p99('nginx')) / 1000 : null,
+      redisMiss: ratio(rps('miss'), rps('nginx')),
+      redisHit: ratio(rps('hit'), rps('nginx')),
+      shared: ratio(rps('shared'), rps('nginx')),
+      sharedProxyBusy: sharedCpu ? busy(sharedCpu.proxy_core) : null,
+      sharedLoadBusy: sharedCpu ? busy(sharedCpu.load_core) : null,
     };
   });
   const med = Object.fromEntries(Object.keys(per[0]).map((k) => [k, median(per.map((p) => p[k]))]));
@@ -352,19 +348,12 @@ if (pairs.length) {
   // steadier measure than req/s on a machine whose speed swings.
   console.log('CPU of the proxy per request (µs; every thread, the usage writers included), medians of the rounds:');
   console.log();
-  const costs = [
-    ['nginx', med.nginxUs],
-    ['llmgw, usage records off', med.norecUs],
-    ['llmgw, usage records to SQLite (as shipped)', med.llmgwUs],
-    ['llmgw, usage records to PostgreSQL', med.pgUs],
-    ['llmgw, every embedded feature', med.allUs],
-    ['llmgw, Redis limits + cache miss', med.missUs],
-    ['llmgw, Redis limits + cache hit', med.hitUs],
-    ['llmgw, shared state (Redis + PostgreSQL)', med.sharedUs],
-  ].filter(([, v]) => v != null);
   console.log('| configuration | µs a request | ÷ nginx |');
   console.log('| --- | ---: | ---: |');
-  for (const [name, v] of costs) console.log(`| ${name} | ${fmt(v, 1)} | ${fmtRatio(ratio(v, med.nginxUs))} |`);
+  for (const c of configs) {
+    const v = med[`${c.key}Us`];
+    if (v != null) console.log(`| ${c.label} | ${fmt(v, 1)} | ${fmtRatio(ratio(v, med.nginxUs))} |`);
+  }
   console.log();
   const verdict = (name, value, ok, shown) =>
     verdicts.push(`${value == null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}  paired median, ${name}: ${shown}`);

@@ -357,6 +357,33 @@ run_miss_row() {  # run_miss_row TARGET ROW
   bench_proxy_pid=""
 }
 
+# Issue 10's rows, with Redis (started) for the limits of the limited key
+# and the response cache: a lookup that misses (no-store keeps identical
+# bodies out, so the cache must start empty), then the same body again and
+# again, every request after the first a hit.
+run_redis_rows() {
+  start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port"
+  log "llmgw (Redis limits + cache) on :$llmgw_port, cpu $proxy_cpu; redis on cpu $load_cpu"
+  run_miss_row llmgw-redis 1k-miss
+  bench_proxy_pid=$llmgw_pid
+  run_wrk llmgw-redis 1k-hit "$tmp/body-1k.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
+  bench_proxy_pid=""
+  stop_llmgw
+}
+
+# Issue 13's shared-state row: the limits and a cache lookup that misses in
+# Redis, usage records to PostgreSQL (both started, on the load core).
+run_shared_row() {
+  local saved=$usage_records
+  usage_records=postgres
+  start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port" \
+    DATABASE_URL="$database_url"
+  log "llmgw (Redis limits + cache, PostgreSQL usage) on :$llmgw_port, cpu $proxy_cpu; redis and postgres on cpu $load_cpu"
+  run_miss_row llmgw-shared 1k-shared
+  stop_llmgw
+  usage_records=$saved
+}
+
 log "settings: ${duration}s runs after ${warmup}s warm-up, $conns connections; $streams streams of" \
     "$stream_tokens tokens at $stream_tps tokens/s; proxy on cpu $proxy_cpu, mock + load on cpu $load_cpu;" \
     "access log $access_log"
@@ -441,40 +468,21 @@ for target in $targets; do
       # Its own key: the master key (the same value otherwise) has no limits.
       master_key=$gateway_key
       gateway_key=sk-bench-limited-key
-      start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port"
-      log "llmgw (Redis limits + cache) on :$llmgw_port, cpu $proxy_cpu; redis on cpu $load_cpu"
-      url="http://127.0.0.1:$llmgw_port/v1/chat/completions"
-      bench_proxy_pid=$llmgw_pid
-      # Stores nothing: the miss row must find the cache empty.
-      check_target llmgw-redis "$url" "Cache-Control: no-store"
-      # A lookup on every request that misses: no-store keeps identical bodies out.
-      run_wrk llmgw-redis 1k-miss "$tmp/body-1k.json" "$url" "Cache-Control: no-store"
-      # The same body again and again: every request after the first is a hit.
-      run_wrk llmgw-redis 1k-hit "$tmp/body-1k.json" "$url"
-      stop_llmgw
+      run_redis_rows
       stop_redis
-      bench_proxy_pid=""
       gateway_key=$master_key
       ;;
     llmgw-shared)
-      # Every feature on as a multi-instance deployment runs it: the key's
-      # limits and the response cache in Redis (a lookup that misses), usage
-      # records to PostgreSQL, both on the load core (issue 13).
+      # Every feature on as a multi-instance deployment runs it (issue 13).
       start_redis
-      saved_usage=$usage_records
-      usage_records=postgres
       start_postgres
       master_key=$gateway_key
       gateway_key=sk-bench-limited-key
       lines0=$(access_lines)
-      start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port" \
-        DATABASE_URL="$database_url"
-      log "llmgw (Redis limits + cache, PostgreSQL usage) on :$llmgw_port, cpu $proxy_cpu; redis and postgres on cpu $load_cpu"
-      run_miss_row llmgw-shared 1k-shared
+      run_shared_row
       check_records llmgw-shared postgres 0 "$lines0"
       stop_postgres
       stop_redis
-      usage_records=$saved_usage
       gateway_key=$master_key
       ;;
     llmgw-all)
@@ -532,23 +540,11 @@ for target in $targets; do
         done
         # The shared-state rows of issues 10 and 13, from an empty cache
         # (the hit row of the round before stored the answer).
-        gateway_key=sk-bench-limited-key
-        for variant in llmgw-redis llmgw-shared; do
-          redis-cli -p "$redis_port" FLUSHALL >/dev/null
-          usage_records=$saved_usage
-          if [[ $variant == llmgw-shared ]]; then
-            usage_records=postgres
-            start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port" \
-              DATABASE_URL="$database_url"
-            run_miss_row llmgw-shared 1k-shared
-          else
-            start_llmgw "$(limited_key_config 'cache: {ttl: 600}')" REDIS_URL="redis://127.0.0.1:$redis_port"
-            run_miss_row llmgw-redis 1k-miss
-            bench_proxy_pid=$llmgw_pid
-            run_wrk llmgw-redis 1k-hit "$tmp/body-1k.json" "http://127.0.0.1:$llmgw_port/v1/chat/completions"
-          fi
-          stop_llmgw
-        done
+        gateway_key=sk-bench-limited-key usage_records=$saved_usage
+        redis-cli -p "$redis_port" FLUSHALL >/dev/null
+        run_redis_rows
+        redis-cli -p "$redis_port" FLUSHALL >/dev/null
+        run_shared_row
         gateway_key=$master_key
       done
       stop_redis

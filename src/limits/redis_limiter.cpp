@@ -9,13 +9,13 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/append_number.hpp"
 #include "core/json_escape.hpp"
 #include "limits/bucket_script.hpp"
 #include "limits/memory_limiter.hpp"
@@ -45,22 +45,18 @@ std::string_view kind_arg(unit u) {
 }
 
 // The script's next argument: text that reads back as `v` (its tonumber),
-// built in place. Amounts, windows and most changes are whole numbers:
-// written as integers, without the shortest-form search (which may write
-// 1e+06 where this writes 1000000; tonumber reads both alike). A string
-// built apart and moved in, with std::floor a library call, was 260
-// instructions a number, four numbers a request.
+// written into the argument itself. Amounts, windows and most changes are
+// whole numbers: written as integers, without the shortest-form search
+// (which may write 1e+06 where this writes 1000000; tonumber reads both
+// alike). A string built apart and moved in, with std::floor a library
+// call, was 260 instructions a number, four numbers a request.
 void add_number(std::vector<std::string>& args, double v) {
-  char buf[32];
-  char* end = buf;
+  std::string& out = args.emplace_back();
   if (std::fabs(v) < 1e15 && static_cast<double>(static_cast<std::int64_t>(v)) == v && !(v == 0 && std::signbit(v))) {
-    end = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v)).ptr;
-  } else if (const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v); ec == std::errc{}) {
-    end = p;
+    append_number(out, static_cast<std::int64_t>(v));
   } else {
-    *end++ = '0';
+    append_number(out, v);
   }
-  args.emplace_back(buf, end);
 }
 
 // One key's arguments for the script.
@@ -69,8 +65,7 @@ void add_args(unit kind, double amount, double value, std::chrono::milliseconds 
   args.emplace_back(kind_arg(kind));
   add_number(args, amount);
   add_number(args, value);
-  char buf[24];
-  args.emplace_back(buf, std::to_chars(buf, buf + sizeof buf, window.count()).ptr);
+  append_number(args.emplace_back(), window.count());
 }
 
 void add_args(const charge& c, double value, std::vector<std::string>& keys, std::vector<std::string>& args) {
