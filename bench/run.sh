@@ -372,7 +372,8 @@ run_redis_rows() {
 }
 
 # Issue 13's shared-state row: the limits and a cache lookup that misses in
-# Redis, usage records to PostgreSQL (both started, on the load core).
+# Redis, usage records to PostgreSQL (both started, on the load core). The
+# gateway is left running: check_records reads its counts, then stops it.
 run_shared_row() {
   local saved=$usage_records
   usage_records=postgres
@@ -380,7 +381,6 @@ run_shared_row() {
     DATABASE_URL="$database_url"
   log "llmgw (Redis limits + cache, PostgreSQL usage) on :$llmgw_port, cpu $proxy_cpu; redis and postgres on cpu $load_cpu"
   run_miss_row llmgw-shared 1k-shared
-  stop_llmgw
   usage_records=$saved
 }
 
@@ -545,6 +545,7 @@ for target in $targets; do
         run_redis_rows
         redis-cli -p "$redis_port" FLUSHALL >/dev/null
         run_shared_row
+        stop_llmgw
         gateway_key=$master_key
       done
       stop_redis
