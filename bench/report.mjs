@@ -357,8 +357,13 @@ if (pairs.length) {
   console.log();
   const verdict = (name, value, ok, shown) =>
     verdicts.push(`${value == null ? 'n/a ' : ok ? 'PASS' : 'FAIL'}  paired median, ${name}: ${shown}`);
-  verdict('1 KB req/s ≥ 0.85× nginx, access logs on (issue 8)', med.llmgw, med.llmgw >= 0.85, fmtRatio(med.llmgw));
-  verdict('1 KB p99 ≤ 1.2× nginx, access logs on (issue 8)', med.llmgwP99, med.llmgwP99 <= 1.2, fmtRatio(med.llmgwP99));
+  // Issue 8 sets its condition as both proxies writing an access log: the
+  // row with usage records off. What the records add is issue 11's target
+  // (records on ÷ off) and the whole as shipped is issue 13's (every feature).
+  verdict('1 KB req/s ≥ 0.85× nginx, access logs on, usage records off (issue 8)', med.norec, med.norec >= 0.85,
+    fmtRatio(med.norec));
+  verdict('1 KB p99 ≤ 1.2× nginx, access logs on, usage records off (issue 8)', med.norecP99, med.norecP99 <= 1.2,
+    fmtRatio(med.norecP99));
   verdict('usage records to SQLite: req/s ≥ 0.9× records off (issue 11)', med.records, med.records >= 0.9,
     fmtRatio(med.records));
   verdict('usage records to PostgreSQL: req/s ≥ 0.9× records off (issue 11)', med.pgRecords, med.pgRecords >= 0.9,
@@ -400,13 +405,16 @@ const check = (name, value, ok, shown) => {
 }
 if (accessLog !== 'off') {
   // Issue #8: with both proxies writing an access log, the log must not cost
-  // llmgw its place against nginx's buffered log.
-  const l = get('1k', 'llmgw');
+  // llmgw its place against nginx's buffered log. Read on the row with usage
+  // records off when the run has one: records are issue 11's and 13's rows.
+  const off = get('1k-norec', 'llmgw-norec');
+  const l = off ?? get('1k', 'llmgw');
+  const which = `access logs on (${accessLog})${off ? ', usage records off' : ''}`;
   const n = get('1k', 'nginx');
   const rp = ratio(l?.p99_us, n?.p99_us);
-  check(`1 KB p99 ≤ 1.2× nginx, access logs on (${accessLog})`, rp, rp <= 1.2, fmtRatio(rp));
+  check(`1 KB p99 ≤ 1.2× nginx, ${which}`, rp, rp <= 1.2, fmtRatio(rp));
   const r = ratio(l?.rps, n?.rps);
-  check(`1 KB req/s ≥ 0.85× nginx, access logs on (${accessLog})`, r, r >= 0.85, fmtRatio(r));
+  check(`1 KB req/s ≥ 0.85× nginx, ${which}`, r, r >= 0.85, fmtRatio(r));
 }
 {
   // Issue #10: shared state through Redis must not cost the hop its place.
