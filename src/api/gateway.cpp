@@ -23,6 +23,7 @@
 #include "api/request_metadata.hpp"
 #include "api/running_attempt.hpp"
 #include "cache/canonical_chat.hpp"
+#include "cache/key_memo.hpp"
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
 #include "core/header_value.hpp"
@@ -582,10 +583,19 @@ asio::awaitable<gateway::cache_question> gateway::prepare_cache_lookup(request_c
   if (auto shared = conf.namespaces.find(ctx.record.key_name); shared != conf.namespaces.end()) {
     space = {"shared:", shared->second};
   }
-  const auto found = cache::make_key_of(space, resolved_model(r), [&](std::string& out) {
-    return !(d.chat ? cache::canonical_openai_chat(d.client_body, out)
-                    : cache::canonical_anthropic_messages(*d.messages, out));
-  });
+  // A body seen lately has its key already (cache/key_memo.hpp).
+  const std::string model = resolved_model(r);
+  const auto seen = cache::identify_body(space, model, d.chat ? 'o' : 'a', d.client_body);
+  std::optional<cache::cache_key> found;
+  if (const auto* known = key_memo_.find(seen)) {
+    found = *known;
+  } else {
+    found = cache::make_key_of(space, model, [&](std::string& out) {
+      return !(d.chat ? cache::canonical_openai_chat(d.client_body, out)
+                      : cache::canonical_anthropic_messages(*d.messages, out));
+    });
+    key_memo_.remember(seen, found);
+  }
   if (!found) {
     // A request the canonical form cannot hold (a part no adapter reads) is answered uncached.
     ctx.record.cache = usage::cache_status::skip;

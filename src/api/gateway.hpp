@@ -24,6 +24,7 @@
 #include "api/usage_api.hpp"
 #include "auth/keys.hpp"
 #include "cache/cache.hpp"
+#include "cache/key_memo.hpp"
 #include "config/config.hpp"
 #include "core/memory_budget.hpp"
 #include "core/secret_scrubber.hpp"
@@ -240,6 +241,7 @@ class gateway {
   std::shared_ptr<limits::limiter> limiter_;
   // The state's memory cache, or this worker's Redis cache; null: no cache.
   std::shared_ptr<cache::response_cache> cache_;
+  cache::key_memo key_memo_;  // the keys of the bodies this worker saw lately
   // This worker's block of the state's metrics registry.
   metrics::worker_metrics& metrics_;
   // The Redis client of limiter_ and cache_ (REDIS_URL), for its health in
