@@ -274,6 +274,7 @@ asio::awaitable<void> gateway::handle(http::request& req, http::response_writer&
   try {
     auto stream = co_await run(ctx);
     if (stream) co_await respond_stream(ctx, std::move(stream));
+    enter(stage::account, ctx);  // the answer is out (a stage that threw is accounted below)
   } catch (const std::exception& e) {
     failed = true;
     std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"request failed\",\"request_id\":\"%.*s\",\"what\":\"%s\"}\n",

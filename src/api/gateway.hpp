@@ -111,7 +111,10 @@ class gateway {
   void record_rejection(const http::rejected_request& r);
 
   // Called as each stage begins (tracing, stage timings; tests use it to
-  // make a stage fail). May throw: the request then ends with a 500.
+  // make a stage fail). May throw: the request then ends with a 500; at
+  // account (entered once the answer is out, before the record is
+  // finished) the answer has gone, so the connection is closed and the
+  // record says internal error.
   using stage_listener = std::function<void(stage, request_context&)>;
   void set_stage_listener(stage_listener f) { on_stage_ = std::move(f); }
 

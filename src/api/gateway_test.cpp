@@ -21,6 +21,7 @@
 #include "api/request_context.hpp"
 #include "config/test_env.hpp"
 #include "http/test_client.hpp"
+#include "limits/memory_limiter.hpp"
 #include "mock/mock_vendor.hpp"
 
 namespace llmgw::api {
@@ -37,11 +38,14 @@ constexpr std::string_view k_messages =
 
 class gateway_pipeline : public testing::Test {
  protected:
+  // The gateway's config (YAML); the master key is sk-test.
+  virtual std::string config_text() const { return "{}"; }
+
   void SetUp() override {
     const env_lookup env = fake_env(
         {{"OPENAI_API_KEY", "sk-vendor"}, {"OPENAI_BASE_URL", mock_.base_url()}, {"LLMGW_MASTER_KEY", "sk-test"}});
-    auto state = std::make_shared<const gateway_state>(load_config_from_string("{}", env), false);
-    gateway_ = std::make_shared<gateway>(ioc_, state, budget_, &records_);
+    state_ = std::make_shared<const gateway_state>(load_config_from_string(config_text(), env), false);
+    gateway_ = std::make_shared<gateway>(ioc_, state_, budget_, &records_);
     http::server_options o;
     o.host = "127.0.0.1";
     o.port = 0;
@@ -66,9 +70,10 @@ class gateway_pipeline : public testing::Test {
   // Set before the first request (the worker thread reads it).
   void on_stage(gateway::stage_listener f) { gateway_->set_stage_listener(std::move(f)); }
 
-  http::testing::reply post(std::string_view path, std::string_view body) {
+  http::testing::reply post(std::string_view path, std::string_view body, std::string_view key = "sk-test") {
     http::testing::client c(port_);
-    return c.exchange(bhttp::verb::post, std::string(path), std::string(body));
+    return c.exchange(bhttp::verb::post, std::string(path), std::string(body),
+                      {{"authorization", "Bearer " + std::string(key)}});
   }
 
   // Every record written so far, after waiting for `n` of them (records are
@@ -93,6 +98,7 @@ class gateway_pipeline : public testing::Test {
   asio::io_context ioc_;
   memory_budget budget_{64 * 1024 * 1024};
   usage::record_queue records_{64};
+  std::shared_ptr<const gateway_state> state_;
   std::shared_ptr<gateway> gateway_;
   std::unique_ptr<http::server> server_;
   std::uint16_t port_ = 0;
@@ -108,7 +114,7 @@ TEST_F(gateway_pipeline, the_stages_run_in_the_pipelines_order) {
   const auto recs = records(1);
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(stages, (std::vector<std::string>{"authenticate", "decode", "route", "admit", "cache_lookup", "attempts",
-                                              "respond"}));
+                                              "respond", "account"}));
   EXPECT_EQ(recs[0].status, 200);
   EXPECT_EQ(recs[0].key_name, "master");
   ASSERT_EQ(recs[0].attempts.size(), 1u);
@@ -192,6 +198,50 @@ TEST_F(gateway_pipeline, an_answer_records_its_timings_and_bytes) {
   EXPECT_GE(recs[0].attempts[0].first_byte_ms, recs[0].attempts[0].connect_ms);
   EXPECT_GE(recs[0].bytes_in, static_cast<std::int64_t>(k_chat.size()));
   EXPECT_EQ(recs[0].bytes_out, static_cast<std::int64_t>(r.body.size()));
+}
+
+// A key allowed one request in flight.
+class gateway_with_a_parallel_limit : public gateway_pipeline {
+ protected:
+  std::string config_text() const override {
+    return "keys:\n  - {name: par, key: sk-par, limits: {max_parallel: 1}}\n";
+  }
+};
+
+// The slot is given back before the answer's last bytes go out, not when
+// the request's record is finished after them: a client that sends its next
+// request the moment it has the answer must find the slot free. At the
+// account stage (the answer is out, the record not yet finished) a new
+// request of the key is admitted, for a plain answer, a stream and a
+// vendor's error alike. (That the slot refuses a second request while the
+// first is in flight: rate_limits.test.mjs.)
+TEST_F(gateway_with_a_parallel_limit, the_slot_is_free_once_the_answer_is_out) {
+  std::vector<bool> free_at_account;
+  on_stage([this, &free_at_account](stage s, request_context& ctx) {
+    if (s != stage::account) return;
+    ASSERT_NE(ctx.caller_limits, nullptr);
+    admission next;
+    next.charge_key(ctx.record.key_id, ctx.model, *ctx.caller_limits, 1);
+    limits::memory_limiter& limiter = *state_->memory_limiter;
+    const limits::decision d = limiter.take_now(next.charges(), limits::token_bucket::clock::now());
+    free_at_account.push_back(d.admitted);
+    if (d.admitted) {
+      for (const auto& c : next.charges()) {
+        if (c.kind == limits::unit::parallel) limiter.release(c);
+      }
+    }
+  });
+  EXPECT_EQ(post("/v1/chat/completions", k_chat, "sk-par").status, 200);
+  const std::string streamed = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  const auto s = post("/v1/chat/completions", streamed, "sk-par");
+  EXPECT_EQ(s.status, 200);
+  EXPECT_NE(s.body.find("data: [DONE]"), std::string::npos);
+  const std::string refused =
+      R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi [mock:status=400]"}]})";
+  EXPECT_EQ(post("/v1/chat/completions", refused, "sk-par").status, 400);
+  // The account stage runs after the answer went out: its records say it has.
+  ASSERT_EQ(records(3).size(), 3u);
+  EXPECT_EQ(free_at_account, (std::vector<bool>{true, true, true}));
 }
 
 }  // namespace
