@@ -2,10 +2,11 @@
 // The cache keys of the request bodies a worker saw lately. A question asked
 // again — what a cache hit is — has the same bytes, and its key is found here
 // instead of being made again: the body parsed into a document and its
-// canonical form written (about 8k instructions for a 1 KB chat body, a
-// seventh of what the worker spends on a request with every feature on),
-// where hashing the bytes costs a few hundred. A body not seen before pays
-// that hash on top of the form.
+// canonical form written. Measured with callgrind on a 1 KB chat body, every
+// feature on: a repeated body costs the worker 7.1k instructions less
+// (60.3k -> 53.2k a request), a new one 2.0k more (60.8k -> 62.8k: the hash
+// on top of the form), so the memo pays from about one request in four
+// asked again.
 //
 // A body is known by a 128-bit XXH3 hash of its bytes under a secret drawn
 // at random when the process starts, with the caller's space, the model and
