@@ -586,7 +586,8 @@ asio::awaitable<gateway::cache_question> gateway::prepare_cache_lookup(request_c
   }
   // A body seen lately has its key already (cache/key_memo.hpp).
   const std::string model = resolved_model(r);
-  const auto seen = cache::identify_body(space, model, d.chat ? 'o' : 'a', d.client_body);
+  const auto seen = cache::identify_body(
+      space, model, d.chat ? cache::answer_api::openai : cache::answer_api::anthropic, d.client_body);
   std::optional<cache::cache_key> found;
   if (const auto* known = key_memo_.find(seen)) {
     found = *known;

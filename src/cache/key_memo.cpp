@@ -37,7 +37,7 @@ void put_u64(unsigned char*& at, std::uint64_t v) {
 
 }  // namespace
 
-body_identity identify_body(key_space space, std::string_view model, char api, std::string_view body) {
+body_identity identify_body(key_space space, std::string_view model, answer_api api, std::string_view body) {
   const secret_bytes& secret = process_secret();
   // The body hashed alone (no copy of it), then that hash with the other
   // parts, each after its size so ("ab","c") and ("a","bc") differ. They

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cache/cache_key.hpp"
+#include "cache/cached_answer.hpp"
 
 namespace llmgw::cache {
 
@@ -30,9 +31,9 @@ struct body_identity {
   bool operator==(const body_identity&) const = default;
 };
 
-// `api` tells the client APIs apart: the same bytes sent as an OpenAI chat
-// body and as an Anthropic Messages body are two questions.
-body_identity identify_body(key_space space, std::string_view model, char api, std::string_view body);
+// `api` is the API the body is written in: the same bytes sent as an OpenAI
+// chat body and as an Anthropic Messages body are two questions.
+body_identity identify_body(key_space space, std::string_view model, answer_api api, std::string_view body);
 
 // One per worker (not shared, no lock). Direct-mapped: a body whose slot a
 // newer one took is made again, nothing worse.
